@@ -1,0 +1,46 @@
+"""The product's typed errors. Every message is Japanese and meant to be shown to staff as is."""
+
+from __future__ import annotations
+
+
+class KomaeKpiError(Exception):
+    """An expected problem: shown to the user without a traceback."""
+
+
+class StoreMissingError(KomaeKpiError):
+    """The store file does not exist yet."""
+
+
+class StoreBusyError(KomaeKpiError):
+    """Another process holds the store file and did not release it in time."""
+
+
+class StoreError(KomaeKpiError):
+    """The store file could not be opened or is not a komae-kpi store."""
+
+
+class PlanDataError(KomaeKpiError):
+    """The plan files in data/plan/ are inconsistent. Lists every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("計画データに問題があります:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+class PlanConflictError(KomaeKpiError):
+    """Applying the plan files would orphan data that users entered; nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            "計画データの変更により、入力済みのデータが参照先を失うため、更新を中止しました"
+            "（ストアは変更されていません）:\n" + "\n".join(f"- {p}" for p in problems)
+        )
+
+
+class ValidationError(KomaeKpiError):
+    """A value to be saved is not acceptable; lists every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
