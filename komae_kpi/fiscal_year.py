@@ -122,7 +122,9 @@ def parse(text: str | int) -> int:
             era = _ERA_BY_TOKEN[match.group("era").upper()]
             n = 1 if match.group("n") == "元" else int(match.group("n"))
             if n < 1:
-                raise FiscalYearError(f"「{text}」は年度として読めません（{era.name}0年はありません）。")
+                raise FiscalYearError(
+                    f"「{text}」は年度として読めません（{era.name}0年はありません）。"
+                )
             year = era.first_year + n - 1
             if era.last_fiscal_year is not None and year > era.last_fiscal_year + 1:
                 # 平成31年度 is the last 平成 year anyone writes (= 令和元年度); 平成32年度 is a typo.
@@ -135,5 +137,7 @@ def parse(text: str | int) -> int:
                 raise FiscalYearError(f"「{text}」は年度として読めません。")
             year = int(match.group("y") or match.group("fy"))
     if not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
-        raise FiscalYearError(f"「{text}」は年度として読めません（{MIN_FISCAL_YEAR}〜{MAX_FISCAL_YEAR}年度の範囲外）。")
+        raise FiscalYearError(
+            f"「{text}」は年度として読めません（{MIN_FISCAL_YEAR}〜{MAX_FISCAL_YEAR}年度の範囲外）。"
+        )
     return year

@@ -102,8 +102,12 @@ class _Reader:
         return value
 
 
-def _load(path: Path, problems: list[str], required: list[str],
-          build: Callable[[_Reader, int, dict[str, str]], T]) -> list[T]:
+def _load(
+    path: Path,
+    problems: list[str],
+    required: list[str],
+    build: Callable[[_Reader, int, dict[str, str]], T],
+) -> list[T]:
     reader = _Reader(path)
     out = [build(reader, row, data) for row, data in reader.rows(required)]
     problems.extend(reader.problems)
@@ -117,35 +121,67 @@ def _opt(value: str) -> str | None:
 def load_plan(plan_dir: Path = PLAN_DIR) -> Plan:
     """The plan from its CSV files, checked for consistency. Raises PlanDataError listing all problems."""
     problems: list[str] = []
-    policies = _load(plan_dir / "policies.csv", problems, ["policy_no", "name"],
-                     lambda r, i, d: Policy(r.integer(i, d, "policy_no"), r.text(i, d, "name")))
+    policies = _load(
+        plan_dir / "policies.csv",
+        problems,
+        ["policy_no", "name"],
+        lambda r, i, d: Policy(r.integer(i, d, "policy_no"), r.text(i, d, "name")),
+    )
     directions = _load(
-        plan_dir / "directions.csv", problems,
+        plan_dir / "directions.csv",
+        problems,
         ["policy_no", "direction_no", "name", "alias", "lead"],
-        lambda r, i, d: Direction(r.integer(i, d, "policy_no"), r.integer(i, d, "direction_no"),
-                                  r.text(i, d, "name"), _opt(d["alias"]), d["lead"]),
+        lambda r, i, d: Direction(
+            r.integer(i, d, "policy_no"),
+            r.integer(i, d, "direction_no"),
+            r.text(i, d, "name"),
+            _opt(d["alias"]),
+            d["lead"],
+        ),
     )
     programs = _load(
-        plan_dir / "programs.csv", problems,
+        plan_dir / "programs.csv",
+        problems,
         ["policy_no", "direction_no", "program_no", "name", "alias", "lead"],
-        lambda r, i, d: Program(r.integer(i, d, "policy_no"), r.integer(i, d, "direction_no"),
-                                r.integer(i, d, "program_no"), r.text(i, d, "name"),
-                                _opt(d["alias"]), d["lead"]),
+        lambda r, i, d: Program(
+            r.integer(i, d, "policy_no"),
+            r.integer(i, d, "direction_no"),
+            r.integer(i, d, "program_no"),
+            r.text(i, d, "name"),
+            _opt(d["alias"]),
+            d["lead"],
+        ),
     )
     items = _load(
-        plan_dir / "items.csv", problems,
-        ["item_no", "policy_no", "direction_no", "program_no", "name", "alias", "departments",
-         "repost_of", "text"],
+        plan_dir / "items.csv",
+        problems,
+        [
+            "item_no",
+            "policy_no",
+            "direction_no",
+            "program_no",
+            "name",
+            "alias",
+            "departments",
+            "repost_of",
+            "text",
+        ],
         lambda r, i, d: Item(
-            r.integer(i, d, "item_no"), r.integer(i, d, "policy_no"),
-            r.integer(i, d, "direction_no"), r.integer(i, d, "program_no"), r.text(i, d, "name"),
+            r.integer(i, d, "item_no"),
+            r.integer(i, d, "policy_no"),
+            r.integer(i, d, "direction_no"),
+            r.integer(i, d, "program_no"),
+            r.text(i, d, "name"),
             _opt(d["alias"]),
             tuple(x for x in r.text(i, d, "departments").split(DEPARTMENT_SEPARATOR) if x),
-            r.optional_integer(i, d, "repost_of"), d["text"],
+            r.optional_integer(i, d, "repost_of"),
+            d["text"],
         ),
     )
     departments = _load(
-        plan_dir / "departments.csv", problems, ["department", "kind", "note"],
+        plan_dir / "departments.csv",
+        problems,
+        ["department", "kind", "note"],
         lambda r, i, d: Department(
             r.text(i, d, "department"),
             cast(DepartmentKind, r.choice(i, d, "kind", ("department", "catch_all"))),
@@ -153,40 +189,76 @@ def load_plan(plan_dir: Path = PLAN_DIR) -> Plan:
         ),
     )
     indicators = _load(
-        plan_dir / "indicators.csv", problems,
-        ["indicator_no", "name", "unit", "baseline_fiscal_year", "baseline_value",
-         "target_fiscal_year", "target_value", "comparator", "measured_at", "description", "note"],
+        plan_dir / "indicators.csv",
+        problems,
+        [
+            "indicator_no",
+            "name",
+            "unit",
+            "baseline_fiscal_year",
+            "baseline_value",
+            "target_fiscal_year",
+            "target_value",
+            "comparator",
+            "measured_at",
+            "description",
+            "note",
+        ],
         lambda r, i, d: Indicator(
-            r.integer(i, d, "indicator_no"), r.text(i, d, "name"), r.text(i, d, "unit"),
-            r.integer(i, d, "baseline_fiscal_year"), r.number(i, d, "baseline_value"),
-            r.integer(i, d, "target_fiscal_year"), r.number(i, d, "target_value"),
+            r.integer(i, d, "indicator_no"),
+            r.text(i, d, "name"),
+            r.text(i, d, "unit"),
+            r.integer(i, d, "baseline_fiscal_year"),
+            r.number(i, d, "baseline_value"),
+            r.integer(i, d, "target_fiscal_year"),
+            r.number(i, d, "target_value"),
             cast(Comparator, r.choice(i, d, "comparator", (">=", "<="))),
             cast(MeasuredAt, r.choice(i, d, "measured_at", ("fiscal_year_end", "next_april_1"))),
-            _opt(d["description"]), _opt(d["note"]),
+            _opt(d["description"]),
+            _opt(d["note"]),
         ),
     )
     rules = _load(
-        plan_dir / "indicator_rules.csv", problems,
+        plan_dir / "indicator_rules.csv",
+        problems,
         ["indicator_no", "path_tolerance", "headroom_margin", "basis"],
         lambda r, i, d: JudgementRule(
-            r.integer(i, d, "indicator_no"), r.optional_number(i, d, "path_tolerance"),
-            r.optional_number(i, d, "headroom_margin"), r.text(i, d, "basis"),
+            r.integer(i, d, "indicator_no"),
+            r.optional_number(i, d, "path_tolerance"),
+            r.optional_number(i, d, "headroom_margin"),
+            r.text(i, d, "basis"),
         ),
     )
     indicator_policies = _load(
-        plan_dir / "indicator_policies.csv", problems, ["indicator_no", "policy_no", "basis"],
-        lambda r, i, d: IndicatorPolicy(r.integer(i, d, "indicator_no"),
-                                        r.integer(i, d, "policy_no"), r.text(i, d, "basis")),
+        plan_dir / "indicator_policies.csv",
+        problems,
+        ["indicator_no", "policy_no", "basis"],
+        lambda r, i, d: IndicatorPolicy(
+            r.integer(i, d, "indicator_no"), r.integer(i, d, "policy_no"), r.text(i, d, "basis")
+        ),
     )
     statuses = _load(
-        plan_dir / "status_vocabulary.csv", problems,
+        plan_dir / "status_vocabulary.csv",
+        problems,
         ["status", "sort_order", "category", "description"],
-        lambda r, i, d: StatusTerm(r.text(i, d, "status"), r.integer(i, d, "sort_order"),
-                                   r.text(i, d, "category"), d["description"]),
+        lambda r, i, d: StatusTerm(
+            r.text(i, d, "status"),
+            r.integer(i, d, "sort_order"),
+            r.text(i, d, "category"),
+            d["description"],
+        ),
     )
-    plan = Plan(tuple(policies), tuple(directions), tuple(programs), tuple(items),
-                tuple(departments), tuple(indicators), tuple(rules), tuple(indicator_policies),
-                tuple(statuses))
+    plan = Plan(
+        tuple(policies),
+        tuple(directions),
+        tuple(programs),
+        tuple(items),
+        tuple(departments),
+        tuple(indicators),
+        tuple(rules),
+        tuple(indicator_policies),
+        tuple(statuses),
+    )
     if not problems:
         problems.extend(check_plan(plan))
     if problems:
@@ -202,7 +274,7 @@ def _duplicates(keys: list[T]) -> list[T]:
 def check_plan(plan: Plan) -> list[str]:
     """Cross-file consistency: every reference resolves, numbers are unique, rules fit kinds."""
     problems: list[str] = []
-    for name, keys in [
+    keyed: list[tuple[str, list[object]]] = [
         ("policies.csv policy_no", [p.policy_no for p in plan.policies]),
         ("directions.csv", [(d.policy_no, d.direction_no) for d in plan.directions]),
         ("programs.csv", [(g.policy_no, g.direction_no, g.program_no) for g in plan.programs]),
@@ -211,8 +283,9 @@ def check_plan(plan: Plan) -> list[str]:
         ("indicators.csv indicator_no", [x.indicator_no for x in plan.indicators]),
         ("indicator_rules.csv indicator_no", [x.indicator_no for x in plan.rules]),
         ("status_vocabulary.csv status", [s.status for s in plan.statuses]),
-    ]:
-        for dup in _duplicates(list(keys)):
+    ]
+    for name, keys in keyed:
+        for dup in _duplicates(keys):
             problems.append(f"{name}: {dup} が重複しています。")
     policy_nos = {p.policy_no for p in plan.policies}
     direction_keys = {(d.policy_no, d.direction_no) for d in plan.directions}
@@ -228,37 +301,53 @@ def check_plan(plan: Plan) -> list[str]:
             problems.append(f"programs.csv: 基本事業{g.code} の方向性がありません。")
     for item in plan.items:
         if (item.policy_no, item.direction_no, item.program_no) not in program_keys:
-            problems.append(f"items.csv: 取組項目{item.item_no} の基本事業{item.program_code}がありません。")
+            problems.append(
+                f"items.csv: 取組項目{item.item_no} の基本事業{item.program_code}がありません。"
+            )
         for dept in item.departments:
             if dept not in department_names:
-                problems.append(f"items.csv: 取組項目{item.item_no} の推進部署「{dept}」が departments.csv にありません。")
+                problems.append(
+                    f"items.csv: 取組項目{item.item_no} の推進部署「{dept}」が departments.csv にありません。"
+                )
         if not item.departments:
             problems.append(f"items.csv: 取組項目{item.item_no} に推進部署がありません。")
         if item.repost_of is not None and (
             item.repost_of not in item_nos or item.repost_of == item.item_no
         ):
-            problems.append(f"items.csv: 取組項目{item.item_no} の再掲元 {item.repost_of} がありません。")
+            problems.append(
+                f"items.csv: 取組項目{item.item_no} の再掲元 {item.repost_of} がありません。"
+            )
     rules = {r.indicator_no: r for r in plan.rules}
     for indicator in plan.indicators:
         rule = rules.get(indicator.indicator_no)
         if rule is None:
-            problems.append(f"indicator_rules.csv: 指標{indicator.indicator_no} の判定基準がありません。")
+            problems.append(
+                f"indicator_rules.csv: 指標{indicator.indicator_no} の判定基準がありません。"
+            )
             continue
         if indicator.target_fiscal_year <= indicator.baseline_fiscal_year:
-            problems.append(f"indicators.csv: 指標{indicator.indicator_no} の目標年度が現状値の年度以前です。")
-        if indicator.kind == "improvement" and (rule.path_tolerance is None or rule.path_tolerance < 0):
+            problems.append(
+                f"indicators.csv: 指標{indicator.indicator_no} の目標年度が現状値の年度以前です。"
+            )
+        if indicator.kind == "improvement" and (
+            rule.path_tolerance is None or rule.path_tolerance < 0
+        ):
             problems.append(
                 f"indicator_rules.csv: 指標{indicator.indicator_no} は改善型の目標のため、"
                 "path_tolerance（0以上）が必要です。"
             )
-        if indicator.kind == "guardrail" and (rule.headroom_margin is None or rule.headroom_margin < 0):
+        if indicator.kind == "guardrail" and (
+            rule.headroom_margin is None or rule.headroom_margin < 0
+        ):
             problems.append(
                 f"indicator_rules.csv: 指標{indicator.indicator_no} は維持型（上限・下限）の目標のため、"
                 "headroom_margin（0以上）が必要です。"
             )
     for rule in plan.rules:
         if rule.indicator_no not in indicator_nos:
-            problems.append(f"indicator_rules.csv: 指標{rule.indicator_no} は indicators.csv にありません。")
+            problems.append(
+                f"indicator_rules.csv: 指標{rule.indicator_no} は indicators.csv にありません。"
+            )
     for link in plan.indicator_policies:
         if link.indicator_no not in indicator_nos or link.policy_no not in policy_nos:
             problems.append(
@@ -285,22 +374,40 @@ def load_history(plan: Plan, history_dir: Path = HISTORY_DIR) -> ShippedHistory:
     """
     problems: list[str] = []
     values = _load(
-        history_dir / "indicator_values.csv", problems,
+        history_dir / "indicator_values.csv",
+        problems,
         ["indicator_no", "fiscal_year", "value", "source", "note"],
-        lambda r, i, d: IndicatorValue(r.integer(i, d, "indicator_no"), r.integer(i, d, "fiscal_year"),
-                                       r.number(i, d, "value"), r.text(i, d, "source"), _opt(d["note"])),
+        lambda r, i, d: IndicatorValue(
+            r.integer(i, d, "indicator_no"),
+            r.integer(i, d, "fiscal_year"),
+            r.number(i, d, "value"),
+            r.text(i, d, "source"),
+            _opt(d["note"]),
+        ),
     )
     series = _load(
-        history_dir / "reference_series.csv", problems,
+        history_dir / "reference_series.csv",
+        problems,
         ["series_code", "name", "unit", "decimals", "description"],
-        lambda r, i, d: ReferenceSeries(r.text(i, d, "series_code"), r.text(i, d, "name"), d["unit"],
-                                        r.integer(i, d, "decimals"), d["description"]),
+        lambda r, i, d: ReferenceSeries(
+            r.text(i, d, "series_code"),
+            r.text(i, d, "name"),
+            d["unit"],
+            r.integer(i, d, "decimals"),
+            d["description"],
+        ),
     )
     ref_values = _load(
-        history_dir / "reference_values.csv", problems,
+        history_dir / "reference_values.csv",
+        problems,
         ["series_code", "fiscal_year", "value", "source", "note"],
-        lambda r, i, d: ReferenceValue(r.text(i, d, "series_code"), r.integer(i, d, "fiscal_year"),
-                                       r.number(i, d, "value"), r.text(i, d, "source"), _opt(d["note"])),
+        lambda r, i, d: ReferenceValue(
+            r.text(i, d, "series_code"),
+            r.integer(i, d, "fiscal_year"),
+            r.number(i, d, "value"),
+            r.text(i, d, "source"),
+            _opt(d["note"]),
+        ),
     )
     indicator_nos = {x.indicator_no for x in plan.indicators}
     series_codes = {s.series_code for s in series}
@@ -309,11 +416,13 @@ def load_history(plan: Plan, history_dir: Path = HISTORY_DIR) -> ShippedHistory:
             problems.append(f"indicator_values.csv: 指標{v.indicator_no} は計画にありません。")
     for rv in ref_values:
         if rv.series_code not in series_codes:
-            problems.append(f"reference_values.csv: 系列 {rv.series_code} は reference_series.csv にありません。")
+            problems.append(
+                f"reference_values.csv: 系列 {rv.series_code} は reference_series.csv にありません。"
+            )
     for dup in _duplicates([(v.indicator_no, v.fiscal_year) for v in values]):
         problems.append(f"indicator_values.csv: 指標{dup[0]} の{dup[1]}年度が重複しています。")
-    for dup in _duplicates([(v.series_code, v.fiscal_year) for v in ref_values]):
-        problems.append(f"reference_values.csv: {dup[0]} の{dup[1]}年度が重複しています。")
+    for code, year in _duplicates([(v.series_code, v.fiscal_year) for v in ref_values]):
+        problems.append(f"reference_values.csv: {code} の{year}年度が重複しています。")
     if problems:
         raise PlanDataError(problems)
     have = {(v.indicator_no, v.fiscal_year) for v in values}

@@ -31,8 +31,8 @@ from komae_kpi.errors import (
     StoreMissingError,
 )
 from komae_kpi.model import Plan
-from komae_kpi.plan_files import ShippedHistory, load_history, load_plan
 from komae_kpi.paths import HISTORY_DIR, PLAN_DIR
+from komae_kpi.plan_files import ShippedHistory, load_history, load_plan
 
 LOCK_WAIT_SECONDS = 15.0
 INIT_USER = "komae-kpi init"
@@ -93,7 +93,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
-def fetch_all(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+def fetch_all(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
     """Run one parameterised query and fetch everything.
 
     On the connection itself, not a cursor: a DuckDB cursor is a separate connection and does not
@@ -245,19 +247,25 @@ def _check_entered_data_fits(con: duckdb.DuckDBPyConnection, plan: Plan) -> None
         con, "SELECT item_no, count(*) FROM item_statuses GROUP BY item_no ORDER BY item_no"
     ):
         if item_no not in item_nos:
-            problems.append(f"取組項目{item_no}: 進捗状況が{count}件入力済みですが、新しい計画データにありません。")
+            problems.append(
+                f"取組項目{item_no}: 進捗状況が{count}件入力済みですが、新しい計画データにありません。"
+            )
     for status, count in fetch_all(
         con, "SELECT status, count(*) FROM item_statuses GROUP BY status ORDER BY status"
     ):
         if status not in statuses:
-            problems.append(f"進捗状況「{status}」: {count}件入力済みですが、新しい計画データの区分にありません。")
+            problems.append(
+                f"進捗状況「{status}」: {count}件入力済みですが、新しい計画データの区分にありません。"
+            )
     for indicator_no, count in fetch_all(
         con,
         "SELECT indicator_no, count(*) FROM indicator_values WHERE origin = 'user'"
         " GROUP BY indicator_no ORDER BY indicator_no",
     ):
         if indicator_no not in indicator_nos:
-            problems.append(f"指標{indicator_no}: 実績値が{count}件入力済みですが、新しい計画データにありません。")
+            problems.append(
+                f"指標{indicator_no}: 実績値が{count}件入力済みですが、新しい計画データにありません。"
+            )
     if problems:
         raise PlanConflictError(problems)
 
@@ -271,27 +279,85 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, .
 
 def _write_plan(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     _replace(con, "policies", [(p.policy_no, p.name) for p in plan.policies])
-    _replace(con, "directions", [(d.policy_no, d.direction_no, d.name, d.alias, d.lead)
-                                 for d in plan.directions])
-    _replace(con, "programs", [(g.policy_no, g.direction_no, g.program_no, g.name, g.alias, g.lead)
-                               for g in plan.programs])
-    _replace(con, "items", [(i.item_no, i.policy_no, i.direction_no, i.program_no, i.name, i.alias,
-                             i.repost_of, i.text) for i in plan.items])
-    _replace(con, "departments", [(d.name, d.kind, d.note, n)
-                                  for n, d in enumerate(plan.departments, start=1)])
-    _replace(con, "item_departments", [(i.item_no, seq, dept) for i in plan.items
-                                       for seq, dept in enumerate(i.departments, start=1)])
-    _replace(con, "indicators", [
-        (x.indicator_no, x.name, x.unit, x.baseline_fiscal_year, x.baseline_value,
-         x.target_fiscal_year, x.target_value, x.comparator, x.measured_at, x.description, x.note)
-        for x in plan.indicators
-    ])
-    _replace(con, "indicator_rules", [(r.indicator_no, r.path_tolerance, r.headroom_margin, r.basis)
-                                      for r in plan.rules])
-    _replace(con, "indicator_policies", [(x.indicator_no, x.policy_no, x.basis)
-                                         for x in plan.indicator_policies])
-    _replace(con, "status_vocabulary", [(s.status, s.sort_order, s.category, s.description)
-                                        for s in plan.statuses])
+    _replace(
+        con,
+        "directions",
+        [(d.policy_no, d.direction_no, d.name, d.alias, d.lead) for d in plan.directions],
+    )
+    _replace(
+        con,
+        "programs",
+        [
+            (g.policy_no, g.direction_no, g.program_no, g.name, g.alias, g.lead)
+            for g in plan.programs
+        ],
+    )
+    _replace(
+        con,
+        "items",
+        [
+            (
+                i.item_no,
+                i.policy_no,
+                i.direction_no,
+                i.program_no,
+                i.name,
+                i.alias,
+                i.repost_of,
+                i.text,
+            )
+            for i in plan.items
+        ],
+    )
+    _replace(
+        con,
+        "departments",
+        [(d.name, d.kind, d.note, n) for n, d in enumerate(plan.departments, start=1)],
+    )
+    _replace(
+        con,
+        "item_departments",
+        [
+            (i.item_no, seq, dept)
+            for i in plan.items
+            for seq, dept in enumerate(i.departments, start=1)
+        ],
+    )
+    _replace(
+        con,
+        "indicators",
+        [
+            (
+                x.indicator_no,
+                x.name,
+                x.unit,
+                x.baseline_fiscal_year,
+                x.baseline_value,
+                x.target_fiscal_year,
+                x.target_value,
+                x.comparator,
+                x.measured_at,
+                x.description,
+                x.note,
+            )
+            for x in plan.indicators
+        ],
+    )
+    _replace(
+        con,
+        "indicator_rules",
+        [(r.indicator_no, r.path_tolerance, r.headroom_margin, r.basis) for r in plan.rules],
+    )
+    _replace(
+        con,
+        "indicator_policies",
+        [(x.indicator_no, x.policy_no, x.basis) for x in plan.indicator_policies],
+    )
+    _replace(
+        con,
+        "status_vocabulary",
+        [(s.status, s.sort_order, s.category, s.description) for s in plan.statuses],
+    )
 
 
 def _write_shipped_history(con: duckdb.DuckDBPyConnection, history: ShippedHistory) -> None:
@@ -308,8 +374,10 @@ def _write_shipped_history(con: duckdb.DuckDBPyConnection, history: ShippedHisto
         "  indicator_values.value IS DISTINCT FROM excluded.value"
         "  OR indicator_values.source IS DISTINCT FROM excluded.source"
         "  OR indicator_values.note IS DISTINCT FROM excluded.note)",
-        [[v.indicator_no, v.fiscal_year, v.value, v.source, v.note, now, INIT_USER]
-         for v in history.indicator_values],
+        [
+            [v.indicator_no, v.fiscal_year, v.value, v.source, v.note, now, INIT_USER]
+            for v in history.indicator_values
+        ],
     )
     stale = [
         (no, fy)
@@ -323,7 +391,19 @@ def _write_shipped_history(con: duckdb.DuckDBPyConnection, history: ShippedHisto
             "DELETE FROM indicator_values WHERE origin = 'shipped' AND indicator_no = ? AND fiscal_year = ?",
             [no, fy],
         )
-    _replace(con, "reference_series", [(s.series_code, s.name, s.unit, s.decimals, s.description, n)
-                                       for n, s in enumerate(history.reference_series, start=1)])
-    _replace(con, "reference_values", [(v.series_code, v.fiscal_year, v.value, v.source, v.note)
-                                       for v in history.reference_values])
+    _replace(
+        con,
+        "reference_series",
+        [
+            (s.series_code, s.name, s.unit, s.decimals, s.description, n)
+            for n, s in enumerate(history.reference_series, start=1)
+        ],
+    )
+    _replace(
+        con,
+        "reference_values",
+        [
+            (v.series_code, v.fiscal_year, v.value, v.source, v.note)
+            for v in history.reference_values
+        ],
+    )

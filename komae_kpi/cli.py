@@ -1,0 +1,176 @@
+"""`python -m komae_kpi`: the command line. Messages are Japanese; expected problems exit 1 without a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from komae_kpi import fiscal_year, formatting
+from komae_kpi.errors import KomaeKpiError
+from komae_kpi.export import export_open_data
+from komae_kpi.paths import DB_ENV_VAR, resolve_db_path
+from komae_kpi.progress import load_snapshot, status_records
+from komae_kpi.store import init_store
+
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+
+_ARGPARSE_PHRASES = (
+    ("the following arguments are required:", "次の引数が必要です:"),
+    ("unrecognized arguments:", "認識できない引数があります:"),
+    ("invalid choice:", "選べない値です:"),
+    ("expected one argument", "値を1つ指定してください"),
+    ("argument ", "引数 "),
+)
+
+
+class _JapaneseParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        for english, japanese in _ARGPARSE_PHRASES:
+            message = message.replace(english, japanese)
+        self.print_usage(sys.stderr)
+        self.exit(
+            EXIT_USAGE,
+            f"エラー: {message}\n（`python -m komae_kpi --help` で使い方を表示します）\n",
+        )
+
+
+def _fiscal_year_arg(text: str) -> int:
+    try:
+        return fiscal_year.parse(text)
+    except KomaeKpiError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --db is accepted both before and after the command; SUPPRESS keeps the sub-parser's default
+    # from overwriting a value given before the command.
+    db_parent = _JapaneseParser(add_help=False)
+    db_parent.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help=f"ストアのファイル（既定: 環境変数 {DB_ENV_VAR}、なければ data/komae_kpi.duckdb）",
+    )
+    parser = _JapaneseParser(
+        prog="python -m komae_kpi",
+        description="狛江市第7次行財政改革推進計画 進捗管理（komae-kpi）",
+        parents=[db_parent],
+    )
+    commands = parser.add_subparsers(
+        dest="command", metavar="コマンド", parser_class=_JapaneseParser
+    )
+    commands.required = True
+    commands.add_parser(
+        "init",
+        parents=[db_parent],
+        help="ストアを作成・更新する（入力済みのデータは変更しません）",
+        description="ストアを作成または更新し、data/plan/ の計画データを取り込みます。何度実行しても安全です。",
+    )
+    status = commands.add_parser(
+        "status",
+        parents=[db_parent],
+        help="指標ごとの進捗状況を表示する",
+        description="年度を指定して、8つの指標の状況（達成・順調・注意・遅れ・未入力）を表示します。",
+    )
+    status.add_argument(
+        "--fiscal-year",
+        type=_fiscal_year_arg,
+        metavar="年度",
+        help="判定する年度（例: 2025、令和7年度、R7）。既定はデータのある最新の年度",
+    )
+    status.add_argument("--json", action="store_true", help="JSON で出力する")
+    export = commands.add_parser(
+        "export",
+        parents=[db_parent],
+        help="オープンデータ（CSV・JSON・データ項目定義）を書き出す",
+        description="指標・実績値・取組項目・進捗状況を CSV（UTF-8 BOM付き）と JSON で書き出します。",
+    )
+    export.add_argument("--out", required=True, metavar="DIR", help="書き出し先のフォルダ")
+    return parser
+
+
+def _cmd_init(db: Path) -> int:
+    report = init_store(db)
+    action = "作成しました" if report.created else "更新しました"
+    print(f"ストア {report.path} を{action}。")
+    if report.migrations_applied:
+        print(f"  スキーマ: 版 {', '.join(map(str, report.migrations_applied))} を適用")
+    print(
+        f"  取組項目 {report.items}件、指標 {report.indicators}件、収録済みの実績値 {report.shipped_values}件"
+    )
+    print(
+        f"  入力済みのデータ（変更なし）: 実績値 {report.user_values}件、進捗状況 {report.user_statuses}件"
+    )
+    return 0
+
+
+def _cmd_status(db: Path, year: int | None, as_json: bool) -> int:
+    snapshot = load_snapshot(db)
+    baseline_year = min(x.baseline_fiscal_year for x in snapshot.plan.indicators)
+    target = year if year is not None else snapshot.latest_fiscal_year()
+    last_year = max(x.target_fiscal_year for x in snapshot.plan.indicators)
+    if not baseline_year <= target <= last_year:
+        raise KomaeKpiError(
+            f"指標の判定は現状値の年度から目標年度まで（{fiscal_year.label(baseline_year)}〜"
+            f"{fiscal_year.label(last_year)}）について行います（指定: {fiscal_year.label(target)}）。"
+        )
+    records = status_records(snapshot, target)
+    if as_json:
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+        return 0
+    demo = "【デモデータ】" if snapshot.is_demo else ""
+    print(f"{demo}{fiscal_year.label(target)} の指標の状況")
+    for r in records:
+        unit = r["unit"]
+        indicator = snapshot.plan.indicator(r["indicator_no"])
+        print(f"\n{r['indicator_no']}. {r['name']}  [{r['status_label']}]")
+        print(
+            f"   最新の実績値 {formatting.with_unit(r['latest_value'], unit)}"
+            f"（{formatting.fiscal_year_label(r['latest_fiscal_year'])}）"
+            f"／計画線 {formatting.with_unit(r['path_value'], unit)}"
+            f"／差 {formatting.signed_difference(r['gap'], unit)}"
+        )
+        print(
+            f"   {fiscal_year.wareki(indicator.target_fiscal_year)}の見込み "
+            f"{formatting.with_unit(r['projected_value'], unit)}"
+            f"／目標値 {formatting.with_unit(indicator.target_value, unit)}{indicator.comparator_word}"
+            f"／目標までに必要な年変化 {formatting.signed_difference(r['required_annual_change'], unit)}"
+            f"／実績の年変化 {formatting.signed_difference(r['observed_annual_change'], unit)}"
+        )
+        print(f"   {r['reason']}")
+    return 0
+
+
+def _cmd_export(db: Path, out: Path) -> int:
+    files = export_open_data(load_snapshot(db), out)
+    print(f"{out} に {len(files)} ファイルを書き出しました。")
+    for f in files:
+        print(f"  {f.name}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    db = resolve_db_path(getattr(args, "db", None))
+    try:
+        if args.command == "init":
+            return _cmd_init(db)
+        if args.command == "status":
+            return _cmd_status(db, args.fiscal_year, args.json)
+        if args.command == "export":
+            return _cmd_export(db, Path(args.out))
+    except KomaeKpiError as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except OSError as exc:
+        print(
+            f"エラー: ファイルを読み書きできません: {exc.filename or ''} {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEM
+    raise AssertionError(f"unhandled command {args.command}")

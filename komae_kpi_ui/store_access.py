@@ -1,0 +1,62 @@
+"""Cached access to the store for the pages. The only place with st.cache_data / st.cache_resource."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+from komae_kpi.errors import KomaeKpiError
+from komae_kpi.paths import PROJECT_ROOT, resolve_db_path
+from komae_kpi.progress import Snapshot, load_snapshot
+
+
+def store_path() -> Path:
+    # Read on every run, not at import: tests point KOMAE_KPI_DB at their own stores.
+    return resolve_db_path()
+
+
+@st.cache_resource(show_spinner="データベースを準備しています…")
+def _build_store(path_text: str) -> None:
+    """Create the embedded default store on first start (a fresh clone has none).
+
+    Runs `init` in a child process: DuckDB refuses a second configuration (read-write here,
+    read-only for the pages) within one process, so the writer must be another process.
+    """
+    result = subprocess.run(
+        [sys.executable, "-m", "komae_kpi", "init", "--db", path_text],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise KomaeKpiError(result.stderr.strip() or "ストアを作成できませんでした。")
+
+
+def ensure_store() -> Path:
+    path = store_path()
+    if not path.exists():
+        _build_store(str(path))
+    return path
+
+
+def _version_token(path: Path) -> tuple[int, int, int]:
+    """Changes whenever the store is written (the file or its write-ahead log)."""
+    stat = path.stat()
+    wal = path.with_name(path.name + ".wal")
+    wal_mtime = wal.stat().st_mtime_ns if wal.exists() else 0
+    return stat.st_mtime_ns, stat.st_size, wal_mtime
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _snapshot(path_text: str, version: tuple[int, int, int]) -> Snapshot:
+    return load_snapshot(Path(path_text))
+
+
+def snapshot() -> Snapshot:
+    """The store as it is now; cached until the file changes, so imports show on the next load."""
+    path = ensure_store()
+    return _snapshot(str(path), _version_token(path))

@@ -1,0 +1,138 @@
+"""init then export reproduces the plan exactly; the files are what a spreadsheet user expects."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from komae_kpi.entries import save_item_status
+from komae_kpi.export import TABLES, export_open_data, spreadsheet_safe
+from komae_kpi.progress import load_snapshot
+from tests import plan_expectations as expected
+
+REQUIRED_COLUMNS = {
+    "indicators": [
+        "indicator_no",
+        "name",
+        "unit",
+        "baseline_fiscal_year",
+        "baseline_value",
+        "target_fiscal_year",
+        "target_value",
+        "comparator",
+    ],
+    "indicator_values": ["indicator_no", "fiscal_year", "value", "source", "note"],
+    "items": [
+        "item_no",
+        "name",
+        "policy_no",
+        "direction_no",
+        "program_no",
+        "program_name",
+        "departments",
+        "repost_of",
+    ],
+    "item_statuses": ["item_no", "fiscal_year", "status", "achievements", "issues", "next_steps"],
+}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), f"{path.name} has no BOM"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture
+def exported(store: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "open-data"
+    export_open_data(load_snapshot(store), out)
+    return out
+
+
+def test_required_columns_come_first_in_the_agreed_order(exported: Path) -> None:
+    for stem, columns in REQUIRED_COLUMNS.items():
+        with (exported / f"{stem}.csv").open(encoding="utf-8-sig") as f:
+            header = next(csv.reader(f))
+        assert header[: len(columns)] == columns
+
+
+def test_every_item_is_exported_as_in_the_plan(exported: Path) -> None:
+    rows = {int(r["item_no"]): r for r in read_csv(exported / "items.csv")}
+    programs = dict(line.split("|") for line in expected.PROGRAMS.strip().splitlines())
+    assert sorted(rows) == list(range(1, 63))
+    for no, (p, d, g), name, printed_departments in expected.items():
+        row = rows[no]
+        shown = row["name"] + ("(再掲)" if row["repost_of"] else "")
+        assert shown == name, no
+        assert (int(row["policy_no"]), int(row["direction_no"]), int(row["program_no"])) == (
+            p,
+            d,
+            g,
+        )
+        assert row["program_name"] == programs[f"{p}-{d}-{g}"]
+        assert row["departments"].split("・") == expected.split_departments(printed_departments), no
+        assert row["repost_of"] == ("8" if no == 60 else ""), no
+
+
+def test_every_indicator_is_exported_as_in_the_plan(exported: Path) -> None:
+    rows = {int(r["indicator_no"]): r for r in read_csv(exported / "indicators.csv")}
+    assert sorted(rows) == list(range(1, 9))
+    for line in expected.INDICATORS.strip().splitlines():
+        no, name, unit, baseline, target, comparator = line.split("|")
+        row = rows[int(no)]
+        assert (row["name"], row["unit"], row["comparator"]) == (name, unit, comparator)
+        assert float(row["baseline_value"]) == float(baseline)
+        assert float(row["target_value"]) == float(target)
+        assert (row["baseline_fiscal_year"], row["target_fiscal_year"]) == ("2023", "2029")
+    assert rows[2]["baseline_as_of"] == "2024-04-01" and rows[2]["target_as_of"] == "2030-04-01"
+    assert rows[3]["kind"] == "guardrail" and rows[1]["kind"] == "improvement"
+
+
+def test_values_keep_their_sources(exported: Path) -> None:
+    rows = read_csv(exported / "indicator_values.csv")
+    ratio = [r for r in rows if r["indicator_no"] == "3"]
+    assert [int(r["fiscal_year"]) for r in ratio] == list(range(2005, 2024))
+    assert all(r["source"] for r in rows)
+    assert next(r for r in ratio if r["fiscal_year"] == "2023")["value"] == "87.3"
+
+
+def test_json_holds_the_same_rows_as_csv(exported: Path) -> None:
+    for table in TABLES:
+        from_csv = read_csv(exported / f"{table.file_stem}.csv")
+        from_json = json.loads((exported / f"{table.file_stem}.json").read_text(encoding="utf-8"))
+        assert len(from_json) == len(from_csv)
+        for a, b in zip(from_csv, from_json, strict=True):
+            assert a == {k: "" if v is None else str(v) for k, v in b.items()}
+
+
+def test_the_data_dictionary_describes_every_column_in_japanese(exported: Path) -> None:
+    rows = read_csv(exported / "data_dictionary.csv")
+    described = {(r["ファイル"].split(" ")[0], r["列名"]) for r in rows}
+    for table in TABLES:
+        with (exported / f"{table.file_stem}.csv").open(encoding="utf-8-sig") as f:
+            for column in next(csv.reader(f)):
+                assert (f"{table.file_stem}.csv", column) in described
+    assert all(r["項目名"] and r["説明"] for r in rows)
+
+
+def test_cells_a_spreadsheet_would_run_are_neutralised(store: Path, tmp_path: Path) -> None:
+    save_item_status(
+        store,
+        1,
+        2025,
+        "順調",
+        achievements='=HYPERLINK("http://example.invalid")',
+        issues="-1件",
+        next_steps="@SUM(A1)",
+    )
+    out = tmp_path / "out"
+    export_open_data(load_snapshot(store), out)
+    row = read_csv(out / "item_statuses.csv")[0]
+    assert row["achievements"].startswith("'=")
+    assert row["issues"] == "'-1件"
+    assert row["next_steps"] == "'@SUM(A1)"
+    assert spreadsheet_safe(-1.5) == -1.5  # numbers are not text and stay numbers

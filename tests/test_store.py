@@ -1,0 +1,250 @@
+"""The store: creation, idempotent init, entered data kept, refusals that write nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from komae_kpi import queries
+from komae_kpi.entries import save_indicator_value, save_item_status
+from komae_kpi.errors import (
+    PlanConflictError,
+    StoreBusyError,
+    StoreError,
+    StoreMissingError,
+    ValidationError,
+)
+from komae_kpi.paths import HISTORY_DIR, PLAN_DIR, PROJECT_ROOT
+from komae_kpi.plan_files import load_plan
+from komae_kpi.store import LATEST_SCHEMA_VERSION, connect, init_store, schema_version
+from tests.store_helpers import dump
+
+
+def _enter_some_data(path: Path) -> None:
+    save_indicator_value(
+        path, 1, 2025, 72.9, source="市民意識調査", note="速報値", user="財政課 山田"
+    )
+    save_indicator_value(path, 3, 2023, 87.4, source="決算カード（訂正）", user="財政課 山田")
+    save_item_status(
+        path,
+        21,
+        2025,
+        "順調",
+        achievements="中期財政ビジョンを公表",
+        issues="歳入減",
+        next_steps="継続",
+        user="財政課 山田",
+    )
+    save_item_status(path, 60, 2025, "やや遅れ", user="職員課 佐藤")
+
+
+def test_init_creates_a_store_with_the_plan(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "kpi.duckdb"
+    report = init_store(path)
+    assert report.created and report.kind == "city"
+    assert report.migrations_applied == tuple(range(1, LATEST_SCHEMA_VERSION + 1))
+    assert (report.items, report.indicators) == (62, 8)
+    with connect(path, read_only=True) as con:
+        assert schema_version(con) == LATEST_SCHEMA_VERSION
+        assert queries.read_plan(con) == load_plan()
+
+
+def test_init_again_changes_nothing(store: Path) -> None:
+    before = dump(store)
+    report = init_store(store)
+    assert not report.created and report.migrations_applied == ()
+    assert dump(store) == before
+
+
+def test_init_after_data_was_entered_changes_nothing_entered(store: Path) -> None:
+    _enter_some_data(store)
+    before = dump(store)
+    report = init_store(store)
+    assert (report.user_values, report.user_statuses) == (2, 2)
+    assert dump(store) == before
+    with connect(store, read_only=True) as con:
+        values = {(v.indicator_no, v.fiscal_year): v for v in queries.read_indicator_values(con)}
+    # A user's correction of a shipped figure is kept, not reset to the shipped one.
+    assert values[(3, 2023)].value == 87.4
+    assert values[(3, 2023)].source == "決算カード（訂正）"
+
+
+def test_changed_shipped_history_updates_shipped_rows_only(store: Path, tmp_path: Path) -> None:
+    _enter_some_data(store)
+    history = tmp_path / "history"
+    shutil.copytree(HISTORY_DIR, history)
+    values = history / "indicator_values.csv"
+    text = values.read_text(encoding="utf-8")
+    text = text.replace("3,2005,100.2,", "3,2005,100.3,").replace("3,2023,87.3,", "3,2023,87.2,")
+    values.write_text(text, encoding="utf-8")
+    init_store(store, history_dir=history)
+    with connect(store, read_only=True) as con:
+        got = {(v.indicator_no, v.fiscal_year): v.value for v in queries.read_indicator_values(con)}
+    assert got[(3, 2005)] == 100.3  # shipped: follows the corrected file
+    assert got[(3, 2023)] == 87.4  # entered by a user: untouched
+
+
+def _plan_copy(tmp_path: Path) -> Path:
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(PLAN_DIR, plan_dir)
+    return plan_dir
+
+
+def _drop_line(path: Path, startswith: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(startswith)]
+    assert len(kept) == len(lines) - 1
+    path.write_text("".join(kept), encoding="utf-8")
+
+
+def test_a_plan_change_that_would_orphan_entered_data_is_refused(
+    store: Path, tmp_path: Path
+) -> None:
+    _enter_some_data(store)
+    before = dump(store)
+    plan_dir = _plan_copy(tmp_path)
+    _drop_line(plan_dir / "items.csv", "21,")
+    _drop_line(plan_dir / "status_vocabulary.csv", "やや遅れ,")
+    _drop_line(plan_dir / "indicators.csv", "1,")
+    _drop_line(plan_dir / "indicator_rules.csv", "1,")
+    _drop_line(plan_dir / "indicator_policies.csv", "1,")
+    with pytest.raises(PlanConflictError) as info:
+        init_store(store, plan_dir=plan_dir)
+    message = str(info.value)
+    assert "取組項目21" in message and "「やや遅れ」" in message and "指標1" in message
+    assert "変更されていません" in message
+    assert dump(store) == before
+
+
+def test_a_plan_change_that_orphans_nothing_is_applied(store: Path, tmp_path: Path) -> None:
+    plan_dir = _plan_copy(tmp_path)
+    items = plan_dir / "items.csv"
+    items.write_text(
+        items.read_text(encoding="utf-8").replace("定員管理の適正化", "定員管理の適正化（改）"),
+        encoding="utf-8",
+    )
+    init_store(store, plan_dir=plan_dir)
+    with connect(store, read_only=True) as con:
+        assert queries.read_plan(con).items[61].name == "定員管理の適正化（改）"
+
+
+def test_a_store_from_a_newer_version_is_refused_untouched(store: Path) -> None:
+    con = duckdb.connect(str(store))
+    con.execute("INSERT INTO schema_migrations VALUES (999, 'future', now())")
+    con.close()
+    before = dump(store)
+    with pytest.raises(StoreError, match="新しい版"):
+        init_store(store)
+    assert dump(store) == before
+
+
+def test_a_demo_store_cannot_be_initialised_as_the_citys(tmp_path: Path) -> None:
+    path = tmp_path / "demo.duckdb"
+    init_store(path, kind="demo")
+    with pytest.raises(StoreError, match="デモ用"):
+        init_store(path, kind="city")
+
+
+def test_reading_a_missing_store_says_how_to_create_it(tmp_path: Path) -> None:
+    with (
+        pytest.raises(StoreMissingError, match="init"),
+        connect(tmp_path / "none.duckdb", read_only=True),
+    ):
+        pass
+
+
+def test_a_busy_store_is_waited_for_then_reported(store: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(store)!r})
+            print("holding", flush=True)
+            time.sleep(60)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        with (
+            pytest.raises(StoreBusyError) as info,
+            connect(store, read_only=True, wait_seconds=0.5),
+        ):
+            pass
+        assert "使用中" in str(info.value) and "0.5秒" in str(info.value)
+    finally:
+        holder.kill()
+        holder.wait()
+    with connect(store, read_only=True, wait_seconds=5) as con:  # free again once released
+        assert schema_version(con) == LATEST_SCHEMA_VERSION
+
+
+def test_an_init_killed_midway_leaves_the_store_as_it_was(store: Path) -> None:
+    _enter_some_data(store)
+    before = dump(store)
+    # The child runs the real init but stops after the plan tables were deleted and rewritten and
+    # before the commit, then is killed: the store must come back exactly as before.
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import time
+            from pathlib import Path
+            import komae_kpi.store as store
+            def stall(con, history):
+                con.execute("DELETE FROM item_statuses")
+                con.execute("DELETE FROM indicator_values")
+                print("stalled", flush=True)
+                time.sleep(60)
+            store._write_shipped_history = stall
+            store.init_store(Path({str(store)!r}))
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "stalled"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    assert dump(store) == before
+
+
+def test_saving_rejects_every_bad_field_at_once_and_writes_nothing(store: Path) -> None:
+    before = dump(store)
+    with pytest.raises(ValidationError) as info:
+        save_indicator_value(store, 9, 1999, 1.0)
+    assert any("指標9" in p for p in info.value.problems)
+    assert any("1999" in p for p in info.value.problems)
+    with pytest.raises(ValidationError, match="0〜100%"):
+        save_indicator_value(store, 3, 2025, 120.0)
+    with pytest.raises(ValidationError, match="負の値"):
+        save_indicator_value(store, 4, 2025, -1.0)
+    with pytest.raises(ValidationError) as info:
+        save_item_status(store, 63, 2024, "良好")
+    assert len(info.value.problems) == 3
+    assert dump(store) == before
+
+
+def test_entered_data_records_who_and_when(store: Path) -> None:
+    save_item_status(store, 5, 2025, "順調", user="情報政策課 鈴木")
+    with connect(store, read_only=True) as con:
+        row = con.execute(
+            "SELECT updated_by, updated_at IS NOT NULL FROM item_statuses WHERE item_no = 5"
+        ).fetchone()
+    assert row == ("情報政策課 鈴木", True)
