@@ -19,8 +19,9 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     Read at call time, never at import, so tests and pages that set the variable see it.
     """
     if explicit:
-        return Path(explicit).expanduser()
+        return Path(explicit).expanduser().absolute()
     from_env = os.environ.get(DB_ENV_VAR, "").strip()
     if from_env:
-        return Path(from_env).expanduser()
+        # Absolute, so that a child process started in another directory means the same file.
+        return Path(from_env).expanduser().absolute()
     return DEFAULT_DB_PATH

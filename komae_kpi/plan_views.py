@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from komae_kpi import formatting
-from komae_kpi.indicator_status import KIND_LABELS
+from komae_kpi.indicator_status import KIND_LABELS, criteria_text
 from komae_kpi.model import Item, Plan, Program
 
 
@@ -27,6 +27,20 @@ def indicator_table(plan: Plan) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def criteria_table(plan: Plan) -> pd.DataFrame:
+    """The 判定基準 of every indicator, in plain Japanese, from the rules kept as data."""
+    return pd.DataFrame(
+        [
+            {
+                "No.": x.indicator_no,
+                "指標": x.name,
+                "判定基準": criteria_text(x, plan.rule(x.indicator_no)),
+            }
+            for x in plan.indicators
+        ]
+    )
 
 
 @dataclass(frozen=True)

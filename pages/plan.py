@@ -19,6 +19,11 @@ def show() -> None:
         if indicator.note:
             st.caption(f"指標{indicator.indicator_no}: {indicator.note}")
 
+    with st.expander("指標の判定基準（達成・順調・注意・遅れ・未入力）"):
+        for row in plan_views.criteria_table(plan).itertuples(index=False):
+            st.markdown(f"**{row[0]}. {row[1]}**")
+            st.text(row[2])
+
     st.header("取組項目")
     for policy in plan_views.plan_tree(plan):
         st.subheader(f"施策{policy.policy_no} {policy.name}")

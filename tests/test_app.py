@@ -47,6 +47,9 @@ def test_a_fresh_clone_builds_its_store_and_shows_the_plan(
     assert any(t.startswith("取組項目60 デジタル人財の育成(再掲)") for t in texts)
     assert any("関係各課（総称）" in t for t in texts)
     assert sum(1 for t in texts if t.startswith("取組項目")) == 62
+    criteria = [t for t in texts if "判定基準:" in t]
+    assert len(criteria) == 8
+    assert "90.0%以下" in criteria[2] and "1.0ポイント" in criteria[2]
 
 
 def test_a_demo_store_shows_the_demo_banner(

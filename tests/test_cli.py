@@ -69,6 +69,10 @@ def test_db_path_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     monkeypatch.setenv(DB_ENV_VAR, str(tmp_path / "env.duckdb"))
     assert resolve_db_path() == tmp_path / "env.duckdb"
     assert resolve_db_path(str(tmp_path / "flag.duckdb")) == tmp_path / "flag.duckdb"
+    # Relative paths are made absolute, so the dashboard's init child process means the same file.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(DB_ENV_VAR, "rel.duckdb")
+    assert resolve_db_path() == tmp_path / "rel.duckdb"
 
 
 def test_status_text_for_the_latest_year_with_data(

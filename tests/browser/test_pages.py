@@ -36,7 +36,7 @@ def test_every_page_loads_without_an_exception(
     db = _store(kind, tmp_path)
     with streamlit_server(db) as url:
         for path in PATHS:
-            page = open_page(url + path, f"{kind}{path.replace('/', '_') or '_root'}")
+            page = open_page(url + path, f"{kind}-{path.strip('/') or 'root'}")
             assert page.locator('[data-testid="stException"]').count() == 0
             assert page.locator("h1").first.inner_text() == "計画の体系"
             banner = page.get_by_text("デモデータ：").count()
