@@ -7,8 +7,9 @@ import math
 from pathlib import Path
 
 from komae_kpi import fiscal_year as fy
+from komae_kpi import formatting
 from komae_kpi.errors import ValidationError
-from komae_kpi.model import Indicator, Plan
+from komae_kpi.model import Indicator, JudgementRule, Plan
 from komae_kpi.queries import read_plan
 from komae_kpi.store import connect, current_user, require_current_schema, transaction
 
@@ -23,18 +24,30 @@ def actual_year_range(plan: Plan) -> tuple[int, int]:
     return FIRST_ACTUAL_FISCAL_YEAR, max(x.target_fiscal_year for x in plan.indicators)
 
 
-def value_problems(indicator: Indicator, value: float) -> list[str]:
-    """Why a value is impossible for its indicator (empty when it is possible)."""
+def value_problems(indicator: Indicator, rule: JudgementRule, value: float) -> list[str]:
+    """Why a value is impossible for its indicator (empty when it is possible).
+
+    The bounds are data (indicator_rules.csv): 0–100 for shares of people, no upper bound for
+    経常収支比率 (it can pass 100%), never negative for balances and day counts.
+    """
+    label = f"指標{indicator.indicator_no}（{indicator.name}）"
     if not math.isfinite(value):
-        return [f"指標{indicator.indicator_no}の値「{value}」は数値ではありません。"]
-    if indicator.unit == "%" and not 0 <= value <= 100:
-        return [
-            f"指標{indicator.indicator_no}（{indicator.name}）は割合のため0〜100%の範囲で入力してください（「{value}」）。"
-        ]
-    if indicator.unit in ("億円", "日") and value < 0:
-        return [
-            f"指標{indicator.indicator_no}（{indicator.name}）に負の値「{value}」は入力できません。"
-        ]
+        return [f"{label}の値「{value}」は数値ではありません。"]
+    low, high = rule.min_value, rule.max_value
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            allowed = (
+                f"{formatting.number(low, 0)}〜{formatting.number(high, 0)}{indicator.unit}の範囲"
+            )
+        elif low is not None:
+            allowed = (
+                f"{formatting.number(low, 0)}{indicator.unit}以上"
+                if low
+                else "0以上（負の値は不可）"
+            )
+        else:
+            allowed = f"{formatting.number(high or 0.0, 0)}{indicator.unit}以下"
+        return [f"{label}の値「{value:g}」はありえない値です（{allowed}で入力してください）。"]
     return []
 
 
@@ -57,7 +70,7 @@ def save_indicator_value(
         if indicator is None:
             problems.append(f"指標{indicator_no}は計画にありません。")
         else:
-            problems.extend(value_problems(indicator, value))
+            problems.extend(value_problems(indicator, plan.rule(indicator_no), value))
         first, last = actual_year_range(plan)
         if not first <= fiscal_year <= last:
             problems.append(
@@ -67,7 +80,8 @@ def save_indicator_value(
             raise ValidationError(problems)
         with transaction(con):
             con.execute(
-                "INSERT OR REPLACE INTO indicator_values VALUES (?, ?, ?, ?, ?, 'user', ?, ?)",
+                "INSERT OR REPLACE INTO indicator_values (indicator_no, fiscal_year, value, source,"
+                " note, origin, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 'user', ?, ?)",
                 [
                     indicator_no,
                     fiscal_year,
@@ -96,8 +110,15 @@ def save_item_status(
         require_current_schema(con, path)
         plan = read_plan(con)
         problems: list[str] = []
-        if item_no not in {i.item_no for i in plan.items}:
+        item = next((i for i in plan.items if i.item_no == item_no), None)
+        if item is None:
             problems.append(f"取組項目{item_no}は計画にありません。")
+        elif item.repost_of is not None:
+            # One activity in two places: its status lives with the original only.
+            problems.append(
+                f"取組項目{item_no}は取組項目{item.repost_of}の再掲です。"
+                f"進捗状況は取組項目{item.repost_of}として入力してください。"
+            )
         vocabulary = [s.status for s in plan.statuses]
         if status not in vocabulary:
             problems.append(f"進捗状況「{status}」は区分（{'・'.join(vocabulary)}）にありません。")
@@ -110,7 +131,8 @@ def save_item_status(
             raise ValidationError(problems)
         with transaction(con):
             con.execute(
-                "INSERT OR REPLACE INTO item_statuses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO item_statuses (item_no, fiscal_year, status, achievements,"
+                " issues, next_steps, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     item_no,
                     fiscal_year,

@@ -131,12 +131,16 @@ class JudgementRule:
 
     path_tolerance: how far behind the plan path (improvement kind) still counts as 順調.
     headroom_margin: how close to the bound (guardrail kind) turns 順調 into 注意.
+    min_value / max_value: the values that are possible at all (None: no bound); an entry outside
+    them is a typo, not an actual.
     """
 
     indicator_no: int
     path_tolerance: float | None
     headroom_margin: float | None
     basis: str
+    min_value: float | None = None
+    max_value: float | None = None
 
 
 @dataclass(frozen=True)

@@ -221,12 +221,14 @@ def load_plan(plan_dir: Path = PLAN_DIR) -> Plan:
     rules = _load(
         plan_dir / "indicator_rules.csv",
         problems,
-        ["indicator_no", "path_tolerance", "headroom_margin", "basis"],
+        ["indicator_no", "path_tolerance", "headroom_margin", "min_value", "max_value", "basis"],
         lambda r, i, d: JudgementRule(
             r.integer(i, d, "indicator_no"),
             r.optional_number(i, d, "path_tolerance"),
             r.optional_number(i, d, "headroom_margin"),
             r.text(i, d, "basis"),
+            r.optional_number(i, d, "min_value"),
+            r.optional_number(i, d, "max_value"),
         ),
     )
     indicator_policies = _load(
@@ -317,6 +319,17 @@ def check_plan(plan: Plan) -> list[str]:
             problems.append(
                 f"items.csv: 取組項目{item.item_no} の再掲元 {item.repost_of} がありません。"
             )
+        elif item.repost_of is not None:
+            original = next(i for i in plan.items if i.item_no == item.repost_of)
+            if (item.name, item.text, item.departments) != (
+                original.name,
+                original.text,
+                original.departments,
+            ):
+                problems.append(
+                    f"items.csv: 取組項目{item.item_no} は取組項目{item.repost_of}の再掲ですが、"
+                    "名称・取組内容・推進部署が再掲元と一致しません。"
+                )
     rules = {r.indicator_no: r for r in plan.rules}
     for indicator in plan.indicators:
         rule = rules.get(indicator.indicator_no)

@@ -95,7 +95,8 @@ def read_plan(con: duckdb.DuckDBPyConnection) -> Plan:
             JudgementRule(*r)
             for r in fetch_all(
                 con,
-                "SELECT indicator_no, path_tolerance, headroom_margin, basis FROM indicator_rules"
+                "SELECT indicator_no, path_tolerance, headroom_margin, basis, min_value, max_value"
+                " FROM indicator_rules"
                 " ORDER BY indicator_no",
             )
         ),

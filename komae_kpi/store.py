@@ -159,7 +159,7 @@ def _apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
             continue
         con.execute(migration.sql)
         con.execute(
-            "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
             [migration.version, migration.name, dt.datetime.now()],
         )
         applied.append(migration.version)
@@ -196,13 +196,14 @@ def init_store(
     *,
     plan_dir: Path = PLAN_DIR,
     history_dir: Path = HISTORY_DIR,
-    kind: StoreKind = "city",
+    kind: StoreKind | None = None,
 ) -> InitReport:
     """Create or upgrade the store and bring its plan tables in line with data/plan/.
 
     Idempotent. Values and statuses entered by users are never deleted or changed; a plan that no
     longer has an indicator, item or status that entered data refers to is refused (PlanConflictError)
-    and nothing is written. The store's kind (city or demo) is fixed when it is created.
+    and nothing is written. The store's kind (city or demo) is fixed when it is created (city unless
+    told otherwise); asking for the other kind later is refused.
     """
     plan = load_plan(plan_dir)
     history = load_history(plan, history_dir)
@@ -211,15 +212,15 @@ def init_store(
         applied = _apply_migrations(con)
         existing_kind = fetch_all(con, "SELECT value FROM store_info WHERE key = 'kind'")
         if existing_kind:
-            store_kind: StoreKind = "demo" if existing_kind[0][0] == "demo" else "city"
-            if store_kind != kind:
+            resolved_kind: StoreKind = "demo" if existing_kind[0][0] == "demo" else "city"
+            if kind is not None and resolved_kind != kind:
                 raise StoreError(
-                    f"ストア {path} は{'デモ用' if store_kind == 'demo' else '市の実データ用'}です。"
+                    f"ストア {path} は{'デモ用' if resolved_kind == 'demo' else '市の実データ用'}です。"
                     f"{'デモ用' if kind == 'demo' else '市の実データ用'}として初期化することはできません。"
                 )
         else:
-            store_kind = kind
-            con.execute("INSERT INTO store_info VALUES ('kind', ?)", [kind])
+            resolved_kind = kind or "city"
+            con.execute("INSERT INTO store_info (key, value) VALUES ('kind', ?)", [resolved_kind])
         _check_entered_data_fits(con, plan)
         _write_plan(con, plan)
         _write_shipped_history(con, history)
@@ -230,7 +231,7 @@ def init_store(
             " (SELECT count(*) FROM indicator_values WHERE origin = 'user'),"
             " (SELECT count(*) FROM item_statuses)",
         )[0]
-    return InitReport(path, created, tuple(applied), store_kind, *counts)
+    return InitReport(path, created, tuple(applied), resolved_kind, *counts)
 
 
 def store_kind(con: duckdb.DuckDBPyConnection) -> StoreKind:
@@ -240,6 +241,7 @@ def store_kind(con: duckdb.DuckDBPyConnection) -> StoreKind:
 
 def _check_entered_data_fits(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     item_nos = {i.item_no for i in plan.items}
+    reposts = {i.item_no: i.repost_of for i in plan.items if i.repost_of is not None}
     indicator_nos = {x.indicator_no for x in plan.indicators}
     statuses = {s.status for s in plan.statuses}
     problems: list[str] = []
@@ -249,6 +251,12 @@ def _check_entered_data_fits(con: duckdb.DuckDBPyConnection, plan: Plan) -> None
         if item_no not in item_nos:
             problems.append(
                 f"取組項目{item_no}: 進捗状況が{count}件入力済みですが、新しい計画データにありません。"
+            )
+        elif item_no in reposts:
+            # A repost shows its original's status; one stored on the repost would be hidden.
+            problems.append(
+                f"取組項目{item_no}: 進捗状況が{count}件入力済みですが、取組項目{reposts[item_no]}の再掲です。"
+                f"取組項目{reposts[item_no]}の進捗状況として入力し直してください。"
             )
     for status, count in fetch_all(
         con, "SELECT status, count(*) FROM item_statuses GROUP BY status ORDER BY status"
@@ -270,25 +278,46 @@ def _check_entered_data_fits(con: duckdb.DuckDBPyConnection, plan: Plan) -> None
         raise PlanConflictError(problems)
 
 
-def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
+def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
+    """Replace a plan table's rows. Columns are named, so later migrations may add columns."""
     con.execute(f"DELETE FROM {table}")  # table names are ours, never user input
     if rows:
-        marks = ", ".join("?" * len(rows[0]))
-        con.executemany(f"INSERT INTO {table} VALUES ({marks})", [list(r) for r in rows])
+        columns = list(rows[0])
+        marks = ", ".join("?" * len(columns))
+        con.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+            [[r[c] for c in columns] for r in rows],
+        )
 
 
 def _write_plan(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
-    _replace(con, "policies", [(p.policy_no, p.name) for p in plan.policies])
+    _replace(con, "policies", [{"policy_no": p.policy_no, "name": p.name} for p in plan.policies])
     _replace(
         con,
         "directions",
-        [(d.policy_no, d.direction_no, d.name, d.alias, d.lead) for d in plan.directions],
+        [
+            {
+                "policy_no": d.policy_no,
+                "direction_no": d.direction_no,
+                "name": d.name,
+                "alias": d.alias,
+                "lead": d.lead,
+            }
+            for d in plan.directions
+        ],
     )
     _replace(
         con,
         "programs",
         [
-            (g.policy_no, g.direction_no, g.program_no, g.name, g.alias, g.lead)
+            {
+                "policy_no": g.policy_no,
+                "direction_no": g.direction_no,
+                "program_no": g.program_no,
+                "name": g.name,
+                "alias": g.alias,
+                "lead": g.lead,
+            }
             for g in plan.programs
         ],
     )
@@ -296,29 +325,32 @@ def _write_plan(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         con,
         "items",
         [
-            (
-                i.item_no,
-                i.policy_no,
-                i.direction_no,
-                i.program_no,
-                i.name,
-                i.alias,
-                i.repost_of,
-                i.text,
-            )
+            {
+                "item_no": i.item_no,
+                "policy_no": i.policy_no,
+                "direction_no": i.direction_no,
+                "program_no": i.program_no,
+                "name": i.name,
+                "alias": i.alias,
+                "repost_of": i.repost_of,
+                "text": i.text,
+            }
             for i in plan.items
         ],
     )
     _replace(
         con,
         "departments",
-        [(d.name, d.kind, d.note, n) for n, d in enumerate(plan.departments, start=1)],
+        [
+            {"name": d.name, "kind": d.kind, "note": d.note, "sort_order": n}
+            for n, d in enumerate(plan.departments, start=1)
+        ],
     )
     _replace(
         con,
         "item_departments",
         [
-            (i.item_no, seq, dept)
+            {"item_no": i.item_no, "seq": seq, "department": dept}
             for i in plan.items
             for seq, dept in enumerate(i.departments, start=1)
         ],
@@ -327,36 +359,57 @@ def _write_plan(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         con,
         "indicators",
         [
-            (
-                x.indicator_no,
-                x.name,
-                x.unit,
-                x.baseline_fiscal_year,
-                x.baseline_value,
-                x.target_fiscal_year,
-                x.target_value,
-                x.comparator,
-                x.measured_at,
-                x.description,
-                x.note,
-            )
+            {
+                "indicator_no": x.indicator_no,
+                "name": x.name,
+                "unit": x.unit,
+                "baseline_fiscal_year": x.baseline_fiscal_year,
+                "baseline_value": x.baseline_value,
+                "target_fiscal_year": x.target_fiscal_year,
+                "target_value": x.target_value,
+                "comparator": x.comparator,
+                "measured_at": x.measured_at,
+                "description": x.description,
+                "note": x.note,
+            }
             for x in plan.indicators
         ],
     )
     _replace(
         con,
         "indicator_rules",
-        [(r.indicator_no, r.path_tolerance, r.headroom_margin, r.basis) for r in plan.rules],
+        [
+            {
+                "indicator_no": r.indicator_no,
+                "path_tolerance": r.path_tolerance,
+                "headroom_margin": r.headroom_margin,
+                "basis": r.basis,
+                "min_value": r.min_value,
+                "max_value": r.max_value,
+            }
+            for r in plan.rules
+        ],
     )
     _replace(
         con,
         "indicator_policies",
-        [(x.indicator_no, x.policy_no, x.basis) for x in plan.indicator_policies],
+        [
+            {"indicator_no": x.indicator_no, "policy_no": x.policy_no, "basis": x.basis}
+            for x in plan.indicator_policies
+        ],
     )
     _replace(
         con,
         "status_vocabulary",
-        [(s.status, s.sort_order, s.category, s.description) for s in plan.statuses],
+        [
+            {
+                "status": t.status,
+                "sort_order": t.sort_order,
+                "category": t.category,
+                "description": t.description,
+            }
+            for t in plan.statuses
+        ],
     )
 
 
@@ -366,7 +419,8 @@ def _write_shipped_history(con: duckdb.DuckDBPyConnection, history: ShippedHisto
     # Insert what is missing; correct shipped rows whose files changed; leave user rows alone.
     # The WHERE keeps an unchanged row untouched, so a second init changes nothing at all.
     con.executemany(
-        "INSERT INTO indicator_values VALUES (?, ?, ?, ?, ?, 'shipped', ?, ?)"
+        "INSERT INTO indicator_values (indicator_no, fiscal_year, value, source, note, origin,"
+        " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 'shipped', ?, ?)"
         " ON CONFLICT (indicator_no, fiscal_year) DO UPDATE SET"
         "  value = excluded.value, source = excluded.source, note = excluded.note,"
         "  updated_at = excluded.updated_at, updated_by = excluded.updated_by"
@@ -395,15 +449,28 @@ def _write_shipped_history(con: duckdb.DuckDBPyConnection, history: ShippedHisto
         con,
         "reference_series",
         [
-            (s.series_code, s.name, s.unit, s.decimals, s.description, n)
-            for n, s in enumerate(history.reference_series, start=1)
+            {
+                "series_code": r.series_code,
+                "name": r.name,
+                "unit": r.unit,
+                "decimals": r.decimals,
+                "description": r.description,
+                "sort_order": n,
+            }
+            for n, r in enumerate(history.reference_series, start=1)
         ],
     )
     _replace(
         con,
         "reference_values",
         [
-            (v.series_code, v.fiscal_year, v.value, v.source, v.note)
+            {
+                "series_code": v.series_code,
+                "fiscal_year": v.fiscal_year,
+                "value": v.value,
+                "source": v.source,
+                "note": v.note,
+            }
             for v in history.reference_values
         ],
     )

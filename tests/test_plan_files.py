@@ -12,6 +12,7 @@ from komae_kpi.errors import PlanDataError
 from komae_kpi.paths import PLAN_DIR
 from komae_kpi.plan_files import load_history, load_plan
 from tests import plan_expectations as expected
+from tests import plan_text
 from tests.conftest import PLAN_TEXT, shared_file
 
 PLAN = load_plan()
@@ -130,6 +131,25 @@ def test_status_vocabulary() -> None:
 
 def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+def test_texts_equal_the_plans_bullets_and_paragraphs_exactly() -> None:
+    """Bullet for bullet: a dropped, merged, swapped or cut bullet or paragraph fails here."""
+    read = plan_text.read(shared_file(PLAN_TEXT).read_text(encoding="utf-8"))
+    assert sorted(read.items) == list(range(1, 63))
+    for item in PLAN.items:
+        assert item.text.splitlines() == read.items[item.item_no], item.item_no
+    assert {g.code: g.lead.splitlines() for g in PLAN.programs} == read.programs
+    assert {d.code: d.lead.splitlines() for d in PLAN.directions} == read.directions
+
+
+def test_indicator_descriptions_and_notes_are_the_plans_words() -> None:
+    lines = plan_text.read(shared_file(PLAN_TEXT).read_text(encoding="utf-8")).indicator_lines
+    descriptions = [line.removeprefix("説明").strip() for line in lines if line.startswith("説明")]
+    assert [x.description for x in PLAN.indicators if x.description] == descriptions
+    notes = [line for line in lines if line.startswith("※")]
+    assert PLAN.indicator(3).note == notes[0]
+    assert PLAN.indicator(2).note == PLAN.indicator(7).note == notes[1]
 
 
 def test_names_and_texts_appear_in_the_plan_body() -> None:
