@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from komae_kpi import fiscal_year, formatting
+from komae_kpi.demo import write_demo_store
 from komae_kpi.errors import KomaeKpiError
 from komae_kpi.export import export_open_data
+from komae_kpi.indicator_views import change_label
 from komae_kpi.paths import DB_ENV_VAR, resolve_db_path
 from komae_kpi.progress import load_snapshot, status_records
 from komae_kpi.store import init_store
@@ -28,7 +31,31 @@ _ARGPARSE_PHRASES = (
 )
 
 
+class _JapaneseHelp(argparse.HelpFormatter):
+    def add_usage(
+        self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None
+    ) -> None:
+        # argparse passes prefix="" when it builds a sub-command's prog; keep that one bare.
+        super().add_usage(usage, actions, groups, prefix="使い方: " if prefix is None else prefix)
+
+
 class _JapaneseParser(argparse.ArgumentParser):
+    """argparse with Japanese headings and messages (its own are English)."""
+
+    def __init__(self, *args: Any, japanese_help: bool = True, **kwargs: Any) -> None:
+        kwargs["formatter_class"] = _JapaneseHelp
+        kwargs["add_help"] = False  # replaced by the Japanese -h below
+        parents = kwargs.pop("parents", [])
+        super().__init__(*args, **kwargs)
+        # Retitle before the parents' options are merged in, so they land in the same group.
+        self._positionals.title = "コマンド"
+        self._optionals.title = "オプション"
+        if japanese_help:
+            self.add_argument("-h", "--help", action="help", help="この説明を表示して終了する")
+        for parent in parents:  # what ArgumentParser.__init__ does with parents=
+            self._add_container_actions(parent)
+            self._defaults.update(parent._defaults)
+
     def error(self, message: str) -> NoReturn:
         for english, japanese in _ARGPARSE_PHRASES:
             message = message.replace(english, japanese)
@@ -49,7 +76,7 @@ def _fiscal_year_arg(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted both before and after the command; SUPPRESS keeps the sub-parser's default
     # from overwriting a value given before the command.
-    db_parent = _JapaneseParser(add_help=False)
+    db_parent = _JapaneseParser(japanese_help=False)
     db_parent.add_argument(
         "--db",
         metavar="PATH",
@@ -91,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="指標・実績値・取組項目・進捗状況を CSV（UTF-8 BOM付き）と JSON で書き出します。",
     )
     export.add_argument("--out", required=True, metavar="DIR", help="書き出し先のフォルダ")
+    commands.add_parser(
+        "demo",
+        parents=[db_parent],
+        help="デモ用のストアを作成する（市の実データ用ストアには書き込みません）",
+        description="架空の実績値（令和6・7年度）と進捗状況を持つデモ用ストアを --db の場所に作成します。"
+        "画面には「デモデータ」と表示されます。",
+    )
     return parser
 
 
@@ -139,7 +173,7 @@ def _cmd_status(db: Path, year: int | None, as_json: bool) -> int:
             f"   {fiscal_year.wareki(indicator.target_fiscal_year)}の見込み "
             f"{formatting.with_unit(r['projected_value'], unit)}"
             f"／目標値 {formatting.with_unit(indicator.target_value, unit)}{indicator.comparator_word}"
-            f"／目標までに必要な年変化 {formatting.signed_difference(r['required_annual_change'], unit)}"
+            f"／{change_label(indicator)} {formatting.signed_difference(r['required_annual_change'], unit)}"
             f"／実績の年変化 {formatting.signed_difference(r['observed_annual_change'], unit)}"
         )
         print(f"   {r['reason']}")
@@ -154,7 +188,27 @@ def _cmd_export(db: Path, out: Path) -> int:
     return 0
 
 
+def _cmd_demo(db: Path) -> int:
+    report = write_demo_store(db)
+    print(
+        f"デモ用ストア {report.path} を作成しました（架空の実績値 {report.values}件、進捗状況 {report.statuses}件）。"
+    )
+    print(f"表示するには: KOMAE_KPI_DB={report.path} streamlit run dashboard.py")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        # `status | head`: the reader went away, which is not an error of ours. Point stdout at
+        # /dev/null so the interpreter's final flush does not complain either (Python docs' recipe).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     db = resolve_db_path(getattr(args, "db", None))
     try:
@@ -164,9 +218,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_status(db, args.fiscal_year, args.json)
         if args.command == "export":
             return _cmd_export(db, Path(args.out))
+        if args.command == "demo":
+            if getattr(args, "db", None) is None:
+                raise KomaeKpiError(
+                    "デモ用ストアの場所を --db で指定してください（例: --db data/demo.duckdb）。"
+                )
+            return _cmd_demo(db)
     except KomaeKpiError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return EXIT_PROBLEM
+    except BrokenPipeError:
+        raise
     except OSError as exc:
         print(
             f"エラー: ファイルを読み書きできません: {exc.filename or ''} {exc.strerror or exc}",

@@ -264,16 +264,23 @@ def export_open_data(snapshot: Snapshot, out_dir: Path) -> list[Path]:
             for row in rows[table.file_stem]:
                 writer.writerow([_csv_cell(row[n]) for n in names])
         json_path = out_dir / f"{table.file_stem}.json"
-        json_rows = [{n: spreadsheet_safe(row[n]) for n in names} for row in rows[table.file_stem]]
+        # JSON is read by programs, not spreadsheets: it carries the values unaltered.
+        json_rows = [{n: row[n] for n in names} for row in rows[table.file_stem]]
         json_path.write_text(
             json.dumps(json_rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
         written += [csv_path, json_path]
-    written += _write_dictionary(out_dir)
+    written += _write_dictionary(out_dir, demo=snapshot.is_demo)
     return written
 
 
-def _write_dictionary(out_dir: Path) -> list[Path]:
+DEMO_NOTICE = (
+    "【デモデータ】このデータセットは説明用に生成した架空の値を含みます。狛江市の実績ではありません。\r\n"
+    "（架空の値の出典欄は「デモデータ（架空の値）」です）\r\n\r\n"
+)
+
+
+def _write_dictionary(out_dir: Path, *, demo: bool) -> list[Path]:
     header = ["ファイル", "列名", "項目名", "型", "説明"]
     entries = [
         [
@@ -293,12 +300,14 @@ def _write_dictionary(out_dir: Path) -> list[Path]:
         writer.writerows(entries)
     readme = out_dir / "README.txt"
     readme.write_text(
-        "狛江市第7次行財政改革推進計画 進捗データ（オープンデータ）\r\n"
+        (DEMO_NOTICE if demo else "")
+        + "狛江市第7次行財政改革推進計画 進捗データ（オープンデータ）\r\n"
         "\r\n"
         "各表をCSV（UTF-8 BOM付き、Excelでそのまま開けます）とJSON（UTF-8）で収録しています。\r\n"
         "年度は西暦の年度（4月〜翌年3月）で、2025は令和7年度です。\r\n"
         "各列の意味は data_dictionary.csv（データ項目定義）を参照してください。\r\n"
-        "文字列が = + - @ で始まるセルには、表計算ソフトが数式として実行しないよう先頭に ' を付けています。\r\n",
+        "CSVでは、= + - @ で始まる文字列のセルに、表計算ソフトが数式として実行しないよう先頭に ' を"
+        "付けています（JSONは元の値のままです）。\r\n",
         encoding="utf-8-sig",
     )
     return [csv_path, readme]

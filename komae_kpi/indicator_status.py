@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from komae_kpi import formatting
+from komae_kpi.fiscal_year import label as fy_label
+from komae_kpi.fiscal_year import wareki
 from komae_kpi.model import Indicator, JudgementRule, TargetKind, meets
 
 StatusCode = Literal["achieved", "on_track", "at_risk", "off_track", "no_data"]
@@ -67,6 +69,18 @@ def least_squares(points: Mapping[int, float]) -> Trend | None:
     sxy = sum((x - mean_x) * (y - mean_y) for x, y in points.items())
     slope = sxy / sxx
     return Trend(slope, mean_y - slope * mean_x)
+
+
+def trend_since_baseline(
+    indicator: Indicator, actuals: Mapping[int, float], fiscal_year: int
+) -> tuple[dict[int, float], Trend | None]:
+    """The points the trend is fitted to (the baseline and every actual since, up to fiscal_year)
+    and the fitted line. An actual entered for the baseline year replaces the plan's baseline."""
+    points = {
+        fy: v for fy, v in actuals.items() if indicator.baseline_fiscal_year <= fy <= fiscal_year
+    }
+    points.setdefault(indicator.baseline_fiscal_year, indicator.baseline_value)
+    return points, least_squares(points)
 
 
 def path_value(indicator: Indicator, fiscal_year: int) -> float | None:
@@ -136,15 +150,11 @@ def assess(
     def fmt(value: float | None) -> str:
         return formatting.with_unit(value, unit)
 
-    since_baseline = {
-        fy: v for fy, v in actuals.items() if indicator.baseline_fiscal_year <= fy <= fiscal_year
-    }
-    since_baseline.setdefault(indicator.baseline_fiscal_year, indicator.baseline_value)
+    since_baseline, trend = trend_since_baseline(indicator, actuals, fiscal_year)
     latest_fy = max(since_baseline)
     latest = since_baseline[latest_fy]
     path = path_value(indicator, latest_fy)
     assert path is not None  # latest_fy >= baseline year
-    trend = least_squares(since_baseline)
     projected = trend.at(indicator.target_fiscal_year) if trend else None
     observed = trend.slope if trend else None
     years_left = indicator.target_fiscal_year - latest_fy
@@ -239,17 +249,18 @@ def criteria_text(indicator: Indicator, rule: JudgementRule) -> str:
     if indicator.kind == "improvement":
         return (
             f"現状値（{formatting.with_unit(indicator.baseline_value, indicator.unit)}、"
-            f"{indicator.baseline_fiscal_year}年度）から目標値（{target}、{indicator.target_fiscal_year}年度）"
+            f"{fy_label(indicator.baseline_fiscal_year)}）から目標値（{target}、"
+            f"{fy_label(indicator.target_fiscal_year)}）"
             "まで毎年同じ幅で進む線を計画線とします。"
             f"目標値を満たせば「達成」、計画線からの遅れが{formatting.with_unit(rule.path_tolerance or 0.0, unit)}"
             "以内なら「順調」、それより遅れていても現状値以降の実績の傾向（最小二乗法による直線）を"
-            f"{indicator.target_fiscal_year}年度まで延ばして目標値に届くなら「注意」、届かなければ「遅れ」です。"
+            f"{wareki(indicator.target_fiscal_year)}まで延ばして目標値に届くなら「注意」、届かなければ「遅れ」です。"
             f"（判定基準: {rule.basis}）"
         )
     return (
         f"目標（{target}）を守れているかを見ます。範囲内で、目標までの余裕が"
         f"{formatting.with_unit(rule.headroom_margin or 0.0, unit)}以上あり、実績の傾向を"
-        f"{indicator.target_fiscal_year}年度まで延ばしても範囲内なら「順調」、余裕がそれより小さいか、"
+        f"{wareki(indicator.target_fiscal_year)}まで延ばしても範囲内なら「順調」、余裕がそれより小さいか、"
         "傾向が範囲を外れるなら「注意」、目標を外れたら「遅れ」です。"
         f"（判定基準: {rule.basis}）"
     )

@@ -132,3 +132,49 @@ def test_export_to_an_unwritable_place_is_explained(store: Path, tmp_path: Path)
     result = run("export", "--db", str(store), "--out", str(blocker / "sub"))
     assert result.returncode == 1
     assert "エラー" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_is_japanese() -> None:
+    for args in (["--help"], ["status", "--help"], ["export", "-h"]):
+        result = run(*args)
+        assert result.returncode == 0
+        assert result.stdout.startswith("使い方: python -m komae_kpi")
+        assert "usage" not in result.stdout and "options" not in result.stdout
+        assert result.stdout.count("オプション:") == 1
+
+
+def test_a_closed_pipe_is_not_an_error(store: Path) -> None:
+    result = subprocess.run(
+        f"{sys.executable} -m komae_kpi status --db {store} | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    assert "の指標の状況" in result.stdout
+    assert "エラー" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_guardrails_show_the_room_left_not_a_required_change(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["status", "--db", str(store), "--fiscal-year", "2023"]) == 0
+    out = capsys.readouterr().out
+    ratio = out[out.index("3. 経常収支比率") : out.index("4. 財政調整基金残高")]
+    assert "目標内にとどまる年変化の上限 +0.5ポイント" in ratio
+    fund = out[out.index("4. 財政調整基金残高") : out.index("5. 市債残高")]
+    assert "目標内にとどまる年変化の下限 -0.4億円" in fund
+    debt = out[out.index("5. 市債残高") : out.index("6. ")]
+    assert "目標達成に必要な年変化 -1.3億円" in debt
+
+
+def test_demo_needs_an_explicit_store_and_writes_one(tmp_path: Path) -> None:
+    refused = run("demo")
+    assert refused.returncode == 1 and "--db" in refused.stderr
+    db = tmp_path / "demo.duckdb"
+    made = run("demo", "--db", str(db))
+    assert made.returncode == 0, made.stderr
+    assert "デモ用ストア" in made.stdout
+    status = run("status", "--db", str(db))
+    assert status.stdout.startswith("【デモデータ】")

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from komae_kpi.demo import write_demo_store
 from komae_kpi.entries import save_item_status
 from komae_kpi.export import TABLES, export_open_data, spreadsheet_safe
+from komae_kpi.plan_files import load_plan
 from komae_kpi.progress import load_snapshot
 from tests import plan_expectations as expected
 
@@ -106,7 +108,8 @@ def test_json_holds_the_same_rows_as_csv(exported: Path) -> None:
         from_json = json.loads((exported / f"{table.file_stem}.json").read_text(encoding="utf-8"))
         assert len(from_json) == len(from_csv)
         for a, b in zip(from_csv, from_json, strict=True):
-            assert a == {k: "" if v is None else str(v) for k, v in b.items()}
+            # CSV cells are guarded against formula execution; JSON keeps the raw values.
+            assert a == {k: "" if v is None else str(spreadsheet_safe(v)) for k, v in b.items()}
 
 
 def test_the_data_dictionary_describes_every_column_in_japanese(exported: Path) -> None:
@@ -136,3 +139,33 @@ def test_cells_a_spreadsheet_would_run_are_neutralised(store: Path, tmp_path: Pa
     assert row["issues"] == "'-1件"
     assert row["next_steps"] == "'@SUM(A1)"
     assert spreadsheet_safe(-1.5) == -1.5  # numbers are not text and stay numbers
+    raw = json.loads((out / "item_statuses.json").read_text(encoding="utf-8"))[0]
+    assert raw["issues"] == "-1件" and raw["next_steps"] == "@SUM(A1)"
+
+
+def test_texts_aliases_and_notes_survive_init_and_export(exported: Path) -> None:
+    plan = load_plan()
+    items = {int(r["item_no"]): r for r in read_csv(exported / "items.csv")}
+    for item in plan.items:
+        assert items[item.item_no]["text"] == item.text
+        assert items[item.item_no]["alias"] == (item.alias or "")
+    indicators = {int(r["indicator_no"]): r for r in read_csv(exported / "indicators.csv")}
+    for x in plan.indicators:
+        assert indicators[x.indicator_no]["description"] == (x.description or "")
+        assert indicators[x.indicator_no]["note"] == (x.note or "")
+
+
+def test_a_demo_stores_export_says_it_is_demo_data(tmp_path: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    write_demo_store(db)
+    out = tmp_path / "demo-export"
+    export_open_data(load_snapshot(db), out)
+    assert (out / "README.txt").read_text(encoding="utf-8-sig").startswith("【デモデータ】")
+    demo_rows = [
+        r for r in read_csv(out / "indicator_values.csv") if r["fiscal_year"] in ("2024", "2025")
+    ]
+    assert demo_rows and all(r["source"] == "デモデータ（架空の値）" for r in demo_rows)
+
+
+def test_the_citys_export_has_no_demo_notice(exported: Path) -> None:
+    assert "デモ" not in (exported / "README.txt").read_text(encoding="utf-8-sig")

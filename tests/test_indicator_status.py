@@ -129,6 +129,15 @@ def test_ceiling_on_track_inside_with_headroom_and_a_safe_trend() -> None:
     assert result.projected_value == pytest.approx(89.4)
 
 
+def test_ceiling_headroom_exactly_the_margin_is_still_on_track() -> None:
+    flat_ceiling = indicator(89.0, 90.0, "<=")
+    flat_floor = indicator(21.0, 20.0, ">=")
+    assert status(flat_ceiling, {2025: 89.0}) == "on_track"  # exactly the 1.0 margin left
+    assert status(flat_floor, {2025: 21.0}) == "on_track"
+    assert status(flat_ceiling, {2025: 89.1}) == "at_risk"  # 0.9 left
+    assert status(flat_floor, {2025: 20.9}) == "at_risk"
+
+
 def test_ceiling_at_risk_when_the_headroom_is_below_the_margin() -> None:
     assert status(CEILING, {2025: 89.5}) == "at_risk"
     assert status(CEILING, {2025: 90.0}) == "at_risk"  # on the bound is still inside (以下)

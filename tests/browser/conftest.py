@@ -113,7 +113,16 @@ def open_page(browser: object) -> Iterator[Callable[[str, str], object]]:
         page.wait_for_selector(APP_IDLE, timeout=60_000)
         page.wait_for_timeout(300)  # let the last deltas paint before the screenshot
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        # What a projector shows (1920x1080), then the whole page: Streamlit scrolls inside its
+        # main container, so "full_page" alone stops at the window; grow the window instead.
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        height = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
+        )
+        page.set_viewport_size({"width": 1920, "height": min(max(int(height), 1080), 12000)})
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-full.png"))
+        page.set_viewport_size({"width": 1920, "height": 1080})
         return page
 
     yield _open

@@ -1,44 +1,152 @@
 """Every page in headless Chromium on (a) a fresh clone with no store, (b) a demo store and (c) a
-store with actuals written by the test: no exception box, Japanese text as expected."""
+store with actuals written by the test: no exception box, and what a meeting relies on."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
+from komae_kpi.demo import write_demo_store
 from komae_kpi.entries import save_indicator_value, save_item_status
+from komae_kpi.progress import load_snapshot, status_records
 from komae_kpi.store import init_store
-from tests.browser.conftest import streamlit_server
+from tests.browser.conftest import APP_IDLE, streamlit_server
 
 pytestmark = pytest.mark.browser
 
-PATHS = ["/"]
+PAGES = {
+    "/": "全体概況",
+    "/indicators": "指標",
+    "/finance": "財政指標",
+    "/items": "取組項目",
+    "/departments": "部署別",
+}
+XSS = "<script>window.__xss = 1</script><b>督促</b>を実施"
 
 
-def _store(kind: str, tmp_path: Path) -> Path:
+def make_store(kind: str, tmp_path: Path) -> Path:
     db = tmp_path / f"{kind}.duckdb"
     if kind == "demo":
-        init_store(db, kind="demo")
+        write_demo_store(db)
     elif kind == "entered":
         init_store(db)
-        save_indicator_value(db, 3, 2025, 88.1, source="決算（テスト）")
-        save_item_status(db, 8, 2025, "順調", achievements="<script>alert(1)</script>")
+        save_indicator_value(db, 3, 2024, 88.4, source="決算（テスト）")
+        save_indicator_value(db, 3, 2025, 89.6, source="決算（テスト）")
+        save_indicator_value(db, 5, 2025, 168.0, source="決算（テスト）")
+        save_indicator_value(db, 1, 2025, 72.9, source="市民意識調査（テスト）")
+        save_item_status(db, 24, 2025, "遅れ", achievements=XSS, issues="**人員不足**")
+        save_item_status(db, 8, 2025, "順調")
     return db  # "fresh": no file at all, as on a fresh clone
+
+
+def alert_titles(page: Any, kind: str) -> list[str]:
+    titles = page.locator(f'[data-testid="stAlertContent{kind}"] [data-testid="stAlertTitle"]')
+    return [t.split("：", 1)[1] for t in titles.all_inner_texts()]
 
 
 @pytest.mark.parametrize("kind", ["fresh", "demo", "entered"])
 def test_every_page_loads_without_an_exception(
     kind: str, tmp_path: Path, open_page: Callable[[str, str], Any]
 ) -> None:
-    db = _store(kind, tmp_path)
+    db = make_store(kind, tmp_path)
     with streamlit_server(db) as url:
-        for path in PATHS:
-            page = open_page(url + path, f"{kind}-{path.strip('/') or 'root'}")
-            assert page.locator('[data-testid="stException"]').count() == 0
-            assert page.locator("h1").first.inner_text() == "計画の体系"
-            banner = page.get_by_text("デモデータ：").count()
-            assert banner == (1 if kind == "demo" else 0)
+        for path, title in PAGES.items():
+            page = open_page(url + path, f"{kind}-{path.strip('/') or 'overview'}")
+            assert page.locator('[data-testid="stException"]').count() == 0, path
+            assert page.locator("h1").first.inner_text() == title, path
+            banner = page.get_by_text("デモデータ：この画面の数値は").count()
+            assert banner == (1 if kind == "demo" else 0), path
+            assert "fy=" in page.url  # the year is in the URL, ready to share
     assert db.exists()
+
+
+@pytest.mark.parametrize("kind", ["demo", "entered"])
+def test_overview_warning_boxes_name_exactly_the_off_track_and_at_risk_indicators(
+    kind: str, tmp_path: Path, open_page: Callable[[str, str], Any]
+) -> None:
+    db = make_store(kind, tmp_path)
+    records = status_records(load_snapshot(db), 2025)
+    expected_errors = [
+        f"指標{r['indicator_no']} {r['name']}" for r in records if r["status"] == "off_track"
+    ]
+    expected_warnings = [
+        f"指標{r['indicator_no']} {r['name']}" for r in records if r["status"] == "at_risk"
+    ]
+    assert expected_errors and expected_warnings
+    with streamlit_server(db) as url:
+        page = open_page(f"{url}/?fy=2025", f"{kind}-overview-warnings")
+        assert alert_titles(page, "Error") == expected_errors
+        assert alert_titles(page, "Warning") == expected_warnings
+
+
+def table_numbers(page: Any) -> list[int]:
+    cells = page.locator('[data-testid="stTable"] tbody tr td:first-child').all_inner_texts()
+    return [int(c) for c in cells if c.strip().isdigit()]
+
+
+def test_the_department_filter_in_the_url_survives_a_reload(
+    tmp_path: Path, open_page: Callable[[str, str], Any]
+) -> None:
+    db = make_store("entered", tmp_path)
+    with streamlit_server(db) as url:
+        page = open_page(f"{url}/items?fy=2025&department={quote('納税課')}", "items-department")
+        assert table_numbers(page)[:3] == [24, 25, 26]
+        assert len([n for n in table_numbers(page)]) == 3
+        assert "department=" in page.url and "fy=2025" in page.url
+        page.reload()
+        page.wait_for_selector(APP_IDLE, timeout=60_000)
+        page.wait_for_timeout(300)
+        assert table_numbers(page) == [24, 25, 26]
+        other = open_page(
+            f"{url}/departments?fy=2025&department={quote('財政課')}", "department-finance"
+        )
+        assert other.locator("h2").first.inner_text() == "財政課"
+
+
+def test_the_year_stays_when_moving_between_pages(
+    tmp_path: Path, open_page: Callable[[str, str], Any]
+) -> None:
+    db = make_store("entered", tmp_path)
+    with streamlit_server(db) as url:
+        page = open_page(f"{url}/?fy=2024", "overview-2024")
+        caption = page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first
+        assert caption.inner_text().startswith("令和6年度 (2024)")
+        page.locator('[data-testid="stSidebarNav"] a', has_text="財政指標").click()
+        page.wait_for_url("**/finance**")
+        page.wait_for_selector(APP_IDLE, timeout=60_000)
+        page.wait_for_timeout(500)
+        assert "fy=2024" in page.url
+        assert page.locator("h1").first.inner_text() == "財政指標"
+        caption = page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first
+        assert caption.inner_text().startswith("令和6年度 (2024)")
+
+
+def test_user_text_is_shown_as_text_never_run(
+    tmp_path: Path, open_page: Callable[[str, str], Any]
+) -> None:
+    db = make_store("entered", tmp_path)
+    with streamlit_server(db) as url:
+        page = open_page(
+            f"{url}/items?fy=2025&department={quote('納税課')}&item=24", "items-detail"
+        )
+        assert page.evaluate("() => window.__xss") is None
+        assert page.get_by_text("<b>督促</b>を実施", exact=False).count() >= 1
+        assert page.get_by_text("**人員不足**", exact=False).count() >= 1
+
+
+@pytest.mark.parametrize("path", ["/finance", "/items"])
+def test_a_deep_link_as_the_servers_first_request_opens_that_page(
+    path: str, tmp_path: Path, open_page: Callable[[str, str], Any]
+) -> None:
+    """A link shared in a meeting may be the first thing a freshly started server is asked for."""
+    db = make_store("entered", tmp_path)
+    with streamlit_server(db) as url:
+        page = open_page(f"{url}{path}?fy=2024", f"first-request{path.replace('/', '-')}")
+        assert page.locator("h1").first.inner_text() == PAGES[path]
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.locator('[data-testid="stSidebarNav"] a').count() == len(PAGES)
+        assert "fy=2024" in page.url

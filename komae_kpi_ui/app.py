@@ -1,0 +1,83 @@
+"""The router: page config, the shared frame and st.navigation. dashboard.py only calls main().
+
+Why pages call guard(): Streamlit treats an app with a pages/ folder as an old-style multipage app
+until some run has called st.navigation. On a server's first request for a deep link such as
+/finance?fy=2025 it would then run pages/finance.py on its own, without this frame (or, for a
+path with no file of that name, show an English "Page not found" box). guard() notices that the
+router is not running and runs it instead, which routes back to the same page.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+from komae_kpi.errors import KomaeKpiError
+from komae_kpi_ui import frame, store_access
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+_run = threading.local()  # Streamlit runs each session's script in a thread of its own
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="狛江市 行財政改革 進捗管理",
+        page_icon=":material/monitoring:",
+        layout="wide",
+    )
+    try:
+        snapshot = store_access.snapshot()
+    except KomaeKpiError as exc:
+        st.error(f"データベースを開けませんでした。\n\n{exc}")
+        return
+    page = st.navigation(
+        [
+            st.Page(
+                PAGES_DIR / "overview.py",
+                title="全体概況",
+                icon=":material/dashboard:",
+                default=True,
+            ),
+            st.Page(
+                PAGES_DIR / "indicators.py",
+                title="指標",
+                icon=":material/show_chart:",
+                url_path="indicators",
+            ),
+            st.Page(
+                PAGES_DIR / "finance.py",
+                title="財政指標",
+                icon=":material/account_balance:",
+                url_path="finance",
+            ),
+            st.Page(
+                PAGES_DIR / "items.py",
+                title="取組項目",
+                icon=":material/checklist:",
+                url_path="items",
+            ),
+            st.Page(
+                PAGES_DIR / "departments.py",
+                title="部署別",
+                icon=":material/apartment:",
+                url_path="departments",
+            ),
+        ]
+    )
+    frame.show_banner(snapshot)
+    frame.show_sidebar(snapshot)
+    _run.active = True
+    try:
+        page.run()
+    finally:
+        _run.active = False
+
+
+def guard() -> bool:
+    """True when a page may draw itself; otherwise run the router (which draws the page) instead."""
+    if getattr(_run, "active", False):
+        return True
+    main()
+    return False

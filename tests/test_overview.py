@@ -1,0 +1,91 @@
+"""The overview's tiles, gap warnings and freshness notes, on stores the tests fill."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from komae_kpi.entries import save_indicator_value, save_item_status
+from komae_kpi.overview import freshness_notes, gap_warnings, last_completed_fiscal_year, tiles
+from komae_kpi.progress import load_snapshot, status_records
+
+
+def test_tiles_show_latest_value_year_change_and_target(store: Path) -> None:
+    save_indicator_value(store, 3, 2024, 88.0)
+    save_indicator_value(store, 3, 2025, 88.6)
+    ratio = tiles(load_snapshot(store), 2025)[2]
+    assert (ratio.indicator_no, ratio.value_text, ratio.year_text) == (
+        3,
+        "88.6%",
+        "令和7年度 (2025)",
+    )
+    assert ratio.change_text == "+0.6ポイント（前年度比）"
+    assert ratio.change_is_good is False  # a rising ratio moves away from "90.0%以下"
+    assert ratio.delta_color == "inverse"
+    assert ratio.target_text == "目標 90.0%以下（令和11年度）"
+    assert ratio.sparkline[-3:] == (87.3, 88.0, 88.6)
+    assert ratio.status_text == "△ 注意"  # the trend (+0.65 a year) crosses 90.0% before FY2029
+
+
+def test_a_tile_without_this_years_actual_says_so(store: Path) -> None:
+    tile = tiles(load_snapshot(store), 2025)[0]
+    assert tile.status == "no_data" and tile.status_text == "－ 未入力"
+    assert tile.year_text == "令和5年度 (2023)"  # the latest actual there is
+    assert tile.change_text is None
+
+
+def test_warnings_name_exactly_the_off_track_and_at_risk_indicators(store: Path) -> None:
+    save_indicator_value(store, 5, 2025, 168.0)  # 市債残高 rising: off track
+    save_indicator_value(store, 3, 2025, 89.5)  # ratio close to 90.0: at risk
+    save_indicator_value(store, 1, 2025, 72.7)  # ahead of the path: on track
+    snapshot = load_snapshot(store)
+    warnings = gap_warnings(snapshot, 2025)
+    records = {r["indicator_no"]: r["status"] for r in status_records(snapshot, 2025)}
+    assert (
+        [w.indicator_no for w in warnings if w.level == "error"]
+        == [n for n, s in records.items() if s == "off_track"]
+        == [5]
+    )
+    assert (
+        [w.indicator_no for w in warnings if w.level == "warning"]
+        == [n for n, s in records.items() if s == "at_risk"]
+        == [3]
+    )
+    debt = warnings[0]
+    assert debt.title == "× 遅れ：指標5 市債残高"
+    for words in (
+        "168.0億円",
+        "令和7年度 (2025)",
+        "計画線 165.1億円",
+        "差 +2.9億円",
+        "年2.0億円の減少が必要",
+        "実績の傾向は年0.2億円の増加",
+    ):  # (168.0 - 167.7) / 2
+        assert words in debt.body, words
+    ratio = warnings[1]
+    assert (
+        "上限まで残り0.5ポイント" in ratio.body and "年0.1ポイントの上昇までに抑える" in ratio.body
+    )
+
+
+def test_freshness_notes(store: Path) -> None:
+    save_indicator_value(store, 3, 2025, 88.0)
+    save_item_status(store, 21, 2025, "順調")
+    notes = freshness_notes(load_snapshot(store), 2025, dt.date(2026, 11, 29))
+    assert notes[0].startswith("令和7年度 (2025)の実績が未入力です（7指標）")
+    assert "指標3" not in notes[0] and "指標1 質の高い行政運営" in notes[0]
+    assert notes[1] == (
+        "令和7年度 (2025)の取組項目の進捗状況が未報告です: 60項目"
+        "（部署別の画面で部署ごとに確認できます）"
+    )
+
+
+def test_viewing_an_old_year_notes_that_the_latest_year_is_not_entered(store: Path) -> None:
+    notes = freshness_notes(load_snapshot(store), 2023, dt.date(2026, 11, 29))
+    assert notes == ["最新の完了年度（令和7年度 (2025)）の実績はまだ入力されていません。"]
+
+
+def test_last_completed_fiscal_year() -> None:
+    assert last_completed_fiscal_year(dt.date(2026, 11, 29)) == 2025
+    assert last_completed_fiscal_year(dt.date(2026, 3, 31)) == 2024
+    assert last_completed_fiscal_year(dt.date(2026, 4, 1)) == 2025
