@@ -218,7 +218,7 @@ def indicator_figure(
 
 
 def reference_figure(
-    series: Sequence[ReferenceSeries], values: Sequence[ReferenceValue], *, height: int = 380
+    series: Sequence[ReferenceSeries], values: Sequence[ReferenceValue], *, height: int = 420
 ) -> go.Figure:
     """The finance section's reference series (財政力指数, 実質公債費比率, 将来負担比率), side by side."""
     fig = make_subplots(
@@ -246,6 +246,11 @@ def reference_figure(
         template=TEMPLATE,
         height=height,
         showlegend=False,
-        margin={"t": 60, "l": 60, "r": 20, "b": 70},
+        title={
+            "text": "参考：" + "・".join(s.name.split("（")[0] for s in series),
+            "x": 0,
+            "xanchor": "left",
+        },
+        margin={"t": 100, "l": 60, "r": 20, "b": 70},
     )
     return fig

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from komae_kpi import fiscal_year as fy
-from komae_kpi import formatting
+from komae_kpi import formatting, html_blocks
+from komae_kpi.indicator_views import IndicatorSummary
 from komae_kpi.model import Indicator
 from komae_kpi.progress import Snapshot
 
@@ -37,3 +38,22 @@ def reference_table(snapshot: Snapshot) -> pd.DataFrame:
         row["出典"] = "、".join(sources)
         rows.append(row)
     return pd.DataFrame(rows, columns=["年度", *[s.name for s in series], "出典"])
+
+
+def card_html(summary: IndicatorSummary, fiscal_year: int) -> str:
+    """One fiscal indicator's card: status, target, key figures, the reason, a link to its chart."""
+    x = summary.indicator
+    return (
+        '<section class="kpi-card">'
+        f'<h3 class="kpi-card-title">指標{x.indicator_no} {html_blocks.esc(x.name)}</h3>'
+        + html_blocks.badge(summary.status_text, summary.badge_color)
+        + html_blocks.paragraph(summary.target_text, meta=True)
+        + html_blocks.figures(summary.figures, columns=2)
+        + html_blocks.paragraph(summary.assessment.reason)
+        + "<p>"
+        + html_blocks.link(
+            "この指標のグラフと実績値（指標の画面）",
+            f"./indicators?indicator={x.indicator_no}&fy={fiscal_year}",
+        )
+        + "</p></section>"
+    )

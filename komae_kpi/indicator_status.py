@@ -200,11 +200,11 @@ def assess(
             return result(
                 "at_risk",
                 f"実績値{fmt(latest)}が計画線（{fmt(path)}）より遅れていますが、"
-                f"このままの傾向なら{indicator.target_fiscal_year}年度に{fmt(projected)}となり、"
+                f"このままの傾向なら{wareki(indicator.target_fiscal_year)}に{fmt(projected)}となり、"
                 "目標値に届く見込みです。",
             )
         outlook = (
-            f"このままの傾向では{indicator.target_fiscal_year}年度に{fmt(projected)}で目標値に届きません。"
+            f"このままの傾向では{wareki(indicator.target_fiscal_year)}に{fmt(projected)}で目標値に届きません。"
             if projected is not None
             else "傾向を推計できる実績がまだありません。"
         )
@@ -226,7 +226,7 @@ def assess(
             )
         if crosses:
             reasons.append(
-                f"このままの傾向では{indicator.target_fiscal_year}年度に{fmt(projected)}となり、"
+                f"このままの傾向では{wareki(indicator.target_fiscal_year)}に{fmt(projected)}となり、"
                 "目標を外れる見込みです。"
             )
         return result(

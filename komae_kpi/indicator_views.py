@@ -15,7 +15,7 @@ from komae_kpi.status_style import STATUS_BADGE, indicator_status_text
 
 
 @dataclass(frozen=True)
-class Figure:
+class KeyFigure:
     """A labelled figure for a metric: '計画線' / '72.6%'."""
 
     label: str
@@ -31,7 +31,7 @@ class IndicatorSummary:
     badge_color: str
     kind_text: str
     target_text: str
-    figures: tuple[Figure, ...]
+    figures: tuple[KeyFigure, ...]
     criteria: str
 
 
@@ -56,28 +56,28 @@ def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Indicato
     unit = x.unit
     diff = formatting.difference_unit(unit)
     figures = [
-        Figure(
+        KeyFigure(
             "最新の実績値",
             formatting.with_unit(a.latest_value, unit),
             formatting.fiscal_year_label(a.latest_fiscal_year),
         ),
-        Figure(
+        KeyFigure(
             "計画線" if x.kind == "improvement" else ("上限" if x.comparator == "<=" else "下限"),
             formatting.with_unit(a.path_value, unit),
         ),
-        Figure(
+        KeyFigure(
             "計画線との差" if x.kind == "improvement" else "目標までの余裕",
             formatting.signed_difference(a.gap, unit)
             if x.kind == "improvement"
             else formatting.with_unit(a.headroom, diff),
         ),
-        Figure(
+        KeyFigure(
             f"{fy.wareki(x.target_fiscal_year)}の見込み",
             formatting.with_unit(a.projected_value, unit),
             "現状値以降の実績の傾向（最小二乗法）を延ばした値",
         ),
-        Figure(change_label(x), formatting.signed_difference(a.required_annual_change, unit)),
-        Figure(
+        KeyFigure(change_label(x), formatting.signed_difference(a.required_annual_change, unit)),
+        KeyFigure(
             "実績の年変化（傾向）", formatting.signed_difference(a.observed_annual_change, unit)
         ),
     ]

@@ -175,3 +175,13 @@ def item_history(item: Item, statuses: dict[tuple[int, int], ItemStatus]) -> lis
 def reposted_by(plan: Plan, item: Item) -> list[Item]:
     """The items that repeat this one elsewhere in the plan (item 8 -> [item 60])."""
     return [i for i in plan.items if i.repost_of == item.item_no]
+
+
+def filter_from_scope(
+    scope: str | None, *, department: str | None, status: str | None, text: str
+) -> ItemFilter:
+    """The filter for the page's choices; scope is a 施策 ('1') or a 方向性 ('1-2')."""
+    if scope is None:
+        return ItemFilter(None, None, department, status, text)
+    parts = [int(x) for x in scope.split("-")]
+    return ItemFilter(parts[0], parts[1] if len(parts) > 1 else None, department, status, text)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from komae_kpi import fiscal_year as fy
+from komae_kpi import html_blocks
 from komae_kpi.department_progress import DepartmentSummary, missing_text
 from komae_kpi.item_progress import (
     HistoryEntry,
@@ -30,12 +32,17 @@ def _item_label(item: Item) -> str:
     return item.name
 
 
-def rows_table(plan: Plan, rows: list[ItemRow]) -> pd.DataFrame:
+def rows_table(
+    plan: Plan, rows: list[ItemRow], item_href: Callable[[int], str] | None = None
+) -> pd.DataFrame:
+    """No. / 取組項目 / 推進部署 / 進捗状況; with item_href, each name links to the item's detail."""
     return pd.DataFrame(
         [
             {
                 "No.": r.item.item_no,
-                "取組項目": _item_label(r.item),
+                "取組項目": html_blocks.Link(_item_label(r.item), item_href(r.item.item_no))
+                if item_href
+                else _item_label(r.item),
                 "推進部署": item_departments_text(r.item, plan),
                 "進捗状況": item_status_text(r.status),
             }
@@ -55,7 +62,9 @@ class TreeSection:
     table: pd.DataFrame
 
 
-def tree_sections(plan: Plan, rows: list[ItemRow]) -> list[TreeSection]:
+def tree_sections(
+    plan: Plan, rows: list[ItemRow], item_href: Callable[[int], str] | None = None
+) -> list[TreeSection]:
     """施策 → 方向性 → 基本事業 → 取組項目, keeping only 基本事業 with at least one row."""
     policies = {p.policy_no: p for p in plan.policies}
     directions = {(d.policy_no, d.direction_no): d for d in plan.directions}
@@ -76,7 +85,7 @@ def tree_sections(plan: Plan, rows: list[ItemRow]) -> list[TreeSection]:
                 policy_heading=f"施策{p.policy_no} {p.name}",
                 direction_heading=f"方向性{d.code} {d.name}",
                 program_heading=f"基本事業{g.code} {g.name}",
-                table=rows_table(plan, mine),
+                table=rows_table(plan, mine, item_href),
             )
         )
     return sections
@@ -189,3 +198,51 @@ def item_detail(
         status_text=item_status_text(row.status),
         history=history_table(item_history(item, statuses)),
     )
+
+
+def tree_groups(sections: list[TreeSection]) -> list[tuple[tuple[str, str, str], pd.DataFrame]]:
+    """The sections as groups of one table: each repeats only the headings that change."""
+    groups = []
+    shown_policy = shown_direction = ""
+    for s in sections:
+        policy = s.policy_heading if s.policy_heading != shown_policy else ""
+        direction = s.direction_heading if policy or s.direction_heading != shown_direction else ""
+        shown_policy, shown_direction = s.policy_heading, s.direction_heading
+        groups.append(((policy, direction, s.program_heading), s.table))
+    return groups
+
+
+def detail_html(detail: ItemDetail, fiscal_year: int, *, close_href: str | None = None) -> str:
+    """The item's card: title, place, departments, repost note, the plan's text and this year's status."""
+    esc = html_blocks.esc
+    repost = f'<p class="kpi-meta">{esc(detail.repost_note)}</p>' if detail.repost_note else ""
+    close = f"<p>{html_blocks.link('詳細を閉じて一覧へ', close_href)}</p>" if close_href else ""
+    return (
+        '<section class="kpi-card" aria-label="取組項目の詳細">'
+        f'<h3 class="kpi-card-title">{esc(detail.title)}</h3>'
+        f'<p class="kpi-meta">{esc(detail.place)}</p>{repost}'
+        f'<dl class="kpi-detail"><dt>推進部署</dt><dd>{esc(detail.departments)}</dd>'
+        f"<dt>取組内容（計画）</dt><dd>{esc(detail.text)}</dd>"
+        f"<dt>{esc(fy.label(fiscal_year))}の進捗状況</dt><dd>{esc(detail.status_text)}</dd>"
+        "<dt>進捗状況と取組実績の推移</dt></dl>"
+        + (
+            html_blocks.paragraph("まだ進捗状況の報告がありません。", meta=True)
+            if detail.history.empty
+            else html_blocks.table(
+                detail.history, label=f"{detail.title}の進捗状況と取組実績の推移"
+            )
+        )
+        + close
+        + "</section>"
+    )
+
+
+def scope_choices(plan: Plan) -> dict[str, str]:
+    """One filter for 施策 and 方向性: '1' -> '施策1 …', '1-2' -> '　方向性1-2 …', in plan order."""
+    out: dict[str, str] = {}
+    for p in plan.policies:
+        out[str(p.policy_no)] = f"施策{p.policy_no} {p.name}"
+        for d in plan.directions:
+            if d.policy_no == p.policy_no:
+                out[d.code] = f"　方向性{d.code} {d.name}"
+    return out

@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from komae_kpi.errors import KomaeKpiError
-from komae_kpi_ui import frame, store_access
+from komae_kpi_ui import store_access
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 _run = threading.local()  # Streamlit runs each session's script in a thread of its own
@@ -28,7 +28,7 @@ def main() -> None:
         layout="wide",
     )
     try:
-        snapshot = store_access.snapshot()
+        store_access.snapshot()  # fail early, with a message, if the store cannot be read
     except KomaeKpiError as exc:
         st.error(f"データベースを開けませんでした。\n\n{exc}")
         return
@@ -64,10 +64,11 @@ def main() -> None:
                 icon=":material/apartment:",
                 url_path="departments",
             ),
-        ]
+        ],
+        # Along the top: the full width stays for the content on a projector, and no sidebar
+        # has to be drawn (it cost about 30 ms a page in bench/).
+        position="top",
     )
-    frame.show_banner(snapshot)
-    frame.show_sidebar(snapshot)
     _run.active = True
     try:
         page.run()

@@ -1,21 +1,29 @@
-"""What every page shares: the demo banner, the sidebar with the fiscal-year selector, headers."""
+"""What every page shares: the stylesheet, the demo banner, and the header with the year selector."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 
 from komae_kpi import fiscal_year as fy
+from komae_kpi import html_blocks
 from komae_kpi.progress import Snapshot
 from komae_kpi_ui import url_state
 
 DEMO_BANNER = "デモデータ：この画面の数値は説明用に生成した架空の値で、狛江市の実績ではありません。"
 PLAN_NAME = "狛江市第7次行財政改革推進計画（令和7年度～令和11年度）"
 FY_PARAM = "fy"
+STYLE = Path(__file__).with_name("style.css")
 
 
-def show_banner(snapshot: Snapshot) -> None:
-    if snapshot.is_demo:
-        st.warning(DEMO_BANNER, icon=":material/science:")
+_CSS = STYLE.read_text(encoding="utf-8")
+
+
+def demo_banner_html(snapshot: Snapshot) -> str:
+    if not snapshot.is_demo:
+        return ""
+    return f'<div class="kpi-demo" role="note">{html_blocks.esc(DEMO_BANNER)}</div>'
 
 
 def fiscal_year_options(snapshot: Snapshot) -> list[int]:
@@ -25,32 +33,26 @@ def fiscal_year_options(snapshot: Snapshot) -> list[int]:
     return list(range(last, first - 1, -1))
 
 
-def show_sidebar(snapshot: Snapshot) -> int:
-    """The shared sidebar; returns the chosen fiscal year (kept in the URL as ?fy=2025)."""
+def page_header(title: str, snapshot: Snapshot) -> int:
+    """Demo banner, title, the plan's name and the fiscal-year links (kept in the URL as ?fy=2025).
+
+    Returns the chosen year; the default is the latest year with data. Everything here travels as
+    one HTML element, stylesheet included: this runs on every page, and each element costs the
+    browser a render (bench/).
+    """
     options = fiscal_year_options(snapshot)
     default = min(max(snapshot.latest_fiscal_year(), options[-1]), options[0])
-    with st.sidebar:
-        year = url_state.select(
-            "年度",
-            options,
-            param=FY_PARAM,
-            default=default,
-            to_text=str,
-            format_func=fy.label,
-            always_in_url=True,
-            help="年度は4月から翌年3月まで。既定はデータのある最新の年度です。",
-        )
-        st.caption(PLAN_NAME)
-        if snapshot.is_demo:
-            st.caption("表示中: デモデータ（架空の値）")
+    year = url_state.choose(
+        options, param=FY_PARAM, default=default, to_text=str, always_in_url=True
+    )
+    years = html_blocks.link_bar(
+        [(fy.label(y), url_state.href(**{FY_PARAM: str(y)}), y == year) for y in reversed(options)],
+        label="年度",
+    )
+    demo = "　表示中: デモデータ（架空の値）" if snapshot.is_demo else ""
+    st.html(
+        f"<style>{_CSS}</style>{demo_banner_html(snapshot)}"
+        f'<h1 class="kpi-title">{html_blocks.esc(title)}</h1>'
+        f'<p class="kpi-meta">{html_blocks.esc(fy.label(year))}　{PLAN_NAME}{demo}</p>{years}'
+    )
     return year
-
-
-def selected_fiscal_year() -> int:
-    """The year chosen in the sidebar for this run (set before the page runs)."""
-    return int(st.session_state[url_state.state_key(FY_PARAM)])
-
-
-def page_header(title: str, year: int) -> None:
-    st.title(title)
-    st.caption(f"{fy.label(year)}　{PLAN_NAME}")

@@ -6,8 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import plotly.graph_objects as go
 import streamlit as st
 
+from komae_kpi import charts, indicator_views
 from komae_kpi.errors import KomaeKpiError
 from komae_kpi.paths import PROJECT_ROOT, resolve_db_path
 from komae_kpi.progress import Snapshot, load_snapshot
@@ -60,3 +62,52 @@ def snapshot() -> Snapshot:
     """The store as it is now; cached until the file changes, so imports show on the next load."""
     path = ensure_store()
     return _snapshot(str(path), _version_token(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _indicator_figure(
+    path_text: str,
+    version: tuple[int, int, int],
+    indicator_no: int,
+    fiscal_year: int,
+    since: int | None,
+    height: int,
+    compact: bool,
+) -> go.Figure:
+    # cache_resource, not cache_data: the same figure object is handed out without a pickled copy
+    # (building one costs ~7 ms, unpickling about as much); pages never modify figures.
+    snapshot = _snapshot(path_text, version)
+    return charts.indicator_figure(
+        snapshot.plan.indicator(indicator_no),
+        snapshot.actuals(indicator_no),
+        indicator_views.assessment_for(snapshot, indicator_no, fiscal_year),
+        since=since,
+        height=height,
+        compact=compact,
+    )
+
+
+def indicator_figure(
+    indicator_no: int,
+    fiscal_year: int,
+    *,
+    since: int | None = None,
+    height: int = 460,
+    compact: bool = False,
+) -> go.Figure:
+    """The indicator's chart, built once per store version."""
+    path = ensure_store()
+    return _indicator_figure(
+        str(path), _version_token(path), indicator_no, fiscal_year, since, height, compact
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _reference_figure(path_text: str, version: tuple[int, int, int]) -> go.Figure:
+    snapshot = _snapshot(path_text, version)
+    return charts.reference_figure(snapshot.reference_series, snapshot.reference_values)
+
+
+def reference_figure() -> go.Figure:
+    path = ensure_store()
+    return _reference_figure(str(path), _version_token(path))

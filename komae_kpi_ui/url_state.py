@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -18,6 +19,17 @@ T = TypeVar("T")
 
 def state_key(param: str) -> str:
     return f"url_{param}"
+
+
+def current(options: Sequence[T], *, param: str, default: T, to_text: Callable[[T], str]) -> T:
+    """The value the widget for ?param=… will show in this run (read from the URL the first time)."""
+    key = state_key(param)
+    if key not in st.session_state or st.session_state[key] not in options:
+        by_text = {to_text(o): o for o in options}
+        raw = st.query_params.get(param)
+        st.session_state[key] = by_text.get(raw, default) if raw is not None else default
+    value: T = st.session_state[key]
+    return value
 
 
 def select(
@@ -31,15 +43,14 @@ def select(
     container: Any = None,
     always_in_url: bool = False,
     help: str | None = None,
+    width: int | str = "stretch",
 ) -> T:
     """A selectbox bound to ?param=…; values the options don't have fall back to default."""
-    key = state_key(param)
-    by_text = {to_text(o): o for o in options}
-    if key not in st.session_state or st.session_state[key] not in options:
-        raw = st.query_params.get(param)
-        st.session_state[key] = by_text.get(raw, default) if raw is not None else default
+    current(options, param=param, default=default, to_text=to_text)
     where = container if container is not None else st
-    value: T = where.selectbox(label, options, key=key, format_func=format_func, help=help)
+    value: T = where.selectbox(
+        label, options, key=state_key(param), format_func=format_func, help=help, width=width
+    )
     if always_in_url or value != default:
         st.query_params[param] = to_text(value)
     elif param in st.query_params:
@@ -56,6 +67,40 @@ def text(label: str, *, param: str, container: Any = None, placeholder: str | No
     value: str = where.text_input(label, key=key, placeholder=placeholder)
     if value:
         st.query_params[param] = value
+    elif param in st.query_params:
+        del st.query_params[param]
+    return value
+
+
+def href(**changes: str | None) -> str:
+    """A link to this page with the current query parameters, some changed (None removes one).
+
+    Relative ("?fy=2024&department=…"), so it keeps the page's path; following it reloads the
+    page, which then reads its state from the URL like any shared link.
+    """
+    params = {k: st.query_params.get(k) for k in st.query_params}
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return f"?{query}" if query else "?"
+
+
+def choose(
+    options: Sequence[T],
+    *,
+    param: str,
+    default: T,
+    to_text: Callable[[T], str],
+    always_in_url: bool = False,
+) -> T:
+    """A choice made with links rather than a widget (see html_blocks.link_bar): read it from the
+    URL (or this session's earlier choice) and keep it in the URL."""
+    value = current(options, param=param, default=default, to_text=to_text)
+    if always_in_url or value != default:
+        st.query_params[param] = to_text(value)
     elif param in st.query_params:
         del st.query_params[param]
     return value

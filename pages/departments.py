@@ -4,50 +4,56 @@ from __future__ import annotations
 
 import streamlit as st
 
-from komae_kpi import department_progress, item_progress, item_views
+from komae_kpi import department_progress, html_blocks, item_progress, item_views
 from komae_kpi import fiscal_year as fy
-from komae_kpi_ui import app, frame, store_access, tables, url_state
+from komae_kpi_ui import app, frame, store_access, url_state
 
 ALL = "すべて"
+CATCH_ALL_NOTE = (
+    "「関係各課」「各施設所管課」は特定の部署ではなく、関係する課の総称です。"
+    "部署の一覧では最後にまとめて表示します。"
+)
 
 
 def show() -> None:
     snapshot = store_access.snapshot()
     plan = snapshot.plan
-    year = frame.selected_fiscal_year()
-    frame.page_header("部署別", year)
+    year = frame.page_header("部署別", snapshot)
 
     rows = item_progress.item_rows(plan, item_progress.status_index(snapshot.statuses), year)
     summaries = department_progress.department_summaries(plan, rows)
-    names = [s.department.name for s in summaries]
     catch_alls = {s.department.name: s.department for s in summaries if s.department.is_catch_all}
-    department = url_state.select(
-        "部署を選ぶ",
-        [ALL, *names],
-        param="department",
-        default=ALL,
-        to_text=str,
-        format_func=lambda v: f"{v}（総称）" if v in catch_alls else v,
+    names = [ALL, *(s.department.name for s in summaries)]
+    department = url_state.choose(names, param="department", default=ALL, to_text=str)
+    links = html_blocks.link_bar(
+        [
+            (
+                f"{n}（総称）" if n in catch_alls else n,
+                url_state.href(department=None if n == ALL else n),
+                n == department,
+            )
+            for n in names
+        ],
+        label="部署",
     )
-    st.caption(
-        "「関係各課」「各施設所管課」は特定の部署ではなく、関係する課の総称です。"
-        "部署の一覧では最後にまとめて表示します。"
-    )
-
     if department == ALL:
-        st.header("部署ごとの取組項目と進捗状況")
-        tables.show(item_views.departments_table(plan, summaries))
+        st.html(
+            links
+            + html_blocks.paragraph(CATCH_ALL_NOTE, meta=True)
+            + html_blocks.heading("部署ごとの取組項目と進捗状況")
+            + html_blocks.table(
+                item_views.departments_table(plan, summaries), label="部署ごとの取組項目と進捗状況"
+            )
+        )
         return
 
     summary = next(s for s in summaries if s.department.name == department)
-    st.header(f"{department}（総称）" if department in catch_alls else department)
+    st.html(links)
     if department in catch_alls and catch_alls[department].note:
         st.info(
             f"{department}：{catch_alls[department].note}。各課がそれぞれの立場で取り組む項目です。",
             icon=":material/info:",
         )
-    st.markdown(f"**取組項目 {summary.activity_count}項目**（再掲は1回として数えます）")
-    tables.show(item_views.status_mix_table(plan, summary))
     if summary.missing:
         st.warning(
             f"{fy.label(year)}の進捗状況が未報告の取組項目: {department_progress.missing_text(summary)}",
@@ -57,8 +63,14 @@ def show() -> None:
         st.success(
             f"{fy.label(year)}の進捗状況はすべて報告済みです。", icon=":material/check_circle:"
         )
-    st.subheader("取組項目")
-    tables.show(item_views.rows_table(plan, list(summary.rows)))
+    st.html(
+        html_blocks.heading(f"{department}（総称）" if department in catch_alls else department)
+        + html_blocks.table(
+            item_views.status_mix_table(plan, summary),
+            caption=f"取組項目 {summary.activity_count}項目の進捗状況（再掲は1回として数えます）",
+        )
+        + html_blocks.table(item_views.rows_table(plan, list(summary.rows)), caption="取組項目")
+    )
 
 
 if app.guard():

@@ -4,52 +4,62 @@ from __future__ import annotations
 
 import streamlit as st
 
-from komae_kpi import charts, indicator_views
-from komae_kpi_ui import app, frame, store_access, tables, url_state
+from komae_kpi import html_blocks, indicator_views
+from komae_kpi_ui import app, frame, store_access, url_state
 
 
 def show() -> None:
     snapshot = store_access.snapshot()
-    year = frame.selected_fiscal_year()
-    frame.page_header("指標", year)
+    year = frame.page_header("指標", snapshot)
 
     choices = indicator_views.indicator_choices(snapshot)
-    indicator_no = url_state.select(
-        "指標を選ぶ",
-        list(choices),
-        param="indicator",
-        default=next(iter(choices)),
-        to_text=str,
-        format_func=choices.__getitem__,
+    indicator_no = url_state.choose(
+        list(choices), param="indicator", default=next(iter(choices)), to_text=str
     )
     summary = indicator_views.summary(snapshot, indicator_no, year)
     x = summary.indicator
+    st.html(
+        html_blocks.link_bar(
+            [(f"指標{n}", url_state.href(indicator=str(n)), n == indicator_no) for n in choices],
+            label="指標",
+            titles=list(choices.values()),
+        )
+        + html_blocks.heading(choices[indicator_no])
+        + html_blocks.badge(summary.status_text, summary.badge_color)
+        + html_blocks.paragraph(summary.assessment.reason)
+        + html_blocks.paragraph(f"{summary.target_text}　{summary.kind_text}", meta=True)
+        + html_blocks.figures(summary.figures, columns=len(summary.figures))
+    )
+    st.plotly_chart(
+        store_access.indicator_figure(indicator_no, year),
+        theme=None,
+        config={"displaylogo": False},
+        key=f"chart-{indicator_no}",
+    )
 
-    st.header(choices[indicator_no])
-    st.badge(summary.status_text, color=summary.badge_color)  # type: ignore[arg-type]
-    st.markdown(summary.assessment.reason)
-    st.caption(f"{summary.target_text}　{summary.kind_text}")
-
-    for column, figure in zip(st.columns(len(summary.figures)), summary.figures, strict=True):
-        column.metric(figure.label, figure.value, help=figure.help)
-
-    fig = charts.indicator_figure(x, snapshot.actuals(indicator_no), summary.assessment)
-    st.plotly_chart(fig, theme=None, config={"displaylogo": False}, key=f"chart-{indicator_no}")
-
-    left, right = st.columns([3, 2])
-    with left:
-        st.subheader("実績値と出典")
-        tables.show(indicator_views.values_table(snapshot, indicator_no, up_to=year))
-    with right:
-        st.subheader("判定基準")
-        st.markdown(summary.criteria)
-        if x.description:
-            st.markdown(f"**指標の説明（計画）**　{x.description}")
-        if x.note:
-            st.caption(x.note)
-
-    st.subheader("8つの指標の一覧")
-    tables.show(indicator_views.all_indicators_table(snapshot, year))
+    criteria = [summary.criteria]
+    if x.description:
+        criteria.append(f"指標の説明（計画）: {x.description}")
+    if x.note:
+        criteria.append(x.note)
+    # One block for everything under the chart: each element costs the browser a render.
+    st.html(
+        html_blocks.columns(
+            [
+                html_blocks.heading("実績値と出典", 3)
+                + html_blocks.table(
+                    indicator_views.values_table(snapshot, indicator_no, up_to=year),
+                    label=f"{x.name}の実績値と出典",
+                ),
+                html_blocks.heading("判定基準", 3)
+                + "".join(html_blocks.paragraph(c) for c in criteria),
+            ]
+        )
+        + html_blocks.heading("8つの指標の一覧", 3)
+        + html_blocks.table(
+            indicator_views.all_indicators_table(snapshot, year), label="8つの指標の一覧"
+        )
+    )
 
 
 if app.guard():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from komae_kpi import fiscal_year as fy
-from komae_kpi import item_progress, item_views, plan_views
+from komae_kpi import html_blocks, item_progress, item_views, plan_views
 from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
 from komae_kpi.status_style import item_status_text
-from komae_kpi_ui import app, frame, store_access, tables, url_state
+from komae_kpi_ui import app, frame, store_access, url_state
 
 ALL = "すべて"
 
@@ -16,8 +16,7 @@ ALL = "すべて"
 def show() -> None:
     snapshot = store_access.snapshot()
     plan = snapshot.plan
-    year = frame.selected_fiscal_year()
-    frame.page_header("取組項目", year)
+    year = frame.page_header("取組項目", snapshot)
     if not PLAN_FIRST_FISCAL_YEAR <= year <= PLAN_LAST_FISCAL_YEAR:
         st.info(
             f"進捗状況は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜{fy.label(PLAN_LAST_FISCAL_YEAR)}）"
@@ -25,40 +24,26 @@ def show() -> None:
             icon=":material/info:",
         )
 
-    policy_names = {p.policy_no: f"施策{p.policy_no} {p.name}" for p in plan.policies}
-    direction_names = {d.code: f"方向性{d.code} {d.name}" for d in plan.directions}
-    departments = [d.name for d in plan.departments]
+    scopes = item_views.scope_choices(plan)
     statuses = item_progress.status_order(plan)
-    c1, c2, c3, c4, c5 = st.columns([2, 3, 2, 2, 3])
-    policy = url_state.select(
-        "施策",
-        [ALL, *policy_names],
-        param="policy",
+    c1, c2, c3, c4 = st.columns([4, 2, 2, 3])
+    scope = url_state.select(
+        "施策・方向性",
+        [ALL, *scopes],
+        param="scope",
         default=ALL,
         to_text=str,
-        format_func=lambda v: policy_names.get(v, ALL),
+        format_func=lambda v: scopes.get(v, ALL),
         container=c1,
-    )
-    direction_options = [
-        code for code in direction_names if policy == ALL or code.startswith(f"{policy}-")
-    ]
-    direction = url_state.select(
-        "方向性",
-        [ALL, *direction_options],
-        param="direction",
-        default=ALL,
-        to_text=str,
-        format_func=lambda v: direction_names.get(v, ALL),
-        container=c2,
     )
     department = url_state.select(
         "部署",
-        [ALL, *departments],
+        [ALL, *(d.name for d in plan.departments)],
         param="department",
         default=ALL,
         to_text=str,
         format_func=str,
-        container=c3,
+        container=c2,
     )
     status = url_state.select(
         "進捗状況",
@@ -67,68 +52,49 @@ def show() -> None:
         default=ALL,
         to_text=str,
         format_func=lambda v: v if v == ALL else item_status_text(v),
-        container=c4,
+        container=c3,
     )
     text = url_state.text(
-        "キーワード", param="q", container=c5, placeholder="名称・内容・実績で検索"
+        "キーワード", param="q", container=c4, placeholder="名称・内容・実績で検索"
     )
 
-    direction_policy, direction_no = (
-        (None, None) if direction == ALL else map(int, direction.split("-"))
-    )
-    item_filter = item_progress.ItemFilter(
-        policy_no=direction_policy
-        if direction_policy is not None
-        else (None if policy == ALL else policy),
-        direction_no=direction_no,
+    item_filter = item_progress.filter_from_scope(
+        None if scope == ALL else scope,
         department=None if department == ALL else department,
         status=None if status == ALL else status,
         text=text,
     )
     index = item_progress.status_index(snapshot.statuses)
-    rows = item_progress.filter_rows(item_progress.item_rows(plan, index, year), item_filter)
-    st.caption(f"{len(rows)}項目を表示（全{plan_views.item_count_text(plan)}）")
+    all_rows = item_progress.item_rows(plan, index, year)
+    rows = item_progress.filter_rows(all_rows, item_filter)
+
+    chosen = url_state.choose(
+        [None, *(r.item.item_no for r in all_rows)], param="item", default=None, to_text=str
+    )
+    if chosen is not None:
+        detail = item_views.item_detail(plan, index, chosen, year)
+        st.html(item_views.detail_html(detail, year, close_href=url_state.href(item=None)))
+
+    shown = html_blocks.paragraph(
+        f"{len(rows)}項目を表示（全{plan_views.item_count_text(plan)}）。"
+        "取組項目名を選ぶと、計画の取組内容と進捗状況の推移を表示します。",
+        meta=True,
+    )
     if not rows:
+        st.html(shown)
         st.info(
             "条件に合う取組項目はありません。条件を変えてください。", icon=":material/search_off:"
         )
         return
-
-    shown_policy = shown_direction = None
-    for section in item_views.tree_sections(plan, rows):
-        if section.policy_heading != shown_policy:
-            st.header(section.policy_heading)
-            shown_policy = section.policy_heading
-        if section.direction_heading != shown_direction:
-            st.subheader(section.direction_heading)
-            shown_direction = section.direction_heading
-        st.markdown(f"**{section.program_heading}**")
-        tables.show(section.table)
-
-    st.header("取組項目の詳細")
-    choices = {r.item.item_no: item_views.item_choice_label(r.item) for r in rows}
-    item_no = url_state.select(
-        "取組項目を選ぶ",
-        list(choices),
-        param="item",
-        default=next(iter(choices)),
-        to_text=str,
-        format_func=choices.__getitem__,
+    sections = item_views.tree_sections(plan, rows, lambda n: url_state.href(item=str(n)))
+    st.html(
+        shown
+        + html_blocks.grouped_table(
+            item_views.ITEM_COLUMNS,
+            item_views.tree_groups(sections),
+            label="取組項目の一覧（施策・方向性・基本事業ごと）",
+        )
     )
-    detail = item_views.item_detail(plan, index, item_no, year)
-    st.subheader(detail.title)
-    st.caption(detail.place)
-    if detail.repost_note:
-        st.info(detail.repost_note, icon=":material/repeat:")
-    st.markdown(f"**推進部署**　{detail.departments}")
-    st.markdown("**取組内容（計画）**")
-    st.text(detail.text)
-    st.markdown(f"**{fy.label(year)}の進捗状況**　{detail.status_text}")
-    st.markdown("**進捗状況と取組実績の推移**")
-    if detail.history.empty:
-        st.info("まだ進捗状況の報告がありません。", icon=":material/info:")
-    else:
-        tables.show(detail.history)
 
 
 if app.guard():

@@ -7,23 +7,20 @@ import datetime as dt
 import streamlit as st
 
 from komae_kpi import fiscal_year as fy
-from komae_kpi import item_progress, item_views, overview, plan_views
+from komae_kpi import html_blocks, item_progress, item_views, overview, plan_views
 from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
-from komae_kpi.status_style import item_status_text
-from komae_kpi_ui import app, frame, store_access, tables
-
-TILES_PER_ROW = 4
+from komae_kpi_ui import app, frame, store_access
 
 
 def show() -> None:
     snapshot = store_access.snapshot()
-    year = frame.selected_fiscal_year()
-    frame.page_header("全体概況", year)
+    year = frame.page_header("全体概況", snapshot)
 
-    for note in overview.freshness_notes(snapshot, year, dt.date.today()):
-        st.info(note, icon=":material/info:")
+    notes = overview.freshness_notes(snapshot, year, dt.date.today())
+    if notes:
+        st.info("\n\n".join(notes), icon=":material/info:")
 
-    st.header("指標の状況")
+    st.html(html_blocks.heading("指標の状況"))
     warnings = overview.gap_warnings(snapshot, year)
     if not warnings:
         st.success(
@@ -37,35 +34,18 @@ def show() -> None:
             title=w.title,
             icon=":material/error:" if w.level == "error" else ":material/warning:",
         )
-
-    tiles = overview.tiles(snapshot, year)
-    for start in range(0, len(tiles), TILES_PER_ROW):
-        for column, tile in zip(
-            st.columns(TILES_PER_ROW), tiles[start : start + TILES_PER_ROW], strict=False
-        ):
-            with column.container(border=True):
-                st.badge(tile.status_text, color=tile.badge_color)  # type: ignore[arg-type]
-                st.markdown(f"**指標{tile.indicator_no}　{tile.name}**")
-                st.metric(
-                    f"指標{tile.indicator_no}の最新の実績値",
-                    tile.value_text,
-                    delta=tile.change_text,
-                    delta_color=tile.delta_color,  # type: ignore[arg-type]
-                    help=tile.help_text,
-                    # One point is not a trend: a flat line would mislead.
-                    chart_data=list(tile.sparkline) if len(tile.sparkline) > 1 else None,
-                    chart_type="line",
-                    label_visibility="collapsed",
-                )
-                st.caption(f"{tile.year_text}　{tile.target_text}")
+    st.html(html_blocks.tiles(overview.tiles(snapshot, year)))
 
     plan = snapshot.plan
-    st.header(f"取組項目の進捗状況（{plan_views.item_count_text(plan)}）")
+    title = html_blocks.heading(f"取組項目の進捗状況（{plan_views.item_count_text(plan)}）")
     if not PLAN_FIRST_FISCAL_YEAR <= year <= PLAN_LAST_FISCAL_YEAR:
-        st.info(
-            f"取組項目の進捗状況は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜"
-            f"{fy.label(PLAN_LAST_FISCAL_YEAR)}）の年度について報告されます。",
-            icon=":material/info:",
+        st.html(
+            title
+            + html_blocks.paragraph(
+                f"取組項目の進捗状況は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜"
+                f"{fy.label(PLAN_LAST_FISCAL_YEAR)}）の年度について報告されます。",
+                meta=True,
+            )
         )
         return
     counts = item_progress.status_counts(
@@ -74,19 +54,15 @@ def show() -> None:
         year,
         first_reported_year=PLAN_FIRST_FISCAL_YEAR,
     )
-    overall = counts[0]
-    for column, count in zip(st.columns(len(overall.counts)), overall.counts, strict=True):
-        column.metric(
-            item_status_text(count.status),
-            f"{count.count}項目",
-            delta=None if count.change is None else f"{count.change:+d}（前年度比）",
-            delta_color="off",
+    st.html(
+        title
+        + html_blocks.table(item_views.counts_table(counts), label="進捗状況別の取組項目数")
+        + html_blocks.paragraph(
+            f"再掲の取組項目は元の取組項目として1回だけ数えています（{counts[0].total}項目）。"
+            "括弧内は前年度からの増減です。",
+            meta=True,
         )
-    st.caption(
-        f"再掲の取組項目は元の取組項目として1回だけ数えています（{overall.total}項目）。"
-        "括弧内は前年度からの増減です。"
     )
-    tables.show(item_views.counts_table(counts))
 
 
 if app.guard():

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import streamlit as st
@@ -13,7 +16,7 @@ from komae_kpi.demo import write_demo_store
 from komae_kpi.entries import save_indicator_value, save_item_status
 from komae_kpi.paths import DB_ENV_VAR, PROJECT_ROOT
 from komae_kpi.progress import load_snapshot, status_records
-from komae_kpi_ui.tables import escape_markdown
+from tests import html_text
 
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")  # absolute: AppTest resolves relative paths oddly
 PAGES = {
@@ -41,6 +44,18 @@ def _fresh_caches() -> Iterator[None]:
     st.cache_resource.clear()
 
 
+def page_html(at: AppTest) -> str:
+    return "".join(h.value for h in at.html)
+
+
+def page_text(at: AppTest) -> str:
+    return html_text.text(page_html(at))
+
+
+def page_tables(at: AppTest) -> dict[str, list[list[str]]]:
+    return html_text.tables(page_html(at))
+
+
 def open_page(
     monkeypatch: pytest.MonkeyPatch, db: Path, page: str = "overview", **query: str
 ) -> AppTest:
@@ -51,7 +66,7 @@ def open_page(
     if page != "overview":
         at.switch_page(PAGES[page]).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.title[0].value == TITLES[page]
+    assert f'<h1 class="kpi-title">{TITLES[page]}</h1>' in page_html(at)
     return at
 
 
@@ -72,8 +87,9 @@ def test_every_page_on_a_fresh_clone_builds_the_store(
     page: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     db = tmp_path / "first-start.duckdb"
-    open_page(monkeypatch, db, page)
+    at = open_page(monkeypatch, db, page)
     assert db.exists()
+    assert "令和5年度 (2023)" in page_text(at)  # the latest year with data: the baseline
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -83,7 +99,7 @@ def test_every_page_on_a_demo_store_shows_the_banner(
     db = tmp_path / "demo.duckdb"
     write_demo_store(db)
     at = open_page(monkeypatch, db, page)
-    assert any("デモデータ" in w.value for w in at.warning)
+    assert page_text(at).count("デモデータ：この画面の数値は説明用に生成した架空の値") == 1
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -91,15 +107,18 @@ def test_every_page_on_entered_data(
     page: str, monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
     at = open_page(monkeypatch, entered, page)
-    assert not any("デモデータ" in w.value for w in at.warning)
+    assert "デモデータ" not in page_text(at)
+    assert "令和7年度 (2025)" in page_text(at)
 
 
-def test_the_default_year_is_the_latest_with_data(
+def test_the_default_year_is_the_latest_with_data_and_goes_into_the_url(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
     at = open_page(monkeypatch, entered)
-    assert at.sidebar.selectbox[0].value == 2025
-    assert at.query_params["fy"] == "2025"  # written back, so the link can be shared
+    assert at.query_params["fy"] == "2025"
+    years = html_text.text(page_html(at).split('aria-label="年度"')[1].split("</nav>")[0])
+    assert "令和5年度 (2023)" in years and "令和11年度 (2029)" in years
+    assert '<a href="?fy=2025" target="_self" aria-current="true" class="current">' in page_html(at)
 
 
 def test_overview_warnings_name_exactly_the_off_track_and_at_risk(
@@ -114,120 +133,168 @@ def test_overview_warnings_name_exactly_the_off_track_and_at_risk(
         f"指標{r['indicator_no']} {r['name']}" for r in records if r["status"] == "at_risk"
     ]
     assert expected_errors and expected_warnings  # the fixture makes one of each
-    errors = [e.proto.title for e in at.error]
-    warnings = [w.proto.title for w in at.warning]
-    assert [t.split("：", 1)[1] for t in errors] == expected_errors
-    assert [t.split("：", 1)[1] for t in warnings] == expected_warnings
+    assert [e.proto.title.split("：", 1)[1] for e in at.error] == expected_errors
+    assert [w.proto.title.split("：", 1)[1] for w in at.warning] == expected_warnings
 
 
-def test_overview_counts_items_once(monkeypatch: pytest.MonkeyPatch, entered: Path) -> None:
+def test_overview_tiles_and_item_counts(monkeypatch: pytest.MonkeyPatch, entered: Path) -> None:
     at = open_page(monkeypatch, entered)
-    assert any("62項目（うち再掲1）" in h.value for h in at.header)
-    table = at.table[0].value
-    assert table.iloc[0]["項目数"] == 61
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["○ 順調"] == "1項目" and metrics["× 遅れ"] == "1項目"
+    html = page_html(at)
+    assert html.count('class="kpi-tile"') == 8
+    assert 'data-indicator="3" data-status="at_risk"' in html
+    assert "89.6%" in html and "+1.2ポイント（前年度比）" in html
+    text = page_text(at)
+    assert "取組項目の進捗状況（62項目（うち再掲1））" in text
+    counts = html_text.records(page_tables(at)["進捗状況別の取組項目数"])
+    assert counts[0]["区分"] == "全体" and counts[0]["項目数"] == "61"
+    assert counts[0]["○ 順調"] == "1" and counts[0]["× 遅れ"] == "1"
 
 
 def test_new_data_shows_on_the_next_run_without_a_restart(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
     at = open_page(monkeypatch, entered, "indicators", indicator="4")
-    assert at.table[0].value.iloc[0]["実績値"] == "22.3億円"
+    values = html_text.records(page_tables(at)["財政調整基金残高の実績値と出典"])
+    assert values[0]["実績値"] == "22.3億円"
     save_indicator_value(entered, 4, 2025, 21.4, source="決算（追加）")  # e.g. an import meanwhile
     at.run()
-    assert at.table[0].value.iloc[0]["実績値"] == "21.4億円"
+    values = html_text.records(page_tables(at)["財政調整基金残高の実績値と出典"])
+    assert values[0]["実績値"] == "21.4億円" and values[0]["出典"] == "決算（追加）"
 
 
 def test_the_year_in_the_url_is_used(monkeypatch: pytest.MonkeyPatch, entered: Path) -> None:
     at = open_page(monkeypatch, entered, "overview", fy="2024")
-    assert at.sidebar.selectbox[0].value == 2024
-    assert "令和6年度 (2024)" in at.caption[0].value
+    assert "令和6年度 (2024)　狛江市第7次行財政改革推進計画" in page_text(at)
+    assert at.query_params["fy"] == "2024"
 
 
 def test_a_bad_year_in_the_url_falls_back_to_the_default(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
     at = open_page(monkeypatch, entered, "overview", fy="令和99年度")
-    assert at.sidebar.selectbox[0].value == 2025
+    assert at.query_params["fy"] == "2025"
+
+
+def item_numbers(at: AppTest) -> list[int]:
+    tree = page_tables(at)["取組項目の一覧（施策・方向性・基本事業ごと）"]
+    return [int(r["No."]) for r in html_text.records(tree)]
 
 
 def test_items_filtered_by_department_from_the_url(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
     at = open_page(monkeypatch, entered, "items", department="納税課")
-    shown = [n for t in at.table if "No." in t.value.columns for n in t.value["No."]]
-    assert shown == [24, 25, 26]
+    assert item_numbers(at) == [24, 25, 26]
     assert at.selectbox(key="url_department").value == "納税課"
+    assert at.query_params["department"] == "納税課"
+
+
+def test_items_filtered_by_scope_status_and_text(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    assert item_numbers(open_page(monkeypatch, entered, "items", scope="3-3")) == list(
+        range(53, 63)
+    )
+    assert item_numbers(open_page(monkeypatch, entered, "items", scope="2")) == list(range(21, 37))
+    assert item_numbers(open_page(monkeypatch, entered, "items", status="遅れ")) == [24]
+    assert item_numbers(open_page(monkeypatch, entered, "items", q="督促")) == [24]
+
+
+def test_no_matching_items_is_explained(monkeypatch: pytest.MonkeyPatch, entered: Path) -> None:
+    at = open_page(monkeypatch, entered, "items", q="存在しない語")
+    assert any("条件に合う取組項目はありません" in i.value for i in at.info)
+
+
+def test_the_tree_links_each_item_to_its_detail(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    at = open_page(monkeypatch, entered, "items", department="納税課")
+    hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]*item=[^"]*)"', page_html(at))]
+    assert [parse_qs(urlparse(h).query) for h in hrefs] == [
+        {"department": ["納税課"], "fy": ["2025"], "item": [str(n)]} for n in (24, 25, 26)
+    ]  # the filters stay when an item is opened
 
 
 def test_item_commentary_is_shown_as_text(monkeypatch: pytest.MonkeyPatch, entered: Path) -> None:
-    at = open_page(monkeypatch, entered, "items", item="24", department="納税課")
-    history = at.table[-1].value
-    # st.table renders Markdown: the page escapes it so the text shows exactly as typed.
-    assert (
-        history.iloc[0]["取組実績"]
-        == escape_markdown("<b>督促</b>を実施")
-        == r"\<b\>督促\</b\>を実施"
+    at = open_page(monkeypatch, entered, "items", item="24")
+    html = page_html(at)
+    assert "&lt;b&gt;督促&lt;/b&gt;を実施" in html and "<b>督促</b>" not in html
+    history = html_text.records(
+        page_tables(at)["取組項目24 市税等徴収率の維持の進捗状況と取組実績の推移"]
     )
-    assert history.iloc[0]["課題"] == r"\*\*人員不足\*\*"
+    assert history[0]["取組実績"] == "<b>督促</b>を実施"
+    assert history[0]["課題"] == "**人員不足**"
 
 
 def test_item_60_is_shown_as_the_repost_of_item_8(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
     at = open_page(monkeypatch, entered, "items", item="60")
-    assert any("取組項目8の再掲" in i.value for i in at.info)
-    assert any("○ 順調" in m.value for m in at.markdown if "進捗状況" in m.value)
+    text = page_text(at)
+    assert "取組項目60 デジタル人財の育成(再掲)" in text
+    assert "取組項目8の再掲" in text
+    assert "令和7年度 (2025)の進捗状況 ○ 順調" in text
 
 
 def test_indicators_page_for_one_indicator(monkeypatch: pytest.MonkeyPatch, entered: Path) -> None:
     at = open_page(monkeypatch, entered, "indicators", indicator="3")
-    assert at.header[0].value == "指標3 経常収支比率"
-    values = at.table[0].value
-    assert list(values["年度"])[:2] == ["令和7年度 (2025)", "令和6年度 (2024)"]
-    assert values.iloc[0]["出典"] == "決算（テスト）"
-    assert any("判定基準" in s.value for s in at.subheader)
-    assert any("90.0%以下" in m.value for m in at.markdown)
+    text = page_text(at)
+    assert "指標3 経常収支比率" in text
+    values = html_text.records(page_tables(at)["経常収支比率の実績値と出典"])
+    assert [v["年度"] for v in values[:2]] == ["令和7年度 (2025)", "令和6年度 (2024)"]
+    assert values[0]["出典"] == "決算（テスト）"
+    assert len(values) == 21  # FY2005-FY2025
+    assert "判定基準" in text and "90.0%以下" in text
+    assert "目標内にとどまる年変化の上限" in text
+    assert len(at.get("plotly_chart")) == 1
+    assert at.query_params["indicator"] == "3"
 
 
 def test_finance_page_shows_the_three_fiscal_indicators(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
     at = open_page(monkeypatch, entered, "finance")
-    titles = [s.value for s in at.subheader][:3]
-    assert titles == ["指標3 経常収支比率", "指標4 財政調整基金残高", "指標5 市債残高"]
-    labels = [m.label for m in at.metric]
-    assert "目標までの余裕" in labels and "目標内にとどまる年変化の上限" in labels
-    assert "目標達成に必要な年変化" in labels and "実績の年変化（傾向）" in labels
-    ratio_table = at.table[0].value
-    assert len(ratio_table) == 21  # FY2005-FY2025
-    assert ratio_table.iloc[-1]["実績値"] == "100.2%"
-    fund_table = at.table[1].value
-    assert fund_table.iloc[0]["実績値"] == "22.3億円"
+    html = page_html(at)
+    cards = [c for c in html.split('<section class="kpi-card">')[1:]]
+    assert [html_text.text(c).split(" ")[0] for c in cards] == ["指標3", "指標4", "指標5"]
+    assert "目標までの余裕" in cards[0] and "目標内にとどまる年変化の上限" in cards[0]
+    assert "目標内にとどまる年変化の下限" in cards[1]
+    assert "目標達成に必要な年変化" in cards[2] and "実績の年変化（傾向）" in cards[2]
+    tables = page_tables(at)
+    ratio = html_text.records(tables["経常収支比率の年度別の値と出典"])
+    assert len(ratio) == 21 and ratio[-1]["実績値"] == "100.2%"
+    assert (
+        html_text.records(tables["財政調整基金残高の年度別の値と出典"])[0]["実績値"] == "22.3億円"
+    )
+    reference = html_text.records(tables["参考系列の年度別の値と出典"])
+    assert reference[-1]["財政力指数（3か年平均）"] == "0.91"
+    assert len(at.get("plotly_chart")) == 2
 
 
 def test_departments_page_lists_catch_alls_apart(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
     at = open_page(monkeypatch, entered, "departments")
-    departments = list(at.table[0].value["部署"])
-    assert departments[-2:] == [
+    rows = html_text.records(page_tables(at)["部署ごとの取組項目と進捗状況"])
+    assert [r["部署"] for r in rows][-2:] == [
         "関係各課（総称・特定の部署ではありません）",
         "各施設所管課（総称・特定の部署ではありません）",
     ]
+    assert "特定の部署ではなく、関係する課の総称" in page_text(at)
 
 
 def test_one_department_from_the_url(monkeypatch: pytest.MonkeyPatch, entered: Path) -> None:
     at = open_page(monkeypatch, entered, "departments", department="納税課")
-    assert at.header[0].value == "納税課"
-    assert [n for n in at.table[-1].value["No."]] == [24, 25, 26]
+    tables = page_tables(at)
+    items = html_text.records(next(rows for rows in tables.values() if rows[0][0] == "No."))
+    assert [r["No."] for r in items] == ["24", "25", "26"]
     assert any("取組項目25、取組項目26" in w.value for w in at.warning)
+    assert at.query_params["department"] == "納税課"
 
 
 def test_a_catch_all_is_explained(monkeypatch: pytest.MonkeyPatch, entered: Path) -> None:
     at = open_page(monkeypatch, entered, "departments", department="関係各課")
-    assert at.header[0].value == "関係各課（総称）"
+    assert "関係各課（総称）" in page_text(at)
     assert any("特定の部署ではない" in i.value for i in at.info)
 
 

@@ -37,7 +37,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db: Path) -> Iterator[str]:
+def streamlit_server(db: Path, script: Path | None = None) -> Iterator[str]:
+    """Serve the dashboard (or another script, e.g. a benchmark floor) on a free local port."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != DB_ENV_VAR} | {DB_ENV_VAR: str(db)}
     log = (db.parent / f"streamlit-{port}.log").open("w")
@@ -47,7 +48,7 @@ def streamlit_server(db: Path) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            str(PROJECT_ROOT / "dashboard.py"),
+            str(script or PROJECT_ROOT / "dashboard.py"),
             "--server.headless",
             "true",
             "--server.port",

@@ -1,0 +1,195 @@
+"""Page-load benchmark: every dashboard page beside two floors, in one run, in headless Chromium.
+
+    .venv/bin/python bench/page_load.py [--rounds 7] [--write bench/RESULTS.md]
+
+Each load is timed inside the page: from navigation start (performance.now() == 0) to the end of
+the last script run (the moment stApp's data-test-script-state last turns "notRunning"). The floors
+are served the same way in the same run: a bare one-line page, and a bare page with one Plotly
+chart, each at "/" and at a sub-path, since Streamlit serves any page at a sub-path about 60 ms
+slower than at "/"; the overview ("/") is compared with the floors at "/", the other pages with
+those at "/page". The browser cache is warm (every URL is loaded once before measuring) and the rounds are
+interleaved, so drift on the machine hits every target alike. Pages are compared with the Plotly
+floor when they draw a Plotly chart, with the bare floor otherwise; the goal is at most 1.3x.
+This reports; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from komae_kpi.demo import write_demo_store  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+
+PAGES = {
+    "/": "全体概況",
+    "/indicators": "指標",
+    "/finance": "財政指標",
+    "/items": "取組項目",
+    "/departments": "部署別",
+}
+GOAL = 1.3
+IDLE_WATCH = """
+window.__idle = [];
+window.__drawnAt = null;
+const seen = (el) => el && el.getAttribute && el.getAttribute('data-testid') === 'stApp'
+  && el.getAttribute('data-test-script-state') === 'notRunning';
+new MutationObserver((mutations) => {
+  for (const m of mutations) {
+    if (seen(m.target)) window.__idle.push(performance.now());
+    for (const n of m.addedNodes || []) {
+      if (seen(n)) window.__idle.push(performance.now());
+    }
+  }
+}).observe(document, {subtree: true, attributes: true, childList: true,
+                      attributeFilter: ['data-test-script-state']});
+// Every animation frame: have all Plotly charts been drawn (an svg.main-svg in each)?
+(function watchCharts() {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const drawn = plots.length > 0 && plots.every((p) => p.querySelector('svg.main-svg'));
+  if (!drawn) window.__drawnAt = null;
+  else if (window.__drawnAt === null) window.__drawnAt = performance.now();
+  requestAnimationFrame(watchCharts);
+})();
+"""
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def load_once(context: Any, url: str) -> tuple[float, float, bool]:
+    """Milliseconds from navigation start to the last script run's end, and to the moment the
+    page was also fully drawn (Plotly charts included); whether it draws Plotly charts."""
+    page = context.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        # Quiet for a while: no new script run started (reruns after query-param writes count).
+        last = -1
+        while True:
+            page.wait_for_timeout(700)
+            runs = page.evaluate("() => window.__idle.length")
+            idle = page.locator(IDLE).count() == 1
+            if idle and runs == last:
+                break
+            last = runs
+        elapsed = float(page.evaluate("() => window.__idle[window.__idle.length - 1]"))
+        drawn = float(page.evaluate("() => window.__drawnAt || 0"))
+        plotly = page.locator(".js-plotly-plot").count() > 0
+        if page.locator('[data-testid="stException"]').count():
+            raise RuntimeError(f"exception box on {url}")
+        return elapsed, max(elapsed, drawn), plotly
+    finally:
+        page.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--write", type=Path, help="also write the results as Markdown here")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = Path(tmp) / "demo.duckdb"
+        write_demo_store(demo)
+        with (
+            streamlit_server(demo, script=ROOT / "bench" / "floors" / "bare.py") as bare,
+            streamlit_server(
+                demo, script=ROOT / "bench" / "floors" / "plotly_chart.py"
+            ) as plotly_url,
+            streamlit_server(demo) as app,
+            sync_playwright() as p,
+        ):
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1920, "height": 1080})
+            context.add_init_script(IDLE_WATCH)
+            targets = {
+                "floor: bare page at /": bare + "/",
+                "floor: bare page at /page": bare + "/page",
+                "floor: one Plotly chart at /": plotly_url + "/",
+                "floor: one Plotly chart at /page": plotly_url + "/page",
+            }
+            targets |= {f"{path} {title}": f"{app}{path}?fy=2025" for path, title in PAGES.items()}
+            draws_plotly = {}
+            for name, url in targets.items():  # warm the cache, and the server's
+                _, _, draws_plotly[name] = load_once(context, url)
+            times: dict[str, list[float]] = {name: [] for name in targets}
+            drawn: dict[str, list[float]] = {name: [] for name in targets}
+            for _ in range(args.rounds):
+                for name, url in targets.items():
+                    elapsed, settled, _ = load_once(context, url)
+                    times[name].append(elapsed)
+                    drawn[name].append(settled)
+            browser.close()
+
+    median = {name: statistics.median(values) for name, values in times.items()}
+    median_drawn = {name: statistics.median(values) for name, values in drawn.items()}
+    rows = []
+    for name in targets:
+        floor_name = None
+        if not name.startswith("floor"):
+            kind = "one Plotly chart" if draws_plotly[name] else "bare page"
+            where = "/" if name.startswith("/ ") else "/page"
+            floor_name = f"floor: {kind} at {where}"
+        ratio = median[name] / median[floor_name] if floor_name else None
+        drawn_ratio = median_drawn[name] / median_drawn[floor_name] if floor_name else None
+        rows.append(
+            (
+                name,
+                median[name],
+                min(times[name]),
+                max(times[name]),
+                floor_name,
+                ratio,
+                median_drawn[name],
+                drawn_ratio,
+            )
+        )
+    lines = [
+        f"Measured {dt.datetime.now():%Y-%m-%d %H:%M} on {platform.node()} ({platform.machine()}, "
+        f"Python {platform.python_version()}), {args.rounds} interleaved rounds, warm cache, demo store.",
+        "",
+        "| target | median ms | min | max | compared with | ratio | goal ≤ 1.3 "
+        "| drawn, median ms | drawn ratio |",
+        "|---|---:|---:|---:|---|---:|---|---:|---:|",
+    ]
+    for name, med, low, high, floor_name, ratio, med_drawn, drawn_ratio in rows:
+        verdict = "" if ratio is None else ("met" if ratio <= GOAL else "NOT met")
+        lines.append(
+            f"| {name} | {med:.0f} | {low:.0f} | {high:.0f} | {floor_name or '–'} | "
+            f"{'' if ratio is None else f'{ratio:.2f}'} | {verdict} | {med_drawn:.0f} | "
+            f"{'' if drawn_ratio is None else f'{drawn_ratio:.2f}'} |"
+        )
+    report = "\n".join(lines)
+    print(report)
+    if args.write:
+        args.write.write_text(
+            "# Page-load benchmark\n\nCommand: `bash scripts/bench.sh` (which runs `.venv/bin/python bench/page_load.py "
+            f"--rounds {args.rounds} --write bench/RESULTS.md`)\n\n{report}\n\n"
+            "Each figure is milliseconds from navigation start to the end of the page's last script "
+            "run, timed inside the page (the goal's measure). Pages are compared with the Plotly "
+            "floor when they draw a Plotly chart and with the bare floor otherwise, served at the "
+            "same kind of path: Streamlit serves any page at a sub-path about 60 ms slower than at "
+            '"/", so the overview is compared with the floors at "/" and the other pages with '
+            'the floors at "/page". The *drawn* '
+            "columns add the time until every Plotly chart has been drawn (the script can end "
+            "before Plotly's bundle has loaded), for information.\n",
+            encoding="utf-8",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    start = time.monotonic()
+    code = main()
+    print(f"\n({time.monotonic() - start:.0f} s)")
+    sys.exit(code)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Everything the tests and the benchmark need, on a fresh machine: Debian's chromium and
+# fonts-noto-cjk when missing (Playwright cannot download its own browser here) and the pinned
+# Python packages in .venv. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+{ command -v fc-list >/dev/null && fc-list | grep -q "Noto Sans CJK"; } || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing ${need[*]} from Debian"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
