@@ -29,15 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from komae_kpi.demo import write_demo_store  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAGES, streamlit_server  # noqa: E402
 
-PAGES = {
-    "/": "全体概況",
-    "/indicators": "指標",
-    "/finance": "財政指標",
-    "/items": "取組項目",
-    "/departments": "部署別",
-}
 GOAL = 1.3
 IDLE_WATCH = """
 window.__idle = [];

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from komae_kpi import fiscal_year as fy
 from komae_kpi import formatting
@@ -51,6 +53,56 @@ def value_problems(indicator: Indicator, rule: JudgementRule, value: float) -> l
     return []
 
 
+def _save(path: Path, check: Callable[[Plan], list[str]], sql: str, params: list[Any]) -> None:
+    """Validate against the store's plan, then write in one transaction; nothing on a problem."""
+    with connect(path, read_only=False) as con:
+        require_current_schema(con, path)
+        problems = check(read_plan(con))
+        if problems:
+            raise ValidationError(problems)
+        with transaction(con):
+            con.execute(sql, params)
+
+
+def indicator_value_problems(
+    plan: Plan, indicator_no: int, fiscal_year: int, value: float
+) -> list[str]:
+    problems: list[str] = []
+    indicator = next((x for x in plan.indicators if x.indicator_no == indicator_no), None)
+    if indicator is None:
+        problems.append(f"指標{indicator_no}は計画にありません。")
+    else:
+        problems.extend(value_problems(indicator, plan.rule(indicator_no), value))
+    first, last = actual_year_range(plan)
+    if not first <= fiscal_year <= last:
+        problems.append(
+            f"年度「{fiscal_year}」は受け付けられる範囲（{fy.label(first)}〜{fy.label(last)}）の外です。"
+        )
+    return problems
+
+
+def item_status_problems(plan: Plan, item_no: int, fiscal_year: int, status: str) -> list[str]:
+    problems: list[str] = []
+    item = next((i for i in plan.items if i.item_no == item_no), None)
+    if item is None:
+        problems.append(f"取組項目{item_no}は計画にありません。")
+    elif item.repost_of is not None:
+        # One activity in two places: its status lives with the original only.
+        problems.append(
+            f"取組項目{item_no}は取組項目{item.repost_of}の再掲です。"
+            f"進捗状況は取組項目{item.repost_of}として入力してください。"
+        )
+    vocabulary = [s.status for s in plan.statuses]
+    if status not in vocabulary:
+        problems.append(f"進捗状況「{status}」は区分（{'・'.join(vocabulary)}）にありません。")
+    if not PLAN_FIRST_FISCAL_YEAR <= fiscal_year <= PLAN_LAST_FISCAL_YEAR:
+        problems.append(
+            f"年度「{fiscal_year}」は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜"
+            f"{fy.label(PLAN_LAST_FISCAL_YEAR)}）の外です。"
+        )
+    return problems
+
+
 def save_indicator_value(
     path: Path,
     indicator_no: int,
@@ -62,36 +114,21 @@ def save_indicator_value(
     user: str | None = None,
 ) -> None:
     """Save one actual (insert or replace) as entered by a user."""
-    with connect(path, read_only=False) as con:
-        require_current_schema(con, path)
-        plan = read_plan(con)
-        problems: list[str] = []
-        indicator = next((x for x in plan.indicators if x.indicator_no == indicator_no), None)
-        if indicator is None:
-            problems.append(f"指標{indicator_no}は計画にありません。")
-        else:
-            problems.extend(value_problems(indicator, plan.rule(indicator_no), value))
-        first, last = actual_year_range(plan)
-        if not first <= fiscal_year <= last:
-            problems.append(
-                f"年度「{fiscal_year}」は受け付けられる範囲（{fy.label(first)}〜{fy.label(last)}）の外です。"
-            )
-        if problems:
-            raise ValidationError(problems)
-        with transaction(con):
-            con.execute(
-                "INSERT OR REPLACE INTO indicator_values (indicator_no, fiscal_year, value, source,"
-                " note, origin, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 'user', ?, ?)",
-                [
-                    indicator_no,
-                    fiscal_year,
-                    value,
-                    source or None,
-                    note or None,
-                    dt.datetime.now(),
-                    user or current_user(),
-                ],
-            )
+    _save(
+        path,
+        lambda plan: indicator_value_problems(plan, indicator_no, fiscal_year, value),
+        "INSERT OR REPLACE INTO indicator_values (indicator_no, fiscal_year, value, source, note,"
+        " origin, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 'user', ?, ?)",
+        [
+            indicator_no,
+            fiscal_year,
+            value,
+            source or None,
+            note or None,
+            dt.datetime.now(),
+            user or current_user(),
+        ],
+    )
 
 
 def save_item_status(
@@ -106,41 +143,19 @@ def save_item_status(
     user: str | None = None,
 ) -> None:
     """Save one item's status and commentary for a fiscal year (insert or replace)."""
-    with connect(path, read_only=False) as con:
-        require_current_schema(con, path)
-        plan = read_plan(con)
-        problems: list[str] = []
-        item = next((i for i in plan.items if i.item_no == item_no), None)
-        if item is None:
-            problems.append(f"取組項目{item_no}は計画にありません。")
-        elif item.repost_of is not None:
-            # One activity in two places: its status lives with the original only.
-            problems.append(
-                f"取組項目{item_no}は取組項目{item.repost_of}の再掲です。"
-                f"進捗状況は取組項目{item.repost_of}として入力してください。"
-            )
-        vocabulary = [s.status for s in plan.statuses]
-        if status not in vocabulary:
-            problems.append(f"進捗状況「{status}」は区分（{'・'.join(vocabulary)}）にありません。")
-        if not PLAN_FIRST_FISCAL_YEAR <= fiscal_year <= PLAN_LAST_FISCAL_YEAR:
-            problems.append(
-                f"年度「{fiscal_year}」は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜"
-                f"{fy.label(PLAN_LAST_FISCAL_YEAR)}）の外です。"
-            )
-        if problems:
-            raise ValidationError(problems)
-        with transaction(con):
-            con.execute(
-                "INSERT OR REPLACE INTO item_statuses (item_no, fiscal_year, status, achievements,"
-                " issues, next_steps, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    item_no,
-                    fiscal_year,
-                    status,
-                    achievements or None,
-                    issues or None,
-                    next_steps or None,
-                    dt.datetime.now(),
-                    user or current_user(),
-                ],
-            )
+    _save(
+        path,
+        lambda plan: item_status_problems(plan, item_no, fiscal_year, status),
+        "INSERT OR REPLACE INTO item_statuses (item_no, fiscal_year, status, achievements, issues,"
+        " next_steps, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            item_no,
+            fiscal_year,
+            status,
+            achievements or None,
+            issues or None,
+            next_steps or None,
+            dt.datetime.now(),
+            user or current_user(),
+        ],
+    )

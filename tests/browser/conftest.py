@@ -27,6 +27,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+PAGES = {
+    "/": "全体概況",
+    "/indicators": "指標",
+    "/finance": "財政指標",
+    "/items": "取組項目",
+    "/departments": "部署別",
+}
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 

@@ -14,17 +14,10 @@ from komae_kpi.demo import write_demo_store
 from komae_kpi.entries import save_indicator_value, save_item_status
 from komae_kpi.progress import load_snapshot, status_records
 from komae_kpi.store import init_store
-from tests.browser.conftest import APP_IDLE, streamlit_server
+from tests.browser.conftest import APP_IDLE, PAGES, streamlit_server
 
 pytestmark = pytest.mark.browser
 
-PAGES = {
-    "/": "全体概況",
-    "/indicators": "指標",
-    "/finance": "財政指標",
-    "/items": "取組項目",
-    "/departments": "部署別",
-}
 XSS = "<script>window.__xss = 1</script><b>督促</b>を実施"
 
 
