@@ -45,7 +45,9 @@ def _is_number(value: Cell) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _cell(value: Cell) -> str:
+def _cell(value: Cell, nowrap: bool = False) -> str:
+    if nowrap and not isinstance(value, Link) and not _is_number(value):
+        return f'<td class="nw">{esc(value)}</td>'
     if isinstance(value, Link):
         return f'<td><a href="{esc(value.href)}" target="_self">{esc(value.text)}</a></td>'
     if _is_number(value):
@@ -53,12 +55,20 @@ def _cell(value: Cell) -> str:
     return f"<td>{esc(value)}</td>"
 
 
-def table(frame: pd.DataFrame, *, caption: str | None = None, label: str | None = None) -> str:
-    """A table with a header row of <th scope="col">; numbers right-aligned."""
+def table(
+    frame: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    label: str | None = None,
+    nowrap: Sequence[str] = ("年度", "実績値"),
+) -> str:
+    """A table with a header row of <th scope="col">; numbers right-aligned; the nowrap columns
+    (years, values with their unit) never break inside a cell."""
+    keep = [c in nowrap for c in frame.columns]
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
     rows = []
     for record in frame.itertuples(index=False):
-        rows.append(f"<tr>{''.join(_cell(v) for v in record)}</tr>")
+        rows.append(f"<tr>{''.join(_cell(v, k) for v, k in zip(record, keep, strict=True))}</tr>")
     caption_html = f"<caption>{esc(caption)}</caption>" if caption else ""
     aria = f' aria-label="{esc(label)}"' if label else ""
     return (

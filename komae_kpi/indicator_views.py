@@ -72,7 +72,7 @@ def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Indicato
             else formatting.with_unit(a.headroom, diff),
         ),
         KeyFigure(
-            f"{fy.wareki(x.target_fiscal_year)}の見込み",
+            f"{fy.label(x.target_fiscal_year)}の見込み",
             formatting.with_unit(a.projected_value, unit),
             "現状値以降の実績の傾向（最小二乗法）を延ばした値",
         ),
@@ -129,9 +129,9 @@ def all_indicators_table(snapshot: Snapshot, fiscal_year: int) -> pd.DataFrame:
                 "No.": x.indicator_no,
                 "指標": x.name,
                 "状況": indicator_status_text(a.status),
-                "最新の実績値": f"{formatting.with_unit(a.latest_value, x.unit)}（{fy.wareki(a.latest_fiscal_year or x.baseline_fiscal_year)}）",
-                "現状値（令和5年度末）": formatting.with_unit(x.baseline_value, x.unit),
-                "目標値（令和11年度末）": f"{formatting.with_unit(x.target_value, x.unit)}{x.comparator_word}",
+                "最新の実績値": f"{formatting.with_unit(a.latest_value, x.unit)}（{fy.label(a.latest_fiscal_year or x.baseline_fiscal_year)}）",
+                "現状値（令和5年度 (2023)末）": formatting.with_unit(x.baseline_value, x.unit),
+                "目標値（令和11年度 (2029)末）": f"{formatting.with_unit(x.target_value, x.unit)}{x.comparator_word}",
                 "目標の種類": KIND_LABELS[x.kind],
             }
         )

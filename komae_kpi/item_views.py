@@ -28,7 +28,7 @@ ITEM_COLUMNS = ["No.", "取組項目", "推進部署", "進捗状況"]
 
 def _item_label(item: Item) -> str:
     if item.repost_of is not None:
-        return f"{item.display_name}（取組項目{item.repost_of}の再掲）"
+        return f"{item.name}（取組項目{item.repost_of}の再掲）"
     return item.name
 
 

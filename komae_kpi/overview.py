@@ -74,7 +74,7 @@ def tiles(snapshot: Snapshot, fiscal_year: int) -> list[IndicatorTile]:
                 delta_color="normal" if x.comparator == ">=" else "inverse",
                 target_text=(
                     f"目標 {formatting.with_unit(x.target_value, x.unit)}{x.comparator_word}"
-                    f"（{fy.wareki(x.target_fiscal_year)}）"
+                    f"（{fy.label(x.target_fiscal_year)}）"
                 ),
                 sparkline=tuple(actuals[y] for y in years),
                 help_text=criteria_text(x, snapshot.plan.rule(x.indicator_no)),
@@ -183,3 +183,8 @@ def freshness_notes(snapshot: Snapshot, fiscal_year: int, today: dt.date) -> lis
     if fiscal_year < latest_done and not any(v.fiscal_year >= latest_done for v in snapshot.values):
         notes.append(f"最新の完了年度（{fy.label(latest_done)}）の実績はまだ入力されていません。")
     return notes
+
+
+def any_judged(snapshot: Snapshot, fiscal_year: int) -> bool:
+    """Whether any indicator has an actual for the year (else "nothing is behind" would mislead)."""
+    return any(a.status != "no_data" for a in assess_all(snapshot, fiscal_year))

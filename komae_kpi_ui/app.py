@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from komae_kpi.errors import KomaeKpiError
-from komae_kpi_ui import store_access
+from komae_kpi_ui import frame, store_access
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 _run = threading.local()  # Streamlit runs each session's script in a thread of its own
@@ -24,7 +24,6 @@ _run = threading.local()  # Streamlit runs each session's script in a thread of 
 def main() -> None:
     st.set_page_config(
         page_title="狛江市 行財政改革 進捗管理",
-        page_icon=":material/monitoring:",
         layout="wide",
     )
     try:
@@ -72,6 +71,7 @@ def main() -> None:
     _run.active = True
     try:
         page.run()
+        frame.draw_year_links()
     finally:
         _run.active = False
 

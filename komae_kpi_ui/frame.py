@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -18,6 +19,7 @@ STYLE = Path(__file__).with_name("style.css")
 
 
 _CSS = STYLE.read_text(encoding="utf-8")
+_pending = threading.local()  # per script run: Streamlit runs each session in its own thread
 
 
 def demo_banner_html(snapshot: Snapshot) -> str:
@@ -36,23 +38,39 @@ def fiscal_year_options(snapshot: Snapshot) -> list[int]:
 def page_header(title: str, snapshot: Snapshot) -> int:
     """Demo banner, title, the plan's name and the fiscal-year links (kept in the URL as ?fy=2025).
 
-    Returns the chosen year; the default is the latest year with data. Everything here travels as
-    one HTML element, stylesheet included: this runs on every page, and each element costs the
-    browser a render (bench/).
+    Returns the chosen year; the default is the latest year with data. The stylesheet, banner,
+    title and caption travel as one HTML element: this runs on every page, and each element costs
+    the browser a render (bench/). The year links are drawn by draw_year_links() once the page
+    has run, so that they carry the filters the page's widgets put into the URL in this run.
     """
     options = fiscal_year_options(snapshot)
     default = min(max(snapshot.latest_fiscal_year(), options[-1]), options[0])
     year = url_state.choose(
         options, param=FY_PARAM, default=default, to_text=str, always_in_url=True
     )
-    years = html_blocks.link_bar(
-        [(fy.label(y), url_state.href(**{FY_PARAM: str(y)}), y == year) for y in reversed(options)],
-        label="年度",
-    )
     demo = "　表示中: デモデータ（架空の値）" if snapshot.is_demo else ""
     st.html(
         f"<style>{_CSS}</style>{demo_banner_html(snapshot)}"
         f'<h1 class="kpi-title">{html_blocks.esc(title)}</h1>'
-        f'<p class="kpi-meta">{html_blocks.esc(fy.label(year))}　{PLAN_NAME}{demo}</p>{years}'
+        f'<p class="kpi-meta">{html_blocks.esc(fy.label(year))}　{PLAN_NAME}{demo}</p>'
     )
+    _pending.year_links = (st.empty(), options, year)
     return year
+
+
+def draw_year_links() -> None:
+    """Fill the header's year links (called by the router after the page has run)."""
+    pending = getattr(_pending, "year_links", None)
+    _pending.year_links = None
+    if pending is None:
+        return
+    slot, options, year = pending
+    slot.html(
+        html_blocks.link_bar(
+            [
+                (fy.label(y), url_state.href(**{FY_PARAM: str(y)}), y == year)
+                for y in reversed(options)
+            ],
+            label="年度",
+        )
+    )

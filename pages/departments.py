@@ -6,6 +6,7 @@ import streamlit as st
 
 from komae_kpi import department_progress, html_blocks, item_progress, item_views
 from komae_kpi import fiscal_year as fy
+from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
 from komae_kpi_ui import app, frame, store_access, url_state
 
 ALL = "すべて"
@@ -36,10 +37,21 @@ def show() -> None:
         ],
         label="部署",
     )
+    in_plan_period = PLAN_FIRST_FISCAL_YEAR <= year <= PLAN_LAST_FISCAL_YEAR
+    period_note = (
+        ""
+        if in_plan_period
+        else html_blocks.paragraph(
+            f"進捗状況は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜{fy.label(PLAN_LAST_FISCAL_YEAR)}）"
+            "の年度について報告されます。この年度は未報告として数えています。",
+            meta=True,
+        )
+    )
     if department == ALL:
         st.html(
             links
             + html_blocks.paragraph(CATCH_ALL_NOTE, meta=True)
+            + period_note
             + html_blocks.heading("部署ごとの取組項目と進捗状況")
             + html_blocks.table(
                 item_views.departments_table(plan, summaries), label="部署ごとの取組項目と進捗状況"
@@ -54,7 +66,13 @@ def show() -> None:
             f"{department}：{catch_alls[department].note}。各課がそれぞれの立場で取り組む項目です。",
             icon=":material/info:",
         )
-    if summary.missing:
+    if not in_plan_period:
+        st.info(
+            f"進捗状況は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜{fy.label(PLAN_LAST_FISCAL_YEAR)}）"
+            "の年度について報告されます。",
+            icon=":material/info:",
+        )
+    elif summary.missing:
         st.warning(
             f"{fy.label(year)}の進捗状況が未報告の取組項目: {department_progress.missing_text(summary)}",
             icon=":material/edit_note:",

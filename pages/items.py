@@ -36,13 +36,14 @@ def show() -> None:
         format_func=lambda v: scopes.get(v, ALL),
         container=c1,
     )
+    catch_alls = {d.name for d in plan.departments if d.is_catch_all}
     department = url_state.select(
         "部署",
         [ALL, *(d.name for d in plan.departments)],
         param="department",
         default=ALL,
         to_text=str,
-        format_func=str,
+        format_func=lambda v: f"{v}（総称）" if v in catch_alls else v,
         container=c2,
     )
     status = url_state.select(

@@ -22,10 +22,15 @@ def show() -> None:
 
     st.html(html_blocks.heading("指標の状況"))
     warnings = overview.gap_warnings(snapshot, year)
-    if not warnings:
+    if not warnings and overview.any_judged(snapshot, year):
         st.success(
             "計画線・目標から遅れている指標（遅れ・注意）はありません。",
             icon=":material/check_circle:",
+        )
+    elif not warnings:
+        st.info(
+            f"{fy.label(year)}の実績が未入力のため、指標の状況（遅れ・注意）はまだ判定できません。",
+            icon=":material/hourglass_empty:",
         )
     for w in warnings:
         show_box = st.error if w.level == "error" else st.warning
@@ -54,12 +59,22 @@ def show() -> None:
         year,
         first_reported_year=PLAN_FIRST_FISCAL_YEAR,
     )
+    unreported = counts[0].count(item_progress.NOT_REPORTED)
+    if unreported == counts[0].total:
+        st.html(
+            title
+            + html_blocks.paragraph(
+                f"{fy.label(year)}の取組項目の進捗状況はまだ報告されていません。", meta=True
+            )
+        )
+        return
+    changes = counts[0].counts[0].change is not None
     st.html(
         title
         + html_blocks.table(item_views.counts_table(counts), label="進捗状況別の取組項目数")
         + html_blocks.paragraph(
             f"再掲の取組項目は元の取組項目として1回だけ数えています（{counts[0].total}項目）。"
-            "括弧内は前年度からの増減です。",
+            + ("括弧内は前年度からの増減です。" if changes else ""),
             meta=True,
         )
     )

@@ -308,3 +308,41 @@ def test_an_unreadable_store_is_explained_not_crashed(
     at.run()
     assert not at.exception
     assert any("データベースを開けませんでした" in e.value for e in at.error)
+
+
+def test_a_year_without_actuals_is_not_reported_as_all_clear(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    at = open_page(monkeypatch, entered, "overview", fy="2026")
+    assert not at.success and not at.error
+    assert any("令和8年度 (2026)の実績が未入力のため" in i.value for i in at.info)
+    assert "令和8年度 (2026)の取組項目の進捗状況はまだ報告されていません" in page_text(at)
+
+
+def test_departments_outside_the_plan_period_owe_no_reports(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    at = open_page(monkeypatch, entered, "departments", fy="2024", department="納税課")
+    assert not at.warning
+    assert any("計画期間" in i.value for i in at.info)
+
+
+def test_year_links_keep_a_filter_chosen_in_the_same_run(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    at = open_page(monkeypatch, entered, "items")
+    at.selectbox(key="url_department").select("財政課").run()
+    assert at.query_params["department"] == "財政課"
+    years = page_html(at).split('aria-label="年度"')[1].split("</nav>")[0]
+    hrefs = [
+        parse_qs(urlparse(html.unescape(h)).query) for h in re.findall(r'href="([^"]*)"', years)
+    ]
+    assert len(hrefs) == 7 and all(h["department"] == ["財政課"] for h in hrefs)
+
+
+def test_the_department_filter_marks_catch_alls(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    at = open_page(monkeypatch, entered, "items")
+    labels = at.selectbox(key="url_department").options
+    assert labels[-2:] == ["関係各課（総称）", "各施設所管課（総称）"]

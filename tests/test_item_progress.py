@@ -131,7 +131,7 @@ def test_rows_table_marks_catch_alls_and_reposts(reported: Snapshot) -> None:
     rows = item_rows(reported.plan, status_index(reported.statuses), 2025)
     table = rows_table(reported.plan, rows)
     assert table.loc[0, "推進部署"] == "関係各課（総称）"
-    assert table.loc[59, "取組項目"] == "デジタル人財の育成(再掲)（取組項目8の再掲）"
+    assert table.loc[59, "取組項目"] == "デジタル人財の育成（取組項目8の再掲）"
     assert table.loc[7, "進捗状況"] == "△ やや遅れ"
 
 

@@ -22,7 +22,7 @@ def test_tiles_show_latest_value_year_change_and_target(store: Path) -> None:
     assert ratio.change_text == "+0.6ポイント（前年度比）"
     assert ratio.change_is_good is False  # a rising ratio moves away from "90.0%以下"
     assert ratio.delta_color == "inverse"
-    assert ratio.target_text == "目標 90.0%以下（令和11年度）"
+    assert ratio.target_text == "目標 90.0%以下（令和11年度 (2029)）"
     assert ratio.sparkline[-3:] == (87.3, 88.0, 88.6)
     assert ratio.status_text == "△ 注意"  # the trend (+0.65 a year) crosses 90.0% before FY2029
 
