@@ -40,6 +40,9 @@ def reference_table(snapshot: Snapshot) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["年度", *[s.name for s in series], "出典"])
 
 
+REFERENCE_NOTE = "「－」は、その年度の値が公表されていない、または算定されない（将来負担比率など）ことを示します。"
+
+
 def card_html(summary: IndicatorSummary, fiscal_year: int) -> str:
     """One fiscal indicator's card: status, target, key figures, the reason, a link to its chart."""
     x = summary.indicator

@@ -59,18 +59,26 @@ def page_header(title: str, snapshot: Snapshot) -> int:
 
 
 def draw_year_links() -> None:
-    """Fill the header's year links (called by the router after the page has run)."""
+    """Fill the header's year links (called by the router after the page has run), with a note
+    when the URL named something that does not exist (a mistyped link shared in a meeting)."""
     pending = getattr(_pending, "year_links", None)
     _pending.year_links = None
     if pending is None:
         return
     slot, options, year = pending
-    slot.html(
-        html_blocks.link_bar(
-            [
-                (fy.label(y), url_state.href(**{FY_PARAM: str(y)}), y == year)
-                for y in reversed(options)
-            ],
-            label="年度",
-        )
+    years = html_blocks.link_bar(
+        [(fy.label(y), url_state.href(**{FY_PARAM: str(y)}), y == year) for y in reversed(options)],
+        label="年度",
     )
+    ignored = url_state.take_ignored()
+    notice = (
+        html_blocks.paragraph(
+            "リンクの指定 "
+            + "、".join(f"「{param}={value}」" for param, value in ignored)
+            + " に当たるものがないため、既定の表示にしています。",
+            meta=True,
+        )
+        if ignored
+        else ""
+    )
+    slot.html(years + notice)

@@ -8,6 +8,7 @@ the widget's state, and write the widget's value back on every run.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -15,6 +16,16 @@ from urllib.parse import urlencode
 import streamlit as st
 
 T = TypeVar("T")
+
+
+_ignored = threading.local()  # per script run: URL values that matched no choice
+
+
+def take_ignored() -> list[tuple[str, str]]:
+    """The (parameter, value) pairs from the URL that this run could not use, once."""
+    found: list[tuple[str, str]] = getattr(_ignored, "items", [])
+    _ignored.items = []
+    return found
 
 
 def state_key(param: str) -> str:
@@ -27,6 +38,8 @@ def current(options: Sequence[T], *, param: str, default: T, to_text: Callable[[
     if key not in st.session_state or st.session_state[key] not in options:
         by_text = {to_text(o): o for o in options}
         raw = st.query_params.get(param)
+        if raw is not None and raw not in by_text:
+            _ignored.items = [*getattr(_ignored, "items", []), (param, raw)]
         st.session_state[key] = by_text.get(raw, default) if raw is not None else default
     value: T = st.session_state[key]
     return value

@@ -49,6 +49,7 @@ def show() -> None:
         + html_blocks.table(
             finance_views.reference_table(snapshot), label="参考系列の年度別の値と出典"
         )
+        + html_blocks.paragraph(finance_views.REFERENCE_NOTE, meta=True)
     )
 
 

@@ -346,3 +346,22 @@ def test_the_department_filter_marks_catch_alls(
     at = open_page(monkeypatch, entered, "items")
     labels = at.selectbox(key="url_department").options
     assert labels[-2:] == ["関係各課（総称）", "各施設所管課（総称）"]
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("overview", {"fy": "abc"}),
+        ("indicators", {"indicator": "99"}),
+        ("items", {"item": "999"}),
+        ("items", {"scope": "9-9"}),
+        ("departments", {"department": "架空課"}),
+    ],
+)
+def test_a_mistyped_link_is_explained_and_falls_back(
+    page: str, query: dict[str, str], monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    at = open_page(monkeypatch, entered, page, **query)
+    ((param, value),) = query.items()
+    assert f"「{param}={value}」 に当たるものがないため、既定の表示にしています。" in page_text(at)
+    assert at.query_params.get(param) != value
