@@ -175,7 +175,8 @@ def main() -> int:
             '"/", so the overview is compared with the floors at "/" and the other pages with '
             'the floors at "/page". The *drawn* '
             "columns add the time until every Plotly chart has been drawn (the script can end "
-            "before Plotly's bundle has loaded), for information.\n",
+            "before Plotly's bundle has loaded), for information. What these figures led to: "
+            "bench/README.md.\n",
             encoding="utf-8",
         )
     return 0

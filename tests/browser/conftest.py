@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,6 +96,12 @@ def streamlit_server(db: Path, script: Path | None = None) -> Iterator[str]:
         log.close()
 
 
+def settle(page: Any) -> None:
+    """Wait until the page's script run has ended and its last deltas are painted."""
+    page.wait_for_selector(APP_IDLE, timeout=60_000)
+    page.wait_for_timeout(300)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
@@ -118,8 +125,7 @@ def open_page(browser: object) -> Iterator[Callable[[str, str], object]]:
         page = browser.new_page(viewport={"width": 1920, "height": 1080})  # type: ignore[attr-defined]
         pages.append(page)
         page.goto(url)
-        page.wait_for_selector(APP_IDLE, timeout=60_000)
-        page.wait_for_timeout(300)  # let the last deltas paint before the screenshot
+        settle(page)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         # What a projector shows (1920x1080), then the whole page: Streamlit scrolls inside its
         # main container, so "full_page" alone stops at the window; grow the window instead.
