@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from komae_kpi.item_progress import NOT_REPORTED, ItemRow, status_order
+from komae_kpi.item_progress import ItemRow, status_order
 from komae_kpi.model import Department, Plan
 
 
@@ -49,5 +49,3 @@ def missing_text(summary: DepartmentSummary) -> str:
         return "すべて報告済み"
     return "、".join(f"取組項目{r.item.item_no}" for r in summary.missing)
 
-
-__all__ = ["NOT_REPORTED", "DepartmentSummary", "department_summaries", "missing_text", "summarize"]

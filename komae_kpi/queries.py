@@ -161,14 +161,3 @@ def read_reference_values(con: duckdb.DuckDBPyConnection) -> list[ReferenceValue
             " ORDER BY series_code, fiscal_year",
         )
     ]
-
-
-def latest_fiscal_year_with_data(con: duckdb.DuckDBPyConnection) -> int | None:
-    """The latest fiscal year with an indicator actual or an item status."""
-    row = fetch_all(
-        con,
-        "SELECT max(fy) FROM (SELECT max(fiscal_year) AS fy FROM indicator_values"
-        " UNION ALL SELECT max(fiscal_year) FROM item_statuses)",
-    )
-    value = row[0][0]
-    return int(value) if value is not None else None
