@@ -48,4 +48,3 @@ def missing_text(summary: DepartmentSummary) -> str:
     if not summary.missing:
         return "すべて報告済み"
     return "、".join(f"取組項目{r.item.item_no}" for r in summary.missing)
-
