@@ -11,12 +11,26 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from komae_kpi import fiscal_year, formatting
+from komae_kpi.backups import (
+    DEFAULT_KEEP,
+    REASON_LABELS,
+    backup_dir,
+    backup_store,
+    list_backups,
+    restore_store,
+)
+from komae_kpi.change_views import change_rows, file_lines, history_rows, preview_summary
 from komae_kpi.demo import write_demo_store
 from komae_kpi.errors import KomaeKpiError
 from komae_kpi.export import export_open_data
+from komae_kpi.imports import ImportSource, apply_import, preview_import
 from komae_kpi.indicator_views import change_label
+from komae_kpi.inquiry_workbook import write_inquiry_workbook
+from komae_kpi.model import Plan
 from komae_kpi.paths import DB_ENV_VAR, resolve_db_path
 from komae_kpi.progress import load_snapshot, status_records
+from komae_kpi.record_changes import RecordChange, RecordKind
+from komae_kpi.record_changes import load_history as load_change_history
 from komae_kpi.store import init_store
 
 EXIT_PROBLEM = 1
@@ -125,7 +139,190 @@ def build_parser() -> argparse.ArgumentParser:
         description="架空の実績値（令和6・7年度）と進捗状況を持つデモ用ストアを --db の場所に作成します。"
         "画面には「デモデータ」と表示されます。",
     )
+    imp = commands.add_parser(
+        "import",
+        parents=[db_parent],
+        help="実績値・進捗状況をCSV・Excelファイルから取り込む",
+        description="指標の実績値または取組項目の進捗状況を、CSV（UTF-8・Shift_JIS）または Excel（.xlsx）"
+        "から取り込みます。内容を確認して1件でも問題があれば、何も書き込みません。"
+        "取り込む前にストアのバックアップを作成します。",
+    )
+    imp.add_argument("files", nargs="+", metavar="FILE", help="取り込むファイル（複数可）")
+    imp.add_argument(
+        "--dry-run", action="store_true", help="確認だけして書き込まない（変更点を表示する）"
+    )
+    imp.add_argument(
+        "--sheet", metavar="シート名", help="Excelの読み込むシート（既定: 先頭のシート）"
+    )
+    imp.add_argument(
+        "--user", metavar="名前", help="変更履歴に記録する名前（既定: OSのユーザー名）"
+    )
+    imp.add_argument(
+        "--keep-backups",
+        type=int,
+        default=DEFAULT_KEEP,
+        metavar="N",
+        help=f"自動バックアップを新しい順に何件残すか（既定: {DEFAULT_KEEP}）",
+    )
+    history = commands.add_parser(
+        "history",
+        parents=[db_parent],
+        help="実績値・進捗状況の変更履歴を表示する",
+        description="いつ・誰が・どの方法で（画面入力・ファイル取込・復元）何を変更したかを、新しい順に表示します。",
+    )
+    history.add_argument("--indicator", type=int, metavar="番号", help="指標番号で絞り込む")
+    history.add_argument("--item", type=int, metavar="番号", help="取組項目番号で絞り込む")
+    history.add_argument(
+        "--fiscal-year", type=_fiscal_year_arg, metavar="年度", help="年度で絞り込む"
+    )
+    history.add_argument(
+        "--limit", type=int, default=200, metavar="N", help="表示する件数（既定: 200）"
+    )
+    backup = commands.add_parser(
+        "backup",
+        parents=[db_parent],
+        help="ストアのバックアップを作成する（--list で一覧）",
+        description="ストアのファイルを複製します。既定の保存先はストアと同じフォルダの <名前>.backups/ です。",
+    )
+    backup.add_argument("--out", metavar="FILE", help="保存先のファイル")
+    backup.add_argument("--list", action="store_true", help="バックアップの一覧を表示する")
+    restore = commands.add_parser(
+        "restore",
+        parents=[db_parent],
+        help="バックアップの内容に戻す（戻す前の状態もバックアップします）",
+        description="バックアップ時点の実績値・進捗状況に戻します。変更は1つの処理で行い、変更履歴に「復元」と"
+        "記録します。戻す前の状態は自動でバックアップするため、復元も取り消せます。",
+    )
+    restore.add_argument("backup", metavar="BACKUP", help="バックアップのファイル")
+    restore.add_argument(
+        "--dry-run", action="store_true", help="変更点を表示するだけで書き込まない"
+    )
+    restore.add_argument(
+        "--user", metavar="名前", help="変更履歴に記録する名前（既定: OSのユーザー名）"
+    )
+    template = commands.add_parser(
+        "template",
+        parents=[db_parent],
+        help="部署ごとの照会様式（Excel）を作成する",
+        description="推進部署の取組項目を記載した照会用のExcelファイルを作成します。記入後のファイルは"
+        "`import` でそのまま取り込めます。",
+    )
+    template.add_argument(
+        "--department", required=True, metavar="部署名", help="推進部署（例: 財政課）"
+    )
+    template.add_argument(
+        "--fiscal-year", required=True, type=_fiscal_year_arg, metavar="年度", help="照会する年度"
+    )
+    template.add_argument("--out", required=True, metavar="FILE", help="保存先（.xlsx）")
     return parser
+
+
+def _cmd_import(db: Path, args: argparse.Namespace) -> int:
+    sources = [ImportSource(Path(f).name, Path(f).read_bytes()) for f in args.files]
+    preview = preview_import(db, sources, sheet=args.sheet)
+    for line in file_lines(preview):
+        print(line)
+    if not preview.ok:
+        print(
+            f"問題が{len(preview.problems)}件あるため、取り込みませんでした（ストアは変更していません）:",
+            file=sys.stderr,
+        )
+        for problem in preview.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_PROBLEM
+    print(preview_summary(preview))
+    _print_changes(load_snapshot(db).plan, preview.to_write)
+    if args.dry_run:
+        print("確認のみ（--dry-run）のため、書き込んでいません。")
+        return 0
+    if not preview.to_write:
+        print("ストアの内容と同じため、変更はありません。")
+        return 0
+    result = apply_import(
+        db,
+        sources,
+        user=args.user,
+        sheet=args.sheet,
+        expected=preview,
+        keep_backups=args.keep_backups,
+    )
+    print(f"{result.written}件を取り込みました。取り込む前のバックアップ: {result.backup}")
+    return 0
+
+
+def _print_changes(plan: Plan, changes: Sequence[RecordChange]) -> None:
+    for row in change_rows(plan, list(changes)):
+        print(
+            f"  [{row.action}] {row.subject} {row.fiscal_year} {row.field}: "
+            f"{row.before or '－'} → {row.after or '－'}（{row.where}）"
+        )
+
+
+def _cmd_history(db: Path, args: argparse.Namespace) -> int:
+    if args.indicator is not None and args.item is not None:
+        raise KomaeKpiError("--indicator と --item は同時に指定できません。")
+    kind: RecordKind | None = None
+    subject = None
+    if args.indicator is not None:
+        kind, subject = "indicator_value", args.indicator
+    elif args.item is not None:
+        kind, subject = "item_status", args.item
+    entries = load_change_history(
+        db, kind=kind, subject_no=subject, fiscal_year=args.fiscal_year, limit=args.limit
+    )
+    if not entries:
+        print("変更履歴はありません。")
+        return 0
+    plan = load_snapshot(db).plan
+    for row in history_rows(plan, entries):
+        print(
+            f"{row.changed_at} {row.changed_by}［{row.method}］{row.subject} {row.fiscal_year} "
+            f"{row.field} {row.action}: {row.before or '－'} → {row.after or '－'}"
+        )
+    return 0
+
+
+def _cmd_backup(db: Path, args: argparse.Namespace) -> int:
+    if args.list:
+        found = list_backups(db)
+        if not found:
+            print(f"{backup_dir(db)} にバックアップはありません。")
+        for b in found:
+            print(
+                f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {REASON_LABELS.get(b.reason, b.reason)}  {b.path}"
+            )
+        return 0
+    out = backup_store(db, Path(args.out).absolute() if args.out else None)
+    print(f"バックアップを作成しました: {out}")
+    return 0
+
+
+def _cmd_restore(db: Path, args: argparse.Namespace) -> int:
+    result = restore_store(db, Path(args.backup), user=args.user, dry_run=args.dry_run)
+    plan = load_snapshot(db).plan
+    changes = result.plan.changes
+    if not changes:
+        print("バックアップと現在の内容は同じです。変更はありません。")
+        return 0
+    print(f"バックアップ {args.backup} に戻すと、{len(changes)}件の記録が変わります:")
+    _print_changes(plan, changes)
+    if args.dry_run:
+        print("確認のみ（--dry-run）のため、書き込んでいません。")
+        return 0
+    print(f"{result.written}件を戻しました。戻す前の状態のバックアップ: {result.backup}")
+    return 0
+
+
+def _cmd_template(db: Path, args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise KomaeKpiError(f"保存先は .xlsx にしてください（指定: {out.name}）。")
+    workbook = write_inquiry_workbook(load_snapshot(db), args.department, args.fiscal_year, out)
+    print(
+        f"{out} を作成しました（{workbook.department}、{fiscal_year.label(workbook.fiscal_year)}、"
+        f"取組項目 {len(workbook.items)}件）。"
+    )
+    return 0
 
 
 def _cmd_init(db: Path) -> int:
@@ -224,6 +421,16 @@ def _run(argv: Sequence[str] | None) -> int:
                     "デモ用ストアの場所を --db で指定してください（例: --db data/demo.duckdb）。"
                 )
             return _cmd_demo(db)
+        if args.command == "import":
+            return _cmd_import(db, args)
+        if args.command == "history":
+            return _cmd_history(db, args)
+        if args.command == "backup":
+            return _cmd_backup(db, args)
+        if args.command == "restore":
+            return _cmd_restore(db, args)
+        if args.command == "template":
+            return _cmd_template(db, args)
     except KomaeKpiError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return EXIT_PROBLEM

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from komae_kpi import fiscal_year as fy
 from komae_kpi import formatting
-from komae_kpi.errors import ValidationError
-from komae_kpi.model import Indicator, JudgementRule, Plan
+from komae_kpi.errors import ConcurrentEditError, ValidationError
+from komae_kpi.model import Indicator, IndicatorValue, ItemStatus, JudgementRule, Plan
 from komae_kpi.queries import read_plan
-from komae_kpi.store import connect, current_user, require_current_schema, transaction
+from komae_kpi.record_changes import Record, RecordChange, apply_changes, key_of, read_record
+from komae_kpi.store import (
+    LOCK_WAIT_SECONDS,
+    connect,
+    current_user,
+    require_current_schema,
+    transaction,
+)
 
 # The plan period, 令和7年度 to 令和11年度: the years items are reported for.
 PLAN_FIRST_FISCAL_YEAR = 2025
@@ -53,15 +58,84 @@ def value_problems(indicator: Indicator, rule: JudgementRule, value: float) -> l
     return []
 
 
-def _save(path: Path, check: Callable[[Plan], list[str]], sql: str, params: list[Any]) -> None:
-    """Validate against the store's plan, then write in one transaction; nothing on a problem."""
-    with connect(path, read_only=False) as con:
+class _Unchecked:
+    """The caller did not read the record first (command line, tests): save without comparing."""
+
+
+UNCHECKED = _Unchecked()
+
+
+def _save(
+    path: Path,
+    check: Callable[[Plan], list[str]],
+    record: Record,
+    *,
+    expected: Record | _Unchecked | None,
+    user: str | None,
+    wait_seconds: float,
+) -> bool:
+    """Validate against the store's plan, then write in one transaction; nothing on a problem.
+
+    expected is the record as the form showed it (None: there was none). If the store holds
+    something else now, someone saved meanwhile: ConcurrentEditError, nothing written. Returns
+    whether anything changed (saving the same content again writes nothing and logs nothing).
+    """
+    with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
         problems = check(read_plan(con))
         if problems:
             raise ValidationError(problems)
         with transaction(con):
-            con.execute(sql, params)
+            key = key_of(record)
+            before = read_record(con, key)
+            if not isinstance(expected, _Unchecked) and before != expected:
+                raise ConcurrentEditError(current=before, yours=record)
+            written = apply_changes(
+                con,
+                [RecordChange(key, before, record)],
+                user=user or current_user(),
+                method="form",
+            )
+    return written > 0
+
+
+def _text(value: str | None) -> str | None:
+    """Blank means no text: '' and whitespace-only are stored as NULL."""
+    return value if value is not None and value.strip() else None
+
+
+def actual_year_problem(plan: Plan, fiscal_year: int) -> str | None:
+    first, last = actual_year_range(plan)
+    if first <= fiscal_year <= last:
+        return None
+    return f"年度「{fiscal_year}」は受け付けられる範囲（{fy.label(first)}〜{fy.label(last)}）の外です。"
+
+
+def status_year_problem(fiscal_year: int) -> str | None:
+    if PLAN_FIRST_FISCAL_YEAR <= fiscal_year <= PLAN_LAST_FISCAL_YEAR:
+        return None
+    return (
+        f"年度「{fiscal_year}」は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜"
+        f"{fy.label(PLAN_LAST_FISCAL_YEAR)}）の外です。"
+    )
+
+
+def repost_problem(plan: Plan, item_no: int) -> str | None:
+    item = next((i for i in plan.items if i.item_no == item_no), None)
+    if item is None or item.repost_of is None:
+        return None
+    # One activity in two places: its status lives with the original only.
+    return (
+        f"取組項目{item_no}は取組項目{item.repost_of}の再掲です。"
+        f"進捗状況は取組項目{item.repost_of}として入力してください。"
+    )
+
+
+def status_problem(plan: Plan, status: str) -> str | None:
+    vocabulary = [s.status for s in plan.statuses]
+    if status in vocabulary:
+        return None
+    return f"進捗状況「{status}」は区分（{'・'.join(vocabulary)}）にありません。"
 
 
 def indicator_value_problems(
@@ -73,34 +147,20 @@ def indicator_value_problems(
         problems.append(f"指標{indicator_no}は計画にありません。")
     else:
         problems.extend(value_problems(indicator, plan.rule(indicator_no), value))
-    first, last = actual_year_range(plan)
-    if not first <= fiscal_year <= last:
-        problems.append(
-            f"年度「{fiscal_year}」は受け付けられる範囲（{fy.label(first)}〜{fy.label(last)}）の外です。"
-        )
-    return problems
+    year = actual_year_problem(plan, fiscal_year)
+    return problems + ([year] if year else [])
 
 
 def item_status_problems(plan: Plan, item_no: int, fiscal_year: int, status: str) -> list[str]:
-    problems: list[str] = []
-    item = next((i for i in plan.items if i.item_no == item_no), None)
-    if item is None:
-        problems.append(f"取組項目{item_no}は計画にありません。")
-    elif item.repost_of is not None:
-        # One activity in two places: its status lives with the original only.
-        problems.append(
-            f"取組項目{item_no}は取組項目{item.repost_of}の再掲です。"
-            f"進捗状況は取組項目{item.repost_of}として入力してください。"
-        )
-    vocabulary = [s.status for s in plan.statuses]
-    if status not in vocabulary:
-        problems.append(f"進捗状況「{status}」は区分（{'・'.join(vocabulary)}）にありません。")
-    if not PLAN_FIRST_FISCAL_YEAR <= fiscal_year <= PLAN_LAST_FISCAL_YEAR:
-        problems.append(
-            f"年度「{fiscal_year}」は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜"
-            f"{fy.label(PLAN_LAST_FISCAL_YEAR)}）の外です。"
-        )
-    return problems
+    found = [
+        None
+        if any(i.item_no == item_no for i in plan.items)
+        else f"取組項目{item_no}は計画にありません。",
+        repost_problem(plan, item_no),
+        status_problem(plan, status),
+        status_year_problem(fiscal_year),
+    ]
+    return [p for p in found if p]
 
 
 def save_indicator_value(
@@ -112,22 +172,17 @@ def save_indicator_value(
     source: str | None = None,
     note: str | None = None,
     user: str | None = None,
-) -> None:
-    """Save one actual (insert or replace) as entered by a user."""
-    _save(
+    expected: IndicatorValue | _Unchecked | None = UNCHECKED,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+) -> bool:
+    """Save one actual (insert or replace) as entered by a user. True if anything changed."""
+    return _save(
         path,
         lambda plan: indicator_value_problems(plan, indicator_no, fiscal_year, value),
-        "INSERT OR REPLACE INTO indicator_values (indicator_no, fiscal_year, value, source, note,"
-        " origin, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 'user', ?, ?)",
-        [
-            indicator_no,
-            fiscal_year,
-            value,
-            source or None,
-            note or None,
-            dt.datetime.now(),
-            user or current_user(),
-        ],
+        IndicatorValue(indicator_no, fiscal_year, float(value), _text(source), _text(note)),
+        expected=expected,
+        user=user,
+        wait_seconds=wait_seconds,
     )
 
 
@@ -141,21 +196,17 @@ def save_item_status(
     issues: str | None = None,
     next_steps: str | None = None,
     user: str | None = None,
-) -> None:
-    """Save one item's status and commentary for a fiscal year (insert or replace)."""
-    _save(
+    expected: ItemStatus | _Unchecked | None = UNCHECKED,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+) -> bool:
+    """Save one item's status and commentary for a fiscal year. True if anything changed."""
+    return _save(
         path,
         lambda plan: item_status_problems(plan, item_no, fiscal_year, status),
-        "INSERT OR REPLACE INTO item_statuses (item_no, fiscal_year, status, achievements, issues,"
-        " next_steps, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            item_no,
-            fiscal_year,
-            status,
-            achievements or None,
-            issues or None,
-            next_steps or None,
-            dt.datetime.now(),
-            user or current_user(),
-        ],
+        ItemStatus(
+            item_no, fiscal_year, status, _text(achievements), _text(issues), _text(next_steps)
+        ),
+        expected=expected,
+        user=user,
+        wait_seconds=wait_seconds,
     )

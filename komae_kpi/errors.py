@@ -44,3 +44,22 @@ class ValidationError(KomaeKpiError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class ConcurrentEditError(KomaeKpiError):
+    """The record changed between reading it into a form and saving; nothing was written.
+
+    current is the record as it is now (None if it was deleted), yours the one that was not saved.
+    """
+
+    def __init__(self, current: object, yours: object) -> None:
+        self.current = current
+        self.yours = yours
+        super().__init__(
+            "この記録は、画面を開いた後で別の人が変更しました。上書きせずに保存を中止しました。"
+            "相手の内容と入力内容を見比べてから、もう一度保存してください。"
+        )
+
+
+class StalePreviewError(KomaeKpiError):
+    """The store changed between an import's preview and its application; nothing was written."""

@@ -13,12 +13,12 @@ from komae_kpi.plan_files import DEPARTMENT_SEPARATOR
 from komae_kpi.progress import Snapshot
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_safe(value: Any) -> Any:
     """Text that a spreadsheet would execute gets a leading apostrophe; everything else is unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -35,6 +36,11 @@ from komae_kpi.paths import HISTORY_DIR, PLAN_DIR
 from komae_kpi.plan_files import ShippedHistory, load_history, load_plan
 
 LOCK_WAIT_SECONDS = 15.0
+# DuckDB refuses a second connection to a file with another configuration (read-only vs
+# read-write) within one process while the first is open. The dashboard reads and, on /updates,
+# writes from several threads, so every connection in this process is taken under this lock: the
+# reader's is closed before the writer's opens. Connections are short, so the wait is too.
+_PROCESS_LOCK = threading.RLock()
 INIT_USER = "komae-kpi init"
 StoreKind = Literal["city", "demo"]
 
@@ -57,12 +63,20 @@ def connect(
                 f"ストア {path} がありません。`python -m komae_kpi init` で作成してください。"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
+    with _PROCESS_LOCK:
+        con = _open(path, read_only=read_only, wait_seconds=wait_seconds)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def _open(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_seconds
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
+            return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise StoreError(f"ストア {path} を開けません: {exc}") from exc
@@ -75,10 +89,6 @@ def connect(
             delay = min(delay * 2, 0.5)
         except duckdb.Error as exc:
             raise StoreError(f"ストア {path} を開けません: {exc}") from exc
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 @contextmanager
