@@ -16,6 +16,7 @@ from komae_kpi.model import (
     ReferenceSeries,
     ReferenceValue,
 )
+from komae_kpi.record_changes import HistoryEntry, read_history
 from komae_kpi.store import StoreKind, connect, require_current_schema, store_kind
 
 
@@ -30,6 +31,7 @@ class Snapshot:
     statuses: tuple[ItemStatus, ...]
     reference_series: tuple[ReferenceSeries, ...]
     reference_values: tuple[ReferenceValue, ...]
+    changes: tuple[HistoryEntry, ...] = ()  # the change history, newest first
 
     @property
     def is_demo(self) -> bool:
@@ -37,6 +39,18 @@ class Snapshot:
 
     def actuals(self, indicator_no: int) -> dict[int, float]:
         return {v.fiscal_year: v.value for v in self.values if v.indicator_no == indicator_no}
+
+    def indicator_value(self, indicator_no: int, fiscal_year: int) -> IndicatorValue | None:
+        found = [
+            v
+            for v in self.values
+            if v.indicator_no == indicator_no and v.fiscal_year == fiscal_year
+        ]
+        return found[0] if found else None
+
+    def item_status(self, item_no: int, fiscal_year: int) -> ItemStatus | None:
+        found = [s for s in self.statuses if s.item_no == item_no and s.fiscal_year == fiscal_year]
+        return found[0] if found else None
 
     def latest_fiscal_year(self) -> int:
         """The latest fiscal year with data (an actual or an item status), never before the baseline."""
@@ -56,6 +70,7 @@ def load_snapshot(path: Path) -> Snapshot:
             statuses=tuple(queries.read_item_statuses(con)),
             reference_series=tuple(queries.read_reference_series(con)),
             reference_values=tuple(queries.read_reference_values(con)),
+            changes=tuple(read_history(con)),
         )
 
 

@@ -63,6 +63,12 @@ def main() -> None:
                 icon=":material/apartment:",
                 url_path="departments",
             ),
+            st.Page(
+                PAGES_DIR / "updates.py",
+                title="実績入力",
+                icon=":material/edit_note:",
+                url_path="updates",
+            ),
         ],
         # Along the top: the full width stays for the content on a projector, and no sidebar
         # has to be drawn (it cost about 30 ms a page in bench/).

@@ -13,6 +13,7 @@ from komae_kpi import charts, indicator_views
 from komae_kpi.errors import KomaeKpiError
 from komae_kpi.paths import PROJECT_ROOT, resolve_db_path
 from komae_kpi.progress import Snapshot, load_snapshot
+from komae_kpi.store import current_user
 
 
 def store_path() -> Path:
@@ -111,3 +112,15 @@ def _reference_figure(path_text: str, version: tuple[int, int, int]) -> go.Figur
 def reference_figure() -> go.Figure:
     path = ensure_store()
     return _reference_figure(str(path), _version_token(path))
+
+
+def user_name() -> str:
+    """Who is making a change: the signed-in name when sign-in is configured, else the OS user."""
+    try:
+        if st.user.get("is_logged_in"):
+            name = st.user.get("name") or st.user.get("email")
+            if name:
+                return str(name)
+    except Exception:  # st.user raises outside a configured platform in some versions
+        pass
+    return current_user()

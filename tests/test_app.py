@@ -25,6 +25,7 @@ PAGES = {
     "finance": "pages/finance.py",
     "items": "pages/items.py",
     "departments": "pages/departments.py",
+    "updates": "pages/updates.py",
 }
 TITLES = {
     "overview": "全体概況",
@@ -32,6 +33,7 @@ TITLES = {
     "finance": "財政指標",
     "items": "取組項目",
     "departments": "部署別",
+    "updates": "実績入力",
 }
 
 
