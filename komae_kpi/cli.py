@@ -31,7 +31,7 @@ from komae_kpi.paths import DB_ENV_VAR, resolve_db_path
 from komae_kpi.progress import load_snapshot, status_records
 from komae_kpi.record_changes import RecordChange, RecordKind
 from komae_kpi.record_changes import load_history as load_change_history
-from komae_kpi.store import init_store
+from komae_kpi.store import LOCK_WAIT_SECONDS, init_store
 
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
@@ -164,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"自動バックアップを新しい順に何件残すか（既定: {DEFAULT_KEEP}）",
     )
+    imp.add_argument(
+        "--wait",
+        type=float,
+        default=LOCK_WAIT_SECONDS,
+        metavar="秒",
+        help=f"ストアが使用中のとき待つ秒数（既定: {LOCK_WAIT_SECONDS:g}）",
+    )
     history = commands.add_parser(
         "history",
         parents=[db_parent],
@@ -219,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_import(db: Path, args: argparse.Namespace) -> int:
     sources = [ImportSource(Path(f).name, Path(f).read_bytes()) for f in args.files]
-    preview = preview_import(db, sources, sheet=args.sheet)
+    preview = preview_import(db, sources, sheet=args.sheet, wait_seconds=args.wait)
     for line in file_lines(preview):
         print(line)
     if not preview.ok:

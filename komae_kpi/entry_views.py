@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from komae_kpi import fiscal_year as fy
+from komae_kpi import html_blocks
 from komae_kpi.change_views import change_rows, field_text, history_rows, record_fields
 from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR, value_problems
 from komae_kpi.errors import ValidationError
@@ -141,3 +142,14 @@ def conflict_table(plan: Plan, current: object, yours: IndicatorValue | ItemStat
             "あなたの入力（未保存）": [r[2] for r in rows],
         }
     )
+
+
+def history_html(snapshot: Snapshot, kind: str, subject_no: int, limit: int = 30) -> str:
+    """The change history of one indicator or item as an escaped table (newest first)."""
+    entries = history_for(snapshot, kind, subject_no, limit=limit)
+    if not entries:
+        return html_blocks.paragraph(
+            "変更履歴はありません（画面での入力・ファイル取込・復元を記録します）。", meta=True
+        )
+    table = history_table(snapshot.plan, entries).drop(columns=["対象"])
+    return html_blocks.table(table, label="変更履歴", nowrap=("日時", "年度"))

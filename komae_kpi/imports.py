@@ -218,7 +218,9 @@ class _FileReader:
             if required not in fields:
                 self.problems.append(f"{where}: {_FIELD_NAMES[required]}の列がありません。")
                 ok = False
-        for name in fields - REFERENCE_FIELDS:
+        # Only columns that are read must be unique; a second 備考 in a status file is just ignored.
+        read = [c.field for c in columns if c.field in _USED[self.kind]]
+        for name in dict.fromkeys(f for f in read if f not in REFERENCE_FIELDS):
             same = [c for c in columns if c.field == name]
             if len(same) > 1:
                 self.problems.append(
@@ -500,9 +502,13 @@ def prepare(
 
 
 def preview_import(
-    path: Path, sources: Sequence[ImportSource], *, sheet: str | None = None
+    path: Path,
+    sources: Sequence[ImportSource],
+    *,
+    sheet: str | None = None,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
 ) -> ImportPreview:
-    with connect(path, read_only=True) as con:
+    with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
         return prepare(read_plan(con), read_records(con), sources, sheet=sheet)
 

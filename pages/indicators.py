@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from komae_kpi import html_blocks, indicator_views
+from komae_kpi import entry_views, html_blocks, indicator_views
 from komae_kpi_ui import app, frame, store_access, url_state
 
 
@@ -50,7 +50,9 @@ def show() -> None:
                 + html_blocks.table(
                     indicator_views.values_table(snapshot, indicator_no, up_to=year),
                     label=f"{x.name}の実績値と出典",
-                ),
+                )
+                + html_blocks.heading("変更履歴", 3)
+                + entry_views.history_html(snapshot, "indicator_value", indicator_no),
                 html_blocks.heading("判定基準", 3)
                 + "".join(html_blocks.paragraph(c) for c in criteria),
             ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from komae_kpi import entry_views, html_blocks, item_progress, item_views, plan_views
 from komae_kpi import fiscal_year as fy
-from komae_kpi import html_blocks, item_progress, item_views, plan_views
 from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
 from komae_kpi.status_style import item_status_text
 from komae_kpi_ui import app, frame, store_access, url_state
@@ -74,7 +74,11 @@ def show() -> None:
     )
     if chosen is not None:
         detail = item_views.item_detail(plan, index, chosen, year)
-        st.html(item_views.detail_html(detail, year, close_href=url_state.href(item=None)))
+        st.html(
+            item_views.detail_html(detail, year, close_href=url_state.href(item=None))
+            + html_blocks.heading("変更履歴", 3)
+            + entry_views.history_html(snapshot, "item_status", chosen)
+        )
 
     shown = html_blocks.paragraph(
         f"{len(rows)}項目を表示（全{plan_views.item_count_text(plan)}）。"

@@ -34,6 +34,7 @@ PAGES = {
     "/finance": "財政指標",
     "/items": "取組項目",
     "/departments": "部署別",
+    "/updates": "実績入力",
 }
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 

@@ -1,0 +1,229 @@
+"""AppTest of /updates 実績入力: forms, the conflict between two people, uploads, the 照会 download."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from komae_kpi.backups import list_backups
+from komae_kpi.entries import save_indicator_value
+from komae_kpi.paths import DB_ENV_VAR, PROJECT_ROOT
+from komae_kpi.progress import load_snapshot
+from komae_kpi.record_changes import load_history
+from tests.store_helpers import dump
+
+DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_updates(monkeypatch: pytest.MonkeyPatch, db: Path, year: int = 2025) -> AppTest:
+    monkeypatch.setenv(DB_ENV_VAR, str(db))
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.query_params["fy"] = str(year)
+    at.run()
+    at.switch_page("pages/updates.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert '<h1 class="kpi-title">実績入力</h1>' in "".join(h.value for h in at.html)
+    return at
+
+
+def text_input(at: AppTest, label_start: str):  # type: ignore[no-untyped-def]
+    return next(t for t in at.text_input if t.label.startswith(label_start))
+
+
+def text_area(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    return next(t for t in at.text_area if t.label == label)
+
+
+def button(at: AppTest, label: str, form: str | None = None):  # type: ignore[no-untyped-def]
+    """The button with this label; form= a prefix of its form's key when several share a label."""
+    return next(
+        b for b in at.button if b.label == label and (form is None or b.form_id.startswith(form))
+    )
+
+
+def html(at: AppTest) -> str:
+    return "".join(h.value for h in at.html)
+
+
+def value_of(db: Path, indicator_no: int, year: int) -> object:
+    found = load_snapshot(db).indicator_value(indicator_no, year)
+    return None if found is None else (found.value, found.source, found.note)
+
+
+def test_an_actual_typed_in_japanese_forms_is_saved_with_its_author(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_updates(monkeypatch, store)
+    at.selectbox(key="updates_indicator").set_value(5).run()
+    text_input(at, "令和7年度 (2025)の実績値").input("16,550,000千円")
+    text_input(at, "出典").input("令和7年度決算")
+    text_area(at, "備考").input("<b>太字にならない</b>")
+    button(at, "保存する").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["保存しました。"]
+    assert value_of(store, 5, 2025) == (165.5, "令和7年度決算", "<b>太字にならない</b>")
+    history = load_history(store, kind="indicator_value", subject_no=5)
+    assert {h.field for h in history} == {"value", "source", "note"}
+    assert {h.method for h in history} == {"form"}
+    # The history tab shows the change, the note as text (escaped), never as markup.
+    page = html(at)
+    assert "&lt;b&gt;太字にならない&lt;/b&gt;" in page and "<b>太字にならない</b>" not in page
+    assert "画面で入力" in page
+
+
+def test_a_bad_value_is_refused_with_its_reason_and_nothing_written(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    before = dump(store)
+    at = open_updates(monkeypatch, store)
+    at.selectbox(key="updates_indicator").set_value(1).run()
+    text_input(at, "令和7年度 (2025)の実績値").input("120")
+    button(at, "保存する").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["保存できません（問題が1件）。何も書き込んでいません。"]
+    assert "ありえない値" in html(at) and "0〜100%の範囲" in html(at)
+    text_input(at, "令和7年度 (2025)の実績値").input("87.3億円")
+    button(at, "保存する").click().run()
+    assert "単位「億円」は指標1" in html(at)
+    assert dump(store) == before
+
+
+def test_the_second_of_two_people_saving_is_told_and_sees_both(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_updates(monkeypatch, store)
+    at.selectbox(key="updates_indicator").set_value(3).run()
+    # Meanwhile, someone else saves the same record (another browser, or an import).
+    save_indicator_value(store, 3, 2025, 89.0, source="他の人", user="財政課 A")
+    text_input(at, "令和7年度 (2025)の実績値").input("88.5")
+    text_input(at, "出典").input("わたし")
+    button(at, "保存する").click().run()
+    assert not at.exception
+    assert len(at.warning) == 1 and "別の人が変更しました" in at.warning[0].value
+    page = html(at)
+    assert "89%" in page and "88.5%" in page and "他の人" in page and "わたし" in page
+    assert value_of(store, 3, 2025) == (89.0, "他の人", None)  # nothing overwritten
+    button(at, "あなたの入力で上書きする").click().run()
+    assert not at.exception
+    assert value_of(store, 3, 2025) == (88.5, "わたし", None)
+    history = load_history(store, kind="indicator_value", subject_no=3, fiscal_year=2025)
+    assert [h.new_value for h in history if h.field == "value"] == ["88.5", "89.0"]
+
+
+def test_keeping_the_other_persons_change_discards_the_typed_values(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_updates(monkeypatch, store)
+    at.selectbox(key="updates_indicator").set_value(4).run()
+    save_indicator_value(store, 4, 2025, 21.0, user="財政課 A")
+    text_input(at, "令和7年度 (2025)の実績値").input("20.5")
+    button(at, "保存する").click().run()
+    button(at, "別の人の変更を残す（入力を破棄）").click().run()
+    assert not at.exception and not at.warning
+    assert value_of(store, 4, 2025) == (21.0, None, None)
+    assert text_input(at, "令和7年度 (2025)の実績値").value == "21"
+
+
+def test_an_item_status_is_saved_from_the_department_list(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_updates(monkeypatch, store)
+    at.selectbox(key="updates_department").set_value("職員課").run()
+    items = at.selectbox(key="updates_item").options
+    assert any(o.startswith("8.") for o in items) and not any(o.startswith("60.") for o in items)
+    at.selectbox(key="updates_item").set_value(8).run()
+    status = next(s for s in at.selectbox if s.label == "令和7年度 (2025)の進捗状況")
+    status.set_value("やや遅れ")
+    text_area(at, "取組実績").input("=研修を3回実施")
+    text_area(at, "課題").input("<script>alert(1)</script>")
+    button(at, "保存する", form="status-").click().run()
+    assert not at.exception
+    saved = load_snapshot(store).item_status(8, 2025)
+    assert saved is not None
+    assert (saved.status, saved.achievements, saved.issues) == (
+        "やや遅れ",
+        "=研修を3回実施",
+        "<script>alert(1)</script>",
+    )
+    assert "<script>alert(1)</script>" not in html(at)
+
+
+def test_a_status_form_outside_the_plan_period_explains_itself(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_updates(monkeypatch, store, year=2024)
+    assert any("計画期間" in i.value for i in at.info)
+    assert not [s for s in at.selectbox if s.key == "updates_item"]
+
+
+def test_an_uploaded_cp932_csv_is_previewed_then_imported(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    csv = '指標,年度,実績値,出典\r\n経常収支比率,令和７年度,８９．１,決算見込\r\n4,R7,"2,150,000千円",決算見込\r\n'
+    at = open_updates(monkeypatch, store)
+    at.file_uploader[0].upload("実績.csv", csv.encode("cp932"), "text/csv").run()
+    assert not at.exception
+    page = html(at)
+    assert "CSV（Shift_JIS）" in page and "新規 2件" in page and "経常収支比率" in page
+    assert value_of(store, 3, 2025) is None  # previewed only
+    button(at, "2件を取り込む").click().run()
+    assert not at.exception
+    assert any("2件を取り込みました" in s.value for s in at.success)
+    assert value_of(store, 3, 2025) == (89.1, "決算見込", None)
+    assert value_of(store, 4, 2025) == (21.5, "決算見込", None)
+    assert [b.reason for b in list_backups(store)] == ["import"]
+    history = load_history(store, kind="indicator_value", subject_no=4)
+    assert {(h.method, h.file_name) for h in history} == {("import", "実績.csv")}
+
+
+def test_a_bad_upload_lists_every_problem_and_offers_no_import(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    before = dump(store)
+    csv = "指標,年度,実績値\n99,2025,1\n3,昨年度,abc\n"
+    at = open_updates(monkeypatch, store)
+    at.file_uploader[0].upload("bad.csv", csv.encode("utf-8"), "text/csv").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "問題が3件あるため、取り込めません（何も書き込んでいません）。ファイルを直してから、もう一度選んでください。"
+    ]
+    page = html(at)
+    assert "bad.csv 2行目 A列「指標」の「99」" in page
+    assert "bad.csv 3行目 B列「年度」の「昨年度」" in page
+    assert "bad.csv 3行目 C列「実績値」の「abc」" in page
+    assert not [b for b in at.button if b.label.endswith("件を取り込む")]
+    assert dump(store) == before
+
+
+def test_the_inquiry_workbook_is_offered_for_download(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_updates(monkeypatch, store)
+    at.selectbox(key="updates_workbook_department").set_value("財政課").run()
+    assert not at.exception
+    buttons = [b for b in at.get("download_button")]
+    assert len(buttons) == 1
+    label = buttons[0].proto.label
+    assert label.startswith("財政課の照会様式（令和7年度 (2025)")
+    # The workbook itself is built by the same function the CLI uses; check what it holds.
+    from komae_kpi.inquiry_workbook import build_inquiry_workbook
+
+    data = build_inquiry_workbook(load_snapshot(store), "財政課", 2025).data
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    assert sheet.title == "照会"
+    assert f"取組項目{sheet.max_row - 4}件" in label
