@@ -238,7 +238,7 @@ def _cmd_import(db: Path, args: argparse.Namespace) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_PROBLEM
     print(preview_summary(preview))
-    _print_changes(load_snapshot(db).plan, preview.to_write)
+    _print_changes(load_snapshot(db).plan, preview.changes)
     if args.dry_run:
         print("確認のみ（--dry-run）のため、書き込んでいません。")
         return 0
@@ -259,6 +259,9 @@ def _cmd_import(db: Path, args: argparse.Namespace) -> int:
 
 def _print_changes(plan: Plan, changes: Sequence[RecordChange]) -> None:
     for row in change_rows(plan, list(changes)):
+        if not row.field:  # an unchanged record
+            print(f"  [{row.action}] {row.subject} {row.fiscal_year}（{row.where}）")
+            continue
         print(
             f"  [{row.action}] {row.subject} {row.fiscal_year} {row.field}: "
             f"{row.before or '－'} → {row.after or '－'}（{row.where}）"

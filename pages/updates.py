@@ -16,7 +16,7 @@ from komae_kpi import fiscal_year as fy
 from komae_kpi.change_views import file_lines, preview_summary
 from komae_kpi.entries import save_indicator_value, save_item_status
 from komae_kpi.errors import ConcurrentEditError, KomaeKpiError, ValidationError
-from komae_kpi.imports import ImportSource, apply_import, preview_import
+from komae_kpi.imports import ImportPreview, ImportSource, apply_import, preview_import
 from komae_kpi.inquiry_workbook import build_inquiry_workbook
 from komae_kpi.model import IndicatorValue, ItemStatus
 from komae_kpi.progress import Snapshot
@@ -264,11 +264,18 @@ def _import(snapshot: Snapshot) -> None:
     if not files:
         return
     sources = [ImportSource(f.name, f.getvalue()) for f in files]
+    # The preview this person saw in the previous run is what they confirm with the button; if
+    # the store changed since, apply_import refuses (StalePreviewError) and this run shows anew.
+    previews: dict[object, ImportPreview] = st.session_state.setdefault("updates_previews", {})
+    signature = (tuple((s.name, hash(s.data)) for s in sources), sheet.strip())
+    seen = previews.get(signature)
     try:
         preview = preview_import(store_access.store_path(), sources, sheet=sheet.strip() or None)
     except KomaeKpiError as exc:
         _show_error(exc)
         return
+    previews.clear()
+    previews[signature] = preview
     st.html("".join(html_blocks.paragraph(line, meta=True) for line in file_lines(preview)))
     if not preview.ok:
         st.error(
@@ -277,14 +284,15 @@ def _import(snapshot: Snapshot) -> None:
         )
         st.html(_problems_html(preview.problems))
         return
+    include_unchanged = st.toggle(
+        f"変更なしの記録も表示（{preview.count('unchanged')}件）",
+        key=f"upload-unchanged-{generation}",
+        disabled=not preview.count("unchanged"),
+    )
+    table = entry_views.preview_table(snapshot.plan, preview, include_unchanged=include_unchanged)
     st.html(
         html_blocks.paragraph(preview_summary(preview))
-        + html_blocks.table(
-            entry_views.preview_table(snapshot.plan, preview, include_unchanged=False),
-            label="取り込むと変わる内容",
-        )
-        if preview.to_write
-        else html_blocks.paragraph(preview_summary(preview))
+        + (html_blocks.table(table, label="取込のプレビュー") if len(table) else "")
     )
     if not preview.to_write:
         st.info("ストアの内容と同じため、取り込む変更はありません。", icon=":material/info:")
@@ -296,7 +304,7 @@ def _import(snapshot: Snapshot) -> None:
                 sources,
                 user=store_access.user_name(),
                 sheet=sheet.strip() or None,
-                expected=preview,
+                expected=seen or preview,
                 wait_seconds=WAIT_SECONDS,
             )
         except KomaeKpiError as exc:

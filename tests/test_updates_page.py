@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from komae_kpi.entries import save_indicator_value
 from komae_kpi.paths import DB_ENV_VAR, PROJECT_ROOT
 from komae_kpi.progress import load_snapshot
 from komae_kpi.record_changes import load_history
+from tests import html_text
 from tests.store_helpers import dump
 
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
@@ -227,3 +229,47 @@ def test_the_inquiry_workbook_is_offered_for_download(
     sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
     assert sheet.title == "照会"
     assert f"取組項目{sheet.max_row - 4}件" in label
+
+
+def test_an_import_confirmed_after_the_store_changed_is_refused(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_updates(monkeypatch, store)
+    at.file_uploader[0].upload(
+        "a.csv", "指標,年度,実績値\n3,2025,89.5\n".encode(), "text/csv"
+    ).run()
+    assert "新規 1件" in html(at)
+    # Between the preview and the click, someone saves the same record.
+    save_indicator_value(store, 3, 2025, 88.0, user="財政課 A")
+    button(at, "1件を取り込む").click().run()
+    assert not at.exception
+    assert any("確認した後で、ストアの内容が変わりました" in e.value for e in at.error)
+    assert value_of(store, 3, 2025) == (88.0, None, None)
+    assert list_backups(store) == []
+    # The page now previews against the new state: a change from 88 to 89.5.
+    assert "変更 1件" in html(at) and "88%" in html(at)
+
+
+def test_unchanged_records_can_be_listed_in_the_preview(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    save_indicator_value(store, 3, 2025, 89.5)
+    at = open_updates(monkeypatch, store)
+    csv = "指標,年度,実績値\n3,2025,89.5\n5,2025,165\n"
+    at.file_uploader[0].upload("a.csv", csv.encode(), "text/csv").run()
+    assert "新規 1件、変更 0件、変更なし 1件" in html(at)
+    rows = html_text.tables(html(at))["取込のプレビュー"]
+    assert {r[1] for r in rows[1:]} == {"指標5 市債残高"}  # under the header row
+    at.toggle[0].set_value(True).run()
+    rows = html_text.tables(html(at))["取込のプレビュー"]
+    assert ["変更なし", "指標3 経常収支比率"] in [r[:2] for r in rows]
+
+
+def test_a_form_save_records_the_os_user_when_no_one_is_signed_in(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_updates(monkeypatch, store)
+    text_input(at, "令和7年度 (2025)の実績値").input("72")
+    button(at, "保存する", form="actual-").click().run()
+    history = load_history(store, kind="indicator_value", subject_no=1)
+    assert history and {h.changed_by for h in history} == {getpass.getuser()}
