@@ -29,13 +29,16 @@ from komae_kpi.record_changes import (
     RecordKey,
     apply_changes,
     read_records,
+    require_store_file,
 )
 from komae_kpi.store import (
     LOCK_WAIT_SECONDS,
     connect,
     current_user,
+    fetch_all,
     init_store,
     require_current_schema,
+    schema_version,
     store_kind,
     transaction,
 )
@@ -104,6 +107,7 @@ def make_backup(
 
 
 def backup_store(path: Path, out: Path | None = None) -> Path:
+    require_store_file(path)
     with connect(path, read_only=False) as con:
         require_current_schema(con, path)
         return make_backup(con, path, reason="manual", out=out)
@@ -123,8 +127,12 @@ class RestoreResult:
     backup: Path | None
 
 
-def _read_snapshot(snapshot: Path) -> tuple[dict[RecordKey, Record], str, str]:
-    """The snapshot's records and kind, read from a copy brought to this version's schema."""
+def _read_snapshot(snapshot: Path) -> tuple[dict[RecordKey, Record], set[RecordKey], str, str]:
+    """The snapshot's records, which of them are shipped, its SHA-256 and its kind.
+
+    Read from a copy brought to this version's schema and plan, so that its shipped rows are
+    today's shipped rows and only what people entered differs.
+    """
     if not snapshot.is_file():
         raise KomaeKpiError(f"バックアップ {snapshot} がありません。")
     sha = hashlib.sha256(snapshot.read_bytes()).hexdigest()
@@ -132,9 +140,24 @@ def _read_snapshot(snapshot: Path) -> tuple[dict[RecordKey, Record], str, str]:
         copy = Path(folder) / "snapshot.duckdb"
         shutil.copyfile(snapshot, copy)
         try:
+            # init_store would turn any DuckDB file into an empty store, and restoring that would
+            # delete every entered record: a file that never was a store is refused first.
+            with connect(copy, read_only=True) as con:
+                if schema_version(con) == 0:
+                    raise KomaeKpiError(
+                        f"{snapshot} はkomae-kpiのストアではないため、復元に使えません。"
+                    )
             init_store(copy)  # an older snapshot is migrated; the original file is not touched
             with connect(copy, read_only=True) as con:
-                return read_records(con), store_kind(con), sha
+                shipped = {
+                    RecordKey("indicator_value", no, year)
+                    for no, year in fetch_all(
+                        con,
+                        "SELECT indicator_no, fiscal_year FROM indicator_values"
+                        " WHERE origin = 'shipped'",
+                    )
+                }
+                return read_records(con), shipped, store_kind(con), sha
         except (duckdb.Error, StoreError) as exc:
             raise KomaeKpiError(
                 f"{snapshot} はkomae-kpiのバックアップとして読めません（{exc}）。"
@@ -151,7 +174,8 @@ def restore_store(
     wait_seconds: float = LOCK_WAIT_SECONDS,
 ) -> RestoreResult:
     """Make the store's entered records those of the snapshot, in one transaction."""
-    records, kind, sha = _read_snapshot(snapshot)
+    require_store_file(path)
+    records, shipped, kind, sha = _read_snapshot(snapshot)
     with connect(path, read_only=dry_run, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
         if store_kind(con) != kind:
@@ -171,4 +195,13 @@ def restore_store(
         backup = make_backup(con, path, keep=keep, reason="restore")
         with transaction(con):
             written = apply_changes(con, changes, user=user or current_user(), method="restore")
+            # apply_changes marks every row it writes as entered ('user'); a shipped figure put
+            # back stays shipped, so that init keeps following the shipped files for it.
+            for change in changes:
+                if change.key in shipped:
+                    con.execute(
+                        "UPDATE indicator_values SET origin = 'shipped'"
+                        " WHERE indicator_no = ? AND fiscal_year = ?",
+                        [change.key.subject_no, change.key.fiscal_year],
+                    )
     return RestoreResult(plan, written, backup)

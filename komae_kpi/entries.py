@@ -11,7 +11,14 @@ from komae_kpi import formatting
 from komae_kpi.errors import ConcurrentEditError, ValidationError
 from komae_kpi.model import Indicator, IndicatorValue, ItemStatus, JudgementRule, Plan
 from komae_kpi.queries import read_plan
-from komae_kpi.record_changes import Record, RecordChange, apply_changes, key_of, read_record
+from komae_kpi.record_changes import (
+    Record,
+    RecordChange,
+    apply_changes,
+    key_of,
+    read_record,
+    require_store_file,
+)
 from komae_kpi.store import (
     LOCK_WAIT_SECONDS,
     connect,
@@ -80,6 +87,7 @@ def _save(
     something else now, someone saved meanwhile: ConcurrentEditError, nothing written. Returns
     whether anything changed (saving the same content again writes nothing and logs nothing).
     """
+    require_store_file(path)
     with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
         problems = check(read_plan(con))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -94,6 +94,11 @@ def _text_cell(sheet: Worksheet, row: int, column: int, value: str | int | None)
     assert isinstance(cell, Cell)  # never a merged cell: this sheet merges none
     if value is None:
         return cell
+    if isinstance(value, str):
+        # openpyxl raises IllegalCharacterError for control characters, which a text pasted into
+        # a form can hold: a vertical tab or form feed (Word's line and page breaks) becomes a
+        # line break, the rest cannot be shown in a cell and is left out.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value.replace("\v", "\n").replace("\f", "\n"))
     cell.value = value
     if isinstance(value, str):
         # openpyxl stores a string starting with "=" as a formula; this keeps every text as text,

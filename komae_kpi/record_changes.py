@@ -16,6 +16,7 @@ from typing import Literal
 
 import duckdb
 
+from komae_kpi.errors import KomaeKpiError, StoreMissingError
 from komae_kpi.model import IndicatorValue, ItemStatus
 from komae_kpi.queries import read_indicator_values, read_item_statuses
 from komae_kpi.store import connect, fetch_all, require_current_schema
@@ -90,6 +91,19 @@ class RecordChange:
             for name in ENTRY_FIELDS[self.key.kind]
             if old.get(name) != new.get(name)
         ]
+
+
+def require_store_file(path: Path) -> None:
+    """Refuse a missing store before a writer opens it.
+
+    connect(read_only=False) creates the file when it is missing (init needs that), so a save,
+    backup or restore against a wrong path would leave an empty, schema-less file behind and
+    report a confusing schema mismatch instead of "no store".
+    """
+    if not path.exists():
+        raise StoreMissingError(
+            f"ストア {path} がありません。`python -m komae_kpi init` で作成してください。"
+        )
 
 
 def read_records(con: duckdb.DuckDBPyConnection) -> dict[RecordKey, Record]:
@@ -234,7 +248,10 @@ def read_history(
     fiscal_year: int | None = None,
     limit: int | None = None,
 ) -> list[HistoryEntry]:
-    """Newest first."""
+    """Newest first; limit counts rows (one per changed field)."""
+    if limit is not None and limit < 0:
+        # DuckDB rejects a negative LIMIT with a BinderException; say it in Japanese instead.
+        raise KomaeKpiError(f"表示する件数は0以上で指定してください（指定: {limit}）。")
     where, params = [], []
     for column, value in (
         ("record_kind", kind),
