@@ -10,15 +10,19 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import zipfile
+import math
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 # openpyxl's read-only mode streams rows; data_only gives the values Excel last calculated.
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # far above a year's reports; guards against a wrong file
+DELIMITER_SAMPLE_LINES = 20  # as many lines as the importer searches for the header row
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,10 @@ def _decode(data: bytes) -> tuple[str, str] | None:
     """(text, encoding label), trying the encodings Japanese spreadsheets write, strictest first."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Excel's 「Unicode テキスト」 is UTF-16 with a BOM (and tab separated).
-        return data.decode("utf-16"), "UTF-16"
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:  # an odd number of bytes, or a lone surrogate
+            return None
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "UTF-8（BOM付き）"
@@ -93,6 +100,18 @@ def _decode(data: bytes) -> tuple[str, str] | None:
         return None
 
 
+def _delimiter(text: str) -> str:
+    """Tab or comma, by which of them more of the first lines hold.
+
+    Not the first line alone: a title line above the header may hold neither (or a comma in its
+    text), while every line of the table holds its separator.
+    """
+    lines = text.splitlines()[:DELIMITER_SAMPLE_LINES]
+    tabbed = sum(1 for line in lines if "\t" in line)
+    commas = sum(1 for line in lines if "," in line)
+    return "\t" if tabbed > commas else ","
+
+
 def _read_csv(name: str, sha: str, data: bytes) -> TableFile:
     decoded = _decode(data)
     if decoded is None:
@@ -105,8 +124,7 @@ def _read_csv(name: str, sha: str, data: bytes) -> TableFile:
             ),
         )
     text, encoding = decoded
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
     try:
@@ -124,16 +142,22 @@ def _read_csv(name: str, sha: str, data: bytes) -> TableFile:
     return TableFile(name, sha, f"CSV（{encoding}）", tuple(rows))
 
 
+def _unreadable_xlsx(name: str, sha: str, exc: Exception) -> TableFile:
+    return TableFile(
+        name,
+        sha,
+        "Excel",
+        problems=(f"{name}: Excelファイル（.xlsx）として開けません（{type(exc).__name__}）。",),
+    )
+
+
 def _read_xlsx(name: str, sha: str, data: bytes, sheet: str | None) -> TableFile:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        return TableFile(
-            name,
-            sha,
-            "Excel",
-            problems=(f"{name}: Excelファイル（.xlsx）として開けません（{type(exc).__name__}）。",),
-        )
+    except Exception as exc:
+        # A damaged file fails wherever openpyxl's zip and XML parsers notice it (BadZipFile,
+        # KeyError, ElementTree.ParseError, ValueError, ...): each means "not a workbook".
+        return _unreadable_xlsx(name, sha, exc)
     try:
         if sheet is None:
             worksheet = workbook.worksheets[0]
@@ -147,13 +171,55 @@ def _read_xlsx(name: str, sha: str, data: bytes, sheet: str | None) -> TableFile
                 "Excel",
                 problems=(f"{name}: シート「{sheet}」がありません（あるのは「{names}」）。",),
             )
+        if not isinstance(worksheet, ReadOnlyWorksheet):  # a chart sheet has no cells
+            return TableFile(
+                name,
+                sha,
+                "Excel",
+                problems=(f"{name}: シート「{worksheet.title}」は表のシートではありません。",),
+            )
+        # Read-only mode trusts the size the file declares (<dimension>), and files written by
+        # other programs may declare too small a one: openpyxl would silently cut rows and columns.
+        worksheet.reset_dimensions()
         rows = []
         for cells in worksheet.iter_rows():
-            values = tuple(c.value for c in cells)
+            values = tuple(_cell_value(c) for c in cells)
             number = next((c.row for c in cells if getattr(c, "row", None)), None)
             if number is None or all(v is None for v in values):
                 continue
             rows.append(SheetRow(number, values))
         return TableFile(name, sha, f"Excel（シート「{worksheet.title}」）", tuple(rows))
+    except Exception as exc:
+        # Read-only mode parses a sheet's XML only while its rows are read.
+        return _unreadable_xlsx(name, sha, exc)
     finally:
         workbook.close()
+
+
+def _cell_value(cell: Any) -> Any:
+    """A cell's value as the spreadsheet shows it.
+
+    A number formatted as a percentage holds the fraction (72.9% is 0.729); it is handed over as
+    the text the sheet shows, "72.9%", so that it reads as 72.9 with the unit %, not as 0.729.
+    """
+    value = cell.value
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and _scales_to_percent(getattr(cell, "number_format", None) or "")
+    ):
+        # Decimal of the shortest repr: 0.729 × 100 is exactly 72.9, not 72.89999999999999.
+        percent = (Decimal(repr(value)) * 100).normalize()
+        return f"{percent:f}%"
+    return value
+
+
+# Parts of a number format that are shown as written: "quoted text", \x (one escaped character),
+# and [brackets] (colour, condition, locale).
+_LITERAL_PARTS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def _scales_to_percent(number_format: str) -> bool:
+    """Whether the format multiplies by 100: a % outside quotes. 0.0"%" only appends a sign."""
+    return "%" in _LITERAL_PARTS.sub("", number_format)
