@@ -87,6 +87,16 @@ def _fiscal_year_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"「{text}」は1以上の整数で指定してください。")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted both before and after the command; SUPPRESS keeps the sub-parser's default
     # from overwriting a value given before the command.
@@ -159,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument(
         "--keep-backups",
-        type=int,
+        type=_positive_int,
         default=DEFAULT_KEEP,
         metavar="N",
         help=f"自動バックアップを新しい順に何件残すか（既定: {DEFAULT_KEEP}）",
@@ -183,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--fiscal-year", type=_fiscal_year_arg, metavar="年度", help="年度で絞り込む"
     )
     history.add_argument(
-        "--limit", type=int, default=200, metavar="N", help="表示する件数（既定: 200）"
+        "--limit", type=_positive_int, default=200, metavar="N", help="表示する件数（既定: 200）"
     )
     backup = commands.add_parser(
         "backup",

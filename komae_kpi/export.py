@@ -16,9 +16,18 @@ from komae_kpi.progress import Snapshot
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def needs_formula_guard(text: str) -> bool:
+    """A spreadsheet would run it as a formula, or it already starts with guard apostrophes.
+
+    The second case ("'=x" typed by a person) is guarded too, so that reading the export back,
+    which removes exactly one apostrophe before such a text, returns what was stored.
+    """
+    return text.lstrip("'").startswith(FORMULA_STARTS)
+
+
 def spreadsheet_safe(value: Any) -> Any:
     """Text that a spreadsheet would execute gets a leading apostrophe; everything else is unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and needs_formula_guard(value):
         return "'" + value
     return value
 
@@ -306,8 +315,8 @@ def _write_dictionary(out_dir: Path, *, demo: bool) -> list[Path]:
         "各表をCSV（UTF-8 BOM付き、Excelでそのまま開けます）とJSON（UTF-8）で収録しています。\r\n"
         "年度は西暦の年度（4月〜翌年3月）で、2025は令和7年度です。\r\n"
         "各列の意味は data_dictionary.csv（データ項目定義）を参照してください。\r\n"
-        "CSVでは、= + - @ で始まる文字列のセルに、表計算ソフトが数式として実行しないよう先頭に ' を"
-        "付けています（JSONは元の値のままです）。\r\n",
+        "CSVでは、= + - @ などで始まる文字列のセル（' に続けてそれらで始まるものを含む）に、"
+        "表計算ソフトが数式として実行しないよう先頭に ' を付けています（JSONは元の値のままです）。\r\n",
         encoding="utf-8-sig",
     )
     return [csv_path, readme]

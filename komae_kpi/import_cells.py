@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from komae_kpi import fiscal_year
 from komae_kpi.errors import KomaeKpiError
-from komae_kpi.export import FORMULA_STARTS
+from komae_kpi.export import needs_formula_guard
 from komae_kpi.model import Indicator, Plan
 
 Field = Literal[
@@ -99,7 +99,7 @@ def cell_text(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = str(value)
-    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+    if text.startswith("'") and needs_formula_guard(text[1:]):
         return text[1:]
     return text
 
@@ -194,6 +194,7 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
 }
 _NUMBER = re.compile(
     r"^(?P<sign>[-+△▲]?)(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?P<fraction>\.\d+)?"
+    r"(?P<exponent>[eE][-+]?\d{1,3})?"
     r"(?P<unit>%|億円|百万円|千円|円|日)?$"
 )
 
@@ -227,7 +228,12 @@ def read_number(value: Any) -> tuple[float, str | None]:
     match = _NUMBER.match(text)
     if not match:
         raise CellError("数値として読めません（例: 87.3、1,234.5、△0.5、22.3億円）。")
-    number = float(match.group("digits").replace(",", "") + (match.group("fraction") or ""))
+    # The exponent is how Python writes very small numbers (1e-05); the export may contain one.
+    number = float(
+        match.group("digits").replace(",", "")
+        + (match.group("fraction") or "")
+        + (match.group("exponent") or "")
+    )
     if match.group("sign") in ("-", "△", "▲"):
         number = -number
     return number, match.group("unit")

@@ -48,6 +48,7 @@ from komae_kpi.record_changes import (
     RecordKind,
     apply_changes,
     read_records,
+    require_store_file,
 )
 from komae_kpi.store import (
     LOCK_WAIT_SECONDS,
@@ -528,6 +529,7 @@ def apply_import(
     expected is the preview the person confirmed: if the store changed since, so that the
     preview would now differ, StalePreviewError and nothing is written.
     """
+    require_store_file(path)
     with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
         preview = prepare(read_plan(con), read_records(con), sources, sheet=sheet)

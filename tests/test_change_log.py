@@ -281,9 +281,12 @@ def test_a_negative_limit_is_refused_in_japanese(
 ) -> None:
     with pytest.raises(KomaeKpiError, match="0以上"):
         load_history(store, limit=-1)
-    assert main(["history", "--db", str(store), "--limit", "-1"]) == 1
-    assert "0以上で指定してください" in capsys.readouterr().err
-    assert main(["history", "--db", str(store), "--limit", "0"]) == 0
+    for bad in ("-1", "0", "abc"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["history", "--db", str(store), "--limit", bad])
+        assert exit_info.value.code == 2  # a usage error, caught by the argument parser
+        assert f"「{bad}」は1以上の整数で指定してください" in capsys.readouterr().err
+    assert main(["history", "--db", str(store), "--limit", "1"]) == 0
 
 
 def test_the_history_of_a_missing_store_says_how_to_create_it(

@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from komae_kpi.backups import list_backups
 from komae_kpi.cli import main
 from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.errors import StalePreviewError, ValidationError
+from komae_kpi.errors import StalePreviewError, StoreMissingError, ValidationError
 from komae_kpi.export import export_open_data
 from komae_kpi.imports import ImportPreview, ImportSource, apply_import, preview_import
 from komae_kpi.inquiry_workbook import build_inquiry_workbook
@@ -960,3 +960,11 @@ def test_cli_missing_file_is_explained(
     assert main(["import", str(tmp_path / "ない.csv"), "--db", str(store)]) == 1
     assert "ない.csv" in capsys.readouterr().err
     assert dump(store) == before
+
+
+def test_importing_into_a_missing_store_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.duckdb"
+    source = ImportSource("a.csv", "指標,年度,実績値\n3,2025,89\n".encode())
+    with pytest.raises(StoreMissingError):
+        apply_import(missing, [source])
+    assert not missing.exists()
