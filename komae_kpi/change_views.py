@@ -11,7 +11,7 @@ from komae_kpi.record_changes import (
     FIELD_LABELS,
     LOG_ACTIONS,
     METHOD_LABELS,
-    HistoryEntry,
+    ChangeEntry,
     RecordChange,
     RecordKey,
     entry_values,
@@ -120,7 +120,7 @@ class HistoryRow:
     after: str
 
 
-def how_text(entry: HistoryEntry) -> str:
+def how_text(entry: ChangeEntry) -> str:
     label = METHOD_LABELS.get(entry.method, entry.method)
     if entry.file_name:
         sha = f"、SHA-256 {entry.file_sha256}" if entry.file_sha256 else ""
@@ -128,7 +128,7 @@ def how_text(entry: HistoryEntry) -> str:
     return label
 
 
-def history_rows(plan: Plan, entries: list[HistoryEntry]) -> list[HistoryRow]:
+def history_rows(plan: Plan, entries: list[ChangeEntry]) -> list[HistoryRow]:
     return [
         HistoryRow(
             e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),

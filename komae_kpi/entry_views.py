@@ -17,7 +17,7 @@ from komae_kpi.import_cells import CellError, convert, is_blank, read_number, un
 from komae_kpi.imports import ImportPreview
 from komae_kpi.model import Indicator, IndicatorValue, ItemStatus, Plan
 from komae_kpi.progress import Snapshot
-from komae_kpi.record_changes import HistoryEntry, RecordChange, RecordKey, key_of
+from komae_kpi.record_changes import ChangeEntry, RecordChange, RecordKey, key_of
 
 
 def indicator_options(plan: Plan) -> dict[int, str]:
@@ -88,9 +88,7 @@ def last_change_text(snapshot: Snapshot, key: RecordKey) -> str | None:
     return None
 
 
-def history_table(
-    plan: Plan, entries: list[HistoryEntry] | tuple[HistoryEntry, ...]
-) -> pd.DataFrame:
+def history_table(plan: Plan, entries: list[ChangeEntry] | tuple[ChangeEntry, ...]) -> pd.DataFrame:
     rows = history_rows(plan, list(entries))
     return pd.DataFrame(
         {
@@ -109,7 +107,7 @@ def history_table(
 
 def history_for(
     snapshot: Snapshot, key_kind: str, subject_no: int, limit: int = 100
-) -> list[HistoryEntry]:
+) -> list[ChangeEntry]:
     return [
         e for e in snapshot.changes if e.key.kind == key_kind and e.key.subject_no == subject_no
     ][:limit]

@@ -16,7 +16,7 @@ from komae_kpi.model import (
     ReferenceSeries,
     ReferenceValue,
 )
-from komae_kpi.record_changes import HistoryEntry, read_history
+from komae_kpi.record_changes import ChangeEntry, read_history
 from komae_kpi.store import StoreKind, connect, require_current_schema, store_kind
 
 
@@ -31,7 +31,7 @@ class Snapshot:
     statuses: tuple[ItemStatus, ...]
     reference_series: tuple[ReferenceSeries, ...]
     reference_values: tuple[ReferenceValue, ...]
-    changes: tuple[HistoryEntry, ...] = ()  # the change history, newest first
+    changes: tuple[ChangeEntry, ...] = ()  # the change history, newest first
 
     @property
     def is_demo(self) -> bool:

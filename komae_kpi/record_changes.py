@@ -226,7 +226,7 @@ def _write_record(
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
+class ChangeEntry:
     change_id: int
     changed_at: dt.datetime
     changed_by: str
@@ -247,7 +247,7 @@ def read_history(
     subject_no: int | None = None,
     fiscal_year: int | None = None,
     limit: int | None = None,
-) -> list[HistoryEntry]:
+) -> list[ChangeEntry]:
     """Newest first; limit counts rows (one per changed field)."""
     if limit is not None and limit < 0:
         # DuckDB rejects a negative LIMIT with a BinderException; say it in Japanese instead.
@@ -271,7 +271,7 @@ def read_history(
     if limit is not None:
         params.append(limit)
     return [
-        HistoryEntry(
+        ChangeEntry(
             cid, at, by, method, fname, sha, RecordKey(rkind, no, year), action, field, old, new
         )
         for cid, at, by, method, fname, sha, rkind, no, year, action, field, old, new in fetch_all(
@@ -287,7 +287,7 @@ def load_history(
     subject_no: int | None = None,
     fiscal_year: int | None = None,
     limit: int | None = None,
-) -> list[HistoryEntry]:
+) -> list[ChangeEntry]:
     """The history from the store file, newest first (see read_history)."""
     with connect(path, read_only=True) as con:
         require_current_schema(con, path)

@@ -23,7 +23,7 @@ from komae_kpi.errors import (
 from komae_kpi.imports import ImportSource, apply_import
 from komae_kpi.model import IndicatorValue, ItemStatus
 from komae_kpi.record_changes import (
-    HistoryEntry,
+    ChangeEntry,
     RecordChange,
     RecordKey,
     apply_changes,
@@ -34,7 +34,7 @@ from komae_kpi.store import connect, transaction
 from tests.store_helpers import dump
 
 
-def _fields(entries: list[HistoryEntry]) -> dict[str, tuple[str | None, str | None]]:
+def _fields(entries: list[ChangeEntry]) -> dict[str, tuple[str | None, str | None]]:
     return {e.field: (e.old_value, e.new_value) for e in entries}
 
 
