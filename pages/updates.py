@@ -21,7 +21,7 @@ from komae_kpi.inquiry_workbook import build_inquiry_workbook
 from komae_kpi.model import IndicatorValue, ItemStatus
 from komae_kpi.progress import Snapshot
 from komae_kpi.record_changes import RecordKey
-from komae_kpi_ui import app, frame, store_access
+from komae_kpi_ui import app, frame, plain_text, store_access
 
 WAIT_SECONDS = 10.0  # how long a save waits for another process (an import) to finish
 ALL = "すべて"
@@ -42,7 +42,8 @@ def _show_error(exc: KomaeKpiError) -> None:
         st.error(f"保存できません（問題が{len(exc.problems)}件）。何も書き込んでいません。")
         st.html(_problems_html(exc.problems))
     else:
-        st.error(str(exc))
+        # Messages quote paths and file names: shown literally, never as Markdown.
+        st.error(plain_text.literal(str(exc)))
 
 
 def _flash(message: str | None = None) -> None:
@@ -52,7 +53,7 @@ def _flash(message: str | None = None) -> None:
         return
     left = st.session_state.pop("updates_flash", None)
     if left:
-        st.success(left, icon=":material/check_circle:")
+        st.success(plain_text.literal(left), icon=":material/check_circle:")
 
 
 # --- the record a form showed -------------------------------------------------------------------
