@@ -96,6 +96,9 @@ def make_backup(
         partial = Path(tmp.name)
     try:
         shutil.copyfile(path, partial)
+        # NamedTemporaryFile makes the file private (0600); a backup gets the store's own mode,
+        # so whoever may use the store (another account running restore) may read it.
+        shutil.copymode(path, partial)
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)

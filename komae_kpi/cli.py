@@ -262,6 +262,7 @@ def _cmd_import(db: Path, args: argparse.Namespace) -> int:
         sheet=args.sheet,
         expected=preview,
         keep_backups=args.keep_backups,
+        wait_seconds=args.wait,
     )
     print(f"{result.written}件を取り込みました。取り込む前のバックアップ: {result.backup}")
     return 0

@@ -30,6 +30,8 @@ from komae_kpi.store import (
 # The plan period, 令和7年度 to 令和11年度: the years items are reported for.
 PLAN_FIRST_FISCAL_YEAR = 2025
 PLAN_LAST_FISCAL_YEAR = 2029
+# A money actual above this multiple of its baseline and target is taken for a unit mistake.
+MONEY_SCALE_LIMIT = 100
 # Actuals may go back to the start of the published history we ship (FY2005).
 FIRST_ACTUAL_FISCAL_YEAR = 2005
 
@@ -62,6 +64,14 @@ def value_problems(indicator: Indicator, rule: JudgementRule, value: float) -> l
         else:
             allowed = f"{formatting.number(high or 0.0, 0)}{indicator.unit}以下"
         return [f"{label}の値「{value:g}」はありえない値です（{allowed}で入力してください）。"]
+    scale = max(abs(indicator.baseline_value), abs(indicator.target_value))
+    if indicator.unit == "億円" and abs(value) > MONEY_SCALE_LIMIT * scale:
+        # A 千円 figure typed without its unit is 100,000 times too large as 億円: 2,230,000 for
+        # 22.3. No balance of this city comes near 100 times its baseline or target.
+        return [
+            f"{label}の値「{value:,g}」億円は、現状値・目標値の{MONEY_SCALE_LIMIT}倍を超えます。"
+            "千円・円の値ではありませんか（単位を付けて「2,230,000千円」のように入力してください）。"
+        ]
     return []
 
 

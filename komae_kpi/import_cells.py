@@ -5,6 +5,7 @@ Every reader returns either a value or a Japanese reason; the caller adds file, 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import unicodedata
@@ -71,7 +72,45 @@ _FIELD_BY_HEADER: dict[str, Field] = {
 
 
 def header_field(text: Any) -> Field | None:
-    return _FIELD_BY_HEADER.get(normalize_header(text))
+    return header_field_and_unit(text)[0]
+
+
+KNOWN_UNITS = ("%", "億円", "百万円", "千円", "円", "日")
+_HEADER_WITH_UNIT = re.compile(r"^(?P<name>.+?)\((?:単位[:：]?)?(?P<unit>[^()]+)\)$")
+
+
+def header_field_and_unit(text: Any) -> tuple[Field | None, str | None]:
+    """('value', '千円') for 「実績値（千円）」 or 「実績値(単位:%)」; (field, None) for a plain header."""
+    key = normalize_header(text)
+    if key in _FIELD_BY_HEADER:
+        return _FIELD_BY_HEADER[key], None
+    match = _HEADER_WITH_UNIT.match(key)
+    if match and _FIELD_BY_HEADER.get(match.group("name")) == "value":
+        unit = normalize_unit(match.group("unit"))
+        if unit in KNOWN_UNITS:
+            return "value", unit
+    return None, None
+
+
+_TABLE_UNIT = re.compile(r"単位[:：]\s*(%|億円|百万円|千円|円|日)")
+
+
+def table_unit(cells: tuple[Any, ...]) -> str | None:
+    """「（単位：千円）」 written in a row above the table, as finance sheets do."""
+    for cell in cells:
+        if isinstance(cell, str):
+            match = _TABLE_UNIT.search(_key(cell))
+            if match:
+                return normalize_unit(match.group(1))
+    return None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_characters(value: Any) -> bool:
+    """Characters no one types (escape sequences, form feeds): refused, never stored or printed."""
+    return isinstance(value, str) and _CONTROL.search(value) is not None
 
 
 def is_blank(value: Any) -> bool:
@@ -84,7 +123,9 @@ def shown(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = str(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    text = _CONTROL.sub("�", str(value))  # never send a terminal escape sequence to the screen
     return text if len(text) <= 40 else text[:40] + "…"
 
 
@@ -112,6 +153,9 @@ class CellError(KomaeKpiError):
 
 
 def read_fiscal_year(value: Any) -> int:
+    if isinstance(value, dt.date):
+        # A date in a 年度 column (Excel turns some entries into dates): the fiscal year it falls in.
+        return fiscal_year.fiscal_year_of(value.date() if isinstance(value, dt.datetime) else value)
     if isinstance(value, float):
         if not value.is_integer():
             raise CellError("年度として読めません。")

@@ -31,12 +31,15 @@ from komae_kpi.import_cells import (
     References,
     cell_text,
     convert,
+    has_control_characters,
     header_field,
+    header_field_and_unit,
     is_blank,
     normalize_unit,
     read_fiscal_year,
     read_number,
     shown,
+    table_unit,
     unit_problem,
 )
 from komae_kpi.model import IndicatorValue, ItemStatus, Plan
@@ -106,6 +109,7 @@ class Column:
     index: int
     header: str
     field: Field
+    unit: str | None = None  # a unit in the header: 「実績値（千円）」
 
     @property
     def label(self) -> str:
@@ -162,6 +166,7 @@ class _FileReader:
     unreported: list[int] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     kind: RecordKind | None = None
+    table_unit: str | None = None
 
     def where(self, row: SheetRow, column: Column | None = None) -> str:
         place = f"{self.table.name} {row.number}行目"
@@ -173,9 +178,17 @@ class _FileReader:
             return
         found = self._find_header()
         if found is None:
+            others = [n for n in self.table.sheet_names if n not in self.table.format_label]
+            hint = (
+                f"{self.table.format_label}を読みました。ほかのシート「{'」「'.join(others)}」を"
+                "読むには、シート名（コマンドでは --sheet）を指定してください。"
+                if others
+                else ""
+            )
             self.problems.append(
                 f"{self.table.name}: 見出し行が見つかりません。1行目（または表の上端）に、"
                 "「指標・年度・実績値」または「取組項目・年度・進捗状況」の見出しを置いてください。"
+                + hint
             )
             return
         header_row, columns = found
@@ -188,11 +201,15 @@ class _FileReader:
     def _find_header(self) -> tuple[SheetRow, list[Column]] | None:
         for row in self.table.rows[:HEADER_SEARCH_ROWS]:
             columns = [
-                Column(i, str(cell).strip(), f)
+                Column(i, str(cell).strip(), found, unit)
                 for i, cell in enumerate(row.cells)
-                if (f := header_field(cell)) is not None
+                for found, unit in [header_field_and_unit(cell)]
+                if found is not None
             ]
-            if len(columns) >= 2:
+            if len(columns) < 2:
+                # A line above the table may state the unit of its values: 「（単位：千円）」.
+                self.table_unit = table_unit(row.cells) or self.table_unit
+            else:
                 self.ignored = [
                     f"{column_letter(i)}列「{str(cell).strip()}」"
                     for i, cell in enumerate(row.cells)
@@ -243,6 +260,12 @@ class _FileReader:
             self.unreported.append(row.number)
             return
         before = len(self.problems)
+        for column in used:
+            if has_control_characters(cells[column]):
+                self.problems.append(
+                    f"{self.where(row, column)}の「{shown(cells[column])}」: 制御文字（画面に表示されない"
+                    "文字）が含まれています。取り除いてください。"
+                )
         by_field: dict[Field, list[Column]] = {}
         for c in used:
             by_field.setdefault(c.field, []).append(c)
@@ -385,7 +408,22 @@ class _FileReader:
                     f"値に書かれた単位「{written_unit}」と{unit_column.label}の「{column_unit}」が違います。",
                 )
                 return None
-        unit = written_unit or column_unit
+        declared = value_column.unit or self.table_unit
+        if written_unit is not None and declared is not None and written_unit != declared:
+            where = value_column.label if value_column.unit else "表の上の「単位」"
+            cell_problem(
+                value_column,
+                f"値に書かれた単位「{written_unit}」と{where}の「{declared}」が違います。",
+            )
+            return None
+        if column_unit is not None and declared is not None and column_unit != declared:
+            assert unit_column is not None
+            cell_problem(
+                unit_column,
+                f"単位「{column_unit}」が見出しまたは表の上の単位「{declared}」と違います。",
+            )
+            return None
+        unit = written_unit or column_unit or declared
         if unit is not None:
             problem = unit_problem(indicator, unit)
             if problem:

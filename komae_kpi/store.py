@@ -63,21 +63,28 @@ def connect(
                 f"ストア {path} がありません。`python -m komae_kpi init` で作成してください。"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
-    with _PROCESS_LOCK:
-        con = _open(path, read_only=read_only, wait_seconds=wait_seconds)
-        try:
-            yield con
-        finally:
-            con.close()
+    con = _open(path, read_only=read_only, wait_seconds=wait_seconds)
+    try:
+        yield con
+    finally:
+        con.close()
+        _PROCESS_LOCK.release()
 
 
 def _open(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Connect, holding _PROCESS_LOCK on success (connect() releases it after closing).
+
+    While another process holds the file, the lock is released between attempts, so one session
+    waiting for an import does not hold up the other sessions of this dashboard.
+    """
     deadline = time.monotonic() + wait_seconds
     delay = 0.05
     while True:
+        _PROCESS_LOCK.acquire()
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
+            _PROCESS_LOCK.release()
             if "lock" not in str(exc).lower():
                 raise StoreError(f"ストア {path} を開けません: {exc}") from exc
             if time.monotonic() >= deadline:
@@ -88,7 +95,11 @@ def _open(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBP
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
         except duckdb.Error as exc:
+            _PROCESS_LOCK.release()
             raise StoreError(f"ストア {path} を開けません: {exc}") from exc
+        except BaseException:
+            _PROCESS_LOCK.release()
+            raise
 
 
 @contextmanager

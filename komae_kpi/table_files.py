@@ -38,6 +38,7 @@ class TableFile:
     format_label: str  # e.g. "CSV（Shift_JIS）", "Excel（シート「照会」）"
     rows: tuple[SheetRow, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    sheet_names: tuple[str, ...] = ()  # every sheet of a workbook; empty for CSV
 
 
 def column_letter(index: int) -> str:
@@ -188,7 +189,13 @@ def _read_xlsx(name: str, sha: str, data: bytes, sheet: str | None) -> TableFile
             if number is None or all(v is None for v in values):
                 continue
             rows.append(SheetRow(number, values))
-        return TableFile(name, sha, f"Excel（シート「{worksheet.title}」）", tuple(rows))
+        return TableFile(
+            name,
+            sha,
+            f"Excel（シート「{worksheet.title}」）",
+            tuple(rows),
+            sheet_names=tuple(workbook.sheetnames),
+        )
     except Exception as exc:
         # Read-only mode parses a sheet's XML only while its rows are read.
         return _unreadable_xlsx(name, sha, exc)
@@ -212,12 +219,27 @@ def _cell_value(cell: Any) -> Any:
         # Decimal of the shortest repr: 0.729 × 100 is exactly 72.9, not 72.89999999999999.
         percent = (Decimal(repr(value)) * 100).normalize()
         return f"{percent:f}%"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        unit = _literal_unit(getattr(cell, "number_format", None) or "")
+        if unit is not None:
+            # #,##0"千円" shows 2,230,000千円: the unit is part of what the sheet shows.
+            return f"{Decimal(repr(value)).normalize():f}{unit}"
     return value
 
 
 # Parts of a number format that are shown as written: "quoted text", \x (one escaped character),
 # and [brackets] (colour, condition, locale).
 _LITERAL_PARTS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+_LITERAL_UNIT = re.compile(r'"(億円|百万円|千円|円|日)"|\\(円|日)')
+
+
+def _literal_unit(number_format: str) -> str | None:
+    """A unit the format appends as literal text: #,##0"千円" → 千円 (first section only)."""
+    first = number_format.split(";", 1)[0]
+    match = _LITERAL_UNIT.search(first)
+    return (match.group(1) or match.group(2)) if match else None
 
 
 def _scales_to_percent(number_format: str) -> bool:

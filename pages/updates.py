@@ -47,12 +47,15 @@ def _show_error(exc: KomaeKpiError) -> None:
 
 
 def _flash(message: str | None = None) -> None:
-    """Show the message left by the previous run (after a save), or leave one for the next."""
+    """Show the messages left by earlier runs (after a save), or leave one for the next run.
+
+    They are dropped only when a run completes (show() ends): a run cut short by st.rerun()
+    would otherwise take a message with it unseen.
+    """
     if message is not None:
-        st.session_state["updates_flash"] = message
+        st.session_state.setdefault("updates_flash", []).append(message)
         return
-    left = st.session_state.pop("updates_flash", None)
-    if left:
+    for left in st.session_state.get("updates_flash", []):
         st.success(plain_text.literal(left), icon=":material/check_circle:")
 
 
@@ -91,6 +94,21 @@ def _save(key: RecordKey, save: Callable[[Any], bool], expected: Any) -> None:
         return
     _reset(key)
     _flash("保存しました。" if changed else "内容が同じため、変更はありませんでした。")
+    st.rerun()
+
+
+def _follow_the_store(key: RecordKey, shown: Any, current: Any, submitted: bool) -> None:
+    """When the record changed in the store (an import, another person) while this form sat
+    untouched, show the new record instead of keeping the old one: otherwise the caption would
+    be wrong and the next save would be refused as a conflict with the person's own import.
+    A submitted form keeps what it showed, so that a real conflict is still caught."""
+    pending = key in st.session_state.get("updates_conflict", {})
+    if submitted or pending or shown == current:
+        return
+    _reset(key)
+    _flash(
+        "この記録は、画面を開いた後で更新されました（ファイル取込または別の人の入力）。最新の内容を表示しています。"
+    )
     st.rerun()
 
 
@@ -160,6 +178,7 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
 
     if submitted:
         _save(key, save, shown)
+    _follow_the_store(key, shown, snapshot.indicator_value(indicator_no, year), submitted)
     _conflict(snapshot, key, save)
 
 
@@ -235,6 +254,7 @@ def _status_form(snapshot: Snapshot, year: int) -> None:
 
     if submitted:
         _save(key, save, shown)
+    _follow_the_store(key, shown, snapshot.item_status(item_no, year), submitted)
     _conflict(snapshot, key, save)
 
 
@@ -384,6 +404,7 @@ def show() -> None:
         _workbook(snapshot, year)
     with history:
         _history(snapshot)
+    st.session_state.pop("updates_flash", None)  # shown in this completed run
 
 
 if app.guard():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -496,3 +497,10 @@ def test_the_import_command_reports_its_snapshot(
         21, 2025, "完了", None, None, None
     )
     assert records(made[0].path).get(RecordKey("item_status", 21, 2025)) is None
+
+
+def test_a_backup_has_the_stores_own_permissions(store: Path) -> None:
+    """Not private to whoever made it: another account that may use the store may restore it."""
+    store.chmod(0o664)
+    made = backup_store(store)
+    assert stat.S_IMODE(made.stat().st_mode) == 0o664

@@ -175,7 +175,9 @@ def test_xlsx_named_sheet(store: Path) -> None:
     problem = preview_import(store, [src("報告.xlsx", data)])
     assert problem.problems == (
         "報告.xlsx: 見出し行が見つかりません。1行目（または表の上端）に、「指標・年度・実績値」"
-        "または「取組項目・年度・進捗状況」の見出しを置いてください。",
+        "または「取組項目・年度・進捗状況」の見出しを置いてください。"
+        "Excel（シート「表紙」）を読みました。ほかのシート「進捗」を読むには、"
+        "シート名（コマンドでは --sheet）を指定してください。",
     )
     result = apply_import(store, [src("報告.xlsx", data)], sheet="進捗")
     assert result.written == 2
@@ -968,3 +970,77 @@ def test_importing_into_a_missing_store_creates_nothing(tmp_path: Path) -> None:
     with pytest.raises(StoreMissingError):
         apply_import(missing, [source])
     assert not missing.exists()
+
+
+# --- units stated outside the cell ---------------------------------------------------------------
+
+
+def test_a_unit_in_the_value_header_applies_to_its_column(store: Path) -> None:
+    csv = '指標,年度,実績値（千円）\n財政調整基金残高,R7,"2,230,000"\n市債残高,R7,16550000\n'
+    result = apply_import(store, [src("千円.csv", csv)])
+    assert result.written == 2
+    assert values(store)[(4, 2025)].value == 22.3
+    assert values(store)[(5, 2025)].value == 165.5
+    percent = "指標番号,年度,実績値(％)\n1,2025,72.9\n"
+    assert apply_import(store, [src("率.csv", percent)]).written == 1
+    assert values(store)[(1, 2025)].value == 72.9
+
+
+def test_a_unit_line_above_the_table_applies_to_its_values(store: Path) -> None:
+    title = "財政指標の実績,,\r\n（単位：千円）,,\r\n指標,年度,実績値\r\n"
+    # A cell that names another unit than the table's is ambiguous: refused, not guessed.
+    mixed = title + "市債残高,令和7年度,165.2億円\r\n"
+    preview = refused(store, [src("財政課2.csv", mixed, "cp932")])
+    assert preview.problems == (
+        at("財政課2.csv", 4, "C", "実績値", "165.2億円")
+        + "値に書かれた単位「億円」と表の上の「単位」の「千円」が違います。",
+    )
+    csv = title + '財政調整基金残高,令和7年度,"2,150,000"\r\n'
+    assert apply_import(store, [src("財政課.csv", csv, "cp932")]).written == 1
+    assert values(store)[(4, 2025)].value == 21.5
+
+
+def test_a_written_unit_that_contradicts_the_header_is_refused(store: Path) -> None:
+    csv = "指標,年度,実績値（千円）\n4,2025,22.3億円\n"
+    preview = refused(store, [src("矛盾.csv", csv)])
+    assert preview.problems == (
+        at("矛盾.csv", 2, "C", "実績値（千円）", "22.3億円")
+        + "値に書かれた単位「億円」とC列「実績値（千円）」の「千円」が違います。",
+    )
+
+
+def test_a_thousand_yen_figure_without_its_unit_is_refused_not_stored_as_oku(store: Path) -> None:
+    csv = '指標,年度,実績値\n財政調整基金残高,令和7年度,"2,230,000"\n'
+    preview = refused(store, [src("単位なし.csv", csv)])
+    [problem] = preview.problems
+    assert problem.startswith(at("単位なし.csv", 2, "C", "実績値", "2,230,000"))
+    assert "100倍を超えます" in problem and "千円" in problem
+
+
+def test_an_xlsx_number_format_with_a_money_unit_is_read_with_it(store: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["指標", "年度", "実績値"])
+    sheet.append(["市債残高", 2025, 16_550_000])
+    sheet["C2"].number_format = '#,##0"千円"'
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert apply_import(store, [src("書式.xlsx", buffer.getvalue())]).written == 1
+    assert values(store)[(5, 2025)].value == 165.5
+
+
+def test_a_date_in_the_year_column_means_its_fiscal_year(store: Path) -> None:
+    import datetime as dt
+
+    data = xlsx({"実績": [["指標", "年度", "実績値"], [3, dt.datetime(2026, 3, 31), 89.0]]})
+    assert apply_import(store, [src("日付.xlsx", data)]).written == 1
+    assert values(store)[(3, 2025)].value == 89.0  # 31 March 2026 is in 令和7年度
+
+
+def test_control_characters_are_refused_and_never_echoed(store: Path) -> None:
+    csv = '項目番号,年度,進捗状況,取組実績\n21,R7,順調,"\x1b[2J偽の表示"\n'
+    preview = refused(store, [src("制御.csv", csv)])
+    [problem] = preview.problems
+    assert problem.startswith(at("制御.csv", 2, "D", "取組実績", "�[2J偽の表示"))
+    assert "制御文字" in problem and "\x1b" not in problem

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -360,3 +362,44 @@ def test_entered_data_records_who_and_when(store: Path) -> None:
             "SELECT updated_by, updated_at IS NOT NULL FROM item_statuses WHERE item_no = 5"
         ).fetchone()
     assert row == ("情報政策課 鈴木", True)
+
+
+def test_waiting_for_a_busy_store_does_not_hold_up_other_connections(
+    store: Path, tmp_path: Path
+) -> None:
+    """The dashboard serialises its connections; one session waiting for a file another process
+    holds must not block the others (the in-process lock is released between attempts)."""
+    other = tmp_path / "other.duckdb"
+    init_store(other)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; con = duckdb.connect({str(store)!r});"
+            " print('holding', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    outcome: list[str] = []
+
+    def wait_for_busy() -> None:
+        try:
+            with connect(store, read_only=True, wait_seconds=20):
+                outcome.append("opened")
+        except StoreBusyError:
+            outcome.append("busy")
+
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        waiter = threading.Thread(target=wait_for_busy)
+        waiter.start()
+        time.sleep(0.3)  # let the waiter start its attempts
+        with connect(other, read_only=True) as con:  # must not wait for the waiter's 20 s
+            assert schema_version(con) == LATEST_SCHEMA_VERSION
+        assert waiter.is_alive() and outcome == []  # the waiter was still waiting meanwhile
+    finally:
+        holder.kill()
+        holder.wait()
+    waiter.join(timeout=30)
+    assert outcome == ["opened"]  # and got the file once it was free

@@ -273,3 +273,21 @@ def test_a_form_save_records_the_os_user_when_no_one_is_signed_in(
     button(at, "保存する", form="actual-").click().run()
     history = load_history(store, kind="indicator_value", subject_no=1)
     assert history and {h.changed_by for h in history} == {getpass.getuser()}
+
+
+def test_after_an_import_the_form_shows_the_imported_record_and_saves_over_it(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_updates(monkeypatch, store)
+    assert "令和7年度 (2025)の記録はまだありません。" in html(at)  # indicator 1, before
+    at.file_uploader[0].upload("a.csv", "指標,年度,実績値\n1,2025,73\n".encode(), "text/csv").run()
+    button(at, "1件を取り込む").click().run()
+    assert not at.exception
+    messages = [s.value for s in at.success]
+    assert any("1件を取り込みました" in m for m in messages)  # kept beside the refresh notice
+    assert "現在の記録: 73%" in html(at)
+    assert text_input(at, "令和7年度 (2025)の実績値").value == "73"
+    text_input(at, "令和7年度 (2025)の実績値").input("74")
+    button(at, "保存する", form="actual-").click().run()
+    assert not at.warning  # the person's own import is not "someone else's change"
+    assert value_of(store, 1, 2025) == (74.0, None, None)
