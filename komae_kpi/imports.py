@@ -60,7 +60,13 @@ from komae_kpi.store import (
     require_current_schema,
     transaction,
 )
-from komae_kpi.table_files import SheetRow, TableFile, column_letter, read_table
+from komae_kpi.table_files import (
+    SheetRow,
+    TableFile,
+    UncalculatedFormula,
+    column_letter,
+    read_table,
+)
 
 HEADER_SEARCH_ROWS = 20  # a title and notes may sit above the header row (the 照会 workbook has)
 
@@ -260,6 +266,14 @@ class _FileReader:
             self.unreported.append(row.number)
             return
         before = len(self.problems)
+        formulas = [c for c in used if isinstance(cells[c], UncalculatedFormula)]
+        for column in formulas:
+            self.problems.append(
+                f"{self.where(row, column)}の数式「{shown(str(cells[column]))}」: 計算結果がファイルに"
+                "保存されていません。Excelで開いて保存し直すか、値として貼り付けてください。"
+            )
+        if formulas:
+            return  # the row's values are unknown; reading the rest would only add noise
         for column in used:
             if has_control_characters(cells[column]):
                 self.problems.append(

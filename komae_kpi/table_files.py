@@ -143,6 +143,36 @@ def _read_csv(name: str, sha: str, data: bytes) -> TableFile:
     return TableFile(name, sha, f"CSV（{encoding}）", tuple(rows))
 
 
+@dataclass(frozen=True)
+class UncalculatedFormula:
+    """A formula cell whose result the file does not hold (written by a program, never opened
+    and saved in Excel): its value is unknown, so it must not be read as blank."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
+
+
+def _position(cell: Any) -> tuple[int, int]:
+    """(row, column); (0, 0) for the placeholder cells read-only mode gives empty positions."""
+    return (getattr(cell, "row", None) or 0, getattr(cell, "column", None) or 0)
+
+
+def _uncalculated_formula_cells(data: bytes, title: str) -> dict[tuple[int, int], str]:
+    """(row, column) → formula text of every formula cell in the sheet."""
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        found = {}
+        for cells in workbook[title].iter_rows():
+            for c in cells:
+                if isinstance(c.value, str) and c.value.startswith("=") and getattr(c, "row", None):
+                    found[(c.row, c.column)] = c.value
+        return found
+    finally:
+        workbook.close()
+
+
 def _unreadable_xlsx(name: str, sha: str, exc: Exception) -> TableFile:
     return TableFile(
         name,
@@ -182,9 +212,15 @@ def _read_xlsx(name: str, sha: str, data: bytes, sheet: str | None) -> TableFile
         # Read-only mode trusts the size the file declares (<dimension>), and files written by
         # other programs may declare too small a one: openpyxl would silently cut rows and columns.
         worksheet.reset_dimensions()
+        formulas = _uncalculated_formula_cells(data, worksheet.title)
         rows = []
         for cells in worksheet.iter_rows():
-            values = tuple(_cell_value(c) for c in cells)
+            values = tuple(
+                UncalculatedFormula(formulas[_position(c)])
+                if c.value is None and _position(c) in formulas
+                else _cell_value(c)
+                for c in cells
+            )
             number = next((c.row for c in cells if getattr(c, "row", None)), None)
             if number is None or all(v is None for v in values):
                 continue

@@ -1044,3 +1044,15 @@ def test_control_characters_are_refused_and_never_echoed(store: Path) -> None:
     [problem] = preview.problems
     assert problem.startswith(at("制御.csv", 2, "D", "取組実績", "�[2J偽の表示"))
     assert "制御文字" in problem and "\x1b" not in problem
+
+
+def test_a_formula_without_a_saved_result_is_named_not_read_as_blank(store: Path) -> None:
+    # openpyxl writes formulas without results, as any program that never ran Excel would.
+    data = xlsx({"実績": [["指標", "年度", "実績値", "備考"], [3, 2025, "=88+1", '="速報"']]})
+    preview = refused(store, [src("数式.xlsx", data)])
+    assert preview.problems == (
+        "数式.xlsx 2行目 C列「実績値」の数式「=88+1」: 計算結果がファイルに保存されていません。"
+        "Excelで開いて保存し直すか、値として貼り付けてください。",
+        '数式.xlsx 2行目 D列「備考」の数式「="速報"」: 計算結果がファイルに保存されていません。'
+        "Excelで開いて保存し直すか、値として貼り付けてください。",
+    )
