@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-import kaleido
+import kaleido  # type: ignore[import-untyped]
 import plotly
 import plotly.graph_objects as go
 
@@ -60,7 +60,13 @@ class ChartRenderer:
         self.rendered = 0
 
     def image(
-        self, figure: go.Figure, *, width: int, height: int, fmt: ImageFormat = "png", scale: float = 2
+        self,
+        figure: go.Figure,
+        *,
+        width: int,
+        height: int,
+        fmt: ImageFormat = "png",
+        scale: float = 2,
     ) -> bytes:
         opts: dict[str, Any] = {"format": fmt, "width": width, "height": height, "scale": scale}
         data = kaleido.calc_fig_sync(figure, opts=opts)

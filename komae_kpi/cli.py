@@ -31,6 +31,7 @@ from komae_kpi.paths import DB_ENV_VAR, resolve_db_path
 from komae_kpi.progress import load_snapshot, status_records
 from komae_kpi.record_changes import RecordChange, RecordKind
 from komae_kpi.record_changes import load_history as load_change_history
+from komae_kpi.report_pdf import write_report
 from komae_kpi.store import LOCK_WAIT_SECONDS, init_store
 
 EXIT_PROBLEM = 1
@@ -231,7 +232,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--fiscal-year", required=True, type=_fiscal_year_arg, metavar="年度", help="照会する年度"
     )
     template.add_argument("--out", required=True, metavar="FILE", help="保存先（.xlsx）")
+    report = commands.add_parser(
+        "report",
+        parents=[db_parent],
+        help="進捗状況報告（HTML・PDF）を作成する",
+        description="年度の進捗状況報告（表紙・目次・概要・指標のグラフ・取組項目ごとの進捗状況・判定方法）を"
+        "HTML（1ファイル）またはPDF（A4縦、ページ番号付き）で作成します。",
+    )
+    report.add_argument(
+        "--fiscal-year", required=True, type=_fiscal_year_arg, metavar="年度", help="報告する年度"
+    )
+    report.add_argument("--out", required=True, metavar="FILE", help="保存先（.html または .pdf）")
     return parser
+
+
+def _cmd_report(db: Path, args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    document = write_report(load_snapshot(db), args.fiscal_year, out)
+    print(
+        f"{out} を作成しました（{fiscal_year.label(document.fiscal_year)}、グラフ {document.chart_count}点）。"
+    )
+    return 0
 
 
 def _cmd_import(db: Path, args: argparse.Namespace) -> int:
@@ -452,6 +473,8 @@ def _run(argv: Sequence[str] | None) -> int:
             return _cmd_restore(db, args)
         if args.command == "template":
             return _cmd_template(db, args)
+        if args.command == "report":
+            return _cmd_report(db, args)
     except KomaeKpiError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return EXIT_PROBLEM

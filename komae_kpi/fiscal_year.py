@@ -83,6 +83,23 @@ def wareki_short(fiscal_year: int) -> str:
     return f"{era.abbreviations[0]}{n}"
 
 
+# The days each era began (a calendar date's era; fiscal years follow the convention above).
+_ERA_START_DATES: tuple[tuple[str, dt.date], ...] = (
+    ("令和", dt.date(2019, 5, 1)),
+    ("平成", dt.date(1989, 1, 8)),
+    ("昭和", dt.date(1926, 12, 25)),
+)
+
+
+def wareki_date(day: dt.date) -> str:
+    """'令和8年11月29日' for 2026-11-29; '平成31年4月30日' for 2019-04-30."""
+    for name, start in _ERA_START_DATES:
+        if day >= start:
+            n = day.year - start.year + 1
+            return f"{name}{_era_number(n)}年{day.month}月{day.day}日"
+    raise FiscalYearError(f"{day.isoformat()}は和暦で表せません（昭和以降に対応）。")
+
+
 def label(fiscal_year: int) -> str:
     """The form used everywhere in the UI: '令和7年度 (2025)'."""
     return f"{wareki(fiscal_year)} ({fiscal_year})"

@@ -117,3 +117,12 @@ def test_fiscal_year_runs_april_to_march(day: dt.date, expected: int) -> None:
 def test_fiscal_year_bounds() -> None:
     assert fy.fiscal_year_start(2025) == dt.date(2025, 4, 1)
     assert fy.fiscal_year_end(2025) == dt.date(2026, 3, 31)
+
+
+def test_calendar_dates_in_their_era() -> None:
+    import datetime as dt
+
+    assert fy.wareki_date(dt.date(2026, 11, 29)) == "令和8年11月29日"
+    assert fy.wareki_date(dt.date(2019, 5, 1)) == "令和元年5月1日"
+    assert fy.wareki_date(dt.date(2019, 4, 30)) == "平成31年4月30日"
+    assert fy.wareki_date(dt.date(1989, 1, 8)) == "平成元年1月8日"
