@@ -168,7 +168,8 @@ TABLES: tuple[Table, ...] = (
 )
 
 
-def _rows(snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:
+def table_rows(snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:
+    """Every table's rows by file stem, with the values unaltered (no formula guard)."""
     plan: Plan = snapshot.plan
     policy_names = {p.policy_no: p.name for p in plan.policies}
     direction_names = {(d.policy_no, d.direction_no): d.name for d in plan.directions}
@@ -262,7 +263,7 @@ def _csv_cell(value: Any) -> str:
 def export_open_data(snapshot: Snapshot, out_dir: Path) -> list[Path]:
     """Write every table as CSV (UTF-8 with BOM) and JSON, plus the data dictionary. Returns the files."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = _rows(snapshot)
+    rows = table_rows(snapshot)
     written: list[Path] = []
     for table in TABLES:
         names = [c.name for c in table.columns]
