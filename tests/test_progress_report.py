@@ -1,0 +1,231 @@
+"""The progress report: HTML structure and accessibility, and the PDF's text, fonts and pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from komae_kpi.chart_images import ChartRenderer, chart_renderer, chromium_path, page_generator
+from komae_kpi.entries import save_indicator_value, save_item_status
+from komae_kpi.item_progress import NOT_REPORTED
+from komae_kpi.progress import load_snapshot
+from komae_kpi.progress_report import build_report
+from komae_kpi.report_pdf import PdfReport, build_pdf_report
+from komae_kpi.store import init_store
+
+TODAY = dt.date(2026, 6, 30)
+REPORTED = {
+    21: ("順調", "中期財政ビジョンに沿って予算を編成した", None, "引き続き取り組む"),
+    24: ("遅れ", "督促を強化した", "滞納繰越分の増加", "<b>体制</b>を見直す"),
+    8: ("やや遅れ", "研修を2回実施", None, None),
+}
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Iterator[ChartRenderer]:
+    if chromium_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run must install Debian's chromium")
+        pytest.skip("Chromium is not installed")
+    with chart_renderer() as r:
+        yield r
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("report") / "kpi.duckdb"
+    init_store(db)
+    save_indicator_value(db, 3, 2024, 88.4, source="決算")
+    save_indicator_value(db, 3, 2025, 91.2, source="決算")  # beyond its 90.0% bound: 遅れ
+    save_indicator_value(db, 4, 2025, 19.5, source="決算")
+    save_indicator_value(db, 5, 2025, 165.1, source="決算")
+    for item_no, (status, achievements, issues, next_steps) in REPORTED.items():
+        save_item_status(
+            db,
+            item_no,
+            2025,
+            status,
+            achievements=achievements,
+            issues=issues,
+            next_steps=next_steps,
+        )
+    return db
+
+
+@pytest.fixture(scope="module")
+def pdf_report(filled: Path, renderer: ChartRenderer) -> PdfReport:
+    return build_pdf_report(load_snapshot(filled), 2025, renderer, today=TODAY)
+
+
+class Structure(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[int] = []
+        self.images: list[dict[str, str | None]] = []
+        self.th_scopes: list[str | None] = []
+        self.tables = 0
+        self.lang: str | None = None
+        self.scripts = 0
+        self.remote: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        elif tag == "img":
+            self.images.append(a)
+        elif tag == "th":
+            self.th_scopes.append(a.get("scope"))
+        elif tag == "table":
+            self.tables += 1
+        elif tag == "html":
+            self.lang = a.get("lang")
+        elif tag == "script":
+            self.scripts += 1
+        for key in ("src", "href"):
+            value = a.get(key) or ""
+            if value.startswith(("http:", "https:", "//")):
+                self.remote.append(value)
+
+
+def pdf_text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
+
+
+def test_the_html_is_accessible_and_self_contained(filled: Path, renderer: ChartRenderer) -> None:
+    snapshot = load_snapshot(filled)
+    document = build_report(
+        snapshot, 2025, lambda f, width, height: renderer.image(f, width=width, height=height)
+    )
+    parsed = Structure()
+    parsed.feed(document.html)
+    assert parsed.lang == "ja"
+    assert parsed.headings[0] == 1 and parsed.headings.count(1) == 1
+    # Headings in order: never a jump of more than one level down.
+    assert all(b - a <= 1 for a, b in zip(parsed.headings, parsed.headings[1:], strict=False))
+    assert len(parsed.images) == 8 == document.chart_count
+    for image in parsed.images:
+        assert (image.get("alt") or "").startswith("指標") and len(image["alt"] or "") > 40
+        assert (image.get("src") or "").startswith("data:image/png;base64,")
+    assert parsed.tables > 60 and all(scope in ("col", "row") for scope in parsed.th_scopes)
+    assert parsed.scripts == 0 and parsed.remote == []  # nothing to fetch, nothing to run
+    # Staff text is escaped, never markup.
+    assert "&lt;b&gt;体制&lt;/b&gt;を見直す" in document.html and "<b>体制</b>" not in document.html
+
+
+def test_every_item_is_listed_and_unreported_ones_say_so(filled: Path) -> None:
+    snapshot = load_snapshot(filled)
+    document = build_report(snapshot, 2025, lambda f, width, height: b"\x89PNG", today=TODAY)
+    for item in snapshot.plan.items:
+        assert f"取組項目{item.item_no} " in document.html, item.item_no
+    unreported = document.html.count(f'<th scope="row">進捗状況</th><td>－ {NOT_REPORTED}</td>')
+    reported = len(REPORTED) + 1  # item 60 shows item 8's report
+    assert unreported == len(snapshot.plan.items) - reported
+    assert "令和8年6月30日" in document.html and "狛江市" in document.html
+
+
+def test_the_pdf_has_every_name_as_text_page_numbers_and_embedded_fonts(
+    filled: Path, pdf_report: PdfReport
+) -> None:
+    plan = load_snapshot(filled).plan
+    text = pdf_text(pdf_report.pdf)
+    for x in plan.indicators:
+        assert re.sub(r"\s+", "", x.name) in text, x.name
+    for item in plan.items:
+        assert re.sub(r"\s+", "", item.name) in text, item.name
+    assert "目次" in text and "⽬" not in text and "⺠" not in text  # no look-alike radicals
+    reader = PdfReader(io.BytesIO(pdf_report.pdf))
+    assert pdf_report.pages == len(reader.pages) > 10
+    first, last = reader.pages[1].extract_text(), reader.pages[-1].extract_text()
+    assert f"2 / {pdf_report.pages}" in first and f"{pdf_report.pages} / {pdf_report.pages}" in last
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 595) < 2 and abs(float(box.height) - 842) < 2  # A4 portrait
+    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged, for screen readers
+    assert reader.outline  # headings as bookmarks
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if font["/Subtype"] == "/Type3":
+                assert "/CharProcs" in font  # the glyphs themselves are in the file
+            else:
+                descriptor = (
+                    font.get("/FontDescriptor")
+                    or font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+                )
+                assert any(
+                    k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                )
+
+
+def test_the_contents_give_the_page_each_chapter_starts_on(pdf_report: PdfReport) -> None:
+    reader = PdfReader(io.BytesIO(pdf_report.pdf))
+    contents = reader.pages[1].extract_text()
+    numbers = {
+        m.group(1): int(m.group(3))
+        for m in re.finditer(r"^(\d) ([^\d/\s]\S*) (\d+)$", contents, re.M)
+    }
+    assert set(numbers) == {"1", "2", "3", "4"}, contents
+    for chapter, page in numbers.items():
+        heading = {
+            "1": "1概要",
+            "2": "2指標の推移",
+            "3": "3取組項目の進捗状況",
+            "4": "4進捗状況の判定方法",
+        }[chapter]
+        page_text = re.sub(r"\s+", "", reader.pages[page - 1].extract_text())
+        assert heading in page_text, (chapter, page)
+
+
+def test_a_demo_report_says_so_on_the_cover(tmp_path: Path, renderer: ChartRenderer) -> None:
+    from komae_kpi.demo import write_demo_store
+
+    db = tmp_path / "demo.duckdb"
+    write_demo_store(db)
+    document = build_report(load_snapshot(db), 2025, lambda f, width, height: b"", today=TODAY)
+    assert "【デモデータ】" in document.html.split("</header>")[0]
+    city = build_report(load_snapshot(_fresh(tmp_path)), 2025, lambda f, width, height: b"")
+    assert "デモデータ" not in city.html
+
+
+def _fresh(tmp_path: Path) -> Path:
+    db = tmp_path / "city.duckdb"
+    init_store(db)
+    return db
+
+
+def test_official_number_style(filled: Path) -> None:
+    document = build_report(load_snapshot(filled), 2025, lambda f, width, height: b"", today=TODAY)
+    assert "165.1億円" in document.html and "160.0億円以下" in document.html
+    assert "91.2%" in document.html and "90.0%以下" in document.html
+    assert "令和7年度 (2025)" in document.html
+
+
+def test_look_alike_radicals_are_mapped_to_the_documents_characters() -> None:
+    from komae_kpi.report_pdf import _rewritten_cmap
+
+    cmap = (
+        "/CIDInit /ProcSet findresource begin\n1 begincodespacerange\n<00> <FF>\nendcodespacerange\n"
+        "2 beginbfchar\n<01> <2F6C>\n<02> <2EA0>\nendbfchar\n1 beginbfrange\n<03> <04> <2027>\n"
+        "endbfrange\nendcmap\n"
+    )
+    fixed = _rewritten_cmap(cmap, set("目次市民・"))
+    assert fixed is not None
+    assert "<01> <76EE>" in fixed and "<02> <6C11>" in fixed and "<03> <30FB>" in fixed
+    # 2028 (the range's next character) is not a look-alike of anything in the text: kept.
+    assert "<04> <2028>" in fixed
+    assert _rewritten_cmap(cmap, set("⽬⺠‧")) is None  # the document really uses them
+
+
+def test_the_chart_page_loads_no_remote_script() -> None:
+    index = page_generator().generate_index()
+    assert "http://" not in index and "https://" not in index
+    assert "plotly.min.js" in index
