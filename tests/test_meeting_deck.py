@@ -1,0 +1,417 @@
+"""The HQ meeting deck, built from stores the tests fill and opened again with python-pptx."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.oxml.ns import qn
+from pptx.presentation import Presentation as PresentationObject
+from pptx.slide import Slide
+
+from komae_kpi import formatting
+from komae_kpi.chart_images import ChartRenderer, chart_renderer
+from komae_kpi.demo import write_demo_store
+from komae_kpi.entries import indicator_value_problems, item_status_problems
+from komae_kpi.errors import KomaeKpiError
+from komae_kpi.meeting_deck import (
+    ATTENTION_TITLE,
+    BEHIND_TITLE,
+    FONT,
+    ITEM_SUMMARY_TITLE,
+    OVERVIEW_TITLE,
+    build_meeting_deck,
+    write_meeting_deck,
+)
+from komae_kpi.model import IndicatorValue, ItemStatus
+from komae_kpi.progress import Snapshot, assess_all, load_snapshot, status_records
+from komae_kpi.record_changes import RecordChange, apply_changes, key_of
+from komae_kpi.store import connect, init_store, transaction
+
+CHROMIUM = Path("/usr/bin/chromium")
+PLAN_NAME = "狛江市第7次行財政改革推進計画"
+YEAR = 2026
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# Actuals for FY2024-FY2026, chosen so that FY2026 has every status: 1 順調, 2 遅れ, 3 注意
+# (guardrail), 4 順調, 5 順調, 6 注意 (improvement), 7 未入力 (no FY2026 actual), 8 達成.
+ACTUALS = {
+    1: (72.2, 72.8, 73.4),
+    2: (65.5, 66.0, 66.5),
+    3: (88.5, 89.0, 89.5),
+    4: (22.5, 22.6, 22.8),
+    5: (165.0, 164.5, 163.5),
+    6: (88.0, 89.2, 87.45),
+    7: (29.0, 30.0, None),
+    8: (14.8, 15.5, 16.5),
+}
+LONG_ISSUE = (
+    "担当職員の確保と関係部署との調整に時間を要しており、当初の予定より作業が遅れています。"
+    "外部委託の可否を含めて実施方法を検討し、スケジュールを見直したうえで来年度の早い時期に"
+    "再開する予定です。あわせて必要な予算の確保についても財政課と協議を進めています。"
+)
+
+
+def _status_2026(item_no: int) -> str | None:
+    """Many behind items (to need more than one slide), the other statuses, some unreported."""
+    if item_no % 13 == 0:
+        return None
+    if item_no % 3 == 0:
+        return "遅れ"
+    if item_no % 4 == 0:
+        return "やや遅れ"
+    if item_no % 10 == 1:
+        return "見直し"
+    return ("完了", "順調", "未着手")[item_no % 3]
+
+
+def _status_2025(item_no: int) -> str | None:
+    if item_no % 7 == 0:
+        return None
+    return ("順調", "やや遅れ", "未着手", "完了")[item_no % 4]
+
+
+def _chromium_or_skip() -> None:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("/usr/bin/chromium is missing: .ci/run must install Debian's chromium")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Iterator[ChartRenderer]:
+    """One browser for the whole module."""
+    _chromium_or_skip()
+    with chart_renderer() as r:
+        yield r
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Snapshot, dict[int, dict[int, str]]]:
+    """A city store with the actuals above and item statuses for FY2025 and FY2026.
+
+    Each entry is checked as the entry forms check it, then all are written in one transaction
+    (one save per entry would open the store some 150 times).
+    """
+    path = tmp_path_factory.mktemp("deck") / "kpi.duckdb"
+    init_store(path)
+    plan = load_snapshot(path).plan
+    records: list[IndicatorValue | ItemStatus] = []
+    for no, values in ACTUALS.items():
+        for year, value in zip((2024, 2025, 2026), values, strict=True):
+            if value is not None:
+                assert not indicator_value_problems(plan, no, year, value)
+                records.append(IndicatorValue(no, year, value, None, None))
+    written: dict[int, dict[int, str]] = {2025: {}, 2026: {}}
+    for item in plan.items:
+        if item.repost_of is not None:
+            continue
+        for year, pick in ((2025, _status_2025), (2026, _status_2026)):
+            status = pick(item.item_no)
+            if status is None:
+                continue
+            assert not item_status_problems(plan, item.item_no, year, status)
+            issues = LONG_ISSUE if status in ("遅れ", "やや遅れ") and item.item_no % 2 else None
+            records.append(ItemStatus(item.item_no, year, status, None, issues, None))
+            written[year][item.item_no] = status
+    with connect(path, read_only=False) as con, transaction(con):
+        changes = [RecordChange(key_of(r), None, r) for r in records]
+        assert apply_changes(con, changes, user="test", method="import") == len(records)
+    return load_snapshot(path), written
+
+
+@pytest.fixture(scope="module")
+def city_deck(
+    filled: tuple[Snapshot, dict[int, dict[int, str]]], renderer: ChartRenderer
+) -> PresentationObject:
+    return Presentation(io.BytesIO(build_meeting_deck(filled[0], YEAR, renderer)))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    write_demo_store(path)
+    return load_snapshot(path)
+
+
+@pytest.fixture(scope="module")
+def demo_deck(demo: Snapshot, renderer: ChartRenderer) -> PresentationObject:
+    return Presentation(io.BytesIO(build_meeting_deck(demo, 2025, renderer)))
+
+
+# --- reading a deck back ------------------------------------------------------------------------
+
+
+def title_of(slide: Slide) -> str:
+    shape = slide.shapes.title
+    return "" if shape is None else shape.text_frame.text
+
+
+def tables(slide: Slide) -> list[list[list[str]]]:
+    return [
+        [[cell.text for cell in row.cells] for row in shape.table.rows]
+        for shape in slide.shapes
+        if shape.has_table
+    ]
+
+
+def slide_text(slide: Slide) -> str:
+    parts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+    parts += ["\n".join("\t".join(r) for r in t) for t in tables(slide)]
+    return "\n".join(parts)
+
+
+def slides_titled(deck: PresentationObject, prefix: str) -> list[Slide]:
+    return [s for s in deck.slides if title_of(s).startswith(prefix)]
+
+
+def runs(deck: PresentationObject) -> Iterator[Any]:
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            frames = []
+            if shape.has_text_frame:
+                frames.append(shape.text_frame)
+            if shape.has_table:
+                frames += [c.text_frame for row in shape.table.rows for c in row.cells]
+            for frame in frames:
+                for paragraph in frame.paragraphs:
+                    yield from paragraph.runs
+
+
+def listed_items(slides: list[Slide]) -> list[int]:
+    """The item numbers in the first column of the item tables, in order."""
+    return [int(row[0]) for s in slides for t in tables(s) for row in t[1:]]
+
+
+def behind_expected(written: dict[int, str]) -> set[int]:
+    return {no for no, s in written.items() if s in ("遅れ", "やや遅れ")}
+
+
+# --- the deck -----------------------------------------------------------------------------------
+
+
+def test_the_deck_is_16_9(city_deck: PresentationObject) -> None:
+    assert city_deck.slide_width * 9 == city_deck.slide_height * 16
+
+
+def test_the_title_slide_names_the_plan_and_the_year(
+    city_deck: PresentationObject, demo_deck: PresentationObject
+) -> None:
+    city_title = title_of(city_deck.slides[0])
+    assert PLAN_NAME in city_title and "令和8年度 (2026)" in city_title
+    demo_title = title_of(demo_deck.slides[0])
+    assert PLAN_NAME in demo_title and "令和7年度 (2025)" in demo_title
+
+
+def test_the_overview_lists_every_indicator_with_its_status(
+    filled: tuple[Snapshot, dict[int, dict[int, str]]], city_deck: PresentationObject
+) -> None:
+    records = status_records(filled[0], YEAR)
+    assert {r["status"] for r in records} == {
+        "achieved",
+        "on_track",
+        "at_risk",
+        "off_track",
+        "no_data",
+    }
+    (overview,) = slides_titled(city_deck, OVERVIEW_TITLE)
+    (table,) = tables(overview)
+    body = table[1:]
+    assert len(body) == 8
+    for r in records:
+        (row,) = [row for row in body if row[1] == r["name"]]
+        assert row[0] == str(r["indicator_no"])
+        assert r["status_label"] in row[2]
+
+
+def _check_indicator_slides(deck: PresentationObject, snapshot: Snapshot, year: int) -> None:
+    records = status_records(snapshot, year)
+    assessments = {a.indicator_no: a for a in assess_all(snapshot, year)}
+    behind = {r["indicator_no"]: r for r in records if r["status"] in ("off_track", "at_risk")}
+    assert behind, "the store must have an off-track or at-risk indicator for this test"
+    found: dict[int, Slide] = {}
+    for slide in deck.slides:
+        pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        if not pictures:
+            continue
+        match = re.search(r"指標(\d+)", title_of(slide))
+        assert match, title_of(slide)
+        no = int(match.group(1))
+        assert no not in found, f"two slides for indicator {no}"
+        found[no] = slide
+        assert all(p.image.blob.startswith(PNG_SIGNATURE) for p in pictures)
+    assert set(found) == set(behind)
+    for no, r in behind.items():
+        slide = found[no]
+        assert r["status_label"] in title_of(slide) and r["name"] in title_of(slide)
+        text = slide_text(slide)
+        # The unrounded assessment (status_records rounds to 4 decimals, and 0.95 written with
+        # one decimal is '0.9' while 0.9500000001 is '1.0').
+        a = assessments[no]
+        for value in (a.gap, a.required_annual_change, a.observed_annual_change):
+            assert formatting.signed_difference(value, r["unit"], official=True) in text, (
+                no,
+                value,
+            )
+        assert "計画線との差" in text and "実績の年変化（傾向）" in text
+
+
+def test_one_slide_with_a_chart_per_off_track_or_at_risk_indicator(
+    filled: tuple[Snapshot, dict[int, dict[int, str]]], city_deck: PresentationObject
+) -> None:
+    _check_indicator_slides(city_deck, filled[0], YEAR)
+    records = status_records(filled[0], YEAR)
+    # Indicator 2 is behind its plan line: the gap is negative and written with △.
+    (two,) = [r for r in records if r["indicator_no"] == 2]
+    assert two["gap"] < 0
+    assert any("△" in slide_text(s) and "指標2" in title_of(s) for s in city_deck.slides)
+
+
+def test_the_demo_deck_has_a_slide_per_off_track_or_at_risk_indicator(
+    demo: Snapshot, demo_deck: PresentationObject
+) -> None:
+    _check_indicator_slides(demo_deck, demo, 2025)
+
+
+def _parse_count(cell: str) -> tuple[int, int | None]:
+    """'12\\n（△2）' -> (12, -2); '12' -> (12, None)."""
+    lines = cell.split("\n")
+    count = int(lines[0])
+    if len(lines) == 1:
+        return count, None
+    change = lines[1].strip("（）")
+    if change.startswith("±"):
+        return count, 0
+    return count, -int(change[1:]) if change.startswith("△") else int(change)
+
+
+def test_the_item_summary_counts_per_policy_with_the_change(
+    filled: tuple[Snapshot, dict[int, dict[int, str]]], city_deck: PresentationObject
+) -> None:
+    snapshot, written = filled
+    plan = snapshot.plan
+    originals = [i for i in plan.items if i.repost_of is None]
+
+    def counts(year: int, policy_no: int | None) -> Counter[str]:
+        mine = [i for i in originals if policy_no is None or i.policy_no == policy_no]
+        return Counter(written[year].get(i.item_no, "未報告") for i in mine)
+
+    (slide,) = slides_titled(city_deck, ITEM_SUMMARY_TITLE)
+    (table,) = tables(slide)
+    header = [h.split(" ", 1)[-1] for h in table[0]]
+    assert header[1:-1] == ["完了", "順調", "やや遅れ", "遅れ", "未着手", "見直し", "未報告"]
+    groups: list[tuple[str, int | None]] = [("全体", None)] + [
+        (f"施策{p.policy_no}", p.policy_no) for p in plan.policies
+    ]
+    assert len(table) == 1 + len(groups)
+    for (prefix, policy_no), row in zip(groups, table[1:], strict=True):
+        assert row[0].startswith(prefix)
+        now, before = counts(2026, policy_no), counts(2025, policy_no)
+        for status, cell in zip(header[1:-1], row[1:-1], strict=True):
+            assert _parse_count(cell) == (now[status], now[status] - before[status]), (
+                prefix,
+                status,
+            )
+        assert int(row[-1]) == sum(now.values())
+
+
+def test_the_behind_items_are_listed_exactly_over_several_slides(
+    filled: tuple[Snapshot, dict[int, dict[int, str]]], city_deck: PresentationObject
+) -> None:
+    written = filled[1][2026]
+    slides = slides_titled(city_deck, BEHIND_TITLE)
+    assert len(slides) > 1, "this many behind items should need more than one slide"
+    for n, slide in enumerate(slides, start=1):
+        assert title_of(slide).endswith(f"（{n}/{len(slides)}）")
+    listed = listed_items(slides)
+    assert len(listed) == len(set(listed))
+    assert set(listed) == behind_expected(written)
+    # Each row shows the status it was given.
+    for slide in slides:
+        for row in tables(slide)[0][1:]:
+            assert row[3].endswith(written[int(row[0])])
+
+
+def test_revised_and_unreported_items_are_listed_apart(
+    filled: tuple[Snapshot, dict[int, dict[int, str]]], city_deck: PresentationObject
+) -> None:
+    snapshot, written = filled
+    expected = {
+        i.item_no
+        for i in snapshot.plan.items
+        if i.repost_of is None and written[2026].get(i.item_no, "未報告") in ("見直し", "未報告")
+    }
+    listed = listed_items(slides_titled(city_deck, ATTENTION_TITLE))
+    assert sorted(listed) == sorted(expected)
+
+
+def test_a_year_without_reports_says_nothing_is_behind_and_lists_every_item_unreported(
+    store: Path, renderer: ChartRenderer
+) -> None:
+    snapshot = load_snapshot(store)
+    deck = Presentation(io.BytesIO(build_meeting_deck(snapshot, 2025, renderer)))
+    (behind,) = slides_titled(deck, BEHIND_TITLE)
+    assert "ありません" in slide_text(behind)
+    assert not tables(behind)
+    unreported = listed_items(slides_titled(deck, ATTENTION_TITLE))
+    assert sorted(unreported) == [i.item_no for i in snapshot.plan.items if i.repost_of is None]
+
+
+def test_every_run_has_latin_and_east_asian_fonts(
+    city_deck: PresentationObject, demo_deck: PresentationObject
+) -> None:
+    for deck in (city_deck, demo_deck):
+        checked = 0
+        for run in runs(deck):
+            r_pr = run._r.find(qn("a:rPr"))
+            assert r_pr is not None, run.text
+            ea, latin = r_pr.find(qn("a:ea")), r_pr.find(qn("a:latin"))
+            assert ea is not None and ea.get("typeface") == FONT, run.text
+            assert latin is not None and latin.get("typeface") == FONT, run.text
+            checked += 1
+        assert checked > 100
+
+
+def test_demo_data_is_marked_on_every_slide_and_only_in_a_demo_deck(
+    city_deck: PresentationObject, demo_deck: PresentationObject
+) -> None:
+    assert all("デモデータ" in slide_text(s) for s in demo_deck.slides)
+    assert "デモデータ" in slide_text(demo_deck.slides[0])
+    assert not any("デモデータ" in slide_text(s) for s in city_deck.slides)
+
+
+def test_write_meeting_deck_writes_the_file_and_says_what_is_in_it(
+    demo: Snapshot, renderer: ChartRenderer, tmp_path: Path
+) -> None:
+    out = tmp_path / "deck" / "会議資料.pptx"
+    summary = write_meeting_deck(demo, 2025, out, renderer)
+    deck = Presentation(str(out))
+    assert summary.path == out
+    assert summary.slide_titles == tuple(title_of(s).replace("\n", " ") for s in deck.slides)
+    assert summary.slide_count == len(deck.slides)
+    expected = {
+        r["indicator_no"]
+        for r in status_records(demo, 2025)
+        if r["status"] in ("off_track", "at_risk")
+    }
+    assert set(summary.indicator_slides) == expected
+    assert summary.charts == len(expected)
+    assert summary.is_demo
+
+
+class _NoBrowser(ChartRenderer):
+    def image(self, *args: object, **kwargs: object) -> bytes:
+        raise AssertionError("no chart should be rendered")
+
+
+def test_a_year_outside_the_plan_is_refused(store: Path) -> None:
+    with pytest.raises(KomaeKpiError, match="計画期間"):
+        build_meeting_deck(load_snapshot(store), 2024, _NoBrowser())
