@@ -20,15 +20,18 @@ from komae_kpi.backups import (
     restore_store,
 )
 from komae_kpi.change_views import change_rows, file_lines, history_rows, preview_summary
+from komae_kpi.chart_images import chart_renderer
 from komae_kpi.demo import write_demo_store
 from komae_kpi.errors import KomaeKpiError
 from komae_kpi.export import export_open_data
 from komae_kpi.imports import ImportSource, apply_import, preview_import
 from komae_kpi.indicator_views import change_label
 from komae_kpi.inquiry_workbook import write_inquiry_workbook
+from komae_kpi.meeting_deck import write_meeting_deck
 from komae_kpi.model import Plan
 from komae_kpi.paths import DB_ENV_VAR, resolve_db_path
 from komae_kpi.progress import load_snapshot, status_records
+from komae_kpi.publication_files import write_finance_workbook, write_open_data_zip
 from komae_kpi.record_changes import RecordChange, RecordKind
 from komae_kpi.record_changes import load_history as load_change_history
 from komae_kpi.report_pdf import write_report
@@ -243,7 +246,54 @@ def build_parser() -> argparse.ArgumentParser:
         "--fiscal-year", required=True, type=_fiscal_year_arg, metavar="年度", help="報告する年度"
     )
     report.add_argument("--out", required=True, metavar="FILE", help="保存先（.html または .pdf）")
+    deck = commands.add_parser(
+        "deck",
+        parents=[db_parent],
+        help="推進本部会議資料（PowerPoint）を作成する",
+        description="年度の推進本部会議資料（16:9）を作成します: 表紙、指標の一覧、遅れ・注意の指標ごとの"
+        "グラフと差、施策ごとの取組項目の状況、遅れている取組項目。",
+    )
+    deck.add_argument(
+        "--fiscal-year", required=True, type=_fiscal_year_arg, metavar="年度", help="会議で扱う年度"
+    )
+    deck.add_argument("--out", required=True, metavar="FILE", help="保存先（.pptx）")
+    opendata = commands.add_parser(
+        "opendata",
+        parents=[db_parent],
+        help="オープンデータ一式をZIPで、またはデータ一式をExcelで書き出す",
+        description="`export` と同じオープンデータ（CSV・JSON・データ項目定義）を1つのZIPに（.zip）、"
+        "または表ごとに1シートのExcelに（.xlsx）書き出します。",
+    )
+    opendata.add_argument(
+        "--out", required=True, metavar="FILE", help="保存先（.zip または .xlsx）"
+    )
     return parser
+
+
+def _cmd_deck(db: Path, args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() != ".pptx":
+        raise KomaeKpiError(f"会議資料の保存先は .pptx にしてください（指定: {out.name}）。")
+    with chart_renderer() as renderer:
+        summary = write_meeting_deck(load_snapshot(db), args.fiscal_year, out, renderer)
+    print(
+        f"{out} を作成しました（{fiscal_year.label(args.fiscal_year)}、スライド {summary.slide_count}枚、"
+        f"グラフ {summary.charts}点）。"
+    )
+    return 0
+
+
+def _cmd_opendata(db: Path, args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    snapshot = load_snapshot(db)
+    if out.suffix.lower() == ".zip":
+        write_open_data_zip(snapshot, out)
+    elif out.suffix.lower() == ".xlsx":
+        write_finance_workbook(snapshot, out)
+    else:
+        raise KomaeKpiError(f"保存先は .zip か .xlsx にしてください（指定: {out.name}）。")
+    print(f"{out} を作成しました。")
+    return 0
 
 
 def _cmd_report(db: Path, args: argparse.Namespace) -> int:
@@ -475,6 +525,10 @@ def _run(argv: Sequence[str] | None) -> int:
             return _cmd_template(db, args)
         if args.command == "report":
             return _cmd_report(db, args)
+        if args.command == "deck":
+            return _cmd_deck(db, args)
+        if args.command == "opendata":
+            return _cmd_opendata(db, args)
     except KomaeKpiError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return EXIT_PROBLEM

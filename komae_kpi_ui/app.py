@@ -69,6 +69,12 @@ def main() -> None:
                 icon=":material/edit_note:",
                 url_path="updates",
             ),
+            st.Page(
+                PAGES_DIR / "reports.py",
+                title="公表・会議資料",
+                icon=":material/description:",
+                url_path="reports",
+            ),
         ],
         # Along the top: the full width stays for the content on a projector, and no sidebar
         # has to be drawn (it cost about 30 ms a page in bench/).

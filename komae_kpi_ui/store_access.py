@@ -46,7 +46,7 @@ def ensure_store() -> Path:
     return path
 
 
-def _version_token(path: Path) -> tuple[int, int, int]:
+def version_token(path: Path) -> tuple[int, int, int]:
     """Changes whenever the store is written (the file or its write-ahead log)."""
     stat = path.stat()
     wal = path.with_name(path.name + ".wal")
@@ -62,7 +62,7 @@ def _snapshot(path_text: str, version: tuple[int, int, int]) -> Snapshot:
 def snapshot() -> Snapshot:
     """The store as it is now; cached until the file changes, so imports show on the next load."""
     path = ensure_store()
-    return _snapshot(str(path), _version_token(path))
+    return _snapshot(str(path), version_token(path))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -99,7 +99,7 @@ def indicator_figure(
     """The indicator's chart, built once per store version."""
     path = ensure_store()
     return _indicator_figure(
-        str(path), _version_token(path), indicator_no, fiscal_year, since, height, compact
+        str(path), version_token(path), indicator_no, fiscal_year, since, height, compact
     )
 
 
@@ -111,7 +111,7 @@ def _reference_figure(path_text: str, version: tuple[int, int, int]) -> go.Figur
 
 def reference_figure() -> go.Figure:
     path = ensure_store()
-    return _reference_figure(str(path), _version_token(path))
+    return _reference_figure(str(path), version_token(path))
 
 
 def user_name() -> str:

@@ -26,6 +26,7 @@ PAGES = {
     "items": "pages/items.py",
     "departments": "pages/departments.py",
     "updates": "pages/updates.py",
+    "reports": "pages/reports.py",
 }
 TITLES = {
     "overview": "全体概況",
@@ -34,6 +35,7 @@ TITLES = {
     "items": "取組項目",
     "departments": "部署別",
     "updates": "実績入力",
+    "reports": "公表・会議資料",
 }
 
 
@@ -367,3 +369,34 @@ def test_a_mistyped_link_is_explained_and_falls_back(
     ((param, value),) = query.items()
     assert f"「{param}={value}」 に当たるものがないため、既定の表示にしています。" in page_text(at)
     assert at.query_params.get(param) != value
+
+
+def test_reports_without_chromium_explain_and_keep_the_data_files(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    import komae_kpi.chart_images as chart_images
+
+    monkeypatch.setattr(chart_images, "CHROMIUM_CANDIDATES", ())
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    at = open_page(monkeypatch, entered, "reports")
+    assert len(at.warning) == 1
+    assert at.warning[0].value.startswith("この端末には Chromium がないため")
+    disabled = {b.proto.label: b.proto.disabled for b in at.get("download_button")}
+    assert disabled == {
+        "PDFをダウンロード": True,
+        "HTMLをダウンロード": True,
+        "会議資料をダウンロード": True,
+        "ZIPをダウンロード": False,
+        "Excelをダウンロード": False,
+    }
+
+
+def test_reports_offer_every_output_named_for_the_year(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    at = open_page(monkeypatch, entered, "reports", fy="2025")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert len(labels) == 5
+    assert "進捗状況報告（PDF）" in page_text(at) and "推進本部会議資料（PowerPoint）" in page_text(
+        at
+    )

@@ -35,6 +35,7 @@ PAGES = {
     "/items": "取組項目",
     "/departments": "部署別",
     "/updates": "実績入力",
+    "/reports": "公表・会議資料",
 }
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 

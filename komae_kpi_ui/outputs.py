@@ -1,0 +1,79 @@
+"""The /reports downloads, generated when the button is clicked (Streamlit runs the callable on a
+thread of its own) and kept per store version, so a second click costs nothing.
+
+One lock for all of them: the chart renderer (kaleido) is one browser per process, started and
+stopped around each document, and two sessions must not start it at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from komae_kpi.chart_images import chart_renderer
+from komae_kpi.meeting_deck import build_meeting_deck
+from komae_kpi.progress import load_snapshot
+from komae_kpi.progress_report import build_report
+from komae_kpi.publication_files import finance_workbook, open_data_zip
+from komae_kpi.report_pdf import build_pdf_report
+from komae_kpi_ui import store_access
+
+_LOCK = threading.Lock()
+_MADE: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+_KEEP = 12
+
+
+def _made(key: tuple[object, ...], build: Callable[[], bytes]) -> bytes:
+    with _LOCK:
+        if key in _MADE:
+            _MADE.move_to_end(key)
+            return _MADE[key]
+        data = build()
+        _MADE[key] = data
+        while len(_MADE) > _KEEP:
+            _MADE.popitem(last=False)
+        return data
+
+
+def _key(path: Path, kind: str, year: int | None) -> tuple[object, ...]:
+    # The store's version: a new import or save makes a new file, never a stale one.
+    return (str(path), store_access.version_token(path), kind, year)
+
+
+def report_pdf(path: Path, year: int) -> Callable[[], bytes]:
+    def build() -> bytes:
+        with chart_renderer() as renderer:
+            return build_pdf_report(load_snapshot(path), year, renderer).pdf
+
+    return lambda: _made(_key(path, "pdf", year), build)
+
+
+def report_html(path: Path, year: int) -> Callable[[], bytes]:
+    def build() -> bytes:
+        with chart_renderer() as renderer:
+            document = build_report(
+                load_snapshot(path),
+                year,
+                lambda figure, width, height: renderer.image(figure, width=width, height=height),
+            )
+        return document.html.encode("utf-8")
+
+    return lambda: _made(_key(path, "html", year), build)
+
+
+def meeting_deck(path: Path, year: int) -> Callable[[], bytes]:
+    def build() -> bytes:
+        with chart_renderer() as renderer:
+            return build_meeting_deck(load_snapshot(path), year, renderer)
+
+    return lambda: _made(_key(path, "pptx", year), build)
+
+
+def open_data(path: Path) -> Callable[[], bytes]:
+    return lambda: _made(_key(path, "zip", None), lambda: open_data_zip(load_snapshot(path)))
+
+
+def workbook(path: Path) -> Callable[[], bytes]:
+    return lambda: _made(_key(path, "xlsx", None), lambda: finance_workbook(load_snapshot(path)))

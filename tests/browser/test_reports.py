@@ -1,0 +1,64 @@
+"""/reports in headless Chromium: every download is produced on click and opens as its type."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from pptx import Presentation
+from pypdf import PdfReader
+
+from komae_kpi.entries import save_indicator_value, save_item_status
+from komae_kpi.store import init_store
+from tests.browser.conftest import streamlit_server
+
+pytestmark = pytest.mark.browser
+
+
+def download(page: Any, button: str, tmp_path: Path) -> tuple[str, bytes]:
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name=button).click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    return info.value.suggested_filename, target.read_bytes()
+
+
+def test_every_output_downloads_from_the_reports_page(
+    tmp_path: Path, open_page: Callable[[str, str], Any]
+) -> None:
+    db = tmp_path / "kpi.duckdb"
+    init_store(db)
+    save_indicator_value(db, 3, 2025, 91.0, source="決算（テスト）")
+    save_item_status(db, 24, 2025, "遅れ", achievements="<script>window.__xss=1</script>督促")
+    with streamlit_server(db) as url:
+        page = open_page(f"{url}/reports?fy=2025", "reports")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator("h1").first.inner_text() == "公表・会議資料"
+
+        name, pdf = download(page, "PDFをダウンロード", tmp_path)
+        assert name == "進捗状況報告_令和7年度.pdf" and pdf.startswith(b"%PDF")
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        assert "経常収支比率" in text and "督促" in text
+
+        name, html = download(page, "HTMLをダウンロード", tmp_path)
+        assert name.endswith(".html") and "<h1>" in html.decode("utf-8")
+
+        name, deck = download(page, "会議資料をダウンロード", tmp_path)
+        assert name == "推進本部会議資料_令和7年度.pptx"
+        assert len(Presentation(io.BytesIO(deck)).slides) >= 4
+
+        name, archive = download(page, "ZIPをダウンロード", tmp_path)
+        members = zipfile.ZipFile(io.BytesIO(archive)).namelist()
+        assert any(m.endswith("indicator_values.csv") for m in members)
+
+        name, book = download(page, "Excelをダウンロード", tmp_path)
+        sheets = openpyxl.load_workbook(io.BytesIO(book)).sheetnames
+        assert "指標の実績値" in sheets
+
+        assert page.evaluate("() => window.__xss") is None
+        assert page.locator('[data-testid="stException"]').count() == 0
