@@ -162,6 +162,33 @@ def _item_block(row: ItemRow) -> str:
     )
 
 
+def contents_html(toc: Sequence[TocEntry], page_numbers: dict[str, int] | None) -> str:
+    """The table of contents: links, and with page_numbers ({} for a placeholder column that
+    keeps the layout of the numbered version) the page of each entry."""
+    items = []
+    for entry in toc:
+        page = (page_numbers or {}).get(entry.anchor)
+        number = str(page) if page is not None else ("\u3000" if page_numbers is not None else "")
+        items.append(
+            f'<li class="level-{entry.level}"><a href="#{entry.anchor}">{esc(entry.text)}</a>'
+            f'<span class="leader" aria-hidden="true"></span><span class="page">{number}</span></li>'
+        )
+    return (
+        '<nav class="toc" aria-labelledby="toc-heading"><h2 id="toc-heading">目次</h2>'
+        f"<ol>{''.join(items)}</ol></nav>"
+    )
+
+
+def fill_contents(document: ReportDocument, page_numbers: dict[str, int]) -> ReportDocument:
+    """The same document with the page numbers in its table of contents."""
+    start = document.html.index('<nav class="toc"')
+    end = document.html.index("</nav>", start) + len("</nav>")
+    html_text = (
+        document.html[:start] + contents_html(document.toc, page_numbers) + document.html[end:]
+    )
+    return ReportDocument(document.fiscal_year, html_text, document.toc, document.chart_count)
+
+
 # --- the document -------------------------------------------------------------------------------
 
 CSS = """
@@ -359,18 +386,7 @@ def build_report(
     )
     parts.append(f"<section>{method}</section>")
 
-    toc_items = []
-    for entry in toc:
-        page = (page_numbers or {}).get(entry.anchor)
-        number = str(page) if page is not None else ("\u3000" if page_numbers is not None else "")
-        toc_items.append(
-            f'<li class="level-{entry.level}"><a href="#{entry.anchor}">{esc(entry.text)}</a>'
-            f'<span class="leader" aria-hidden="true"></span><span class="page">{number}</span></li>'
-        )
-    nav = (
-        '<nav class="toc" aria-labelledby="toc-heading"><h2 id="toc-heading">目次</h2>'
-        f"<ol>{''.join(toc_items)}</ol></nav>"
-    )
+    nav = contents_html(toc, page_numbers)
     title = f"{PLAN_TITLE} {fy.wareki(year)} {REPORT_TITLE}"
     document = (
         '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'

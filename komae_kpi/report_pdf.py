@@ -13,9 +13,12 @@ import html
 import io
 import logging
 import re
+import struct
 import subprocess
 import tempfile
 import unicodedata
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from pypdf import PdfReader, PdfWriter
 from komae_kpi.chart_images import ChartRenderer, chart_renderer, require_chromium
 from komae_kpi.errors import KomaeKpiError
 from komae_kpi.progress import Snapshot
-from komae_kpi.progress_report import ReportDocument, build_report
+from komae_kpi.progress_report import ReportDocument, build_report, fill_contents
 
 PRINT_TIMEOUT_SECONDS = 120
 # pypdf warns about harmless quirks of Chromium's output (an object count beyond the trailer's).
@@ -202,6 +205,23 @@ class PdfReport:
     pages: int
 
 
+def blank_png(width: int, height: int) -> bytes:
+    """A white PNG of the given size: stands in for a chart where only the layout matters."""
+    row = b"\x00" + b"\xff" * (width * 3)
+    raw = zlib.compress(row * height)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
 def build_pdf_report(
     snapshot: Snapshot,
     year: int,
@@ -209,27 +229,32 @@ def build_pdf_report(
     *,
     today: dt.date | None = None,
 ) -> PdfReport:
-    def render(figure: go.Figure, *, width: int, height: int) -> bytes:
-        return renderer.image(figure, width=width, height=height)
-
-    # Pass 1 reserves the page-number column; pass 2 fills it from pass 1's outline. The charts
-    # are rendered once and reused: the second pass only changes the table of contents.
-    cache: dict[tuple[int, int, str], bytes] = {}
-
-    def cached(figure: go.Figure, *, width: int, height: int) -> bytes:
-        key = (width, height, figure.to_json())
-        if key not in cache:
-            cache[key] = render(figure, width=width, height=height)
-        return cache[key]
-
-    first = build_report(snapshot, year, cached, today=today, page_numbers={})
-    by_title = outline_pages(print_pdf(first.html))
+    """Two prints: the first only lays the pages out, to learn on which page each heading lands
+    (the contents list them); the second is the report. Charts have a fixed size, so the first
+    print uses blank images of that size and runs while the real charts are being rendered."""
+    layout = build_report(
+        snapshot,
+        year,
+        lambda figure, width, height: blank_png(width // 10, height // 10),
+        today=today,
+        page_numbers={},
+    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first_print = pool.submit(print_pdf, layout.html)
+        final_charts = build_report(
+            snapshot,
+            year,
+            lambda figure, width, height: renderer.image(figure, width=width, height=height),
+            today=today,
+            page_numbers={},
+        )
+        by_title = outline_pages(first_print.result())
     numbers = {
         entry.anchor: by_title[" ".join(entry.text.split())]
-        for entry in first.toc
+        for entry in layout.toc
         if " ".join(entry.text.split()) in by_title
     }
-    final = build_report(snapshot, year, cached, today=today, page_numbers=numbers)
+    final = fill_contents(final_charts, numbers)
     pdf = fix_look_alike_text(print_pdf(final.html), html.unescape(final.html))
     return PdfReport(final, pdf, len(PdfReader(io.BytesIO(pdf)).pages))
 
