@@ -17,6 +17,7 @@ python-pptx quirks worked around here:
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -461,7 +462,8 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
     sub_frame = subtitle.text_frame
     sub_frame.word_wrap = True
     sub_frame.vertical_anchor = MSO_ANCHOR.TOP
-    write_text(sub_frame, [MEETING, PUBLISHER], size=22, color=INK, space_after=4)
+    made = fy.wareki_date(dt.date.today())
+    write_text(sub_frame, [MEETING, f"{made}　{PUBLISHER}"], size=22, color=INK, space_after=4)
     if snapshot.is_demo:
         box = _textbox(
             slide,

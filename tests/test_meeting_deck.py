@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -17,6 +18,7 @@ from pptx.oxml.ns import qn
 from pptx.presentation import Presentation as PresentationObject
 from pptx.slide import Slide
 
+from komae_kpi import fiscal_year as fy
 from komae_kpi import formatting
 from komae_kpi.chart_images import ChartRenderer, chart_renderer
 from komae_kpi.demo import write_demo_store
@@ -209,6 +211,9 @@ def test_the_title_slide_names_the_plan_and_the_year(
     assert PLAN_NAME in city_title and "令和8年度 (2026)" in city_title
     demo_title = title_of(demo_deck.slides[0])
     assert PLAN_NAME in demo_title and "令和7年度 (2025)" in demo_title
+    # The date it was made and the publisher, as on the cover of the printed materials.
+    made = fy.wareki_date(dt.date.today())
+    assert f"{made}　狛江市" in slide_text(city_deck.slides[0])
 
 
 def test_the_overview_lists_every_indicator_with_its_status(
