@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from komae_kpi import charts, formatting
 from komae_kpi import fiscal_year as fy
-from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR
+from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
+from komae_kpi.errors import KomaeKpiError
 from komae_kpi.indicator_status import KIND_LABELS, Assessment, criteria_text
 from komae_kpi.item_progress import (
     NOT_REPORTED,
@@ -234,6 +235,17 @@ p.note { font-size: 9pt; color: #444; }
 """
 
 
+def report_year_problem(year: int) -> str | None:
+    """Reports are made for the plan period only (the years items are reported for)."""
+    first, last = PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
+    if first <= year <= last:
+        return None
+    return (
+        f"進捗状況報告と会議資料は計画期間（{fy.label(first)}〜{fy.label(last)}）の年度について"
+        f"作成します（指定: {fy.label(year)}）。"
+    )
+
+
 def build_report(
     snapshot: Snapshot,
     year: int,
@@ -244,6 +256,9 @@ def build_report(
 ) -> ReportDocument:
     """The report for a fiscal year. page_numbers (anchor → page) fills the table of contents
     when printing (the second pass of report_pdf); without it the contents are links only."""
+    problem = report_year_problem(year)
+    if problem:
+        raise KomaeKpiError(problem)
     plan = snapshot.plan
     today = today or dt.date.today()
     index = status_index(snapshot.statuses)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from komae_kpi import fiscal_year as fy
 from komae_kpi.progress import Snapshot
+from komae_kpi.progress_report import report_year_problem
 from komae_kpi.publication_files import finance_workbook_name, open_data_zip_name
 
 OutputKind = Literal["pdf", "html", "pptx", "zip", "xlsx"]
@@ -26,10 +27,16 @@ class Output:
     description: str
     file_name: str
     button: str
+    unavailable: str | None = None  # why it cannot be made for this year (None: it can)
 
     @property
     def mime(self) -> str:
         return MIME[self.kind]
+
+    @property
+    def make_label(self) -> str:
+        """Slow outputs are made with one button, then downloaded with another."""
+        return self.button.replace("をダウンロード", "を作成")
 
     @property
     def needs_browser(self) -> bool:
@@ -47,6 +54,7 @@ BROWSER_MISSING = (
 def outputs(snapshot: Snapshot, year: int) -> list[Output]:
     demo = "デモデータ_" if snapshot.is_demo else ""
     era = fy.wareki(year)
+    outside = report_year_problem(year)
     return [
         Output(
             "pdf",
@@ -55,6 +63,7 @@ def outputs(snapshot: Snapshot, year: int) -> list[Output]:
             "判定方法。A4縦、ページ番号付き。市民への公表用。",
             f"{demo}進捗状況報告_{era}.pdf",
             "PDFをダウンロード",
+            outside,
         ),
         Output(
             "html",
@@ -62,6 +71,7 @@ def outputs(snapshot: Snapshot, year: int) -> list[Output]:
             "同じ内容のウェブページ（1ファイル）。ホームページへの掲載や、読み上げソフトでの閲覧に。",
             f"{demo}進捗状況報告_{era}.html",
             "HTMLをダウンロード",
+            outside,
         ),
         Output(
             "pptx",
@@ -69,6 +79,7 @@ def outputs(snapshot: Snapshot, year: int) -> list[Output]:
             "16:9。指標の一覧、遅れ・注意の指標ごとのグラフと差、施策ごとの取組項目の状況、遅れている取組項目。",
             f"{demo}推進本部会議資料_{era}.pptx",
             "会議資料をダウンロード",
+            outside,
         ),
         Output(
             "zip",

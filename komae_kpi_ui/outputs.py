@@ -23,6 +23,7 @@ from komae_kpi_ui import store_access
 _LOCK = threading.Lock()
 _MADE: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 _KEEP = 12
+Maker = Callable[[], bytes]
 
 
 def _made(key: tuple[object, ...], build: Callable[[], bytes]) -> bytes:

@@ -1,4 +1,9 @@
-"""公表・会議資料: the yearly progress report, the HQ meeting deck, open data and the workbook."""
+"""公表・会議資料: the yearly progress report, the HQ meeting deck, open data and the workbook.
+
+The report and the deck take seconds and can fail (Chromium, a busy store), so they are made by
+a button in the page's own run, where a failure is shown, then offered for download. The data
+files are quick and are made when their download button is clicked.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,46 @@ import streamlit as st
 
 from komae_kpi import html_blocks, report_views
 from komae_kpi.chart_images import chromium_path
-from komae_kpi_ui import app, frame, outputs, store_access
+from komae_kpi.errors import KomaeKpiError
+from komae_kpi_ui import app, frame, outputs, plain_text, store_access
+
+
+def _made_here(output: report_views.Output, make: outputs.Maker, version: object) -> None:
+    """A 作成 button; the file it made stays offered until the store changes."""
+    key = f"reports-made-{output.kind}-{output.file_name}"
+    if st.button(output.make_label, key=f"make-{output.kind}", icon=":material/build:"):
+        with st.spinner("作成しています…（数秒かかります）"):
+            try:
+                st.session_state[key] = (version, make())
+            except KomaeKpiError as exc:
+                st.error(plain_text.literal(f"作成できませんでした。{exc}"))
+            except Exception as exc:  # Chromium or a file problem: say so, never a silent no-op
+                st.error(
+                    plain_text.literal(f"作成できませんでした（{type(exc).__name__}: {exc}）。")
+                )
+    made = st.session_state.get(key)
+    if made is not None and made[0] == version:
+        st.download_button(
+            output.button,
+            data=made[1],
+            file_name=output.file_name,
+            mime=output.mime,
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"download-{output.kind}",
+            type="primary",
+        )
 
 
 def show() -> None:
     snapshot = store_access.snapshot()
     year = frame.page_header("公表・会議資料", snapshot)
     path = store_access.store_path()
+    version = store_access.version_token(path)
     st.html(
         html_blocks.paragraph(
-            "上の年度リンクで選んだ年度の資料を、ボタンを押したときにストアの最新の内容から作成します"
-            "（報告書と会議資料は数秒かかります）。",
+            "上の年度リンクで選んだ年度の資料を、ストアの最新の内容から作成します"
+            "（報告書と会議資料は「作成」を押してから数秒かかります）。",
             meta=True,
         )
     )
@@ -27,27 +61,34 @@ def show() -> None:
         "zip": outputs.open_data(path),
         "xlsx": outputs.workbook(path),
     }
-    offered = report_views.outputs(snapshot, year)
     browser = chromium_path() is not None
     if not browser:
         st.warning(report_views.BROWSER_MISSING, icon=":material/warning:")
-    for n, output in enumerate(offered):
+    for n, output in enumerate(report_views.outputs(snapshot, year)):
         if n % 2 == 0:
             row = st.columns(2)  # a row of two cards, so the cards of a row line up
         with row[n % 2].container(border=True, height="stretch"):
             st.html(
-                html_blocks.heading(output.title, 3) + html_blocks.paragraph(output.description)
+                html_blocks.heading(output.title, 3)
+                + html_blocks.paragraph(output.description)
+                + (
+                    html_blocks.paragraph(output.unavailable, meta=True)
+                    if output.unavailable
+                    else ""
+                )
             )
-            st.download_button(
-                output.button,
-                data=makers[output.kind],
-                file_name=output.file_name,
-                mime=output.mime,
-                icon=":material/download:",
-                on_click="ignore",
-                key=f"download-{output.kind}",
-                disabled=output.needs_browser and not browser,
-            )
+            if not output.needs_browser:
+                st.download_button(
+                    output.button,
+                    data=makers[output.kind],
+                    file_name=output.file_name,
+                    mime=output.mime,
+                    icon=":material/download:",
+                    on_click="ignore",
+                    key=f"download-{output.kind}",
+                )
+            elif browser and output.unavailable is None:
+                _made_here(output, makers[output.kind], version)
 
 
 if app.guard():

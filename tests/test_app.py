@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -381,22 +381,59 @@ def test_reports_without_chromium_explain_and_keep_the_data_files(
     at = open_page(monkeypatch, entered, "reports")
     assert len(at.warning) == 1
     assert at.warning[0].value.startswith("この端末には Chromium がないため")
-    disabled = {b.proto.label: b.proto.disabled for b in at.get("download_button")}
-    assert disabled == {
-        "PDFをダウンロード": True,
-        "HTMLをダウンロード": True,
-        "会議資料をダウンロード": True,
-        "ZIPをダウンロード": False,
-        "Excelをダウンロード": False,
-    }
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "ZIPをダウンロード",
+        "Excelをダウンロード",
+    ]
+    assert not [b for b in at.button if b.label.endswith("を作成")]
 
 
-def test_reports_offer_every_output_named_for_the_year(
+def test_reports_are_made_on_request_then_offered(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
+    import komae_kpi_ui.outputs as outputs
+
+    monkeypatch.setattr(outputs, "meeting_deck", lambda path, year: lambda: b"PK-deck")
     at = open_page(monkeypatch, entered, "reports", fy="2025")
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert len(labels) == 5
-    assert "進捗状況報告（PDF）" in page_text(at) and "推進本部会議資料（PowerPoint）" in page_text(
+    makes = [b.label for b in at.button if b.label.endswith("を作成")]
+    assert makes == ["PDFを作成", "HTMLを作成", "会議資料を作成"]
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "ZIPをダウンロード",
+        "Excelをダウンロード",
+    ]
+    next(b for b in at.button if b.label == "会議資料を作成").click().run()
+    assert not at.exception and not at.error
+    offered = {b.proto.label for b in at.get("download_button")}
+    assert "会議資料をダウンロード" in offered
+
+
+def test_a_failed_report_is_explained_not_silent(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    import komae_kpi_ui.outputs as outputs
+    from komae_kpi.errors import KomaeKpiError
+
+    def broken(path: Path, year: int) -> Callable[[], bytes]:
+        def make() -> bytes:
+            raise KomaeKpiError("PDFの作成が時間内に終わりませんでした。")
+
+        return make
+
+    monkeypatch.setattr(outputs, "report_pdf", broken)
+    at = open_page(monkeypatch, entered, "reports", fy="2025")
+    next(b for b in at.button if b.label == "PDFを作成").click().run()
+    assert [e.value for e in at.error] == [
+        "作成できませんでした。PDFの作成が時間内に終わりませんでした。"
+    ]
+    assert "PDFをダウンロード" not in {b.proto.label for b in at.get("download_button")}
+
+
+def test_reports_outside_the_plan_period_say_why(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    at = open_page(monkeypatch, entered, "reports", fy="2023")
+    assert not [b for b in at.button if b.label.endswith("を作成")]
+    assert "計画期間（令和7年度 (2025)〜令和11年度 (2029)）の年度について作成します" in page_text(
         at
     )
+    assert len(at.get("download_button")) == 2  # the data files cover every year
