@@ -23,6 +23,7 @@ from komae_kpi.errors import KomaeKpiError
 
 ImageFormat = Literal["png", "svg"]
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+NO_NETWORK_PROXY = "127.0.0.1:9"  # the discard port: nothing listens there
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 
 
@@ -80,7 +81,14 @@ def chart_renderer() -> Iterator[ChartRenderer]:
     browser = require_chromium()
     os.environ.setdefault("BROWSER_PATH", browser)  # choreographer (kaleido's driver) reads it
     try:
-        kaleido.start_sync_server(page_generator=page_generator(), silence_warnings=True)
+        kaleido.start_sync_server(
+            page_generator=page_generator(),
+            silence_warnings=True,
+            # Passed on to choreographer's Chromium: no extensions (Debian's chromium loads some
+            # by default) and a proxy that leads nowhere, so the browser reaches no host.
+            enable_extensions=False,
+            proxy_server=NO_NETWORK_PROXY,
+        )
     except Exception as exc:  # choreographer raises its own errors when Chromium will not start
         raise KomaeKpiError(f"グラフを画像にするブラウザを起動できません（{exc}）。") from exc
     try:

@@ -62,7 +62,12 @@ class ReportDocument:
 
 
 def _table(
-    caption: str, header: Sequence[str], rows: Sequence[Sequence[object]], *, row_headers: bool
+    caption: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    row_headers: bool,
+    css_class: str = "",
 ) -> str:
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in header)
     body = []
@@ -75,8 +80,9 @@ def _table(
                 numeric = isinstance(value, str) and value[:1] in "0123456789△+-±－"
                 cells.append(f'<td class="{"num" if numeric else ""}">{esc(value)}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
+    attribute = f' class="{css_class}"' if css_class else ""
     return (
-        f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<table{attribute}><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
 
@@ -196,7 +202,11 @@ CSS = """
 @page { size: A4 portrait; margin: 18mm 16mm 20mm 16mm;
   @bottom-center { content: counter(page) " / " counter(pages); font-size: 9pt; color: #444; } }
 @page :first { @bottom-center { content: none; } }
-html { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Yu Gothic", sans-serif;
+/* IPAex Gothic (TrueType) is embedded by Chromium as a real font; Noto CJK (CFF) would become
+   Type 3 glyphs. One face for every weight: bold is drawn from it, not from Noto CJK Bold. */
+@font-face { font-family: "KpiGothic"; src: local("IPAexGothic"), local("IPAexゴシック");
+  font-weight: 100 900; }
+html { font-family: "KpiGothic", "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Yu Gothic", sans-serif;
   font-size: 10.5pt; line-height: 1.6; color: #111; }
 body { margin: 0 auto; max-width: 180mm; }
 h1 { font-size: 22pt; margin: 0 0 8mm; }
@@ -224,6 +234,7 @@ th, td { border: 1px solid #999; padding: 1mm 2mm; vertical-align: top; text-ali
 thead th { background: #E8EEF5; }
 tr { break-inside: avoid; }
 td.num { text-align: right; white-space: nowrap; }
+table.indicators td:last-child { white-space: nowrap; }
 table.item th { width: 22mm; background: #F4F6F8; white-space: nowrap; }
 table.item { break-inside: avoid; }
 figure { margin: 2mm 0; break-inside: avoid; }
@@ -232,6 +243,7 @@ figcaption { font-size: 9pt; color: #444; }
 section.indicator { break-inside: avoid; }
 p.status { font-weight: bold; margin: 0; }
 p.note { font-size: 9pt; color: #444; }
+p.notice { border: 1px solid #E69F00; padding: 2mm 3mm; font-weight: bold; }
 """
 
 
@@ -299,11 +311,19 @@ def build_report(
         ],
         _indicator_rows(snapshot, year),
         row_headers=True,
+        css_class="indicators",
     )
     summary += (
         '<p class="note">※ 指標2・7は各年4月1日時点の値です（現状値は令和6年4月1日、'
         "目標値は令和12年4月1日）。状況の判定方法は「4 進捗状況の判定方法」を参照。</p>"
     )
+    if not any(v.fiscal_year == year for v in snapshot.values) and not any(
+        s.fiscal_year == year for s in snapshot.statuses
+    ):
+        summary += (
+            f'<p class="notice">{esc(fy.wareki(year))}の実績値・進捗状況はまだ入力されていません。'
+            "この報告書の状況はすべて「未入力」「未報告」です。</p>"
+        )
     summary += chapter("summary-items", "1.2 取組項目の進捗状況", 2)
     counts = status_counts(plan, index, year, first_reported_year=PLAN_FIRST_FISCAL_YEAR)
     overall = counts[0]
@@ -318,6 +338,8 @@ def build_report(
         ],
         row_headers=True,
     )
+    if year == PLAN_FIRST_FISCAL_YEAR:
+        summary += f'<p class="note">※ {fy.wareki(year)}は計画の初年度のため、前年度からの増減はありません。</p>'
     by_policy_header = ["施策", *[c.status for c in overall.counts]]
     summary += _table(
         "施策ごとの件数",

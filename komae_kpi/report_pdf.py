@@ -31,14 +31,22 @@ from komae_kpi.progress import Snapshot
 from komae_kpi.progress_report import ReportDocument, build_report, fill_contents
 
 PRINT_TIMEOUT_SECONDS = 120
+NO_PROXY = "127.0.0.1:9"  # the discard port: nothing listens, so nothing is sent
 # pypdf warns about harmless quirks of Chromium's output (an object count beyond the trailer's).
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 CHROMIUM_FLAGS = (
     "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
-    # Without these Chromium tries Google's services at start; nothing may leave this machine.
+    # Without these Chromium contacts Google's services at start (accounts, updates, extension
+    # updates; seen with strace even with --disable-background-networking). The report is a
+    # local file and needs no network at all: every host name resolves to nothing, and anything
+    # that still tries goes to a closed local port.
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    f"--proxy-server={NO_PROXY}",
     "--disable-background-networking",
+    "--disable-default-apps",
+    "--disable-component-extensions-with-background-pages",
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",

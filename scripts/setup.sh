@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Everything the tests and the benchmark need, on a fresh machine: Debian's chromium and
-# fonts-noto-cjk when missing (Playwright cannot download its own browser here) and the pinned
+# Everything the tests and the benchmark need, on a fresh machine: Debian's chromium,
+# fonts-noto-cjk, fonts-ipaexfont-gothic and strace when missing (Playwright cannot download its own browser here) and the pinned
 # Python packages in .venv. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 { command -v fc-list >/dev/null && fc-list | grep -q "Noto Sans CJK"; } || need+=(fonts-noto-cjk)
+# IPAex Gothic is TrueType, which Chromium embeds in PDFs as a real font (Noto CJK becomes Type 3).
+{ command -v fc-list >/dev/null && fc-list | grep -q "IPAexGothic"; } || need+=(fonts-ipaexfont-gothic)
+# strace lets a test prove that making a report contacts no host.
+command -v strace >/dev/null || need+=(strace)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

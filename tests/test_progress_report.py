@@ -6,6 +6,9 @@ import datetime as dt
 import io
 import os
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -96,6 +99,17 @@ class Structure(HTMLParser):
                 self.remote.append(value)
 
 
+def ipaex_installed() -> bool:
+    found = (
+        shutil.which("fc-list")
+        and "IPAexGothic"
+        in subprocess.run(["fc-list"], capture_output=True, text=True, check=False).stdout
+    )
+    if not found and os.environ.get("CI"):
+        pytest.fail("fonts-ipaexfont-gothic is missing: .ci/run must install it")
+    return bool(found)
+
+
 def pdf_text(pdf: bytes) -> str:
     reader = PdfReader(io.BytesIO(pdf))
     return re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
@@ -151,10 +165,12 @@ def test_the_pdf_has_every_name_as_text_page_numbers_and_embedded_fonts(
     assert abs(float(box.width) - 595) < 2 and abs(float(box.height) - 842) < 2  # A4 portrait
     assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged, for screen readers
     assert reader.outline  # headings as bookmarks
+    type3 = 0
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
             if font["/Subtype"] == "/Type3":
+                type3 += 1
                 assert "/CharProcs" in font  # the glyphs themselves are in the file
             else:
                 descriptor = (
@@ -164,6 +180,9 @@ def test_the_pdf_has_every_name_as_text_page_numbers_and_embedded_fonts(
                 assert any(
                     k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
                 )
+    if ipaex_installed():
+        # With IPAex Gothic (TrueType) every text is in a real embedded font, not Type 3 glyphs.
+        assert type3 == 0
 
 
 def test_the_contents_give_the_page_each_chapter_starts_on(pdf_report: PdfReport) -> None:
@@ -229,3 +248,70 @@ def test_the_chart_page_loads_no_remote_script() -> None:
     index = page_generator().generate_index()
     assert "http://" not in index and "https://" not in index
     assert "plotly.min.js" in index
+
+
+def test_making_a_report_contacts_no_host(filled: Path, tmp_path: Path) -> None:
+    """Under strace: no DNS lookup and no connection or datagram to any host but this one.
+
+    Chromium connects a UDP socket to a public address to learn its own source address; that
+    sends nothing, so such a connect is allowed when nothing is ever sent on it."""
+    if shutil.which("strace") is None:
+        if os.environ.get("CI"):
+            pytest.fail("strace is missing: .ci/run must install it")
+        pytest.skip("strace is not installed")
+    trace = tmp_path / "trace.txt"
+    out = tmp_path / "r.pdf"
+    command = [sys.executable, "-m", "komae_kpi", "report", "--db", str(filled)]
+    result = subprocess.run(
+        [
+            "strace",
+            "-ff",
+            "-qq",
+            "-e",
+            "trace=connect,sendto,sendmsg",
+            "-o",
+            str(trace),
+            *command,
+            "--fiscal-year",
+            "2025",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    # -ff: one file per thread, so no call is split by another thread's ("unfinished").
+    lines = [
+        line
+        for part in tmp_path.glob("trace.txt.*")
+        for line in part.read_text(errors="replace").splitlines()
+    ]
+    assert lines
+    inet = [line for line in lines if "AF_INET" in line]
+    assert not [line for line in inet if "htons(53)" in line]  # no DNS
+    loopback = ('inet_addr("127.0.0.1")', '"::1"')
+    outside = [line for line in inet if not any(a in line for a in loopback)]
+    for line in outside:
+        assert line.startswith("connect("), line  # never a send to an address
+        assert line.rstrip().endswith("= 0"), line  # the UDP probe: connected, nothing sent
+
+
+def test_a_year_without_data_says_so_and_the_first_year_explains_its_dashes(filled: Path) -> None:
+    snapshot = load_snapshot(filled)
+    empty = build_report(snapshot, 2027, lambda f, width, height: b"", today=TODAY)
+    assert "令和9年度の実績値・進捗状況はまだ入力されていません" in empty.html
+    first = build_report(snapshot, 2025, lambda f, width, height: b"", today=TODAY)
+    assert "まだ入力されていません" not in first.html
+    assert "令和7年度は計画の初年度のため、前年度からの増減はありません" in first.html
+
+
+def test_a_report_outside_the_plan_period_is_refused(filled: Path) -> None:
+    from komae_kpi.errors import KomaeKpiError
+
+    for year in (2023, 2010, 2030):
+        with pytest.raises(KomaeKpiError, match="計画期間"):
+            build_report(load_snapshot(filled), year, lambda f, width, height: b"")
