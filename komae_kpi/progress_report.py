@@ -131,10 +131,25 @@ def _chart_section(
     actuals = snapshot.actuals(x.indicator_no)
     shown = {y: v for y, v in sorted(actuals.items()) if x.baseline_fiscal_year <= y <= year}
     series = "、".join(f"{fy.wareki(y)} {_official(v, x.unit)}" for y, v in shown.items())
+    earlier = [y for y in actuals if y < x.baseline_fiscal_year]
+    history = f"{fy.wareki(min(earlier))}からの過去の実績値と、" if earlier else ""
+    # Say what the chart draws: improvement targets have a plan line, guardrails only the bound.
+    line = (
+        f"現状値（{fy.wareki(x.baseline_fiscal_year)}）{_official(x.baseline_value, x.unit)}から"
+        f"目標値（{fy.wareki(x.target_fiscal_year)}）{_target_text(x)}への計画線"
+        if x.kind == "improvement"
+        else f"目標（{_target_text(x)}）の線と現状値（{fy.wareki(x.baseline_fiscal_year)}）"
+        f"{_official(x.baseline_value, x.unit)}"
+    )
+    projection = (
+        f"、実績の傾向から見た{fy.wareki(x.target_fiscal_year)}の見込み"
+        f"{_official(assessment.projected_value, x.unit)}"
+        if assessment.projected_value is not None
+        else ""
+    )
     alt = (
-        f"指標{x.indicator_no}「{x.name}」のグラフ。現状値（{fy.wareki(x.baseline_fiscal_year)}）"
-        f"{_official(x.baseline_value, x.unit)}から目標値（{fy.wareki(x.target_fiscal_year)}）"
-        f"{_target_text(x)}への計画線と、実績値（{series or '未入力'}）。"
+        f"指標{x.indicator_no}「{x.name}」のグラフ。{history}{line}、"
+        f"実績値（{series or '未入力'}）{projection}。"
         f"状況: {indicator_status_text(assessment.status)}。"
     )
     image = base64.b64encode(png).decode("ascii")

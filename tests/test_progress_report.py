@@ -315,3 +315,13 @@ def test_a_report_outside_the_plan_period_is_refused(filled: Path) -> None:
     for year in (2023, 2010, 2030):
         with pytest.raises(KomaeKpiError, match="計画期間"):
             build_report(load_snapshot(filled), year, lambda f, width, height: b"")
+
+
+def test_alt_texts_describe_what_each_chart_draws(filled: Path) -> None:
+    document = build_report(load_snapshot(filled), 2025, lambda f, width, height: b"", today=TODAY)
+    alts = dict(
+        (int(m.group(1)), m.group(0)) for m in re.finditer(r'alt="指標(\d)[^"]*"', document.html)
+    )
+    assert "計画線" in alts[5] and "計画線" not in alts[3]  # a guardrail has no plan line
+    assert "目標（90.0%以下）の線" in alts[3] and "平成17年度からの過去の実績値" in alts[3]
+    assert "令和7年度 91.2%" in alts[3] and "見込み" in alts[3]
