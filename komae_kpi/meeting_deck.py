@@ -112,6 +112,7 @@ ITEM_STATUS_TONE: dict[str, StatusCode] = {
 LINE_HEIGHT = 1.45
 CELL_MARGIN_X = 0.06  # in
 CELL_MARGIN_Y = 0.04  # in
+TEXTBOX_MARGIN_Y = 0.03  # in, top and bottom
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def _textbox(
     frame.auto_size = MSO_AUTO_SIZE.NONE
     frame.vertical_anchor = anchor
     frame.margin_left = frame.margin_right = Inches(0.05)
-    frame.margin_top = frame.margin_bottom = Inches(0.03)
+    frame.margin_top = frame.margin_bottom = Inches(TEXTBOX_MARGIN_Y)
     write_text(
         frame, paragraphs, size=size, bold=bold, color=color, align=align, space_after=space_after
     )
@@ -233,21 +234,54 @@ def _char_width(ch: str, size: float) -> float:
     return size if unicodedata.east_asian_width(ch) in ("W", "F", "A") else size * 0.62
 
 
-def line_count(text: str, width_in: float, size: float) -> int:
-    """How many lines text wraps to in a box width_in wide (greedy, character by character)."""
+Piece = tuple[str, float]  # text and its size in points
+
+
+def _pieces(paragraph: Paragraph, size: float) -> list[Piece]:
+    if isinstance(paragraph, str):
+        return [(paragraph, size)]
+    return [(span.text, span.size or size) for span in paragraph]
+
+
+def wrapped_lines(pieces: Sequence[Piece], width_in: float) -> int:
+    """How many lines one paragraph wraps to in a box width_in wide (greedy, by character)."""
     available = width_in * 72 * 0.95  # a little slack for kerning and line-break rules
-    lines = 0
-    for part in text.split("\n"):
-        lines += 1
-        used = 0.0
-        for ch in part:
+    lines, used = 1, 0.0
+    for text, size in pieces:
+        for ch in text:
             w = _char_width(ch, size)
             if used + w > available:
                 lines += 1
                 used = w
             else:
                 used += w
-    return max(lines, 1)
+    return lines
+
+
+def line_count(text: str, width_in: float, size: float) -> int:
+    """How many lines text wraps to in a box width_in wide."""
+    return sum(wrapped_lines([(part, size)], width_in) for part in text.split("\n"))
+
+
+def text_height(
+    paragraphs: Sequence[Sequence[Piece]], width_in: float, space_after: float = 0
+) -> float:
+    """The estimated height in inches of wrapped paragraphs (no box margins); each line is as
+    tall as the largest text in its paragraph."""
+    points = 0.0
+    for i, pieces in enumerate(paragraphs):
+        size = max((s for _, s in pieces), default=0.0)
+        points += wrapped_lines(pieces, width_in) * size * LINE_HEIGHT
+        if i < len(paragraphs) - 1:
+            points += space_after
+    return points / 72
+
+
+def paragraphs_height(
+    paragraphs: Sequence[Paragraph], width_in: float, size: float, space_after: float = 0
+) -> float:
+    """text_height for paragraphs as write_text takes them."""
+    return text_height([_pieces(p, size) for p in paragraphs], width_in, space_after)
 
 
 def _shorten(text: str, limit: int = COMMENT_LIMIT) -> tuple[str, bool]:
@@ -293,12 +327,20 @@ def _as_cell(value: str | Cell) -> Cell:
 
 
 def row_height(cells: Sequence[str | Cell], widths: Sequence[float], size: float) -> float:
-    """The estimated height of a table row in inches once its text has wrapped."""
-    lines = max(
-        line_count(_as_cell(c).text, w - 2 * CELL_MARGIN_X, _as_cell(c).size or size)
-        for c, w in zip(cells, widths, strict=True)
+    """The estimated height of a table row in inches once its text has wrapped.
+
+    Checked against LibreOffice's rendering of Noto Sans CJK JP: a row is its lines at 1.45 times
+    their size plus the cell margins, with nothing more to add.
+    """
+    return (
+        max(
+            paragraphs_height(
+                _as_cell(c).paragraphs, w - 2 * CELL_MARGIN_X, _as_cell(c).size or size
+            )
+            for c, w in zip(cells, widths, strict=True)
+        )
+        + 2 * CELL_MARGIN_Y
     )
-    return lines * size * LINE_HEIGHT / 72 + 2 * CELL_MARGIN_Y + 0.02
 
 
 def _fill_cell(
@@ -462,7 +504,8 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
     sub_frame = subtitle.text_frame
     sub_frame.word_wrap = True
     sub_frame.vertical_anchor = MSO_ANCHOR.TOP
-    made = fy.wareki_date(dt.date.today())
+    today = dt.date.today()
+    made = f"{fy.wareki_date(today)}（{today.year}年）"  # as on the progress report's cover
     write_text(sub_frame, [MEETING, f"{made}　{PUBLISHER}"], size=22, color=INK, space_after=4)
     if snapshot.is_demo:
         box = _textbox(
@@ -487,46 +530,60 @@ def _status_cell(status: StatusCode) -> Cell:
     return Cell.of(indicator_status_text(status), fill=_tint(STATUS_HEX[status]), bold=True)
 
 
-def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> None:
-    slide = _new_slide(prs, f"{OVERVIEW_TITLE}（{fy.label(fiscal_year)}）")
+def gap_text(x: Indicator, a: Assessment) -> str:
+    """The gap to the plan line in words that say which way is good, as overview's warnings word
+    it: '6.2ポイント遅れ' / '0.4ポイント先行' for an improvement target; for a guardrail, whose
+    plan line is its bound, '余裕0.8ポイント' inside it and '0.5ポイント超過' / '1.0億円不足' outside.
+    A bare signed difference cannot: △ is good under a ceiling and bad behind a rising target."""
+    if a.gap is None:
+        return "－"
+    unit = formatting.difference_unit(x.unit)
+    amount = formatting.with_unit(abs(a.gap), unit)
+    if x.kind == "guardrail":
+        assert a.headroom is not None
+        if round(a.headroom, formatting.DEFAULT_DECIMALS) >= 0:
+            return f"余裕{formatting.with_unit(abs(a.headroom), unit)}"
+        return f"{amount}{'超過' if x.comparator == '<=' else '不足'}"
+    if round(a.gap, formatting.DEFAULT_DECIMALS) == 0:
+        return "計画線どおり"
+    behind = (a.gap < 0) == (x.comparator == ">=")
+    return f"{amount}{'遅れ' if behind else '先行'}"
+
+
+OVERVIEW_WIDTHS = (0.45, 3.05, 1.1, 3.1, 1.2, 1.85, 1.68)
+OVERVIEW_TABLE_TOP = BODY_TOP + 0.1
+OVERVIEW_NOTES_GAP = 0.12
+
+
+def _overview_rows(
+    snapshot: Snapshot, fiscal_year: int, assessments: Sequence[Assessment], size: float
+) -> list[list[str | Cell]]:
     plan = snapshot.plan
-    assessments = assess_all(snapshot, fiscal_year)
-    widths = [0.5, 4.05, 1.25, 1.85, 1.3, 1.55, 1.93]
-    header = [
-        "No.",
-        "指標",
-        "状況",
-        f"実績値（{fy.wareki(fiscal_year)}）",
-        f"計画線（{fy.wareki(fiscal_year)}）",
-        "計画線との差",
-        f"目標値（{fy.wareki(plan.indicators[0].target_fiscal_year)}末）",
-    ]
     rows: list[list[str | Cell]] = []
     for a in assessments:
         x = plan.indicator(a.indicator_no)
         unit = x.unit
         if a.status == "no_data":
             assert a.latest_fiscal_year is not None  # the baseline year at the latest
+            # One line, so that a year with no actuals yet still fits the slide.
             latest = Cell(
                 (
-                    "未入力",
                     [
+                        Span("未入力"),
                         Span(
-                            f"直近 {formatting.with_unit(a.latest_value, unit, official=True)}",
-                            size=11,
+                            f"（直近{formatting.with_unit(a.latest_value, unit, official=True)}"
+                            f"・{fy.wareki(a.latest_fiscal_year)}）",
+                            size=size - 2,
                             color=MUTED,
-                        )
+                        ),
                     ],
-                    [Span(f"（{fy.wareki(a.latest_fiscal_year)}）", size=11, color=MUTED)],
                 ),
                 align=PP_ALIGN.RIGHT,
             )
-            gap = "－"
         else:
             latest = Cell.of(
                 formatting.with_unit(a.latest_value, unit, official=True), align=PP_ALIGN.RIGHT
             )
-            gap = formatting.signed_difference(a.gap, unit, official=True)
         rows.append(
             [
                 Cell.of(str(x.indicator_no), align=PP_ALIGN.CENTER),
@@ -537,14 +594,30 @@ def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: in
                     formatting.with_unit(plan_path_value(x, fiscal_year), unit, official=True),
                     align=PP_ALIGN.RIGHT,
                 ),
-                Cell.of(gap, align=PP_ALIGN.RIGHT),
+                Cell.of("－" if a.status == "no_data" else gap_text(x, a), align=PP_ALIGN.RIGHT),
                 Cell.of(
                     f"{formatting.with_unit(x.target_value, unit, official=True)}{x.comparator_word}",
                     align=PP_ALIGN.RIGHT,
                 ),
             ]
         )
-    bottom = add_table(slide, MARGIN, BODY_TOP + 0.1, widths, header, rows, size=13, header_size=12)
+    return rows
+
+
+def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> None:
+    slide = _new_slide(prs, f"{OVERVIEW_TITLE}（{fy.label(fiscal_year)}）")
+    plan = snapshot.plan
+    assessments = assess_all(snapshot, fiscal_year)
+    widths = OVERVIEW_WIDTHS
+    header = [
+        "No.",
+        "指標",
+        "状況",
+        f"実績値（{fy.wareki(fiscal_year)}）",
+        f"計画線（{fy.wareki(fiscal_year)}）",
+        "計画線との差",
+        f"目標値（{fy.wareki(plan.indicators[0].target_fiscal_year)}末）",
+    ]
     tally = "　".join(
         f"{STATUS_ICONS[s]} {STATUS_LABELS[s]} {sum(a.status == s for a in assessments)}"
         for s in STATUS_LABELS
@@ -556,27 +629,55 @@ def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: in
         "状況：達成＝目標値を満たす／順調＝計画線に沿う／注意＝計画線より遅れているが傾向では届く見込み、"
         "または上限・下限に近い／遅れ＝届かない見込み、または目標を外れた／未入力＝この年度の実績値がない",
     ]
+    # The largest text with which the table and the notes fit above the footer: the plan's eight
+    # indicators take 13 pt with notes at 10.5 pt; the smaller sizes are a safety net for names
+    # that wrap more.
+    text_width = CONTENT_WIDTH - 0.1
+    for size, notes_size in ((13, 11), (13, 10.5), (12, 10.5), (11, 10)):
+        rows = _overview_rows(snapshot, fiscal_year, assessments, size)
+        header_size = min(size, 12)
+        table_height = row_height(header, widths, header_size) + sum(
+            row_height(r, widths, size) for r in rows
+        )
+        notes_height = paragraphs_height(notes, text_width, notes_size) + 2 * TEXTBOX_MARGIN_Y
+        if OVERVIEW_TABLE_TOP + table_height + OVERVIEW_NOTES_GAP + notes_height <= BODY_BOTTOM:
+            break
+    bottom = add_table(
+        slide,
+        MARGIN,
+        OVERVIEW_TABLE_TOP,
+        widths,
+        header,
+        rows,
+        size=size,
+        header_size=header_size,
+    )
     _textbox(
-        slide, MARGIN, bottom + 0.12, CONTENT_WIDTH, BODY_BOTTOM - bottom - 0.12, notes, size=11
+        slide,
+        MARGIN,
+        bottom + OVERVIEW_NOTES_GAP,
+        CONTENT_WIDTH,
+        BODY_BOTTOM - bottom - OVERVIEW_NOTES_GAP,
+        notes,
+        size=notes_size,
     )
 
 
 def _figure_rows(x: Indicator, a: Assessment) -> list[tuple[str, str, bool]]:
     """(label, value, emphasised) for the key figures of an indicator slide, official style."""
     unit = x.unit
-    diff_unit = formatting.difference_unit(unit)
     path_label = (
         "計画線" if x.kind == "improvement" else ("上限" if x.comparator == "<=" else "下限")
     )
     rows = [
         ("実績値", formatting.with_unit(a.latest_value, unit, official=True), False),
         (path_label, formatting.with_unit(a.path_value, unit, official=True), False),
-        ("計画線との差", formatting.signed_difference(a.gap, unit, official=True), False),
+        (
+            "計画線との差" if x.kind == "improvement" else "目標までの余裕",
+            gap_text(x, a),
+            False,
+        ),
     ]
-    if x.kind == "guardrail":
-        rows.append(
-            ("目標までの余裕", formatting.with_unit(a.headroom, diff_unit, official=True), False)
-        )
     rows += [
         (
             change_label(x),
@@ -785,8 +886,8 @@ def _item_list_slides(
             ]
         )
     size = 12
-    table_top = BODY_TOP + 0.5
-    footnote_height = 0.35
+    table_top = BODY_TOP + 0.45  # just below the lead line
+    footnote_height = 0.3  # one line at 11 pt
     available = BODY_BOTTOM - footnote_height - table_top - row_height(header, widths, size)
     pages = paginate([row_height(r, widths, size) for r in table_rows], available) or [range(0)]
     for n, page in enumerate(pages, start=1):
@@ -855,19 +956,22 @@ def _item_slides(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
     attention = _rows_with(rows, [REVISED, NOT_REPORTED])
     if attention:
         revised = sum(r.status == REVISED for r in attention)
+        originals = sum(item.repost_of is None for item in plan.items)
+        # A year nobody has reported on yet: one line says so, not every item over many slides.
+        nothing_reported = len(attention) == originals and not revised
         _item_list_slides(
             prs,
             ATTENTION_TITLE,
             f"{label}　{REVISED} {revised}項目・{NOT_REPORTED} {len(attention) - revised}項目"
             "（推進計画の取組項目は毎年度すべて点検します）",
-            attention,
+            [] if nothing_reported else attention,
             "課題・今後の方向性",
             lambda r: (
                 "進捗状況の報告がありません"
                 if r.status == NOT_REPORTED
                 else "／".join(t for t in (r.issues, r.next_steps) if t) or "－（記載なし）"
             ),
-            "",
+            f"{fy.wareki(fiscal_year)}の進捗状況はまだ報告されていません（全{originals}項目）。",
         )
     return len(late)
 

@@ -8,6 +8,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +17,27 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 from pptx.presentation import Presentation as PresentationObject
+from pptx.shapes.base import BaseShape
 from pptx.slide import Slide
+from pptx.text.text import TextFrame
 
 from komae_kpi import fiscal_year as fy
 from komae_kpi import formatting
 from komae_kpi.chart_images import ChartRenderer, chart_renderer
 from komae_kpi.demo import write_demo_store
-from komae_kpi.entries import indicator_value_problems, item_status_problems
+from komae_kpi.entries import indicator_value_problems, item_status_problems, save_indicator_value
 from komae_kpi.errors import KomaeKpiError
 from komae_kpi.meeting_deck import (
     ATTENTION_TITLE,
     BEHIND_TITLE,
+    BODY_BOTTOM,
     FONT,
+    FOOTER_TOP,
     ITEM_SUMMARY_TITLE,
     OVERVIEW_TITLE,
     build_meeting_deck,
+    gap_text,
+    text_height,
     write_meeting_deck,
 )
 from komae_kpi.model import IndicatorValue, ItemStatus
@@ -211,8 +218,9 @@ def test_the_title_slide_names_the_plan_and_the_year(
     assert PLAN_NAME in city_title and "令和8年度 (2026)" in city_title
     demo_title = title_of(demo_deck.slides[0])
     assert PLAN_NAME in demo_title and "令和7年度 (2025)" in demo_title
-    # The date it was made and the publisher, as on the cover of the printed materials.
-    made = fy.wareki_date(dt.date.today())
+    # The date it was made, with the Western year, and the publisher, as on the report's cover.
+    today = dt.date.today()
+    made = f"{fy.wareki_date(today)}（{today.year}年）"
     assert f"{made}　狛江市" in slide_text(city_deck.slides[0])
 
 
@@ -261,12 +269,15 @@ def _check_indicator_slides(deck: PresentationObject, snapshot: Snapshot, year: 
         # The unrounded assessment (status_records rounds to 4 decimals, and 0.95 written with
         # one decimal is '0.9' while 0.9500000001 is '1.0').
         a = assessments[no]
-        for value in (a.gap, a.required_annual_change, a.observed_annual_change):
+        for value in (a.required_annual_change, a.observed_annual_change):
             assert formatting.signed_difference(value, r["unit"], official=True) in text, (
                 no,
                 value,
             )
-        assert "計画線との差" in text and "実績の年変化（傾向）" in text
+        assert gap_text(snapshot.plan.indicator(no), a) in text
+        assert (
+            "計画線との差" in text or "目標までの余裕" in text
+        ) and "実績の年変化（傾向）" in text
 
 
 def test_one_slide_with_a_chart_per_off_track_or_at_risk_indicator(
@@ -274,10 +285,38 @@ def test_one_slide_with_a_chart_per_off_track_or_at_risk_indicator(
 ) -> None:
     _check_indicator_slides(city_deck, filled[0], YEAR)
     records = status_records(filled[0], YEAR)
-    # Indicator 2 is behind its plan line: the gap is negative and written with △.
+    # Indicator 2 is behind its plan line, and its slide says so in words, not by a sign.
     (two,) = [r for r in records if r["indicator_no"] == 2]
     assert two["gap"] < 0
-    assert any("△" in slide_text(s) and "指標2" in title_of(s) for s in city_deck.slides)
+    assert any(
+        "16.0ポイント遅れ" in slide_text(s) and "指標2" in title_of(s) for s in city_deck.slides
+    )
+
+
+def test_the_gap_to_the_plan_line_says_which_way_is_good(
+    filled: tuple[Snapshot, dict[int, dict[int, str]]], city_deck: PresentationObject
+) -> None:
+    snapshot = filled[0]
+    plan = snapshot.plan
+    a = {x.indicator_no: x for x in assess_all(snapshot, YEAR)}
+    # Both gaps are negative; only the words tell that 2 (>=, rising) is behind and that 3
+    # (経常収支比率, <= its ceiling) is inside its bound, and 5 (市債残高, <=) is ahead.
+    assert a[2].gap is not None and a[2].gap < 0 and a[3].gap is not None and a[3].gap < 0
+    assert gap_text(plan.indicator(2), a[2]) == "16.0ポイント遅れ"
+    assert gap_text(plan.indicator(3), a[3]) == "余裕0.5ポイント"
+    assert gap_text(plan.indicator(5), a[5]) == "0.3億円先行"
+    assert gap_text(plan.indicator(1), a[1]) == "0.2ポイント先行"
+    # Outside a bound: over a ceiling, short of a floor.
+    over = replace(a[3], gap=0.8, headroom=-0.8)
+    assert gap_text(plan.indicator(3), over) == "0.8ポイント超過"
+    short = replace(a[4], gap=-1.2, headroom=-1.2)
+    assert gap_text(plan.indicator(4), short) == "1.2億円不足"
+    (overview,) = slides_titled(city_deck, OVERVIEW_TITLE)
+    (table,) = tables(overview)
+    gaps = {int(row[0]): row[5] for row in table[1:]}
+    assert gaps[2] == "16.0ポイント遅れ" and gaps[3] == "余裕0.5ポイント"
+    assert gaps[7] == "－"  # 未入力
+    assert not any("△" in g for g in gaps.values())
 
 
 def test_the_demo_deck_has_a_slide_per_off_track_or_at_risk_indicator(
@@ -358,7 +397,7 @@ def test_revised_and_unreported_items_are_listed_apart(
     assert sorted(listed) == sorted(expected)
 
 
-def test_a_year_without_reports_says_nothing_is_behind_and_lists_every_item_unreported(
+def test_a_year_without_reports_says_so_in_one_line_instead_of_listing_every_item(
     store: Path, renderer: ChartRenderer
 ) -> None:
     snapshot = load_snapshot(store)
@@ -366,8 +405,22 @@ def test_a_year_without_reports_says_nothing_is_behind_and_lists_every_item_unre
     (behind,) = slides_titled(deck, BEHIND_TITLE)
     assert "ありません" in slide_text(behind)
     assert not tables(behind)
-    unreported = listed_items(slides_titled(deck, ATTENTION_TITLE))
-    assert sorted(unreported) == [i.item_no for i in snapshot.plan.items if i.repost_of is None]
+    originals = sum(i.repost_of is None for i in snapshot.plan.items)
+    assert originals == 61
+    (attention,) = slides_titled(deck, ATTENTION_TITLE)
+    assert not tables(attention)
+    assert "令和7年度の進捗状況はまだ報告されていません（全61項目）" in slide_text(attention)
+    assert "未報告 61項目" in slide_text(attention)
+
+
+def test_one_report_is_enough_to_list_the_unreported_items(store: Path) -> None:
+    with connect(store, read_only=False) as con, transaction(con):
+        record = ItemStatus(1, 2025, "順調", None, None, None)
+        apply_changes(con, [RecordChange(key_of(record), None, record)], user="t", method="import")
+    snapshot = load_snapshot(store)
+    deck = Presentation(io.BytesIO(build_meeting_deck(snapshot, 2025, _NoBrowser())))
+    listed = listed_items(slides_titled(deck, ATTENTION_TITLE))
+    assert sorted(listed) == [i.item_no for i in snapshot.plan.items if i.repost_of is None][1:]
 
 
 def test_every_run_has_latin_and_east_asian_fonts(
@@ -415,6 +468,148 @@ def test_write_meeting_deck_writes_the_file_and_says_what_is_in_it(
 class _NoBrowser(ChartRenderer):
     def image(self, *args: object, **kwargs: object) -> bytes:
         raise AssertionError("no chart should be rendered")
+
+
+# --- nothing runs off a slide -------------------------------------------------------------------
+
+EMU_PER_INCH = 914400
+
+
+def _inches(length: int | None) -> float:
+    return (length or 0) / EMU_PER_INCH
+
+
+def _needed_height(
+    frame: TextFrame, width: float, margins: tuple[int | None, int | None, int | None, int | None]
+) -> float:
+    """The estimated height of a frame's text with its margins (left, right, top, bottom), in
+    inches: the deck's own estimate of wrapping and line height, read back from the file's runs."""
+    left, right, top, bottom = (_inches(m) for m in margins)
+    paragraphs = [
+        [(run.text, run.font.size.pt) for run in p.runs if run.font.size is not None]
+        for p in frame.paragraphs
+    ]
+    first = frame.paragraphs[0].space_after
+    space_after = first.pt if first is not None else 0
+    return text_height(paragraphs, width - left - right, space_after) + top + bottom
+
+
+def _frame_margins(frame: TextFrame) -> tuple[int, int, int, int]:
+    return frame.margin_left, frame.margin_right, frame.margin_top, frame.margin_bottom
+
+
+def _extent(shape: BaseShape) -> tuple[float, float]:
+    """Top and estimated bottom in inches; a table's rows grow to their text when drawn."""
+    top = _inches(shape.top)
+    if not shape.has_table:
+        return top, top + _inches(shape.height)
+    table = shape.table
+    widths = [_inches(c.width) for c in table.columns]
+    bottom = top
+    for row in table.rows:
+        # A cell's margins are its own (a:tcPr), not its text body's.
+        needed = [
+            _needed_height(
+                cell.text_frame,
+                w,
+                (cell.margin_left, cell.margin_right, cell.margin_top, cell.margin_bottom),
+            )
+            for cell, w in zip(row.cells, widths, strict=True)
+        ]
+        bottom += max([_inches(row.height), *needed])
+    return top, bottom
+
+
+def layout_problems(deck: PresentationObject) -> list[str]:
+    """Every shape inside the slide and above the footer (footers above the slide's edge), every
+    text inside its box, and no two shapes on top of each other."""
+    problems: list[str] = []
+    slide_width, slide_height = _inches(deck.slide_width), _inches(deck.slide_height)
+    for n, slide in enumerate(deck.slides, start=1):
+        boxes: list[tuple[str, float, float, float, float]] = []
+        for shape in slide.shapes:
+            name = f"slide {n} ({title_of(slide)[:20]}) {shape.name}"
+            left, width = _inches(shape.left), _inches(shape.width)
+            top, bottom = _extent(shape)
+            limit = slide_height if top >= FOOTER_TOP else BODY_BOTTOM
+            if bottom > limit + 1e-6:
+                problems.append(f"{name}: bottom {bottom:.2f} in below {limit} in")
+            if left + width > slide_width + 1e-6:
+                problems.append(f"{name}: right edge {left + width:.2f} in off the slide")
+            if shape.has_text_frame and shape.text_frame.text.strip():
+                needed = _needed_height(shape.text_frame, width, _frame_margins(shape.text_frame))
+                if needed > bottom - top + 0.005:
+                    problems.append(f"{name}: text needs {needed:.2f} in, box {bottom - top:.2f}")
+            boxes.append((name, left, left + width, top, bottom))
+        for i, (a, a_left, a_right, a_top, a_bottom) in enumerate(boxes):
+            for b, b_left, b_right, b_top, b_bottom in boxes[i + 1 :]:
+                across = a_left < b_right - 1e-6 and b_left < a_right - 1e-6
+                if across and a_top < b_bottom - 1e-6 and b_top < a_bottom - 1e-6:
+                    problems.append(f"{a} overlaps {b}")
+    return problems
+
+
+def test_nothing_runs_off_the_city_and_demo_decks(
+    city_deck: PresentationObject, demo_deck: PresentationObject
+) -> None:
+    assert layout_problems(city_deck) == []
+    assert layout_problems(demo_deck) == []
+
+
+def test_a_year_without_actuals_fits_its_overview_on_the_slide(
+    filled: tuple[Snapshot, dict[int, dict[int, str]]],
+) -> None:
+    """FY2027 after FY2024-2026 were entered: all eight indicators 未入力, nothing reported."""
+    deck = Presentation(io.BytesIO(build_meeting_deck(filled[0], 2027, _NoBrowser())))
+    assert layout_problems(deck) == []
+    (overview,) = slides_titled(deck, OVERVIEW_TITLE)
+    (table,) = tables(overview)
+    latest = {int(row[0]): row[3] for row in table[1:]}
+    # One line each, with the latest value and its year.
+    assert latest[1] == "未入力（直近73.4%・令和8年度）"
+    assert latest[7] == "未入力（直近30.0%・令和7年度）"
+    assert all("\n" not in cell for cell in latest.values())
+
+
+def test_a_partly_entered_year_fits_its_overview_on_the_slide(
+    store: Path, renderer: ChartRenderer
+) -> None:
+    """FY2025 with values for indicators 1-5 only: three rows 未入力."""
+    for no in range(1, 6):
+        save_indicator_value(store, no, 2025, ACTUALS[no][1])
+    deck = Presentation(io.BytesIO(build_meeting_deck(load_snapshot(store), 2025, renderer)))
+    assert layout_problems(deck) == []
+    (overview,) = slides_titled(deck, OVERVIEW_TITLE)
+    (table,) = tables(overview)
+    assert sum(row[2].endswith("未入力") for row in table[1:]) == 3
+
+
+def test_long_issues_for_every_item_stay_on_their_slides(store: Path) -> None:
+    """Every item behind, each with a long issue mixing Japanese, Latin words and digits."""
+    plan = load_snapshot(store).plan
+    issue = (
+        "ICT・DX推進のためRPA（Robotic Process Automation）とAI-OCRの導入を検討したが、"
+        + LONG_ISSUE
+    )
+    records = [
+        ItemStatus(
+            item.item_no,
+            2025,
+            "遅れ" if item.item_no % 2 else "やや遅れ",
+            None,
+            issue[: 60 + item.item_no * 2],
+            None,
+        )
+        for item in plan.items
+        if item.repost_of is None
+    ]
+    with connect(store, read_only=False) as con, transaction(con):
+        changes = [RecordChange(key_of(r), None, r) for r in records]
+        apply_changes(con, changes, user="t", method="import")
+    deck = Presentation(io.BytesIO(build_meeting_deck(load_snapshot(store), 2025, _NoBrowser())))
+    assert layout_problems(deck) == []
+    behind = slides_titled(deck, BEHIND_TITLE)
+    assert sorted(listed_items(behind)) == sorted(r.item_no for r in records)
 
 
 def test_a_year_outside_the_plan_is_refused(store: Path) -> None:
