@@ -38,3 +38,15 @@ def _no_ambient_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # A test must never fall back to the developer's own data/komae_kpi.duckdb.
     monkeypatch.delenv(DB_ENV_VAR, raising=False)
     yield
+
+
+@pytest.fixture
+def fresh_streamlit_caches() -> Iterator[None]:
+    """Streamlit's caches live in the process: clear them around an AppTest (STYLE.md pitfall)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import getpass
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from komae_kpi.backups import list_backups
@@ -23,13 +21,7 @@ from tests.store_helpers import dump
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def open_updates(monkeypatch: pytest.MonkeyPatch, db: Path, year: int = 2025) -> AppTest:
