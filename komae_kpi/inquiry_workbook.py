@@ -62,7 +62,11 @@ class InquiryWorkbook:
 
     @property
     def file_name(self) -> str:
-        return f"照会_{self.department}_{fy.wareki(self.fiscal_year)}.xlsx"
+        return inquiry_file_name(self.department, self.fiscal_year)
+
+
+def inquiry_file_name(department: str, year: int) -> str:
+    return f"照会_{department}_{fy.wareki(year)}.xlsx"
 
 
 def _key(text: str) -> str:

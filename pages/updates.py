@@ -17,7 +17,7 @@ from komae_kpi.change_views import file_lines, preview_summary
 from komae_kpi.entries import save_indicator_value, save_item_status
 from komae_kpi.errors import ConcurrentEditError, KomaeKpiError, ValidationError
 from komae_kpi.imports import ImportPreview, ImportSource, apply_import, preview_import
-from komae_kpi.inquiry_workbook import build_inquiry_workbook
+from komae_kpi.inquiry_workbook import build_inquiry_workbook, department_items, inquiry_file_name
 from komae_kpi.model import IndicatorValue, ItemStatus
 from komae_kpi.progress import Snapshot
 from komae_kpi.record_changes import RecordKey
@@ -354,17 +354,15 @@ def _workbook(snapshot: Snapshot, year: int) -> None:
     department = st.selectbox(
         "推進部署", entry_views.entry_departments(plan), key="updates_workbook_department"
     )
-    try:
-        workbook = build_inquiry_workbook(snapshot, department, year)
-    except KomaeKpiError as exc:
-        _show_error(exc)
-        return
+    items = department_items(snapshot.plan, department)
     st.download_button(
-        f"{department}の照会様式（{fy.label(year)}、取組項目{len(workbook.items)}件）をダウンロード",
-        data=workbook.data,
-        file_name=workbook.file_name,
+        f"{department}の照会様式（{fy.label(year)}、取組項目{len(items)}件）をダウンロード",
+        # Built when clicked (on Streamlit's own thread), not on every run of this page.
+        data=lambda: build_inquiry_workbook(snapshot, department, year).data,
+        file_name=inquiry_file_name(department, year),
         mime=XLSX_MIME,
         icon=":material/download:",
+        on_click="ignore",
     )
 
 

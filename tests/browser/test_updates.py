@@ -131,3 +131,28 @@ def test_saving_an_actual_in_the_browser(
         assert page.locator('[data-testid="stException"]').count() == 0
     found = load_snapshot(db).indicator_value(1, 2025)
     assert found is not None and (found.value, found.source) == (72.5, "市民意識調査")
+
+
+def test_the_inquiry_workbook_downloads_from_the_page(
+    tmp_path: Path, open_page: Callable[[str, str], Any]
+) -> None:
+    import io
+
+    import openpyxl
+
+    db = tmp_path / "kpi.duckdb"
+    init_store(db)
+    with streamlit_server(db) as url:
+        page = open_page(f"{url}/updates?fy=2025", "updates-workbook")
+        page.get_by_role("tab", name="照会様式（Excel）").click()
+        button = page.get_by_role("button", name="の照会様式", exact=False).first
+        with page.expect_download(timeout=60_000) as info:
+            button.click()
+        assert info.value.suggested_filename.startswith("照会_") and "令和7年度" in (
+            info.value.suggested_filename
+        )
+        target = tmp_path / "wb.xlsx"
+        info.value.save_as(target)
+        sheet = openpyxl.load_workbook(io.BytesIO(target.read_bytes())).worksheets[0]
+        assert sheet.title == "照会" and sheet.max_row > 4
+        assert page.locator('[data-testid="stException"]').count() == 0
