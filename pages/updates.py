@@ -385,23 +385,27 @@ def _history(snapshot: Snapshot) -> None:
     )
 
 
+TAB_KEY = "updates_tab"
+TABS: dict[str, Callable[[Snapshot, int], None]] = {
+    "指標の実績値": _actual_form,
+    "取組項目の進捗状況": _status_form,
+    "ファイルの取込": lambda snapshot, year: _import(snapshot),
+    "照会様式（Excel）": _workbook,
+    "変更履歴": lambda snapshot, year: _history(snapshot),
+}
+
+
 def show() -> None:
     snapshot = store_access.snapshot()
     year = frame.page_header("実績入力", snapshot)
     _flash()
-    actual, status, files, workbook, history = st.tabs(
-        ["指標の実績値", "取組項目の進捗状況", "ファイルの取込", "照会様式（Excel）", "変更履歴"]
-    )
-    with actual:
-        _actual_form(snapshot, year)
-    with status:
-        _status_form(snapshot, year)
-    with files:
-        _import(snapshot)
-    with workbook:
-        _workbook(snapshot, year)
-    with history:
-        _history(snapshot)
+    # Only the open tab is drawn (Streamlit reruns when another is chosen): drawing all five
+    # forms, the uploader and the history on every run made this the slowest page (bench/).
+    tabs = st.tabs(list(TABS), key=TAB_KEY, on_change="rerun")
+    for tab, draw in zip(tabs, TABS.values(), strict=True):
+        if tab.open:
+            with tab:
+                draw(snapshot, year)
     st.session_state.pop("updates_flash", None)  # shown in this completed run
 
 

@@ -35,6 +35,14 @@ def open_updates(monkeypatch: pytest.MonkeyPatch, db: Path, year: int = 2025) ->
     return at
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Choose a tab as a click would: only the open tab is drawn."""
+    at.session_state["updates_tab"] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def text_input(at: AppTest, label_start: str):  # type: ignore[no-untyped-def]
     return next(t for t in at.text_input if t.label.startswith(label_start))
 
@@ -75,7 +83,7 @@ def test_an_actual_typed_in_japanese_forms_is_saved_with_its_author(
     assert {h.field for h in history} == {"value", "source", "note"}
     assert {h.method for h in history} == {"form"}
     # The history tab shows the change, the note as text (escaped), never as markup.
-    page = html(at)
+    page = html(open_tab(at, "変更履歴"))
     assert "&lt;b&gt;太字にならない&lt;/b&gt;" in page and "<b>太字にならない</b>" not in page
     assert "画面で入力" in page
 
@@ -136,7 +144,7 @@ def test_keeping_the_other_persons_change_discards_the_typed_values(
 def test_an_item_status_is_saved_from_the_department_list(
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
-    at = open_updates(monkeypatch, store)
+    at = open_tab(open_updates(monkeypatch, store), "取組項目の進捗状況")
     at.selectbox(key="updates_department").set_value("職員課").run()
     items = at.selectbox(key="updates_item").options
     assert any(o.startswith("8.") for o in items) and not any(o.startswith("60.") for o in items)
@@ -160,7 +168,7 @@ def test_an_item_status_is_saved_from_the_department_list(
 def test_a_status_form_outside_the_plan_period_explains_itself(
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
-    at = open_updates(monkeypatch, store, year=2024)
+    at = open_tab(open_updates(monkeypatch, store, year=2024), "取組項目の進捗状況")
     assert any("計画期間" in i.value for i in at.info)
     assert not [s for s in at.selectbox if s.key == "updates_item"]
 
@@ -169,7 +177,7 @@ def test_an_uploaded_cp932_csv_is_previewed_then_imported(
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
     csv = '指標,年度,実績値,出典\r\n経常収支比率,令和７年度,８９．１,決算見込\r\n4,R7,"2,150,000千円",決算見込\r\n'
-    at = open_updates(monkeypatch, store)
+    at = open_tab(open_updates(monkeypatch, store), "ファイルの取込")
     at.file_uploader[0].upload("実績.csv", csv.encode("cp932"), "text/csv").run()
     assert not at.exception
     page = html(at)
@@ -190,7 +198,7 @@ def test_a_bad_upload_lists_every_problem_and_offers_no_import(
 ) -> None:
     before = dump(store)
     csv = "指標,年度,実績値\n99,2025,1\n3,昨年度,abc\n"
-    at = open_updates(monkeypatch, store)
+    at = open_tab(open_updates(monkeypatch, store), "ファイルの取込")
     at.file_uploader[0].upload("bad.csv", csv.encode("utf-8"), "text/csv").run()
     assert not at.exception
     assert [e.value for e in at.error] == [
@@ -207,7 +215,7 @@ def test_a_bad_upload_lists_every_problem_and_offers_no_import(
 def test_the_inquiry_workbook_is_offered_for_download(
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
-    at = open_updates(monkeypatch, store)
+    at = open_tab(open_updates(monkeypatch, store), "照会様式（Excel）")
     at.selectbox(key="updates_workbook_department").set_value("財政課").run()
     assert not at.exception
     buttons = [b for b in at.get("download_button")]
@@ -226,7 +234,7 @@ def test_the_inquiry_workbook_is_offered_for_download(
 def test_an_import_confirmed_after_the_store_changed_is_refused(
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
-    at = open_updates(monkeypatch, store)
+    at = open_tab(open_updates(monkeypatch, store), "ファイルの取込")
     at.file_uploader[0].upload(
         "a.csv", "指標,年度,実績値\n3,2025,89.5\n".encode(), "text/csv"
     ).run()
@@ -246,7 +254,7 @@ def test_unchanged_records_can_be_listed_in_the_preview(
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
     save_indicator_value(store, 3, 2025, 89.5)
-    at = open_updates(monkeypatch, store)
+    at = open_tab(open_updates(monkeypatch, store), "ファイルの取込")
     csv = "指標,年度,実績値\n3,2025,89.5\n5,2025,165\n"
     at.file_uploader[0].upload("a.csv", csv.encode(), "text/csv").run()
     assert "新規 1件、変更 0件、変更なし 1件" in html(at)
@@ -272,14 +280,24 @@ def test_after_an_import_the_form_shows_the_imported_record_and_saves_over_it(
 ) -> None:
     at = open_updates(monkeypatch, store)
     assert "令和7年度 (2025)の記録はまだありません。" in html(at)  # indicator 1, before
+    open_tab(at, "ファイルの取込")
     at.file_uploader[0].upload("a.csv", "指標,年度,実績値\n1,2025,73\n".encode(), "text/csv").run()
     button(at, "1件を取り込む").click().run()
     assert not at.exception
     messages = [s.value for s in at.success]
-    assert any("1件を取り込みました" in m for m in messages)  # kept beside the refresh notice
+    assert any("1件を取り込みました" in m for m in messages)
+    open_tab(at, "指標の実績値")
+    assert any("最新の内容を表示しています" in s.value for s in at.success)
     assert "現在の記録: 73%" in html(at)
     assert text_input(at, "令和7年度 (2025)の実績値").value == "73"
     text_input(at, "令和7年度 (2025)の実績値").input("74")
     button(at, "保存する", form="actual-").click().run()
     assert not at.warning  # the person's own import is not "someone else's change"
     assert value_of(store, 1, 2025) == (74.0, None, None)
+
+
+def test_only_the_open_tab_is_drawn(monkeypatch: pytest.MonkeyPatch, store: Path) -> None:
+    at = open_updates(monkeypatch, store)
+    assert [s.key for s in at.selectbox] == ["updates_indicator"] and not at.file_uploader
+    open_tab(at, "ファイルの取込")
+    assert len(at.file_uploader) == 1 and not [s for s in at.selectbox if s.key]

@@ -102,7 +102,9 @@ def test_uploading_a_file_in_the_browser_previews_and_imports(
     with streamlit_server(db) as url:
         page = open_page(f"{url}/updates?fy=2025", "updates-before-upload")
         page.get_by_role("tab", name="ファイルの取込").click()
-        page.locator('input[type="file"]').set_input_files(str(statuses))
+        uploader = page.locator('input[type="file"]')
+        uploader.wait_for(state="attached", timeout=30_000)  # the tab is drawn when chosen
+        uploader.set_input_files(str(statuses))
         page.get_by_text("新規 1件、変更 0件、変更なし 0件").wait_for(timeout=30_000)
         page.screenshot(
             path=str(PROJECT_ROOT / "test-artifacts" / "screenshots" / "updates-preview.png")
@@ -146,6 +148,7 @@ def test_the_inquiry_workbook_downloads_from_the_page(
         page = open_page(f"{url}/updates?fy=2025", "updates-workbook")
         page.get_by_role("tab", name="照会様式（Excel）").click()
         button = page.get_by_role("button", name="の照会様式", exact=False).first
+        button.wait_for(timeout=30_000)
         with page.expect_download(timeout=60_000) as info:
             button.click()
         assert info.value.suggested_filename.startswith("照会_") and "令和7年度" in (
