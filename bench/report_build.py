@@ -82,9 +82,7 @@ def targets(db: Path) -> dict[str, Callable[[], object]]:
     def html_report() -> object:
         snapshot = load_snapshot(db)
         with chart_renderer() as r:
-            return build_report(
-                snapshot, YEAR, lambda f, width, height: r.image(f, width=width, height=height)
-            ).html
+            return build_report(snapshot, YEAR, r.image).html
 
     def deck() -> object:
         snapshot = load_snapshot(db)

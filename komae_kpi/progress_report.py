@@ -95,9 +95,11 @@ def _target_text(x: Indicator) -> str:
     return f"{_official(x.target_value, x.unit)}{x.comparator_word}"
 
 
-def _indicator_rows(snapshot: Snapshot, year: int) -> list[list[object]]:
+def _indicator_rows(
+    snapshot: Snapshot, year: int, assessments: Sequence[Assessment]
+) -> list[list[object]]:
     rows: list[list[object]] = []
-    for a in assess_all(snapshot, year):
+    for a in assessments:
         x = snapshot.plan.indicator(a.indicator_no)
         actual = snapshot.actuals(x.indicator_no).get(year)
         rows.append(
@@ -324,7 +326,7 @@ def build_report(
             "目標値（令和11年度）",
             "状況",
         ],
-        _indicator_rows(snapshot, year),
+        _indicator_rows(snapshot, year, assessments),
         row_headers=True,
         css_class="indicators",
     )

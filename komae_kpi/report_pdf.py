@@ -22,13 +22,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import plotly.graph_objects as go
 from pypdf import PdfReader, PdfWriter
 
 from komae_kpi.chart_images import ChartRenderer, chart_renderer, require_chromium
 from komae_kpi.errors import KomaeKpiError
 from komae_kpi.progress import Snapshot
-from komae_kpi.progress_report import ReportDocument, build_report, fill_contents
+from komae_kpi.progress_report import (
+    ReportDocument,
+    build_report,
+    fill_contents,
+    report_year_problem,
+)
 
 PRINT_TIMEOUT_SECONDS = 120
 NO_PROXY = "127.0.0.1:9"  # the discard port: nothing listens, so nothing is sent
@@ -252,7 +256,7 @@ def build_pdf_report(
         final_charts = build_report(
             snapshot,
             year,
-            lambda figure, width, height: renderer.image(figure, width=width, height=height),
+            renderer.image,
             today=today,
             page_numbers={},
         )
@@ -274,6 +278,9 @@ def write_report(
     suffix = out.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
         raise KomaeKpiError(f"報告書の保存先は .html か .pdf にしてください（指定: {out.name}）。")
+    problem = report_year_problem(year)
+    if problem:  # before a browser is started for nothing
+        raise KomaeKpiError(problem)
     if renderer is None:
         with chart_renderer() as own:
             return write_report(snapshot, year, out, renderer=own)
@@ -283,9 +290,6 @@ def write_report(
         out.write_bytes(report.pdf)
         return report.document
 
-    def render(figure: go.Figure, *, width: int, height: int) -> bytes:
-        return renderer.image(figure, width=width, height=height)
-
-    document = build_report(snapshot, year, render)
+    document = build_report(snapshot, year, renderer.image)
     out.write_text(document.html, encoding="utf-8")
     return document

@@ -54,11 +54,7 @@ def report_pdf(path: Path, year: int) -> Callable[[], bytes]:
 def report_html(path: Path, year: int) -> Callable[[], bytes]:
     def build() -> bytes:
         with chart_renderer() as renderer:
-            document = build_report(
-                load_snapshot(path),
-                year,
-                lambda figure, width, height: renderer.image(figure, width=width, height=height),
-            )
+            document = build_report(load_snapshot(path), year, renderer.image)
         return document.html.encode("utf-8")
 
     return lambda: _made(_key(path, "html", year), build)

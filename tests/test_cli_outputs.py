@@ -73,3 +73,17 @@ def test_opendata_refuses_other_types(
 ) -> None:
     assert main(["opendata", "--db", str(store), "--out", str(tmp_path / "x.csv")]) == 1
     assert "保存先は .zip か .xlsx にしてください" in capsys.readouterr().err
+
+
+def test_a_report_outside_the_plan_period_is_refused_before_any_browser_starts(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import komae_kpi.report_pdf as report_pdf
+
+    def no_browser() -> None:
+        raise AssertionError("a browser was started for a year that cannot be reported")
+
+    monkeypatch.setattr(report_pdf, "chart_renderer", no_browser)
+    out = tmp_path / "r.pdf"
+    assert main(["report", "--db", str(store), "--fiscal-year", "2023", "--out", str(out)]) == 1
+    assert "計画期間" in capsys.readouterr().err and not out.exists()

@@ -117,9 +117,7 @@ def pdf_text(pdf: bytes) -> str:
 
 def test_the_html_is_accessible_and_self_contained(filled: Path, renderer: ChartRenderer) -> None:
     snapshot = load_snapshot(filled)
-    document = build_report(
-        snapshot, 2025, lambda f, width, height: renderer.image(f, width=width, height=height)
-    )
+    document = build_report(snapshot, 2025, renderer.image)
     parsed = Structure()
     parsed.feed(document.html)
     assert parsed.lang == "ja"
