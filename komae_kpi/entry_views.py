@@ -11,9 +11,9 @@ import pandas as pd
 from komae_kpi import fiscal_year as fy
 from komae_kpi import html_blocks
 from komae_kpi.change_views import change_rows, field_text, history_rows, record_fields
-from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR, value_problems
+from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
 from komae_kpi.errors import ValidationError
-from komae_kpi.import_cells import CellError, convert, is_blank, read_number, unit_problem
+from komae_kpi.import_cells import CellError, is_blank, read_number, value_in_unit
 from komae_kpi.imports import ImportPreview
 from komae_kpi.model import Indicator, IndicatorValue, ItemStatus, Plan
 from komae_kpi.progress import Snapshot
@@ -49,17 +49,9 @@ def value_from_text(indicator: Indicator, text: str, rule_plan: Plan) -> float:
         raise ValidationError([f"{label}が空欄です。"])
     try:
         number, unit = read_number(text)
+        return value_in_unit(indicator, rule_plan.rule(indicator.indicator_no), number, unit)
     except CellError as exc:
         raise ValidationError([f"{label}「{text}」: {exc}"]) from exc
-    if unit is not None:
-        problem = unit_problem(indicator, unit)
-        if problem:
-            raise ValidationError([f"{label}「{text}」: {problem}"])
-    value = convert(number, unit, indicator)
-    impossible = value_problems(indicator, rule_plan.rule(indicator.indicator_no), value)
-    if impossible:
-        raise ValidationError(impossible)
-    return value
 
 
 def value_text(value: float) -> str:

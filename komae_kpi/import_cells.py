@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from komae_kpi import fiscal_year
+from komae_kpi.entries import value_problems
 from komae_kpi.errors import KomaeKpiError
 from komae_kpi.export import needs_formula_guard
-from komae_kpi.model import Indicator, Plan
+from komae_kpi.model import Indicator, JudgementRule, Plan
 
 Field = Literal[
     "indicator",
@@ -290,3 +291,22 @@ def convert(number: float, unit: str | None, indicator: Indicator) -> float:
     factor = UNIT_FACTORS.get(indicator.unit, {indicator.unit: 1.0})[unit]
     # Rounded so that 2,230,000千円 is exactly 22.3 and not 22.300000000000001.
     return round(number * factor, 10) if factor != 1.0 else number
+
+
+def value_in_unit(
+    indicator: Indicator, rule: JudgementRule, number: float, unit: str | None
+) -> float:
+    """A number written in unit (None: the indicator's own) as a possible value of the indicator.
+
+    The one rule for files and forms alike: the unit must fit, money is converted to 億円, and
+    the value must be possible for the indicator (entries.value_problems).
+    """
+    if unit is not None:
+        problem = unit_problem(indicator, unit)
+        if problem:
+            raise CellError(problem)
+    value = convert(number, unit, indicator)
+    impossible = value_problems(indicator, rule, value)
+    if impossible:
+        raise CellError(impossible[0])
+    return value

@@ -21,7 +21,6 @@ from komae_kpi.entries import (
     repost_problem,
     status_problem,
     status_year_problem,
-    value_problems,
 )
 from komae_kpi.errors import StalePreviewError, ValidationError
 from komae_kpi.import_cells import (
@@ -30,7 +29,6 @@ from komae_kpi.import_cells import (
     Field,
     References,
     cell_text,
-    convert,
     has_control_characters,
     header_field,
     header_field_and_unit,
@@ -41,6 +39,7 @@ from komae_kpi.import_cells import (
     shown,
     table_unit,
     unit_problem,
+    value_in_unit,
 )
 from komae_kpi.model import IndicatorValue, ItemStatus, Plan
 from komae_kpi.queries import read_plan
@@ -438,17 +437,11 @@ class _FileReader:
             )
             return None
         unit = written_unit or column_unit or declared
-        if unit is not None:
-            problem = unit_problem(indicator, unit)
-            if problem:
-                cell_problem(value_column, problem)
-                return None
-        value = convert(number, unit, indicator)
-        impossible = value_problems(indicator, self.plan.rule(indicator_no), value)
-        if impossible:
-            cell_problem(value_column, impossible[0])
+        try:
+            return value_in_unit(indicator, self.plan.rule(indicator_no), number, unit)
+        except CellError as exc:
+            cell_problem(value_column, str(exc))
             return None
-        return value
 
     def _status(
         self,
