@@ -38,6 +38,12 @@ def item_options(plan: Plan, department: str | None = None) -> dict[int, str]:
     }
 
 
+def status_choice(plan: Plan, status: str) -> str:
+    """'順調（計画どおり進んでいる）': a status with its meaning, for the form's list."""
+    meaning = next((s.description for s in plan.statuses if s.status == status), "")
+    return f"{status}（{meaning}）" if meaning else status
+
+
 def status_years() -> list[int]:
     return list(range(PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR + 1))
 

@@ -18,6 +18,16 @@ from komae_kpi.errors import KomaeKpiError
 from komae_kpi_ui import frame, store_access
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+# (file in pages/ and URL path, title, Material icon); the first is the default page at "/".
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("overview", "全体概況", "dashboard"),
+    ("indicators", "指標", "show_chart"),
+    ("finance", "財政指標", "account_balance"),
+    ("items", "取組項目", "checklist"),
+    ("departments", "部署別", "apartment"),
+    ("updates", "実績入力", "edit_note"),
+    ("reports", "公表・会議資料", "description"),
+)
 _run = threading.local()  # Streamlit runs each session's script in a thread of its own
 
 
@@ -34,47 +44,13 @@ def main() -> None:
     page = st.navigation(
         [
             st.Page(
-                PAGES_DIR / "overview.py",
-                title="全体概況",
-                icon=":material/dashboard:",
-                default=True,
-            ),
-            st.Page(
-                PAGES_DIR / "indicators.py",
-                title="指標",
-                icon=":material/show_chart:",
-                url_path="indicators",
-            ),
-            st.Page(
-                PAGES_DIR / "finance.py",
-                title="財政指標",
-                icon=":material/account_balance:",
-                url_path="finance",
-            ),
-            st.Page(
-                PAGES_DIR / "items.py",
-                title="取組項目",
-                icon=":material/checklist:",
-                url_path="items",
-            ),
-            st.Page(
-                PAGES_DIR / "departments.py",
-                title="部署別",
-                icon=":material/apartment:",
-                url_path="departments",
-            ),
-            st.Page(
-                PAGES_DIR / "updates.py",
-                title="実績入力",
-                icon=":material/edit_note:",
-                url_path="updates",
-            ),
-            st.Page(
-                PAGES_DIR / "reports.py",
-                title="公表・会議資料",
-                icon=":material/description:",
-                url_path="reports",
-            ),
+                PAGES_DIR / f"{name}.py",
+                title=title,
+                icon=f":material/{icon}:",
+                default=name == "overview",
+                url_path=None if name == "overview" else name,
+            )
+            for name, title, icon in PAGES
         ],
         # Along the top: the full width stays for the content on a projector, and no sidebar
         # has to be drawn (it cost about 30 ms a page in bench/).

@@ -229,7 +229,7 @@ def _status_form(snapshot: Snapshot, year: int) -> None:
             vocabulary,
             index=vocabulary.index(shown.status) if shown else None,
             placeholder="選んでください",
-            format_func=lambda s: f"{s}（{plan_status_description(snapshot, s)}）",
+            format_func=lambda s: entry_views.status_choice(plan, s),
         )
         achievements = st.text_area("取組実績", value=(shown.achievements or "") if shown else "")
         issues = st.text_area("課題", value=(shown.issues or "") if shown else "")
@@ -256,10 +256,6 @@ def _status_form(snapshot: Snapshot, year: int) -> None:
         _save(key, save, shown)
     _follow_the_store(key, shown, snapshot.item_status(item_no, year), submitted)
     _conflict(snapshot, key, save)
-
-
-def plan_status_description(snapshot: Snapshot, status: str) -> str:
-    return next((s.description for s in snapshot.plan.statuses if s.status == status), "")
 
 
 # --- files --------------------------------------------------------------------------------------
