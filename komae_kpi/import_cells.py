@@ -100,7 +100,7 @@ def table_unit(cells: tuple[Any, ...]) -> str | None:
     """「（単位：千円）」 written in a row above the table, as finance sheets do."""
     for cell in cells:
         if isinstance(cell, str):
-            match = _TABLE_UNIT.search(_key(cell))
+            match = _TABLE_UNIT.search(name_key(cell))
             if match:
                 return normalize_unit(match.group(1))
     return None
@@ -170,7 +170,8 @@ def read_fiscal_year(value: Any) -> int:
 # --- references ---------------------------------------------------------------------------------
 
 
-def _key(text: str) -> str:
+def name_key(text: str) -> str:
+    """A name as compared: NFKC (全角 → 半角 where it folds) and no whitespace."""
     folded = unicodedata.normalize("NFKC", text)
     return re.sub(r"\s+", "", folded)
 
@@ -189,13 +190,13 @@ class References:
 
     @classmethod
     def of(cls, plan: Plan) -> References:
-        indicator_names = {_key(x.name): x.indicator_no for x in plan.indicators}
+        indicator_names = {name_key(x.name): x.indicator_no for x in plan.indicators}
         item_names: dict[str, int] = {}
         # Reposts first, so that an original's name (item 60 repeats item 8's) means the original.
         for item in sorted(plan.items, key=lambda i: (i.repost_of is None, -i.item_no)):
             for name in (item.name, item.alias, item.display_name):
                 if name:
-                    item_names[_key(name)] = item.item_no
+                    item_names[name_key(name)] = item.item_no
         return cls(
             frozenset(x.indicator_no for x in plan.indicators),
             indicator_names,
@@ -217,7 +218,7 @@ class References:
             if value in numbers:
                 return value
             raise CellError(f"計画にない{what}番号です（{min(numbers)}〜{max(numbers)}）。")
-        key = _key(str(value))
+        key = name_key(str(value))
         match = _NUMBER_REFERENCE.match(key)
         if match:
             number = int(match.group(1))
@@ -257,7 +258,7 @@ def unit_problem(indicator: Indicator, unit: str) -> str | None:
 def normalize_unit(value: Any) -> str | None:
     if is_blank(value):
         return None
-    text = _key(str(value))
+    text = name_key(str(value))
     return {"％": "%", "パーセント": "%"}.get(text, text)
 
 
@@ -269,7 +270,7 @@ def read_number(value: Any) -> tuple[float, str | None]:
         if not math.isfinite(value):
             raise CellError("数値として読めません。")
         return float(value), None
-    text = _key(str(value)).replace("−", "-").replace("－", "-")
+    text = name_key(str(value)).replace("−", "-").replace("－", "-")
     match = _NUMBER.match(text)
     if not match:
         raise CellError("数値として読めません（例: 87.3、1,234.5、△0.5、22.3億円）。")

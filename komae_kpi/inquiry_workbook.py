@@ -9,7 +9,6 @@ pre-filled with what the store already holds, so an untouched workbook imports a
 from __future__ import annotations
 
 import io
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from komae_kpi import fiscal_year as fy
 from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
 from komae_kpi.errors import KomaeKpiError
+from komae_kpi.import_cells import name_key
 from komae_kpi.model import Department, Item, ItemStatus, Plan
 from komae_kpi.plan_files import DEPARTMENT_SEPARATOR
 from komae_kpi.progress import Snapshot
@@ -69,14 +69,10 @@ def inquiry_file_name(department: str, year: int) -> str:
     return f"照会_{department}_{fy.wareki(year)}.xlsx"
 
 
-def _key(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
-
-
 def find_department(plan: Plan, name: str) -> Department:
-    wanted = _key(name)
+    wanted = name_key(name)
     for department in plan.departments:
-        if _key(department.name) == wanted:
+        if name_key(department.name) == wanted:
             if department.is_catch_all:
                 raise KomaeKpiError(
                     f"「{department.name}」は特定の部署ではなく総称です。照会は部署ごとに作成します。"
