@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -26,6 +26,7 @@ from komae_kpi.import_cells import name_key
 from komae_kpi.model import Department, Item, ItemStatus, Plan
 from komae_kpi.plan_files import DEPARTMENT_SEPARATOR
 from komae_kpi.progress import Snapshot
+from komae_kpi.xlsx_text import set_text
 
 SHEET_TITLE = "照会"
 HEADER_ROW = 4
@@ -92,18 +93,10 @@ def department_items(plan: Plan, department: str) -> list[Item]:
 def _text_cell(sheet: Worksheet, row: int, column: int, value: str | int | None) -> Cell:
     cell = sheet.cell(row=row, column=column)
     assert isinstance(cell, Cell)  # never a merged cell: this sheet merges none
-    if value is None:
-        return cell
     if isinstance(value, str):
-        # openpyxl raises IllegalCharacterError for control characters, which a text pasted into
-        # a form can hold: a vertical tab or form feed (Word's line and page breaks) becomes a
-        # line break, the rest cannot be shown in a cell and is left out.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value.replace("\v", "\n").replace("\f", "\n"))
-    cell.value = value
-    if isinstance(value, str):
-        # openpyxl stores a string starting with "=" as a formula; this keeps every text as text,
-        # so nothing a person typed is ever run by Excel.
-        cell.data_type = "s"
+        set_text(cell, value)
+    elif value is not None:
+        cell.value = value
     return cell
 
 

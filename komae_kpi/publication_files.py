@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -25,7 +25,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from komae_kpi import fiscal_year as fy
 from komae_kpi.export import (
     DEMO_NOTICE,
-    FORMULA_STARTS,
     TABLES,
     Column,
     Table,
@@ -33,6 +32,7 @@ from komae_kpi.export import (
     table_rows,
 )
 from komae_kpi.progress import Snapshot
+from komae_kpi.xlsx_text import set_text
 
 # The DOS epoch, the earliest time a ZIP entry can carry: a constant instead of the time of writing,
 # so that the same store gives the same ZIP bytes (as reproducible builds do).
@@ -116,19 +116,6 @@ def _signed_format(decimals: int) -> str:
     return f'{digits};"△"{digits}'
 
 
-def _set_text(cell: Cell, text: str) -> None:
-    # openpyxl raises IllegalCharacterError for control characters; a vertical tab or form feed
-    # (Word's line and page breaks) becomes a line break, the rest cannot be shown and is left out.
-    text = ILLEGAL_CHARACTERS_RE.sub("", text.replace("\v", "\n").replace("\f", "\n"))
-    cell.value = text
-    # openpyxl stores a string starting with "=" as a formula; every text stays text, so nothing
-    # a person typed is ever run by Excel.
-    cell.data_type = "s"
-    if text.startswith(FORMULA_STARTS):
-        # And it stays text when someone edits the cell in Excel (as if typed with a leading ').
-        cell.quotePrefix = True
-
-
 def _set_value(cell: Cell, value: Any, column: Column, number_format: str) -> None:
     if value is None:
         return
@@ -142,14 +129,14 @@ def _set_value(cell: Cell, value: Any, column: Column, number_format: str) -> No
         cell.value = float(value)
         cell.number_format = number_format
     else:
-        _set_text(cell, str(value))
+        set_text(cell, str(value))
 
 
 def _write_header(sheet: Worksheet, row: int, labels: list[str]) -> None:
     for column, label in enumerate(labels, start=1):
         cell = sheet.cell(row=row, column=column)
         assert isinstance(cell, Cell)
-        _set_text(cell, label)
+        set_text(cell, label)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -235,7 +222,7 @@ def _explanation_sheet(book: Workbook, snapshot: Snapshot) -> None:
         nonlocal row
         cell = sheet.cell(row=row, column=1)
         assert isinstance(cell, Cell)
-        _set_text(cell, text)
+        set_text(cell, text)
         if font is not None:
             cell.font = font
         if fill is not None:
@@ -270,7 +257,7 @@ def _explanation_sheet(book: Workbook, snapshot: Snapshot) -> None:
             for n, value in enumerate(values, start=1):
                 cell = sheet.cell(row=row, column=n)
                 assert isinstance(cell, Cell)
-                _set_text(cell, value)
+                set_text(cell, value)
                 widths[n] = max(widths[n], _display_width(value))
     for n, width in widths.items():
         sheet.column_dimensions[get_column_letter(n)].width = min(width, _TEXT_WIDTH_MAX) + 2
