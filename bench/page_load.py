@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from komae_kpi.demo import write_demo_store  # noqa: E402
+from komae_kpi.store.demo import write_demo_store  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAGES, streamlit_server  # noqa: E402
 
 GOAL = 1.3

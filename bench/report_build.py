@@ -28,13 +28,13 @@ sys.path.insert(0, str(ROOT))
 
 import kaleido  # type: ignore[import-untyped]  # noqa: E402
 
-from komae_kpi import charts, indicator_views  # noqa: E402
-from komae_kpi.chart_images import chart_renderer, page_generator  # noqa: E402
-from komae_kpi.demo import write_demo_store  # noqa: E402
-from komae_kpi.meeting_deck import build_meeting_deck  # noqa: E402
-from komae_kpi.progress import Snapshot, load_snapshot  # noqa: E402
-from komae_kpi.progress_report import build_report  # noqa: E402
-from komae_kpi.report_pdf import build_pdf_report, print_pdf  # noqa: E402
+from komae_kpi.judgement.progress import Snapshot, load_snapshot  # noqa: E402
+from komae_kpi.outputs.chart_images import chart_renderer, page_generator  # noqa: E402
+from komae_kpi.outputs.meeting_deck import build_meeting_deck  # noqa: E402
+from komae_kpi.outputs.progress_report import build_report  # noqa: E402
+from komae_kpi.outputs.report_pdf import build_pdf_report, print_pdf  # noqa: E402
+from komae_kpi.store.demo import write_demo_store  # noqa: E402
+from komae_kpi.views import charts, indicator_views  # noqa: E402
 
 GOAL_PDF_SECONDS = 10.0
 YEAR = 2025

@@ -10,8 +10,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from komae_kpi import fiscal_year, formatting
-from komae_kpi.backups import (
+from komae_kpi.common import fiscal_year, formatting
+from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.common.paths import DB_ENV_VAR, resolve_db_path
+from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
+from komae_kpi.judgement.progress import load_snapshot, status_records
+from komae_kpi.outputs.chart_images import chart_renderer
+from komae_kpi.outputs.export import export_open_data
+from komae_kpi.outputs.inquiry_workbook import write_inquiry_workbook
+from komae_kpi.outputs.meeting_deck import write_meeting_deck
+from komae_kpi.outputs.publication_files import write_finance_workbook, write_open_data_zip
+from komae_kpi.outputs.report_pdf import write_report
+from komae_kpi.plan.model import Plan
+from komae_kpi.store.backups import (
     DEFAULT_KEEP,
     REASON_LABELS,
     backup_dir,
@@ -19,23 +30,12 @@ from komae_kpi.backups import (
     list_backups,
     restore_store,
 )
-from komae_kpi.change_views import change_rows, file_lines, history_rows, preview_summary
-from komae_kpi.chart_images import chart_renderer
-from komae_kpi.demo import write_demo_store
-from komae_kpi.errors import KomaeKpiError
-from komae_kpi.export import export_open_data
-from komae_kpi.imports import ImportSource, apply_import, preview_import
-from komae_kpi.indicator_views import change_label
-from komae_kpi.inquiry_workbook import write_inquiry_workbook
-from komae_kpi.meeting_deck import write_meeting_deck
-from komae_kpi.model import Plan
-from komae_kpi.paths import DB_ENV_VAR, resolve_db_path
-from komae_kpi.progress import load_snapshot, status_records
-from komae_kpi.publication_files import write_finance_workbook, write_open_data_zip
-from komae_kpi.record_changes import RecordChange, RecordKind
-from komae_kpi.record_changes import load_history as load_change_history
-from komae_kpi.report_pdf import write_report
-from komae_kpi.store import LOCK_WAIT_SECONDS, init_store
+from komae_kpi.store.connection import LOCK_WAIT_SECONDS, init_store
+from komae_kpi.store.demo import write_demo_store
+from komae_kpi.store.record_changes import RecordChange, RecordKind
+from komae_kpi.store.record_changes import load_history as load_change_history
+from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
+from komae_kpi.views.indicator_views import change_label
 
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2

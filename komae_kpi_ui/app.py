@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from komae_kpi.errors import KomaeKpiError
+from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi_ui import frame, store_access
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"

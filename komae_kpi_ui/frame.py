@@ -7,9 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from komae_kpi import fiscal_year as fy
-from komae_kpi import html_blocks
-from komae_kpi.progress import Snapshot
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.judgement.progress import Snapshot
+from komae_kpi.views import html_blocks
 from komae_kpi_ui import url_state
 
 DEMO_BANNER = "デモデータ：この画面の数値は説明用に生成した架空の値で、狛江市の実績ではありません。"

@@ -9,11 +9,11 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
-from komae_kpi import charts, indicator_views
-from komae_kpi.errors import KomaeKpiError
-from komae_kpi.paths import PROJECT_ROOT, resolve_db_path
-from komae_kpi.progress import Snapshot, load_snapshot
-from komae_kpi.store import current_user
+from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.common.paths import PROJECT_ROOT, resolve_db_path
+from komae_kpi.judgement.progress import Snapshot, load_snapshot
+from komae_kpi.store.connection import current_user
+from komae_kpi.views import charts, indicator_views
 
 
 def store_path() -> Path:

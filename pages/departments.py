@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from komae_kpi import department_progress, html_blocks, item_progress, item_views
-from komae_kpi import fiscal_year as fy
-from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.judgement import department_progress, item_progress
+from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
+from komae_kpi.views import html_blocks, item_views
 from komae_kpi_ui import app, frame, store_access, url_state
 
 ALL = "すべて"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from komae_kpi import finance_views, html_blocks, indicator_views
+from komae_kpi.views import finance_views, html_blocks, indicator_views
 from komae_kpi_ui import app, frame, store_access
 
 FULL_HISTORY_INDICATOR = 3  # 経常収支比率: published since FY2005

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from komae_kpi import entry_views, html_blocks, indicator_views
+from komae_kpi.views import entry_views, html_blocks, indicator_views
 from komae_kpi_ui import app, frame, store_access, url_state
 
 

@@ -6,9 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
-from komae_kpi import fiscal_year as fy
-from komae_kpi import html_blocks, item_progress, item_views, overview, plan_views
-from komae_kpi.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.judgement import item_progress
+from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
+from komae_kpi.views import html_blocks, item_views, overview, plan_views
 from komae_kpi_ui import app, frame, store_access
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from komae_kpi import html_blocks, report_views
-from komae_kpi.chart_images import chromium_path
-from komae_kpi.errors import KomaeKpiError
+from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.outputs import report_views
+from komae_kpi.outputs.chart_images import chromium_path
+from komae_kpi.views import html_blocks
 from komae_kpi_ui import app, frame, outputs, plain_text, store_access
 
 

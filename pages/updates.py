@@ -11,16 +11,20 @@ from typing import Any
 
 import streamlit as st
 
-from komae_kpi import entry_views, html_blocks
-from komae_kpi import fiscal_year as fy
-from komae_kpi.change_views import file_lines, preview_summary
-from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.errors import ConcurrentEditError, KomaeKpiError, ValidationError
-from komae_kpi.imports import ImportPreview, ImportSource, apply_import, preview_import
-from komae_kpi.inquiry_workbook import build_inquiry_workbook, department_items, inquiry_file_name
-from komae_kpi.model import IndicatorValue, ItemStatus
-from komae_kpi.progress import Snapshot
-from komae_kpi.record_changes import RecordKey
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common.errors import ConcurrentEditError, KomaeKpiError, ValidationError
+from komae_kpi.imports.importer import ImportPreview, ImportSource, apply_import, preview_import
+from komae_kpi.judgement.progress import Snapshot
+from komae_kpi.outputs.inquiry_workbook import (
+    build_inquiry_workbook,
+    department_items,
+    inquiry_file_name,
+)
+from komae_kpi.plan.model import IndicatorValue, ItemStatus
+from komae_kpi.store.entries import save_indicator_value, save_item_status
+from komae_kpi.store.record_changes import RecordKey
+from komae_kpi.views import entry_views, html_blocks
+from komae_kpi.views.change_views import file_lines, preview_summary
 from komae_kpi_ui import app, frame, plain_text, store_access
 
 WAIT_SECONDS = 10.0  # how long a save waits for another process (an import) to finish

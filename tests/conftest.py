@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from komae_kpi.paths import DB_ENV_VAR, PROJECT_ROOT
-from komae_kpi.store import init_store
+from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
+from komae_kpi.store.connection import init_store
 
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 PLAN_TEXT = SHARED_DIR / "plan" / "000_cde0dcee2913256b.txt"

@@ -11,10 +11,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from komae_kpi.demo import write_demo_store
-from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.paths import DB_ENV_VAR, PROJECT_ROOT
-from komae_kpi.progress import load_snapshot, status_records
+from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
+from komae_kpi.judgement.progress import load_snapshot, status_records
+from komae_kpi.store.demo import write_demo_store
+from komae_kpi.store.entries import save_indicator_value, save_item_status
 from tests import html_text
 
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")  # absolute: AppTest resolves relative paths oddly
@@ -367,7 +367,7 @@ def test_a_mistyped_link_is_explained_and_falls_back(
 def test_reports_without_chromium_explain_and_keep_the_data_files(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
-    import komae_kpi.chart_images as chart_images
+    import komae_kpi.outputs.chart_images as chart_images
 
     monkeypatch.setattr(chart_images, "CHROMIUM_CANDIDATES", ())
     monkeypatch.delenv("BROWSER_PATH", raising=False)
@@ -404,7 +404,7 @@ def test_a_failed_report_is_explained_not_silent(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
     import komae_kpi_ui.outputs as outputs
-    from komae_kpi.errors import KomaeKpiError
+    from komae_kpi.common.errors import KomaeKpiError
 
     def broken(path: Path, year: int) -> Callable[[], bytes]:
         def make() -> bytes:

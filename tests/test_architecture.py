@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-from komae_kpi.paths import PROJECT_ROOT
+import pytest
+
+from komae_kpi.common.paths import PROJECT_ROOT
 
 CORE = PROJECT_ROOT / "komae_kpi"
 PAGES = [PROJECT_ROOT / "dashboard.py", *sorted((PROJECT_ROOT / "pages").glob("*.py"))]
@@ -35,7 +41,9 @@ def test_pages_hold_no_sql_and_no_database_access() -> None:
     for path in PAGES:
         modules = imported_modules(path)
         assert "duckdb" not in modules, path.name
-        assert not {m for m in modules if m in ("komae_kpi.store", "komae_kpi.queries")}, path.name
+        assert not {
+            m for m in modules if m in ("komae_kpi.store.connection", "komae_kpi.store.queries")
+        }, path.name
         source = path.read_text(encoding="utf-8").upper()
         for keyword in ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM"):
             assert keyword not in source, f"{path.name} contains {keyword.strip()}"
@@ -52,3 +60,57 @@ def test_only_the_ui_module_caches() -> None:
     for path in [*PAGES, *CORE.rglob("*.py")]:
         source = path.read_text(encoding="utf-8")
         assert "st.cache_data" not in source and "st.cache_resource" not in source, path.name
+
+
+def run_lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter over the packages under root, with the project's contracts (pyproject.toml)."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_layer_contracts_hold() -> None:
+    result = run_lint_imports(PROJECT_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "message"),
+    [
+        (
+            "plan/reads_outputs.py",
+            "from komae_kpi.outputs import export\n",
+            "komae_kpi.plan is not allowed to import komae_kpi.outputs",
+        ),
+        (
+            "store/reads_judgement.py",
+            "import komae_kpi.judgement.indicator_status\n",
+            "komae_kpi.store is not allowed to import komae_kpi.judgement",
+        ),
+        (
+            "views/uses_the_ui.py",
+            "from komae_kpi_ui import frame\n",
+            "komae_kpi.views is not allowed to import komae_kpi_ui",
+        ),
+        ("judgement/draws.py", "import streamlit\n", "komae_kpi.judgement.draws -> streamlit"),
+    ],
+)
+def test_the_layer_contracts_fail_on_a_module_that_breaks_them(
+    tmp_path: Path, module: str, source: str, message: str
+) -> None:
+    for package in ("komae_kpi", "komae_kpi_ui"):
+        shutil.copytree(
+            PROJECT_ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    assert run_lint_imports(tmp_path).returncode == 0  # the copy alone keeps them
+    (tmp_path / "komae_kpi" / module).write_text(source, encoding="utf-8")
+    result = run_lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert message in result.stdout

@@ -19,20 +19,20 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from komae_kpi.backups import (
+from komae_kpi.cli import main
+from komae_kpi.common.errors import KomaeKpiError, StoreMissingError
+from komae_kpi.common.paths import PROJECT_ROOT
+from komae_kpi.imports.importer import ImportSource, apply_import
+from komae_kpi.plan.model import ItemStatus
+from komae_kpi.store.backups import (
     backup_dir,
     backup_store,
     list_backups,
     restore_store,
 )
-from komae_kpi.cli import main
-from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.errors import KomaeKpiError, StoreMissingError
-from komae_kpi.imports import ImportSource, apply_import
-from komae_kpi.model import ItemStatus
-from komae_kpi.paths import PROJECT_ROOT
-from komae_kpi.record_changes import Record, RecordKey, load_history, read_records
-from komae_kpi.store import connect, init_store
+from komae_kpi.store.connection import connect, init_store
+from komae_kpi.store.entries import save_indicator_value, save_item_status
+from komae_kpi.store.record_changes import Record, RecordKey, load_history, read_records
 from tests.store_helpers import dump
 
 
@@ -314,7 +314,7 @@ def test_a_missing_store_is_reported_and_not_created(store: Path, tmp_path: Path
 def test_a_backup_from_an_older_version_is_read_through_a_migrated_copy(
     store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import komae_kpi.store as store_module
+    import komae_kpi.store.connection as store_module
 
     # A store made before the change history existed (schema version 2).
     old = tmp_path / "old.duckdb"
@@ -377,7 +377,7 @@ def test_an_import_killed_midway_leaves_the_store_as_it_was(store: Path, tmp_pat
     marker = _kill_while_stalled(f"""
         import time
         from pathlib import Path
-        import komae_kpi.imports as imports
+        import komae_kpi.imports.importer as imports
         real = imports.apply_changes
         def stall(con, changes, **kwargs):
             written = real(con, changes, **kwargs)
@@ -407,7 +407,7 @@ def test_a_restore_killed_midway_leaves_the_store_as_it_was(store: Path) -> None
     marker = _kill_while_stalled(f"""
         import time
         from pathlib import Path
-        import komae_kpi.backups as backups
+        import komae_kpi.store.backups as backups
         real = backups.apply_changes
         def stall(con, changes, **kwargs):
             written = real(con, changes, **kwargs)

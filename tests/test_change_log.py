@@ -13,16 +13,17 @@ from pathlib import Path
 import pytest
 
 from komae_kpi.cli import main
-from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.errors import (
+from komae_kpi.common.errors import (
     ConcurrentEditError,
     KomaeKpiError,
     StoreMissingError,
     ValidationError,
 )
-from komae_kpi.imports import ImportSource, apply_import
-from komae_kpi.model import IndicatorValue, ItemStatus
-from komae_kpi.record_changes import (
+from komae_kpi.imports.importer import ImportSource, apply_import
+from komae_kpi.plan.model import IndicatorValue, ItemStatus
+from komae_kpi.store.connection import connect, transaction
+from komae_kpi.store.entries import save_indicator_value, save_item_status
+from komae_kpi.store.record_changes import (
     ChangeEntry,
     RecordChange,
     RecordKey,
@@ -30,7 +31,6 @@ from komae_kpi.record_changes import (
     load_history,
     read_record,
 )
-from komae_kpi.store import connect, transaction
 from tests.store_helpers import dump
 
 

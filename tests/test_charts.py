@@ -6,10 +6,10 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from komae_kpi.charts import FONT_FAMILY, indicator_figure, reference_figure
-from komae_kpi.entries import save_indicator_value
-from komae_kpi.indicator_views import assessment_for
-from komae_kpi.progress import Snapshot, load_snapshot
+from komae_kpi.judgement.progress import Snapshot, load_snapshot
+from komae_kpi.store.entries import save_indicator_value
+from komae_kpi.views.charts import FONT_FAMILY, indicator_figure, reference_figure
+from komae_kpi.views.indicator_views import assessment_for
 
 
 def figure_for(snapshot: Snapshot, no: int, year: int, **kwargs: object) -> go.Figure:

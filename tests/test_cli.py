@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from komae_kpi.cli import main
-from komae_kpi.entries import save_indicator_value
-from komae_kpi.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
+from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
+from komae_kpi.store.entries import save_indicator_value
 
 AGREED_STATUS_KEYS = [
     "indicator_no",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from komae_kpi.progress import load_snapshot, status_records
+from komae_kpi.judgement.progress import load_snapshot, status_records
 
 
 def test_many_concurrent_readers(store: Path) -> None:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from komae_kpi.demo import DEMO_SOURCE, DEMO_YEARS, write_demo_store
-from komae_kpi.errors import KomaeKpiError
-from komae_kpi.paths import DEFAULT_DB_PATH
-from komae_kpi.progress import load_snapshot, status_records
-from komae_kpi.store import init_store
+from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.common.paths import DEFAULT_DB_PATH
+from komae_kpi.judgement.progress import load_snapshot, status_records
+from komae_kpi.store.connection import init_store
+from komae_kpi.store.demo import DEMO_SOURCE, DEMO_YEARS, write_demo_store
 from tests.store_helpers import dump
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from komae_kpi.demo import write_demo_store
-from komae_kpi.entries import save_item_status
-from komae_kpi.export import TABLES, export_open_data, spreadsheet_safe
-from komae_kpi.plan_files import load_plan
-from komae_kpi.progress import load_snapshot
+from komae_kpi.common.spreadsheet_text import spreadsheet_safe
+from komae_kpi.judgement.progress import load_snapshot
+from komae_kpi.outputs.export import TABLES, export_open_data
+from komae_kpi.plan.plan_files import load_plan
+from komae_kpi.store.demo import write_demo_store
+from komae_kpi.store.entries import save_item_status
 from tests import plan_expectations as expected
 
 REQUIRED_COLUMNS = {

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from komae_kpi import fiscal_year as fy
-from komae_kpi.fiscal_year import FiscalYearError
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common.fiscal_year import FiscalYearError
 
 
 @pytest.mark.parametrize(

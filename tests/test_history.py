@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from komae_kpi.plan_files import PLAN_SOURCE, load_history, load_plan
+from komae_kpi.plan.plan_files import PLAN_SOURCE, load_history, load_plan
 from tests.conftest import FISCAL_HISTORY, shared_file
 
 PLAN = load_plan()

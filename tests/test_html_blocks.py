@@ -6,8 +6,8 @@ import base64
 
 import pandas as pd
 
-from komae_kpi import html_blocks
-from komae_kpi.indicator_views import KeyFigure
+from komae_kpi.views import html_blocks
+from komae_kpi.views.indicator_views import KeyFigure
 from tests import html_text
 
 

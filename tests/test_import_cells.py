@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from komae_kpi.export import spreadsheet_safe
-from komae_kpi.import_cells import (
+from komae_kpi.common.spreadsheet_text import spreadsheet_safe
+from komae_kpi.imports.import_cells import (
     HEADERS,
     CellError,
     References,
@@ -19,8 +19,8 @@ from komae_kpi.import_cells import (
     read_number,
     unit_problem,
 )
-from komae_kpi.model import Plan
-from komae_kpi.plan_files import load_plan
+from komae_kpi.plan.model import Plan
+from komae_kpi.plan.plan_files import load_plan
 
 
 @pytest.fixture(scope="module")

@@ -15,19 +15,19 @@ import duckdb
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from komae_kpi.backups import list_backups
 from komae_kpi.cli import main
-from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.errors import StalePreviewError, StoreMissingError, ValidationError
-from komae_kpi.export import export_open_data
-from komae_kpi.imports import ImportPreview, ImportSource, apply_import, preview_import
-from komae_kpi.inquiry_workbook import build_inquiry_workbook
-from komae_kpi.model import IndicatorValue, ItemStatus
-from komae_kpi.paths import DB_ENV_VAR, PROJECT_ROOT
-from komae_kpi.progress import load_snapshot
-from komae_kpi.queries import read_indicator_values, read_item_statuses
-from komae_kpi.record_changes import load_history
-from komae_kpi.store import connect, init_store
+from komae_kpi.common.errors import StalePreviewError, StoreMissingError, ValidationError
+from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
+from komae_kpi.imports.importer import ImportPreview, ImportSource, apply_import, preview_import
+from komae_kpi.judgement.progress import load_snapshot
+from komae_kpi.outputs.export import export_open_data
+from komae_kpi.outputs.inquiry_workbook import build_inquiry_workbook
+from komae_kpi.plan.model import IndicatorValue, ItemStatus
+from komae_kpi.store.backups import list_backups
+from komae_kpi.store.connection import connect, init_store
+from komae_kpi.store.entries import save_indicator_value, save_item_status
+from komae_kpi.store.queries import read_indicator_values, read_item_statuses
+from komae_kpi.store.record_changes import load_history
 from tests.store_helpers import dump
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from komae_kpi.indicator_status import (
+from komae_kpi.judgement.indicator_status import (
     STATUS_ICONS,
     STATUS_LABELS,
     assess,
     criteria_text,
     least_squares,
-    path_value,
 )
-from komae_kpi.model import Comparator, Indicator, JudgementRule
+from komae_kpi.plan.model import Comparator, Indicator, JudgementRule
 
 
 def indicator(baseline: float, target: float, comparator: Comparator) -> Indicator:
@@ -56,16 +55,16 @@ def test_kinds_follow_from_baseline_and_target() -> None:
 
 
 def test_improvement_path_is_the_straight_line_from_baseline_to_target() -> None:
-    assert path_value(UP, 2023) == 70.0
-    assert path_value(UP, 2025) == pytest.approx(74.0)
-    assert path_value(UP, 2029) == 82.0
-    assert path_value(UP, 2031) == 82.0
-    assert path_value(UP, 2022) is None
-    assert path_value(DOWN, 2026) == pytest.approx(164.0)
+    assert UP.path_value(2023) == 70.0
+    assert UP.path_value(2025) == pytest.approx(74.0)
+    assert UP.path_value(2029) == 82.0
+    assert UP.path_value(2031) == 82.0
+    assert UP.path_value(2022) is None
+    assert DOWN.path_value(2026) == pytest.approx(164.0)
 
 
 def test_guardrail_path_is_the_bound_itself() -> None:
-    assert [path_value(CEILING, y) for y in (2023, 2025, 2029)] == [90.0, 90.0, 90.0]
+    assert [CEILING.path_value(y) for y in (2023, 2025, 2029)] == [90.0, 90.0, 90.0]
 
 
 def test_least_squares_line() -> None:

@@ -13,16 +13,16 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from komae_kpi.cli import main
-from komae_kpi.entries import save_item_status
-from komae_kpi.errors import KomaeKpiError, ValidationError
-from komae_kpi.imports import ImportSource, apply_import, preview_import
-from komae_kpi.inquiry_workbook import build_inquiry_workbook, write_inquiry_workbook
-from komae_kpi.model import ItemStatus
-from komae_kpi.paths import PLAN_DIR, PROJECT_ROOT
-from komae_kpi.plan_files import load_plan
-from komae_kpi.progress import load_snapshot
-from komae_kpi.record_changes import RecordKey, load_history, read_records
-from komae_kpi.store import connect, init_store
+from komae_kpi.common.errors import KomaeKpiError, ValidationError
+from komae_kpi.common.paths import PLAN_DIR, PROJECT_ROOT
+from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
+from komae_kpi.judgement.progress import load_snapshot
+from komae_kpi.outputs.inquiry_workbook import build_inquiry_workbook, write_inquiry_workbook
+from komae_kpi.plan.model import ItemStatus
+from komae_kpi.plan.plan_files import load_plan
+from komae_kpi.store.connection import connect, init_store
+from komae_kpi.store.entries import save_item_status
+from komae_kpi.store.record_changes import RecordKey, load_history, read_records
 from tests.store_helpers import dump
 
 PLAN = load_plan()

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from komae_kpi.department_progress import department_summaries, missing_text
-from komae_kpi.entries import save_item_status
-from komae_kpi.item_progress import (
+from komae_kpi.judgement.department_progress import department_summaries, missing_text
+from komae_kpi.judgement.item_progress import (
     NOT_REPORTED,
     ItemFilter,
     filter_rows,
@@ -17,8 +16,9 @@ from komae_kpi.item_progress import (
     status_counts,
     status_index,
 )
-from komae_kpi.item_views import counts_table, item_detail, rows_table, tree_sections
-from komae_kpi.progress import Snapshot, load_snapshot
+from komae_kpi.judgement.progress import Snapshot, load_snapshot
+from komae_kpi.store.entries import save_item_status
+from komae_kpi.views.item_views import counts_table, item_detail, rows_table, tree_sections
 
 
 @pytest.fixture

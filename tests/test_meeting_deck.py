@@ -21,13 +21,12 @@ from pptx.shapes.base import BaseShape
 from pptx.slide import Slide
 from pptx.text.text import TextFrame
 
-from komae_kpi import fiscal_year as fy
-from komae_kpi import formatting
-from komae_kpi.chart_images import ChartRenderer, chart_renderer
-from komae_kpi.demo import write_demo_store
-from komae_kpi.entries import indicator_value_problems, item_status_problems, save_indicator_value
-from komae_kpi.errors import KomaeKpiError
-from komae_kpi.meeting_deck import (
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import formatting
+from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.judgement.progress import Snapshot, assess_all, load_snapshot, status_records
+from komae_kpi.outputs.chart_images import ChartRenderer, chart_renderer
+from komae_kpi.outputs.meeting_deck import (
     ATTENTION_TITLE,
     BEHIND_TITLE,
     BODY_BOTTOM,
@@ -40,10 +39,15 @@ from komae_kpi.meeting_deck import (
     text_height,
     write_meeting_deck,
 )
-from komae_kpi.model import IndicatorValue, ItemStatus
-from komae_kpi.progress import Snapshot, assess_all, load_snapshot, status_records
-from komae_kpi.record_changes import RecordChange, apply_changes, key_of
-from komae_kpi.store import connect, init_store, transaction
+from komae_kpi.plan.model import IndicatorValue, ItemStatus
+from komae_kpi.store.connection import connect, init_store, transaction
+from komae_kpi.store.demo import write_demo_store
+from komae_kpi.store.entries import (
+    indicator_value_problems,
+    item_status_problems,
+    save_indicator_value,
+)
+from komae_kpi.store.record_changes import RecordChange, apply_changes, key_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 PLAN_NAME = "狛江市第7次行財政改革推進計画"

@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.overview import freshness_notes, gap_warnings, last_completed_fiscal_year, tiles
-from komae_kpi.progress import load_snapshot, status_records
+from komae_kpi.judgement.progress import load_snapshot, status_records
+from komae_kpi.store.entries import save_indicator_value, save_item_status
+from komae_kpi.views.overview import (
+    freshness_notes,
+    gap_warnings,
+    last_completed_fiscal_year,
+    tiles,
+)
 
 
 def test_tiles_show_latest_value_year_change_and_target(store: Path) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from komae_kpi.errors import PlanDataError
-from komae_kpi.paths import PLAN_DIR
-from komae_kpi.plan_files import load_history, load_plan
+from komae_kpi.common.errors import PlanDataError
+from komae_kpi.common.paths import PLAN_DIR
+from komae_kpi.plan.plan_files import load_history, load_plan
 from tests import plan_expectations as expected
 from tests import plan_text
 from tests.conftest import PLAN_TEXT, shared_file

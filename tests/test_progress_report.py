@@ -16,13 +16,18 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from komae_kpi.chart_images import ChartRenderer, chart_renderer, chromium_path, page_generator
-from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.item_progress import NOT_REPORTED
-from komae_kpi.progress import load_snapshot
-from komae_kpi.progress_report import build_report
-from komae_kpi.report_pdf import PdfReport, build_pdf_report
-from komae_kpi.store import init_store
+from komae_kpi.judgement.item_progress import NOT_REPORTED
+from komae_kpi.judgement.progress import load_snapshot
+from komae_kpi.outputs.chart_images import (
+    ChartRenderer,
+    chart_renderer,
+    chromium_path,
+    page_generator,
+)
+from komae_kpi.outputs.progress_report import build_report
+from komae_kpi.outputs.report_pdf import PdfReport, build_pdf_report
+from komae_kpi.store.connection import init_store
+from komae_kpi.store.entries import save_indicator_value, save_item_status
 
 TODAY = dt.date(2026, 6, 30)
 REPORTED = {
@@ -203,7 +208,7 @@ def test_the_contents_give_the_page_each_chapter_starts_on(pdf_report: PdfReport
 
 
 def test_a_demo_report_says_so_on_the_cover(tmp_path: Path, renderer: ChartRenderer) -> None:
-    from komae_kpi.demo import write_demo_store
+    from komae_kpi.store.demo import write_demo_store
 
     db = tmp_path / "demo.duckdb"
     write_demo_store(db)
@@ -227,7 +232,7 @@ def test_official_number_style(filled: Path) -> None:
 
 
 def test_look_alike_radicals_are_mapped_to_the_documents_characters() -> None:
-    from komae_kpi.report_pdf import _rewritten_cmap
+    from komae_kpi.outputs.report_pdf import _rewritten_cmap
 
     cmap = (
         "/CIDInit /ProcSet findresource begin\n1 begincodespacerange\n<00> <FF>\nendcodespacerange\n"
@@ -308,7 +313,7 @@ def test_a_year_without_data_says_so_and_the_first_year_explains_its_dashes(fill
 
 
 def test_a_report_outside_the_plan_period_is_refused(filled: Path) -> None:
-    from komae_kpi.errors import KomaeKpiError
+    from komae_kpi.common.errors import KomaeKpiError
 
     for year in (2023, 2010, 2030):
         with pytest.raises(KomaeKpiError, match="計画期間"):

@@ -13,11 +13,10 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from komae_kpi.demo import write_demo_store
-from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.export import TABLES, Column, export_open_data, spreadsheet_safe
-from komae_kpi.progress import Snapshot, load_snapshot
-from komae_kpi.publication_files import (
+from komae_kpi.common.spreadsheet_text import spreadsheet_safe
+from komae_kpi.judgement.progress import Snapshot, load_snapshot
+from komae_kpi.outputs.export import TABLES, Column, export_open_data
+from komae_kpi.outputs.publication_files import (
     EXPLANATION_SHEET,
     ZIP_TIMESTAMP,
     finance_workbook,
@@ -28,6 +27,8 @@ from komae_kpi.publication_files import (
     write_finance_workbook,
     write_open_data_zip,
 )
+from komae_kpi.store.demo import write_demo_store
+from komae_kpi.store.entries import save_indicator_value, save_item_status
 
 FORMULA_TEXT = '=HYPERLINK("http://example.invalid","x")'
 ZIP_UTF8_FLAG = 0x800

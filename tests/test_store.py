@@ -15,18 +15,23 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from komae_kpi import queries
-from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.errors import (
+from komae_kpi.common.errors import (
     PlanConflictError,
     StoreBusyError,
     StoreError,
     StoreMissingError,
     ValidationError,
 )
-from komae_kpi.paths import HISTORY_DIR, PLAN_DIR, PROJECT_ROOT
-from komae_kpi.plan_files import load_plan
-from komae_kpi.store import LATEST_SCHEMA_VERSION, connect, init_store, schema_version
+from komae_kpi.common.paths import HISTORY_DIR, PLAN_DIR, PROJECT_ROOT
+from komae_kpi.plan.plan_files import load_plan
+from komae_kpi.store import queries
+from komae_kpi.store.connection import (
+    LATEST_SCHEMA_VERSION,
+    connect,
+    init_store,
+    schema_version,
+)
+from komae_kpi.store.entries import save_indicator_value, save_item_status
 from tests.store_helpers import dump
 
 
@@ -205,7 +210,7 @@ def test_an_init_killed_midway_leaves_the_store_as_it_was(store: Path) -> None:
             textwrap.dedent(f"""
             import time
             from pathlib import Path
-            import komae_kpi.store as store
+            import komae_kpi.store.connection as store
             def stall(con, history):
                 con.execute("DELETE FROM item_statuses")
                 con.execute("DELETE FROM indicator_values")
@@ -255,7 +260,7 @@ def test_an_upgrade_keeps_everything_entered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A store made by the first schema version, with data in it, upgrades to the latest."""
-    import komae_kpi.store as store_module
+    import komae_kpi.store.connection as store_module
 
     path = tmp_path / "v1.duckdb"
     all_migrations = store_module.migrations()
@@ -289,7 +294,7 @@ def test_an_upgrade_keeps_everything_entered(
 
 
 def _write_plan_v1(con: duckdb.DuckDBPyConnection, plan: object) -> None:
-    from komae_kpi.plan_files import load_plan
+    from komae_kpi.plan.plan_files import load_plan
 
     full = load_plan()
     con.execute("DELETE FROM items")

@@ -10,8 +10,8 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from komae_kpi import table_files
-from komae_kpi.table_files import read_table
+from komae_kpi.imports import table_files
+from komae_kpi.imports.table_files import read_table
 
 TEXT = "指標,年度,実績値,備考\r\n1,令和7年度,72.9,①速報値（髙橋）\r\n"
 

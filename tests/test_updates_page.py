@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from komae_kpi.backups import list_backups
-from komae_kpi.entries import save_indicator_value
-from komae_kpi.paths import DB_ENV_VAR, PROJECT_ROOT
-from komae_kpi.progress import load_snapshot
-from komae_kpi.record_changes import load_history
+from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
+from komae_kpi.judgement.progress import load_snapshot
+from komae_kpi.store.backups import list_backups
+from komae_kpi.store.entries import save_indicator_value
+from komae_kpi.store.record_changes import load_history
 from tests import html_text
 from tests.store_helpers import dump
 
@@ -223,7 +223,7 @@ def test_the_inquiry_workbook_is_offered_for_download(
     label = buttons[0].proto.label
     assert label.startswith("財政課の照会様式（令和7年度 (2025)")
     # The workbook itself is built by the same function the CLI uses; check what it holds.
-    from komae_kpi.inquiry_workbook import build_inquiry_workbook
+    from komae_kpi.outputs.inquiry_workbook import build_inquiry_workbook
 
     data = build_inquiry_workbook(load_snapshot(store), "財政課", 2025).data
     sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from komae_kpi.paths import DB_ENV_VAR, PROJECT_ROOT
+from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -10,10 +10,10 @@ from urllib.parse import quote
 
 import pytest
 
-from komae_kpi.demo import write_demo_store
-from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.progress import load_snapshot, status_records
-from komae_kpi.store import init_store
+from komae_kpi.judgement.progress import load_snapshot, status_records
+from komae_kpi.store.connection import init_store
+from komae_kpi.store.demo import write_demo_store
+from komae_kpi.store.entries import save_indicator_value, save_item_status
 from tests.browser.conftest import PAGES, settle, streamlit_server
 
 pytestmark = pytest.mark.browser

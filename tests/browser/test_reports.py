@@ -13,8 +13,8 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
-from komae_kpi.entries import save_indicator_value, save_item_status
-from komae_kpi.store import init_store
+from komae_kpi.store.connection import init_store
+from komae_kpi.store.entries import save_indicator_value, save_item_status
 from tests.browser.conftest import streamlit_server
 
 pytestmark = pytest.mark.browser

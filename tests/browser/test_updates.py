@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from komae_kpi.entries import save_indicator_value
-from komae_kpi.paths import PROJECT_ROOT
-from komae_kpi.progress import load_snapshot
-from komae_kpi.store import init_store
+from komae_kpi.common.paths import PROJECT_ROOT
+from komae_kpi.judgement.progress import load_snapshot
+from komae_kpi.store.connection import init_store
+from komae_kpi.store.entries import save_indicator_value
 from tests.browser.conftest import settle, streamlit_server
 
 pytestmark = pytest.mark.browser

@@ -1,0 +1,595 @@
+"""Importing actuals and item statuses from CSV and XLSX files: preview, then all or nothing.
+
+prepare() reads the files against the plan and the records in the store and returns a preview:
+every record new, changed (before → after) or unchanged, and every problem in every file. Nothing
+is written while there is a problem. apply_import() recomputes the preview inside the write
+connection, refuses if it differs from the one the person saw, backs the store up, and writes every
+change and its history in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common.errors import StalePreviewError, ValidationError
+from komae_kpi.imports.import_cells import (
+    REFERENCE_FIELDS,
+    CellError,
+    Field,
+    References,
+    cell_text,
+    has_control_characters,
+    header_field,
+    header_field_and_unit,
+    is_blank,
+    normalize_unit,
+    read_fiscal_year,
+    read_number,
+    shown,
+    table_unit,
+    unit_problem,
+    value_in_unit,
+)
+from komae_kpi.imports.table_files import (
+    SheetRow,
+    TableFile,
+    UncalculatedFormula,
+    column_letter,
+    read_table,
+)
+from komae_kpi.plan.model import IndicatorValue, ItemStatus, Plan
+from komae_kpi.store.backups import DEFAULT_KEEP, make_backup
+from komae_kpi.store.connection import (
+    LOCK_WAIT_SECONDS,
+    connect,
+    current_user,
+    require_current_schema,
+    transaction,
+)
+from komae_kpi.store.entries import (
+    actual_year_problem,
+    repost_problem,
+    status_problem,
+    status_year_problem,
+)
+from komae_kpi.store.queries import read_plan
+from komae_kpi.store.record_changes import (
+    Record,
+    RecordChange,
+    RecordKey,
+    RecordKind,
+    apply_changes,
+    read_records,
+    require_store_file,
+)
+
+HEADER_SEARCH_ROWS = 20  # a title and notes may sit above the header row (the 照会 workbook has)
+
+_KIND_FIELDS: dict[RecordKind, tuple[Field, ...]] = {
+    "indicator_value": ("value",),
+    "item_status": ("status", "achievements", "issues", "next_steps"),
+}
+_REQUIRED: dict[RecordKind, tuple[Field, ...]] = {
+    "indicator_value": ("indicator", "fiscal_year", "value"),
+    "item_status": ("item", "fiscal_year", "status"),
+}
+# Columns that belong to the other kind of file, or to none, are read only where they apply.
+_USED: dict[RecordKind, frozenset[Field]] = {
+    "indicator_value": frozenset({"indicator", "fiscal_year", "value", "unit", "source", "note"}),
+    "item_status": frozenset(
+        {"item", "fiscal_year", "status", "achievements", "issues", "next_steps"}
+    ),
+}
+_FIELD_NAMES: dict[Field, str] = {
+    "indicator": "指標（指標番号・指標名）",
+    "item": "取組項目（項目番号・取組項目名）",
+    "fiscal_year": "年度",
+    "value": "実績値",
+    "unit": "単位",
+    "status": "進捗状況",
+    "achievements": "取組実績",
+    "issues": "課題",
+    "next_steps": "今後の方向性",
+    "note": "備考",
+    "source": "出典",
+}
+KIND_LABELS: dict[RecordKind, str] = {
+    "indicator_value": "指標の実績値",
+    "item_status": "取組項目の進捗状況",
+}
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int
+    header: str
+    field: Field
+    unit: str | None = None  # a unit in the header: 「実績値（千円）」
+
+    @property
+    def label(self) -> str:
+        return f"{column_letter(self.index)}列「{self.header}」"
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    name: str
+    sha256: str
+    format_label: str
+    kind: RecordKind | None
+    records: int
+    unreported_rows: tuple[int, ...] = ()  # rows with a subject but nothing entered: skipped
+    ignored_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    files: tuple[FileSummary, ...]
+    problems: tuple[str, ...]
+    changes: tuple[RecordChange, ...]  # every record the files hold, unchanged ones included
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def to_write(self) -> tuple[RecordChange, ...]:
+        return tuple(c for c in self.changes if c.action != "unchanged")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    preview: ImportPreview
+    written: int
+    backup: Path | None
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _FileReader:
+    plan: Plan
+    references: References
+    current: dict[RecordKey, Record]
+    table: TableFile
+    problems: list[str] = field(default_factory=list)
+    records: list[tuple[SheetRow, Record]] = field(default_factory=list)
+    unreported: list[int] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    kind: RecordKind | None = None
+    table_unit: str | None = None
+
+    def where(self, row: SheetRow, column: Column | None = None) -> str:
+        place = f"{self.table.name} {row.number}行目"
+        return f"{place} {column.label}" if column else place
+
+    def read(self) -> None:
+        if self.table.problems:
+            self.problems.extend(self.table.problems)
+            return
+        found = self._find_header()
+        if found is None:
+            others = [n for n in self.table.sheet_names if n not in self.table.format_label]
+            hint = (
+                f"{self.table.format_label}を読みました。ほかのシート「{'」「'.join(others)}」を"
+                "読むには、シート名（コマンドでは --sheet）を指定してください。"
+                if others
+                else ""
+            )
+            self.problems.append(
+                f"{self.table.name}: 見出し行が見つかりません。1行目（または表の上端）に、"
+                "「指標・年度・実績値」または「取組項目・年度・進捗状況」の見出しを置いてください。"
+                + hint
+            )
+            return
+        header_row, columns = found
+        if not self._check_columns(header_row, columns):
+            return
+        for row in self.table.rows:
+            if row.number > header_row.number:
+                self._read_row(row, columns)
+
+    def _find_header(self) -> tuple[SheetRow, list[Column]] | None:
+        for row in self.table.rows[:HEADER_SEARCH_ROWS]:
+            columns = [
+                Column(i, str(cell).strip(), found, unit)
+                for i, cell in enumerate(row.cells)
+                for found, unit in [header_field_and_unit(cell)]
+                if found is not None
+            ]
+            if len(columns) < 2:
+                # A line above the table may state the unit of its values: 「（単位：千円）」.
+                self.table_unit = table_unit(row.cells) or self.table_unit
+            else:
+                self.ignored = [
+                    f"{column_letter(i)}列「{str(cell).strip()}」"
+                    for i, cell in enumerate(row.cells)
+                    if not is_blank(cell) and header_field(cell) is None
+                ]
+                return row, columns
+        return None
+
+    def _check_columns(self, header_row: SheetRow, columns: list[Column]) -> bool:
+        fields = {c.field for c in columns}
+        kinds = [k for k, marks in _KIND_FIELDS.items() if fields & set(marks)]
+        where = f"{self.table.name} {header_row.number}行目（見出し）"
+        if len(kinds) != 1:
+            self.problems.append(
+                f"{where}: 実績値の列と進捗状況の列が両方あります。指標の実績値と取組項目の進捗状況は"
+                "別のファイルにしてください。"
+                if kinds
+                else f"{where}: 「実績値」（指標の実績値）または「進捗状況」（取組項目）の列がありません。"
+            )
+            return False
+        self.kind = kinds[0]
+        ok = True
+        for required in _REQUIRED[self.kind]:
+            if required not in fields:
+                self.problems.append(f"{where}: {_FIELD_NAMES[required]}の列がありません。")
+                ok = False
+        # Only columns that are read must be unique; a second 備考 in a status file is just ignored.
+        read = [c.field for c in columns if c.field in _USED[self.kind]]
+        for name in dict.fromkeys(f for f in read if f not in REFERENCE_FIELDS):
+            same = [c for c in columns if c.field == name]
+            if len(same) > 1:
+                self.problems.append(
+                    f"{where}: {'と'.join(c.label for c in same)}がどちらも"
+                    f"{_FIELD_NAMES[name]}を表しています。1列にしてください。"
+                )
+                ok = False
+        self.ignored += [c.label for c in columns if c.field not in _USED[self.kind]]
+        return ok
+
+    def _read_row(self, row: SheetRow, columns: list[Column]) -> None:
+        assert self.kind is not None
+        cells = {c: (row.cells[c.index] if c.index < len(row.cells) else None) for c in columns}
+        used = [c for c in columns if c.field in _USED[self.kind]]
+        if all(is_blank(cells[c]) for c in used):
+            return  # an empty line
+        entry_fields = {"value", "source", "note", "status", "achievements", "issues", "next_steps"}
+        if all(is_blank(cells[c]) for c in used if c.field in entry_fields):
+            self.unreported.append(row.number)
+            return
+        before = len(self.problems)
+        formulas = [c for c in used if isinstance(cells[c], UncalculatedFormula)]
+        for column in formulas:
+            self.problems.append(
+                f"{self.where(row, column)}の数式「{shown(str(cells[column]))}」: 計算結果がファイルに"
+                "保存されていません。Excelで開いて保存し直すか、値として貼り付けてください。"
+            )
+        if formulas:
+            return  # the row's values are unknown; reading the rest would only add noise
+        for column in used:
+            if has_control_characters(cells[column]):
+                self.problems.append(
+                    f"{self.where(row, column)}の「{shown(cells[column])}」: 制御文字（画面に表示されない"
+                    "文字）が含まれています。取り除いてください。"
+                )
+        by_field: dict[Field, list[Column]] = {}
+        for c in used:
+            by_field.setdefault(c.field, []).append(c)
+
+        def cell_problem(column: Column, reason: str) -> None:
+            value = cells[column]
+            if is_blank(value):
+                self.problems.append(f"{self.where(row, column)}: {reason}")
+            else:
+                self.problems.append(f"{self.where(row, column)}の「{shown(value)}」: {reason}")
+
+        def required(name: Field) -> Column | None:
+            column = by_field[name][0]
+            if is_blank(cells[column]):
+                cell_problem(column, "空欄です。")
+                return None
+            return column
+
+        subject_field: Field = "indicator" if self.kind == "indicator_value" else "item"
+        subject = self._read_subject(row, by_field[subject_field], cells, cell_problem)
+        year_column = required("fiscal_year")
+        year = None
+        if year_column is not None:
+            try:
+                year = read_fiscal_year(cells[year_column])
+            except CellError as exc:
+                cell_problem(year_column, str(exc))
+        record: Record | None
+        if self.kind == "indicator_value":
+            record = self._actual(row, by_field, cells, subject, year, cell_problem, required)
+        else:
+            record = self._status(row, by_field, cells, subject, year, cell_problem, required)
+        if record is not None and len(self.problems) == before:
+            self.records.append((row, record))
+
+    def _read_subject(
+        self, row: SheetRow, columns: list[Column], cells: dict[Column, Any], cell_problem: Any
+    ) -> int | None:
+        lookup = (
+            self.references.indicator if self.kind == "indicator_value" else self.references.item
+        )
+        found: list[tuple[Column, int]] = []
+        for column in columns:
+            if is_blank(cells[column]):
+                continue
+            try:
+                found.append((column, lookup(cells[column])))
+            except CellError as exc:
+                cell_problem(column, str(exc))
+                return None
+        if not found:
+            cell_problem(columns[0], "空欄です。")
+            return None
+        if len({no for _, no in found}) > 1:
+            what = "指標" if self.kind == "indicator_value" else "取組項目"
+            self.problems.append(
+                f"{self.where(row)}: "
+                + "と".join(f"{c.label}（{what}{no}）" for c, no in found)
+                + f"が別々の{what}を指しています。"
+            )
+            return None
+        return found[0][1]
+
+    def _kept_text(
+        self, key: RecordKey | None, name: Field, by_field: dict[Field, list[Column]], cells: Any
+    ) -> str | None:
+        """The cell's text when the file has the column; else what the store holds (kept)."""
+        if name in by_field:
+            return cell_text(cells[by_field[name][0]])
+        existing = self.current.get(key) if key else None
+        return cast(str | None, getattr(existing, name)) if existing is not None else None
+
+    def _actual(
+        self,
+        row: SheetRow,
+        by_field: dict[Field, list[Column]],
+        cells: dict[Column, Any],
+        indicator_no: int | None,
+        year: int | None,
+        cell_problem: Any,
+        required: Any,
+    ) -> IndicatorValue | None:
+        value_column = required("value")
+        value = None
+        if value_column is not None:
+            try:
+                number, written_unit = read_number(cells[value_column])
+            except CellError as exc:
+                cell_problem(value_column, str(exc))
+            else:
+                value = self._value_in_unit(
+                    row,
+                    by_field,
+                    cells,
+                    indicator_no,
+                    number,
+                    written_unit,
+                    value_column,
+                    cell_problem,
+                )
+        if year is not None:
+            problem = actual_year_problem(self.plan, year)
+            if problem:
+                cell_problem(by_field["fiscal_year"][0], problem)
+        if indicator_no is None or year is None or value is None:
+            return None
+        key = RecordKey("indicator_value", indicator_no, year)
+        return IndicatorValue(
+            indicator_no,
+            year,
+            value,
+            self._kept_text(key, "source", by_field, cells),
+            self._kept_text(key, "note", by_field, cells),
+        )
+
+    def _value_in_unit(
+        self,
+        row: SheetRow,
+        by_field: dict[Field, list[Column]],
+        cells: dict[Column, Any],
+        indicator_no: int | None,
+        number: float,
+        written_unit: str | None,
+        value_column: Column,
+        cell_problem: Any,
+    ) -> float | None:
+        if indicator_no is None:
+            return None
+        indicator = self.plan.indicator(indicator_no)
+        unit_column = by_field.get("unit", [None])[0]
+        column_unit = normalize_unit(cells[unit_column]) if unit_column is not None else None
+        if unit_column is not None and column_unit is not None:
+            problem = unit_problem(indicator, column_unit)
+            if problem:
+                cell_problem(unit_column, problem)
+                return None
+            if written_unit is not None and written_unit != column_unit:
+                cell_problem(
+                    value_column,
+                    f"値に書かれた単位「{written_unit}」と{unit_column.label}の「{column_unit}」が違います。",
+                )
+                return None
+        declared = value_column.unit or self.table_unit
+        if written_unit is not None and declared is not None and written_unit != declared:
+            where = value_column.label if value_column.unit else "表の上の「単位」"
+            cell_problem(
+                value_column,
+                f"値に書かれた単位「{written_unit}」と{where}の「{declared}」が違います。",
+            )
+            return None
+        if column_unit is not None and declared is not None and column_unit != declared:
+            assert unit_column is not None
+            cell_problem(
+                unit_column,
+                f"単位「{column_unit}」が見出しまたは表の上の単位「{declared}」と違います。",
+            )
+            return None
+        unit = written_unit or column_unit or declared
+        try:
+            return value_in_unit(indicator, self.plan.rule(indicator_no), number, unit)
+        except CellError as exc:
+            cell_problem(value_column, str(exc))
+            return None
+
+    def _status(
+        self,
+        row: SheetRow,
+        by_field: dict[Field, list[Column]],
+        cells: dict[Column, Any],
+        item_no: int | None,
+        year: int | None,
+        cell_problem: Any,
+        required: Any,
+    ) -> ItemStatus | None:
+        if item_no is not None:
+            problem = repost_problem(self.plan, item_no)
+            if problem:
+                cell_problem(by_field["item"][0], problem)
+                item_no = None
+        status_column = required("status")
+        status = None
+        if status_column is not None:
+            status = cell_text(cells[status_column])
+            status = status.strip() if status else None
+            problem = status_problem(self.plan, status or "")
+            if problem:
+                cell_problem(status_column, problem)
+                status = None
+        if year is not None:
+            problem = status_year_problem(year)
+            if problem:
+                cell_problem(by_field["fiscal_year"][0], problem)
+                year = None
+        if item_no is None or year is None or status is None:
+            return None
+        key = RecordKey("item_status", item_no, year)
+        return ItemStatus(
+            item_no,
+            year,
+            status,
+            self._kept_text(key, "achievements", by_field, cells),
+            self._kept_text(key, "issues", by_field, cells),
+            self._kept_text(key, "next_steps", by_field, cells),
+        )
+
+
+def _subject_label(plan: Plan, key: RecordKey) -> str:
+    if key.kind == "indicator_value":
+        return f"指標{key.subject_no}（{plan.indicator(key.subject_no).name}）の{fy.wareki(key.fiscal_year)}"
+    return f"取組項目{key.subject_no}の{fy.wareki(key.fiscal_year)}"
+
+
+def prepare(
+    plan: Plan,
+    current: dict[RecordKey, Record],
+    sources: Sequence[ImportSource],
+    *,
+    sheet: str | None = None,
+) -> ImportPreview:
+    """Read every file against the plan and the current records. Writes nothing."""
+    references = References.of(plan)
+    problems: list[str] = []
+    summaries: list[FileSummary] = []
+    changes: list[RecordChange] = []
+    seen: dict[RecordKey, str] = {}
+    if not sources:
+        problems.append("取り込むファイルが指定されていません。")
+    for source in sources:
+        table = read_table(source.name, source.data, sheet=sheet)
+        reader = _FileReader(plan, references, current, table)
+        reader.read()
+        problems.extend(reader.problems)
+        for row, record in reader.records:
+            key = (
+                RecordKey("indicator_value", record.indicator_no, record.fiscal_year)
+                if isinstance(record, IndicatorValue)
+                else RecordKey("item_status", record.item_no, record.fiscal_year)
+            )
+            here = f"{table.name} {row.number}行目"
+            if key in seen:
+                problems.append(
+                    f"{here}: 同じ記録（{_subject_label(plan, key)}）が{seen[key]}にもあります。"
+                    "1つにしてください。"
+                )
+                continue
+            seen[key] = here
+            changes.append(RecordChange(key, current.get(key), record, table.name, table.sha256))
+        summaries.append(
+            FileSummary(
+                table.name,
+                table.sha256,
+                table.format_label,
+                reader.kind,
+                len(reader.records),
+                tuple(reader.unreported),
+                tuple(reader.ignored),
+            )
+        )
+    if sources and not problems and not changes:
+        problems.append(
+            "取り込む記録がありません（実績値または進捗状況が記入された行がありません）。"
+        )
+    return ImportPreview(tuple(summaries), tuple(problems), tuple(changes))
+
+
+# --- the store ----------------------------------------------------------------------------------
+
+
+def preview_import(
+    path: Path,
+    sources: Sequence[ImportSource],
+    *,
+    sheet: str | None = None,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+) -> ImportPreview:
+    with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
+        require_current_schema(con, path)
+        return prepare(read_plan(con), read_records(con), sources, sheet=sheet)
+
+
+def apply_import(
+    path: Path,
+    sources: Sequence[ImportSource],
+    *,
+    user: str | None = None,
+    sheet: str | None = None,
+    expected: ImportPreview | None = None,
+    keep_backups: int = DEFAULT_KEEP,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+) -> ImportResult:
+    """Write every change of the files in one transaction, after a backup; nothing on a problem.
+
+    expected is the preview the person confirmed: if the store changed since, so that the
+    preview would now differ, StalePreviewError and nothing is written.
+    """
+    require_store_file(path)
+    with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
+        require_current_schema(con, path)
+        preview = prepare(read_plan(con), read_records(con), sources, sheet=sheet)
+        if not preview.ok:
+            raise ValidationError(list(preview.problems))
+        if expected is not None and expected.changes != preview.changes:
+            raise StalePreviewError(
+                "確認した後で、ストアの内容が変わりました（別の人が入力・取込をした可能性があります）。"
+                "何も書き込んでいません。もう一度プレビューを確認してから取り込んでください。"
+            )
+        if not preview.to_write:
+            return ImportResult(preview, 0, None)
+        backup = make_backup(con, path, keep=keep_backups, reason="import")
+        with transaction(con):
+            written = apply_changes(
+                con, preview.to_write, user=user or current_user(), method="import"
+            )
+    return ImportResult(preview, written, backup)

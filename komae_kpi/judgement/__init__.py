@@ -1,0 +1,1 @@
+"""Judging progress: indicator status, item and department progress, one consistent read of the store."""

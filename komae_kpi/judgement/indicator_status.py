@@ -1,0 +1,255 @@
+"""Where the status of an indicator is decided: pure functions, no I/O.
+
+Two kinds of target (see model.Indicator.kind):
+- improvement: the baseline does not yet meet the target. The plan path is the straight line from
+  the baseline (FY2023) to the target (FY2029); being on or ahead of it is 順調.
+- guardrail: the baseline already meets the target (経常収支比率 at most 90.0%, 財政調整基金残高 at
+  least 20.0億円). The path is the bound itself; what matters is the headroom left and whether the
+  trend will cross the bound before FY2029.
+
+The trend is the least-squares line over the baseline and every actual since; it gives both the
+observed annual change (its slope) and the projection to the target year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from komae_kpi.common import formatting
+from komae_kpi.common.fiscal_year import label as fy_label
+from komae_kpi.common.fiscal_year import wareki
+from komae_kpi.plan.model import Indicator, JudgementRule, TargetKind, meets
+
+StatusCode = Literal["achieved", "on_track", "at_risk", "off_track", "no_data"]
+
+STATUS_LABELS: dict[StatusCode, str] = {
+    "achieved": "達成",
+    "on_track": "順調",
+    "at_risk": "注意",
+    "off_track": "遅れ",
+    "no_data": "未入力",
+}
+# Shape as well as colour, so a status never rests on colour alone.
+STATUS_ICONS: dict[StatusCode, str] = {
+    "achieved": "◎",
+    "on_track": "○",
+    "at_risk": "△",
+    "off_track": "×",
+    "no_data": "－",
+}
+KIND_LABELS: dict[TargetKind, str] = {
+    "improvement": "改善目標（計画線に沿って目標値へ近づける）",
+    "guardrail": "維持目標（上限・下限を守る）",
+}
+
+# Comparisons are made on values rounded to this many decimals, so that 0.1 + 0.2 style float noise
+# never flips a status; published figures have at most two decimals.
+_PRECISION = 9
+
+
+@dataclass(frozen=True)
+class Trend:
+    slope: float
+    intercept: float
+
+    def at(self, fiscal_year: int) -> float:
+        return self.intercept + self.slope * fiscal_year
+
+
+def least_squares(points: Mapping[int, float]) -> Trend | None:
+    """Ordinary least-squares line through (fiscal year, value); None with fewer than two years."""
+    if len(points) < 2:
+        return None
+    n = len(points)
+    mean_x = sum(points) / n
+    mean_y = sum(points.values()) / n
+    sxx = sum((x - mean_x) ** 2 for x in points)
+    sxy = sum((x - mean_x) * (y - mean_y) for x, y in points.items())
+    slope = sxy / sxx
+    return Trend(slope, mean_y - slope * mean_x)
+
+
+def trend_since_baseline(
+    indicator: Indicator, actuals: Mapping[int, float], fiscal_year: int
+) -> tuple[dict[int, float], Trend | None]:
+    """The points the trend is fitted to (the baseline and every actual since, up to fiscal_year)
+    and the fitted line. An actual entered for the baseline year replaces the plan's baseline."""
+    points = {
+        fy: v for fy, v in actuals.items() if indicator.baseline_fiscal_year <= fy <= fiscal_year
+    }
+    points.setdefault(indicator.baseline_fiscal_year, indicator.baseline_value)
+    return points, least_squares(points)
+
+
+def headroom(indicator: Indicator, value: float) -> float:
+    """Distance from value to the target on the allowed side; negative once the bound is breached."""
+    if indicator.comparator == "<=":
+        return indicator.target_value - value
+    return value - indicator.target_value
+
+
+@dataclass(frozen=True)
+class Assessment:
+    indicator_no: int
+    fiscal_year: int
+    kind: TargetKind
+    status: StatusCode
+    latest_fiscal_year: int | None
+    latest_value: float | None
+    path_value: float | None
+    gap: float | None
+    headroom: float | None
+    projected_value: float | None
+    required_annual_change: float | None
+    observed_annual_change: float | None
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def icon(self) -> str:
+        return STATUS_ICONS[self.status]
+
+
+def _r(value: float) -> float:
+    return round(value, _PRECISION)
+
+
+def assess(
+    indicator: Indicator,
+    rule: JudgementRule,
+    actuals: Mapping[int, float],
+    fiscal_year: int,
+) -> Assessment:
+    """Judge one indicator for one fiscal year from its actuals (fiscal year -> value).
+
+    path_value and gap refer to the year of the latest actual, so gap = latest_value - path_value
+    always holds; when that year is not the one asked for, the status is no_data.
+    """
+    if fiscal_year < indicator.baseline_fiscal_year:
+        raise ValueError(
+            f"指標の判定は現状値の年度（{indicator.baseline_fiscal_year}）以降について行います。"
+        )
+    unit = indicator.unit
+
+    def fmt(value: float | None) -> str:
+        return formatting.with_unit(value, unit)
+
+    since_baseline, trend = trend_since_baseline(indicator, actuals, fiscal_year)
+    latest_fy = max(since_baseline)
+    latest = since_baseline[latest_fy]
+    path = indicator.path_value(latest_fy)
+    assert path is not None  # latest_fy >= baseline year
+    projected = trend.at(indicator.target_fiscal_year) if trend else None
+    observed = trend.slope if trend else None
+    years_left = indicator.target_fiscal_year - latest_fy
+    required = (indicator.target_value - latest) / years_left if years_left > 0 else None
+    room = headroom(indicator, latest) if indicator.kind == "guardrail" else None
+    target_text = f"{fmt(indicator.target_value)}{indicator.comparator_word}"
+
+    def result(status: StatusCode, reason: str) -> Assessment:
+        return Assessment(
+            indicator.indicator_no,
+            fiscal_year,
+            indicator.kind,
+            status,
+            latest_fy,
+            latest,
+            path,
+            latest - path,
+            room,
+            projected,
+            required,
+            observed,
+            reason,
+        )
+
+    if latest_fy != fiscal_year:
+        return result(
+            "no_data", f"{formatting.fiscal_year_label(fiscal_year)}の実績値が未入力です。"
+        )
+
+    projection_meets = projected is not None and meets(
+        _r(projected), indicator.comparator, _r(indicator.target_value)
+    )
+    if indicator.kind == "improvement":
+        tolerance = rule.path_tolerance or 0.0
+        if meets(_r(latest), indicator.comparator, _r(indicator.target_value)):
+            return result(
+                "achieved", f"実績値{fmt(latest)}が目標値（{target_text}）を満たしています。"
+            )
+        allowed = path - tolerance if indicator.comparator == ">=" else path + tolerance
+        if meets(_r(latest), indicator.comparator, _r(allowed)):
+            return result("on_track", f"実績値{fmt(latest)}が計画線（{fmt(path)}）に沿っています。")
+        if projection_meets:
+            return result(
+                "at_risk",
+                f"実績値{fmt(latest)}が計画線（{fmt(path)}）より遅れていますが、"
+                f"このままの傾向なら{wareki(indicator.target_fiscal_year)}に{fmt(projected)}となり、"
+                "目標値に届く見込みです。",
+            )
+        outlook = (
+            f"このままの傾向では{wareki(indicator.target_fiscal_year)}に{fmt(projected)}で目標値に届きません。"
+            if projected is not None
+            else "傾向を推計できる実績がまだありません。"
+        )
+        return result(
+            "off_track", f"実績値{fmt(latest)}が計画線（{fmt(path)}）より遅れています。{outlook}"
+        )
+
+    assert room is not None
+    margin = rule.headroom_margin or 0.0
+    if _r(room) < 0:
+        return result("off_track", f"実績値{fmt(latest)}が目標（{target_text}）を外れています。")
+    crosses = projected is not None and not projection_meets
+    if _r(room) < _r(margin) or crosses:
+        reasons = []
+        if _r(room) < _r(margin):
+            reasons.append(
+                f"目標までの余裕が{formatting.with_unit(room, formatting.difference_unit(unit))}で、"
+                f"注意の目安（{formatting.with_unit(margin, formatting.difference_unit(unit))}）を下回っています。"
+            )
+        if crosses:
+            reasons.append(
+                f"このままの傾向では{wareki(indicator.target_fiscal_year)}に{fmt(projected)}となり、"
+                "目標を外れる見込みです。"
+            )
+        return result(
+            "at_risk",
+            f"実績値{fmt(latest)}は目標（{target_text}）の範囲内ですが、" + "".join(reasons),
+        )
+    return result(
+        "on_track",
+        f"実績値{fmt(latest)}は目標（{target_text}）の範囲内で、余裕も"
+        f"{formatting.with_unit(room, formatting.difference_unit(unit))}あります。",
+    )
+
+
+def criteria_text(indicator: Indicator, rule: JudgementRule) -> str:
+    """The 判定基準 of one indicator in plain Japanese, for the pages and reports."""
+    unit = formatting.difference_unit(indicator.unit)
+    target = (
+        f"{formatting.with_unit(indicator.target_value, indicator.unit)}{indicator.comparator_word}"
+    )
+    if indicator.kind == "improvement":
+        return (
+            f"現状値（{formatting.with_unit(indicator.baseline_value, indicator.unit)}、"
+            f"{fy_label(indicator.baseline_fiscal_year)}）から目標値（{target}、"
+            f"{fy_label(indicator.target_fiscal_year)}）"
+            "まで毎年同じ幅で進む線を計画線とします。"
+            f"目標値を満たせば「達成」、計画線からの遅れが{formatting.with_unit(rule.path_tolerance or 0.0, unit)}"
+            "以内なら「順調」、それより遅れていても現状値以降の実績の傾向（最小二乗法による直線）を"
+            f"{wareki(indicator.target_fiscal_year)}まで延ばして目標値に届くなら「注意」、届かなければ「遅れ」です。"
+            f"（判定基準: {rule.basis}）"
+        )
+    return (
+        f"目標（{target}）を守れているかを見ます。範囲内で、目標までの余裕が"
+        f"{formatting.with_unit(rule.headroom_margin or 0.0, unit)}以上あり、実績の傾向を"
+        f"{wareki(indicator.target_fiscal_year)}まで延ばしても範囲内なら「順調」、余裕がそれより小さいか、"
+        "傾向が範囲を外れるなら「注意」、目標を外れたら「遅れ」です。"
+        f"（判定基準: {rule.basis}）"
+    )

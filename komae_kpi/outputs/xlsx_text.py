@@ -1,0 +1,20 @@
+"""Text into an Excel cell (openpyxl) as text: never a formula, never an openpyxl error."""
+
+from __future__ import annotations
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+
+from komae_kpi.common.spreadsheet_text import FORMULA_STARTS
+
+
+def set_text(cell: Cell, text: str) -> None:
+    # openpyxl raises IllegalCharacterError for control characters; a vertical tab or form feed
+    # (Word's line and page breaks) becomes a line break, the rest cannot be shown and is left out.
+    text = ILLEGAL_CHARACTERS_RE.sub("", text.replace("\v", "\n").replace("\f", "\n"))
+    cell.value = text
+    # openpyxl stores a string starting with "=" as a formula; every text stays text, so nothing
+    # a person typed is ever run by Excel.
+    cell.data_type = "s"
+    if text.startswith(FORMULA_STARTS):
+        # And it stays text when someone edits the cell in Excel (as if typed with a leading ').
+        cell.quotePrefix = True

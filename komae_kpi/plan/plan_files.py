@@ -1,0 +1,448 @@
+"""Reading the plan (data/plan/*.csv) and the shipped history (data/history/*.csv).
+
+These files are the reviewed source of truth: the plan as published, and the real history we ship.
+Every problem in them is collected and reported at once, with file, row (as a spreadsheet counts:
+the header is row 1) and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar, cast
+
+from komae_kpi.common.errors import PlanDataError
+from komae_kpi.common.paths import HISTORY_DIR, PLAN_DIR
+from komae_kpi.plan.model import (
+    Comparator,
+    Department,
+    DepartmentKind,
+    Direction,
+    Indicator,
+    IndicatorPolicy,
+    IndicatorValue,
+    Item,
+    JudgementRule,
+    MeasuredAt,
+    Plan,
+    Policy,
+    Program,
+    ReferenceSeries,
+    ReferenceValue,
+    StatusTerm,
+)
+
+DEPARTMENT_SEPARATOR = "・"
+PLAN_SOURCE = "狛江市第7次行財政改革推進計画（令和7年12月） 現状値"
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Reader:
+    """Reads one CSV file row by row, collecting problems instead of stopping at the first."""
+
+    path: Path
+    problems: list[str] = field(default_factory=list)
+
+    def rows(self, required: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+        if not self.path.exists():
+            self.problems.append(f"{self.path.name}: ファイルがありません。")
+            return
+        with self.path.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                self.problems.append(f"{self.path.name}: 列 {', '.join(missing)} がありません。")
+                return
+            for index, row in enumerate(reader, start=2):
+                yield index, {k: (v or "").strip() for k, v in row.items() if k is not None}
+
+    def _fail(self, row: int, column: str, value: str, why: str) -> None:
+        self.problems.append(f"{self.path.name} {row}行目 列「{column}」: 「{value}」{why}")
+
+    def integer(self, row: int, data: dict[str, str], column: str) -> int:
+        value = data[column]
+        try:
+            return int(value)
+        except ValueError:
+            self._fail(row, column, value, "は整数ではありません。")
+            return 0
+
+    def optional_integer(self, row: int, data: dict[str, str], column: str) -> int | None:
+        return self.integer(row, data, column) if data[column] else None
+
+    def number(self, row: int, data: dict[str, str], column: str) -> float:
+        value = data[column]
+        try:
+            number = float(value)
+        except ValueError:
+            self._fail(row, column, value, "は数値ではありません。")
+            return 0.0
+        if not math.isfinite(number):
+            self._fail(row, column, value, "は有限の数値ではありません。")
+        return number
+
+    def optional_number(self, row: int, data: dict[str, str], column: str) -> float | None:
+        return self.number(row, data, column) if data[column] else None
+
+    def text(self, row: int, data: dict[str, str], column: str) -> str:
+        value = data[column]
+        if not value:
+            self._fail(row, column, value, "空欄です。")
+        return value
+
+    def choice(self, row: int, data: dict[str, str], column: str, allowed: tuple[str, ...]) -> str:
+        value = data[column]
+        if value not in allowed:
+            self._fail(row, column, value, f"は {' / '.join(allowed)} のいずれでもありません。")
+        return value
+
+
+def _load(
+    path: Path,
+    problems: list[str],
+    required: list[str],
+    build: Callable[[_Reader, int, dict[str, str]], T],
+) -> list[T]:
+    reader = _Reader(path)
+    out = [build(reader, row, data) for row, data in reader.rows(required)]
+    problems.extend(reader.problems)
+    return out
+
+
+def _opt(value: str) -> str | None:
+    return value or None
+
+
+def load_plan(plan_dir: Path = PLAN_DIR) -> Plan:
+    """The plan from its CSV files, checked for consistency. Raises PlanDataError listing all problems."""
+    problems: list[str] = []
+    policies = _load(
+        plan_dir / "policies.csv",
+        problems,
+        ["policy_no", "name"],
+        lambda r, i, d: Policy(r.integer(i, d, "policy_no"), r.text(i, d, "name")),
+    )
+    directions = _load(
+        plan_dir / "directions.csv",
+        problems,
+        ["policy_no", "direction_no", "name", "alias", "lead"],
+        lambda r, i, d: Direction(
+            r.integer(i, d, "policy_no"),
+            r.integer(i, d, "direction_no"),
+            r.text(i, d, "name"),
+            _opt(d["alias"]),
+            d["lead"],
+        ),
+    )
+    programs = _load(
+        plan_dir / "programs.csv",
+        problems,
+        ["policy_no", "direction_no", "program_no", "name", "alias", "lead"],
+        lambda r, i, d: Program(
+            r.integer(i, d, "policy_no"),
+            r.integer(i, d, "direction_no"),
+            r.integer(i, d, "program_no"),
+            r.text(i, d, "name"),
+            _opt(d["alias"]),
+            d["lead"],
+        ),
+    )
+    items = _load(
+        plan_dir / "items.csv",
+        problems,
+        [
+            "item_no",
+            "policy_no",
+            "direction_no",
+            "program_no",
+            "name",
+            "alias",
+            "departments",
+            "repost_of",
+            "text",
+        ],
+        lambda r, i, d: Item(
+            r.integer(i, d, "item_no"),
+            r.integer(i, d, "policy_no"),
+            r.integer(i, d, "direction_no"),
+            r.integer(i, d, "program_no"),
+            r.text(i, d, "name"),
+            _opt(d["alias"]),
+            tuple(x for x in r.text(i, d, "departments").split(DEPARTMENT_SEPARATOR) if x),
+            r.optional_integer(i, d, "repost_of"),
+            d["text"],
+        ),
+    )
+    departments = _load(
+        plan_dir / "departments.csv",
+        problems,
+        ["department", "kind", "note"],
+        lambda r, i, d: Department(
+            r.text(i, d, "department"),
+            cast(DepartmentKind, r.choice(i, d, "kind", ("department", "catch_all"))),
+            _opt(d["note"]),
+        ),
+    )
+    indicators = _load(
+        plan_dir / "indicators.csv",
+        problems,
+        [
+            "indicator_no",
+            "name",
+            "unit",
+            "baseline_fiscal_year",
+            "baseline_value",
+            "target_fiscal_year",
+            "target_value",
+            "comparator",
+            "measured_at",
+            "description",
+            "note",
+        ],
+        lambda r, i, d: Indicator(
+            r.integer(i, d, "indicator_no"),
+            r.text(i, d, "name"),
+            r.text(i, d, "unit"),
+            r.integer(i, d, "baseline_fiscal_year"),
+            r.number(i, d, "baseline_value"),
+            r.integer(i, d, "target_fiscal_year"),
+            r.number(i, d, "target_value"),
+            cast(Comparator, r.choice(i, d, "comparator", (">=", "<="))),
+            cast(MeasuredAt, r.choice(i, d, "measured_at", ("fiscal_year_end", "next_april_1"))),
+            _opt(d["description"]),
+            _opt(d["note"]),
+        ),
+    )
+    rules = _load(
+        plan_dir / "indicator_rules.csv",
+        problems,
+        ["indicator_no", "path_tolerance", "headroom_margin", "min_value", "max_value", "basis"],
+        lambda r, i, d: JudgementRule(
+            r.integer(i, d, "indicator_no"),
+            r.optional_number(i, d, "path_tolerance"),
+            r.optional_number(i, d, "headroom_margin"),
+            r.text(i, d, "basis"),
+            r.optional_number(i, d, "min_value"),
+            r.optional_number(i, d, "max_value"),
+        ),
+    )
+    indicator_policies = _load(
+        plan_dir / "indicator_policies.csv",
+        problems,
+        ["indicator_no", "policy_no", "basis"],
+        lambda r, i, d: IndicatorPolicy(
+            r.integer(i, d, "indicator_no"), r.integer(i, d, "policy_no"), r.text(i, d, "basis")
+        ),
+    )
+    statuses = _load(
+        plan_dir / "status_vocabulary.csv",
+        problems,
+        ["status", "sort_order", "category", "description"],
+        lambda r, i, d: StatusTerm(
+            r.text(i, d, "status"),
+            r.integer(i, d, "sort_order"),
+            r.text(i, d, "category"),
+            d["description"],
+        ),
+    )
+    plan = Plan(
+        tuple(policies),
+        tuple(directions),
+        tuple(programs),
+        tuple(items),
+        tuple(departments),
+        tuple(indicators),
+        tuple(rules),
+        tuple(indicator_policies),
+        tuple(statuses),
+    )
+    if not problems:
+        problems.extend(check_plan(plan))
+    if problems:
+        raise PlanDataError(problems)
+    return plan
+
+
+def _duplicates(keys: list[T]) -> list[T]:
+    seen: set[T] = set()
+    return [k for k in keys if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
+
+
+def check_plan(plan: Plan) -> list[str]:
+    """Cross-file consistency: every reference resolves, numbers are unique, rules fit kinds."""
+    problems: list[str] = []
+    keyed: list[tuple[str, list[object]]] = [
+        ("policies.csv policy_no", [p.policy_no for p in plan.policies]),
+        ("directions.csv", [(d.policy_no, d.direction_no) for d in plan.directions]),
+        ("programs.csv", [(g.policy_no, g.direction_no, g.program_no) for g in plan.programs]),
+        ("items.csv item_no", [i.item_no for i in plan.items]),
+        ("departments.csv department", [d.name for d in plan.departments]),
+        ("indicators.csv indicator_no", [x.indicator_no for x in plan.indicators]),
+        ("indicator_rules.csv indicator_no", [x.indicator_no for x in plan.rules]),
+        ("status_vocabulary.csv status", [s.status for s in plan.statuses]),
+    ]
+    for name, keys in keyed:
+        for dup in _duplicates(keys):
+            problems.append(f"{name}: {dup} が重複しています。")
+    policy_nos = {p.policy_no for p in plan.policies}
+    direction_keys = {(d.policy_no, d.direction_no) for d in plan.directions}
+    program_keys = {(g.policy_no, g.direction_no, g.program_no) for g in plan.programs}
+    department_names = {d.name for d in plan.departments}
+    item_nos = {i.item_no for i in plan.items}
+    indicator_nos = {x.indicator_no for x in plan.indicators}
+    for d in plan.directions:
+        if d.policy_no not in policy_nos:
+            problems.append(f"directions.csv: 方向性{d.code} の施策{d.policy_no}がありません。")
+    for g in plan.programs:
+        if (g.policy_no, g.direction_no) not in direction_keys:
+            problems.append(f"programs.csv: 基本事業{g.code} の方向性がありません。")
+    for item in plan.items:
+        if (item.policy_no, item.direction_no, item.program_no) not in program_keys:
+            problems.append(
+                f"items.csv: 取組項目{item.item_no} の基本事業{item.program_code}がありません。"
+            )
+        for dept in item.departments:
+            if dept not in department_names:
+                problems.append(
+                    f"items.csv: 取組項目{item.item_no} の推進部署「{dept}」が departments.csv にありません。"
+                )
+        if not item.departments:
+            problems.append(f"items.csv: 取組項目{item.item_no} に推進部署がありません。")
+        if item.repost_of is not None and (
+            item.repost_of not in item_nos or item.repost_of == item.item_no
+        ):
+            problems.append(
+                f"items.csv: 取組項目{item.item_no} の再掲元 {item.repost_of} がありません。"
+            )
+        elif item.repost_of is not None:
+            original = next(i for i in plan.items if i.item_no == item.repost_of)
+            if (item.name, item.text, item.departments) != (
+                original.name,
+                original.text,
+                original.departments,
+            ):
+                problems.append(
+                    f"items.csv: 取組項目{item.item_no} は取組項目{item.repost_of}の再掲ですが、"
+                    "名称・取組内容・推進部署が再掲元と一致しません。"
+                )
+    rules = {r.indicator_no: r for r in plan.rules}
+    for indicator in plan.indicators:
+        rule = rules.get(indicator.indicator_no)
+        if rule is None:
+            problems.append(
+                f"indicator_rules.csv: 指標{indicator.indicator_no} の判定基準がありません。"
+            )
+            continue
+        if indicator.target_fiscal_year <= indicator.baseline_fiscal_year:
+            problems.append(
+                f"indicators.csv: 指標{indicator.indicator_no} の目標年度が現状値の年度以前です。"
+            )
+        if indicator.kind == "improvement" and (
+            rule.path_tolerance is None or rule.path_tolerance < 0
+        ):
+            problems.append(
+                f"indicator_rules.csv: 指標{indicator.indicator_no} は改善型の目標のため、"
+                "path_tolerance（0以上）が必要です。"
+            )
+        if indicator.kind == "guardrail" and (
+            rule.headroom_margin is None or rule.headroom_margin < 0
+        ):
+            problems.append(
+                f"indicator_rules.csv: 指標{indicator.indicator_no} は維持型（上限・下限）の目標のため、"
+                "headroom_margin（0以上）が必要です。"
+            )
+    for rule in plan.rules:
+        if rule.indicator_no not in indicator_nos:
+            problems.append(
+                f"indicator_rules.csv: 指標{rule.indicator_no} は indicators.csv にありません。"
+            )
+    for link in plan.indicator_policies:
+        if link.indicator_no not in indicator_nos or link.policy_no not in policy_nos:
+            problems.append(
+                f"indicator_policies.csv: 指標{link.indicator_no}・施策{link.policy_no} の組合せが計画にありません。"
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class ShippedHistory:
+    """Real values shipped with the product (never the city's new entries)."""
+
+    indicator_values: tuple[IndicatorValue, ...]
+    reference_series: tuple[ReferenceSeries, ...]
+    reference_values: tuple[ReferenceValue, ...]
+
+
+def load_history(plan: Plan, history_dir: Path = HISTORY_DIR) -> ShippedHistory:
+    """The shipped actuals: the published history files plus each indicator's plan baseline.
+
+    A baseline is a value observed at the end of FY2023 and so an actual of that year. Where the
+    history files already hold that year (経常収支比率), the published figure with its source wins;
+    a test checks that the two agree.
+    """
+    problems: list[str] = []
+    values = _load(
+        history_dir / "indicator_values.csv",
+        problems,
+        ["indicator_no", "fiscal_year", "value", "source", "note"],
+        lambda r, i, d: IndicatorValue(
+            r.integer(i, d, "indicator_no"),
+            r.integer(i, d, "fiscal_year"),
+            r.number(i, d, "value"),
+            r.text(i, d, "source"),
+            _opt(d["note"]),
+        ),
+    )
+    series = _load(
+        history_dir / "reference_series.csv",
+        problems,
+        ["series_code", "name", "unit", "decimals", "description"],
+        lambda r, i, d: ReferenceSeries(
+            r.text(i, d, "series_code"),
+            r.text(i, d, "name"),
+            d["unit"],
+            r.integer(i, d, "decimals"),
+            d["description"],
+        ),
+    )
+    ref_values = _load(
+        history_dir / "reference_values.csv",
+        problems,
+        ["series_code", "fiscal_year", "value", "source", "note"],
+        lambda r, i, d: ReferenceValue(
+            r.text(i, d, "series_code"),
+            r.integer(i, d, "fiscal_year"),
+            r.number(i, d, "value"),
+            r.text(i, d, "source"),
+            _opt(d["note"]),
+        ),
+    )
+    indicator_nos = {x.indicator_no for x in plan.indicators}
+    series_codes = {s.series_code for s in series}
+    for v in values:
+        if v.indicator_no not in indicator_nos:
+            problems.append(f"indicator_values.csv: 指標{v.indicator_no} は計画にありません。")
+    for rv in ref_values:
+        if rv.series_code not in series_codes:
+            problems.append(
+                f"reference_values.csv: 系列 {rv.series_code} は reference_series.csv にありません。"
+            )
+    for dup in _duplicates([(v.indicator_no, v.fiscal_year) for v in values]):
+        problems.append(f"indicator_values.csv: 指標{dup[0]} の{dup[1]}年度が重複しています。")
+    for code, year in _duplicates([(v.series_code, v.fiscal_year) for v in ref_values]):
+        problems.append(f"reference_values.csv: {code} の{year}年度が重複しています。")
+    if problems:
+        raise PlanDataError(problems)
+    have = {(v.indicator_no, v.fiscal_year) for v in values}
+    baselines = [
+        IndicatorValue(x.indicator_no, x.baseline_fiscal_year, x.baseline_value, PLAN_SOURCE, None)
+        for x in plan.indicators
+        if (x.indicator_no, x.baseline_fiscal_year) not in have
+    ]
+    all_values = sorted([*values, *baselines], key=lambda v: (v.indicator_no, v.fiscal_year))
+    return ShippedHistory(tuple(all_values), tuple(series), tuple(ref_values))

@@ -1,0 +1,497 @@
+"""The DuckDB store: opening it safely, versioned migrations, and `init`.
+
+Rules this module keeps:
+- Short-lived connections. DuckDB lets one process hold a file read-write and then refuses every
+  other process, even read-only ones ("Could not set lock"), so we open, work and close, and retry
+  a busy file for a bounded time before saying so in Japanese.
+- Every write is one transaction: a failure or a killed process leaves the file as it was.
+- `init` rewrites the plan tables from data/plan/ but never deletes or changes what users entered;
+  a plan change that would orphan entered data is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+from komae_kpi.common.errors import (
+    PlanConflictError,
+    StoreBusyError,
+    StoreError,
+    StoreMissingError,
+)
+from komae_kpi.common.paths import HISTORY_DIR, PLAN_DIR
+from komae_kpi.plan.model import Plan
+from komae_kpi.plan.plan_files import ShippedHistory, load_history, load_plan
+
+LOCK_WAIT_SECONDS = 15.0
+# DuckDB refuses a second connection to a file with another configuration (read-only vs
+# read-write) within one process while the first is open. The dashboard reads and, on /updates,
+# writes from several threads, so every connection in this process is taken under this lock: the
+# reader's is closed before the writer's opens. Connections are short, so the wait is too.
+_PROCESS_LOCK = threading.RLock()
+INIT_USER = "komae-kpi init"
+StoreKind = Literal["city", "demo"]
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # getuser raises various errors when no user name can be found
+        return "unknown"
+
+
+@contextmanager
+def connect(
+    path: Path, *, read_only: bool, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the store, waiting up to wait_seconds while another process holds it."""
+    if not path.exists():
+        if read_only:
+            raise StoreMissingError(
+                f"ストア {path} がありません。`python -m komae_kpi init` で作成してください。"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(path, read_only=read_only, wait_seconds=wait_seconds)
+    try:
+        yield con
+    finally:
+        con.close()
+        _PROCESS_LOCK.release()
+
+
+def _open(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Connect, holding _PROCESS_LOCK on success (connect() releases it after closing).
+
+    While another process holds the file, the lock is released between attempts, so one session
+    waiting for an import does not hold up the other sessions of this dashboard.
+    """
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.05
+    while True:
+        _PROCESS_LOCK.acquire()
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            _PROCESS_LOCK.release()
+            if "lock" not in str(exc).lower():
+                raise StoreError(f"ストア {path} を開けません: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise StoreBusyError(
+                    f"ストア {path} は別の処理が使用中です（{wait_seconds:g}秒待ちました）。"
+                    "しばらくしてから、もう一度実行してください。"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+        except duckdb.Error as exc:
+            _PROCESS_LOCK.release()
+            raise StoreError(f"ストア {path} を開けません: {exc}") from exc
+        except BaseException:
+            _PROCESS_LOCK.release()
+            raise
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, rolling back on any error so nothing half-written remains."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def fetch_all(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
+    """Run one parameterised query and fetch everything.
+
+    On the connection itself, not a cursor: a DuckDB cursor is a separate connection and does not
+    see the caller's open transaction. Connections are never shared between threads here: every
+    operation opens its own (see connect()).
+    """
+    return con.execute(sql, list(params)).fetchall()
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    found = []
+    for entry in resources.files("komae_kpi.store.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    if [m.version for m in found] != list(range(1, len(found) + 1)):
+        raise StoreError("マイグレーションの番号が連続していません（開発者向けの不具合です）。")
+    return found
+
+
+LATEST_SCHEMA_VERSION = len(migrations())
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = fetch_all(
+        con,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'",
+    )[0][0]
+    if not exists:
+        return 0
+    return int(fetch_all(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0])
+
+
+def _apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    version = schema_version(con)
+    if version > LATEST_SCHEMA_VERSION:
+        raise StoreError(
+            f"このストアはより新しい版のkomae-kpi（スキーマ版 {version}）で作成されています。"
+            "komae-kpiを更新してください。"
+        )
+    applied = []
+    for migration in migrations():
+        if migration.version <= version:
+            continue
+        con.execute(migration.sql)
+        con.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+            [migration.version, migration.name, dt.datetime.now()],
+        )
+        applied.append(migration.version)
+    return applied
+
+
+def require_current_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    version = schema_version(con)
+    if version != LATEST_SCHEMA_VERSION:
+        raise StoreError(
+            f"ストア {path} のスキーマ版（{version}）がこの版のkomae-kpi（{LATEST_SCHEMA_VERSION}）と"
+            "合いません。`python -m komae_kpi init` で更新してください。"
+        )
+
+
+# --- init ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InitReport:
+    path: Path
+    created: bool
+    migrations_applied: tuple[int, ...]
+    kind: StoreKind
+    items: int
+    indicators: int
+    shipped_values: int
+    user_values: int
+    user_statuses: int
+
+
+def init_store(
+    path: Path,
+    *,
+    plan_dir: Path = PLAN_DIR,
+    history_dir: Path = HISTORY_DIR,
+    kind: StoreKind | None = None,
+) -> InitReport:
+    """Create or upgrade the store and bring its plan tables in line with data/plan/.
+
+    Idempotent. Values and statuses entered by users are never deleted or changed; a plan that no
+    longer has an indicator, item or status that entered data refers to is refused (PlanConflictError)
+    and nothing is written. The store's kind (city or demo) is fixed when it is created (city unless
+    told otherwise); asking for the other kind later is refused.
+    """
+    plan = load_plan(plan_dir)
+    history = load_history(plan, history_dir)
+    created = not path.exists()
+    with connect(path, read_only=False) as con, transaction(con):
+        applied = _apply_migrations(con)
+        existing_kind = fetch_all(con, "SELECT value FROM store_info WHERE key = 'kind'")
+        if existing_kind:
+            resolved_kind: StoreKind = "demo" if existing_kind[0][0] == "demo" else "city"
+            if kind is not None and resolved_kind != kind:
+                raise StoreError(
+                    f"ストア {path} は{'デモ用' if resolved_kind == 'demo' else '市の実データ用'}です。"
+                    f"{'デモ用' if kind == 'demo' else '市の実データ用'}として初期化することはできません。"
+                )
+        else:
+            resolved_kind = kind or "city"
+            con.execute("INSERT INTO store_info (key, value) VALUES ('kind', ?)", [resolved_kind])
+        _check_entered_data_fits(con, plan)
+        _write_plan(con, plan)
+        _write_shipped_history(con, history)
+        counts = fetch_all(
+            con,
+            "SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM indicators),"
+            " (SELECT count(*) FROM indicator_values WHERE origin = 'shipped'),"
+            " (SELECT count(*) FROM indicator_values WHERE origin = 'user'),"
+            " (SELECT count(*) FROM item_statuses)",
+        )[0]
+    return InitReport(path, created, tuple(applied), resolved_kind, *counts)
+
+
+def store_kind(con: duckdb.DuckDBPyConnection) -> StoreKind:
+    rows = fetch_all(con, "SELECT value FROM store_info WHERE key = 'kind'")
+    return "demo" if rows and rows[0][0] == "demo" else "city"
+
+
+def _check_entered_data_fits(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    item_nos = {i.item_no for i in plan.items}
+    reposts = {i.item_no: i.repost_of for i in plan.items if i.repost_of is not None}
+    indicator_nos = {x.indicator_no for x in plan.indicators}
+    statuses = {s.status for s in plan.statuses}
+    problems: list[str] = []
+    for item_no, count in fetch_all(
+        con, "SELECT item_no, count(*) FROM item_statuses GROUP BY item_no ORDER BY item_no"
+    ):
+        if item_no not in item_nos:
+            problems.append(
+                f"取組項目{item_no}: 進捗状況が{count}件入力済みですが、新しい計画データにありません。"
+            )
+        elif item_no in reposts:
+            # A repost shows its original's status; one stored on the repost would be hidden.
+            problems.append(
+                f"取組項目{item_no}: 進捗状況が{count}件入力済みですが、取組項目{reposts[item_no]}の再掲です。"
+                f"取組項目{reposts[item_no]}の進捗状況として入力し直してください。"
+            )
+    for status, count in fetch_all(
+        con, "SELECT status, count(*) FROM item_statuses GROUP BY status ORDER BY status"
+    ):
+        if status not in statuses:
+            problems.append(
+                f"進捗状況「{status}」: {count}件入力済みですが、新しい計画データの区分にありません。"
+            )
+    for indicator_no, count in fetch_all(
+        con,
+        "SELECT indicator_no, count(*) FROM indicator_values WHERE origin = 'user'"
+        " GROUP BY indicator_no ORDER BY indicator_no",
+    ):
+        if indicator_no not in indicator_nos:
+            problems.append(
+                f"指標{indicator_no}: 実績値が{count}件入力済みですが、新しい計画データにありません。"
+            )
+    if problems:
+        raise PlanConflictError(problems)
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
+    """Replace a plan table's rows. Columns are named, so later migrations may add columns."""
+    con.execute(f"DELETE FROM {table}")  # table names are ours, never user input
+    if rows:
+        columns = list(rows[0])
+        marks = ", ".join("?" * len(columns))
+        con.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+            [[r[c] for c in columns] for r in rows],
+        )
+
+
+def _write_plan(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    _replace(con, "policies", [{"policy_no": p.policy_no, "name": p.name} for p in plan.policies])
+    _replace(
+        con,
+        "directions",
+        [
+            {
+                "policy_no": d.policy_no,
+                "direction_no": d.direction_no,
+                "name": d.name,
+                "alias": d.alias,
+                "lead": d.lead,
+            }
+            for d in plan.directions
+        ],
+    )
+    _replace(
+        con,
+        "programs",
+        [
+            {
+                "policy_no": g.policy_no,
+                "direction_no": g.direction_no,
+                "program_no": g.program_no,
+                "name": g.name,
+                "alias": g.alias,
+                "lead": g.lead,
+            }
+            for g in plan.programs
+        ],
+    )
+    _replace(
+        con,
+        "items",
+        [
+            {
+                "item_no": i.item_no,
+                "policy_no": i.policy_no,
+                "direction_no": i.direction_no,
+                "program_no": i.program_no,
+                "name": i.name,
+                "alias": i.alias,
+                "repost_of": i.repost_of,
+                "text": i.text,
+            }
+            for i in plan.items
+        ],
+    )
+    _replace(
+        con,
+        "departments",
+        [
+            {"name": d.name, "kind": d.kind, "note": d.note, "sort_order": n}
+            for n, d in enumerate(plan.departments, start=1)
+        ],
+    )
+    _replace(
+        con,
+        "item_departments",
+        [
+            {"item_no": i.item_no, "seq": seq, "department": dept}
+            for i in plan.items
+            for seq, dept in enumerate(i.departments, start=1)
+        ],
+    )
+    _replace(
+        con,
+        "indicators",
+        [
+            {
+                "indicator_no": x.indicator_no,
+                "name": x.name,
+                "unit": x.unit,
+                "baseline_fiscal_year": x.baseline_fiscal_year,
+                "baseline_value": x.baseline_value,
+                "target_fiscal_year": x.target_fiscal_year,
+                "target_value": x.target_value,
+                "comparator": x.comparator,
+                "measured_at": x.measured_at,
+                "description": x.description,
+                "note": x.note,
+            }
+            for x in plan.indicators
+        ],
+    )
+    _replace(
+        con,
+        "indicator_rules",
+        [
+            {
+                "indicator_no": r.indicator_no,
+                "path_tolerance": r.path_tolerance,
+                "headroom_margin": r.headroom_margin,
+                "basis": r.basis,
+                "min_value": r.min_value,
+                "max_value": r.max_value,
+            }
+            for r in plan.rules
+        ],
+    )
+    _replace(
+        con,
+        "indicator_policies",
+        [
+            {"indicator_no": x.indicator_no, "policy_no": x.policy_no, "basis": x.basis}
+            for x in plan.indicator_policies
+        ],
+    )
+    _replace(
+        con,
+        "status_vocabulary",
+        [
+            {
+                "status": t.status,
+                "sort_order": t.sort_order,
+                "category": t.category,
+                "description": t.description,
+            }
+            for t in plan.statuses
+        ],
+    )
+
+
+def _write_shipped_history(con: duckdb.DuckDBPyConnection, history: ShippedHistory) -> None:
+    now = dt.datetime.now()
+    shipped_keys = {(v.indicator_no, v.fiscal_year) for v in history.indicator_values}
+    # Insert what is missing; correct shipped rows whose files changed; leave user rows alone.
+    # The WHERE keeps an unchanged row untouched, so a second init changes nothing at all.
+    con.executemany(
+        "INSERT INTO indicator_values (indicator_no, fiscal_year, value, source, note, origin,"
+        " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 'shipped', ?, ?)"
+        " ON CONFLICT (indicator_no, fiscal_year) DO UPDATE SET"
+        "  value = excluded.value, source = excluded.source, note = excluded.note,"
+        "  updated_at = excluded.updated_at, updated_by = excluded.updated_by"
+        " WHERE indicator_values.origin = 'shipped' AND ("
+        "  indicator_values.value IS DISTINCT FROM excluded.value"
+        "  OR indicator_values.source IS DISTINCT FROM excluded.source"
+        "  OR indicator_values.note IS DISTINCT FROM excluded.note)",
+        [
+            [v.indicator_no, v.fiscal_year, v.value, v.source, v.note, now, INIT_USER]
+            for v in history.indicator_values
+        ],
+    )
+    stale = [
+        (no, fy)
+        for no, fy in fetch_all(
+            con, "SELECT indicator_no, fiscal_year FROM indicator_values WHERE origin = 'shipped'"
+        )
+        if (no, fy) not in shipped_keys
+    ]
+    for no, fy in stale:
+        con.execute(
+            "DELETE FROM indicator_values WHERE origin = 'shipped' AND indicator_no = ? AND fiscal_year = ?",
+            [no, fy],
+        )
+    _replace(
+        con,
+        "reference_series",
+        [
+            {
+                "series_code": r.series_code,
+                "name": r.name,
+                "unit": r.unit,
+                "decimals": r.decimals,
+                "description": r.description,
+                "sort_order": n,
+            }
+            for n, r in enumerate(history.reference_series, start=1)
+        ],
+    )
+    _replace(
+        con,
+        "reference_values",
+        [
+            {
+                "series_code": v.series_code,
+                "fiscal_year": v.fiscal_year,
+                "value": v.value,
+                "source": v.source,
+                "note": v.note,
+            }
+            for v in history.reference_values
+        ],
+    )

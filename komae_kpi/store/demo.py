@@ -1,0 +1,114 @@
+"""A demo store: plausible synthetic actuals (FY2024–FY2025) and item statuses, never the city's.
+
+The store is marked kind='demo' when it is created, so every page shows the デモデータ banner; the
+city's store (kind='city') refuses demo data, and the default store path is refused outright.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.common.paths import DEFAULT_DB_PATH
+from komae_kpi.plan.model import Indicator
+from komae_kpi.plan.plan_files import load_plan
+from komae_kpi.store.connection import connect, init_store, store_kind, transaction
+
+DEMO_YEARS = (2024, 2025)
+DEMO_STATUS_YEAR = 2025
+DEMO_USER = "デモデータ生成"
+DEMO_SOURCE = "デモデータ（架空の値）"
+SEED = 20251201
+
+# How each indicator moves in the demo, chosen so that the demo shows every kind of status:
+# improvement indicators advance at this share of the plan's pace; guardrails drift by this much a
+# year (in the indicator's unit).
+IMPROVEMENT_PACE = {1: 1.15, 2: 0.45, 5: 1.2, 6: 0.55, 7: 1.05, 8: 0.95}
+GUARDRAIL_DRIFT = {3: 0.95, 4: -0.2}
+# Shares of the item vocabulary in the demo; the rest is left unreported (未報告).
+STATUS_WEIGHTS = {"完了": 4, "順調": 52, "やや遅れ": 14, "遅れ": 6, "未着手": 8, "見直し": 2}
+UNREPORTED_WEIGHT = 14
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    path: Path
+    values: int
+    statuses: int
+
+
+def _demo_value(x: Indicator, year: int, rng: random.Random) -> float:
+    years = year - x.baseline_fiscal_year
+    if x.indicator_no in GUARDRAIL_DRIFT:
+        value = x.baseline_value + GUARDRAIL_DRIFT[x.indicator_no] * years
+    else:
+        on_path = x.path_value(year)
+        assert on_path is not None
+        value = x.baseline_value + (on_path - x.baseline_value) * IMPROVEMENT_PACE[x.indicator_no]
+    value += rng.uniform(-0.05, 0.05) * max(abs(x.target_value - x.baseline_value) / 6, 0.1)
+    if x.unit == "%":
+        value = min(max(value, 0.0), 100.0)
+    return round(value, 1)
+
+
+def write_demo_store(path: Path) -> DemoReport:
+    """Create (or refresh) a demo store at path. Refuses the city's store."""
+    if path.resolve() == DEFAULT_DB_PATH.resolve():
+        raise KomaeKpiError(
+            f"{path} は市の実データ用の既定のストアです。デモデータは別のファイルに作成してください"
+            "（例: --db data/demo.duckdb）。"
+        )
+    if path.exists():
+        with connect(path, read_only=True) as con:
+            if store_kind(con) != "demo":
+                raise KomaeKpiError(
+                    f"{path} は市の実データ用のストアです。デモデータは書き込めません。"
+                    "別のファイルを指定してください。"
+                )
+    init_store(path, kind="demo")
+    plan = load_plan()
+    rng = random.Random(SEED)
+    now = dt.datetime.now()
+    values = [
+        (x.indicator_no, year, _demo_value(x, year, rng))
+        for x in plan.indicators
+        for year in DEMO_YEARS
+    ]
+    terms: list[str | None] = [*STATUS_WEIGHTS, None]
+    weights = [*STATUS_WEIGHTS.values(), UNREPORTED_WEIGHT]
+    statuses = []
+    for item in plan.items:
+        if item.repost_of is not None:
+            continue  # one activity: reported once, under its original
+        status = rng.choices(terms, weights)[0]
+        if status is None:
+            continue
+        statuses.append(
+            (
+                item.item_no,
+                DEMO_STATUS_YEAR,
+                status,
+                f"（デモ）{item.name}について、令和7年度の取組を進めました。",
+                "（デモ）担当職員の確保が課題です。"
+                if status in ("やや遅れ", "遅れ", "未着手")
+                else None,
+                "（デモ）引き続き取り組みます。",
+            )
+        )
+    with connect(path, read_only=False) as con, transaction(con):
+        con.execute("DELETE FROM indicator_values WHERE origin = 'user'")
+        con.execute("DELETE FROM item_statuses")
+        con.executemany(
+            "INSERT OR REPLACE INTO indicator_values (indicator_no, fiscal_year, value, source,"
+            " origin, updated_at, updated_by) VALUES (?, ?, ?, ?, 'user', ?, ?)",
+            [[no, year, value, DEMO_SOURCE, now, DEMO_USER] for no, year, value in values],
+        )
+        con.executemany(
+            "INSERT INTO item_statuses (item_no, fiscal_year, status, achievements, issues,"
+            " next_steps, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [[*row, now, DEMO_USER] for row in statuses],
+        )
+    return DemoReport(path, len(values), len(statuses))

@@ -1,0 +1,160 @@
+"""Import previews and the change history as rows of text, for the page and the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.imports.importer import KIND_LABELS, ImportPreview
+from komae_kpi.plan.model import Plan
+from komae_kpi.store.record_changes import (
+    FIELD_LABELS,
+    LOG_ACTIONS,
+    METHOD_LABELS,
+    ChangeEntry,
+    RecordChange,
+    RecordKey,
+    entry_values,
+)
+
+ACTION_LABELS = {"new": "新規", "changed": "変更", "unchanged": "変更なし", "deleted": "削除"}
+BLANK = "（空欄）"
+
+
+def subject_label(plan: Plan, key: RecordKey) -> str:
+    if key.kind == "indicator_value":
+        known = [x for x in plan.indicators if x.indicator_no == key.subject_no]
+        return f"指標{key.subject_no} {known[0].name}" if known else f"指標{key.subject_no}"
+    items = [i for i in plan.items if i.item_no == key.subject_no]
+    return (
+        f"取組項目{key.subject_no} {items[0].display_name}"
+        if items
+        else f"取組項目{key.subject_no}"
+    )
+
+
+def field_text(plan: Plan, key: RecordKey, field: str, value: object) -> str:
+    """A field's value as a person reads it: the actual with its unit, blank as （空欄）."""
+    if value is None or value == "":
+        return BLANK
+    if field == "value" and key.kind == "indicator_value":
+        units = [x.unit for x in plan.indicators if x.indicator_no == key.subject_no]
+        number = float(str(value))
+        text = f"{number:,.10g}" if abs(number) < 1e15 else repr(number)
+        return f"{text}{units[0] if units else ''}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    action: str
+    subject: str
+    fiscal_year: str
+    field: str
+    before: str
+    after: str
+    where: str
+
+
+def change_rows(
+    plan: Plan, changes: tuple[RecordChange, ...] | list[RecordChange]
+) -> list[ChangeRow]:
+    """One row per changed field (new and changed records); one row per unchanged record."""
+    rows: list[ChangeRow] = []
+    for change in changes:
+        common = (
+            ACTION_LABELS[change.action],
+            subject_label(plan, change.key),
+            fy.label(change.key.fiscal_year),
+        )
+        where = change.file_name or ""
+        if change.action == "unchanged":
+            rows.append(ChangeRow(*common, "", "", "", where))
+            continue
+        for field, old, new in change.changed_fields():
+            rows.append(
+                ChangeRow(
+                    *common,
+                    FIELD_LABELS[field],
+                    field_text(plan, change.key, field, old) if change.before else "",
+                    field_text(plan, change.key, field, new) if change.after else "",
+                    where,
+                )
+            )
+    return rows
+
+
+def preview_summary(preview: ImportPreview) -> str:
+    return (
+        f"新規 {preview.count('new')}件、変更 {preview.count('changed')}件、"
+        f"変更なし {preview.count('unchanged')}件"
+    )
+
+
+def file_lines(preview: ImportPreview) -> list[str]:
+    """What was read from each file, in one line each, plus what was skipped."""
+    lines = []
+    for f in preview.files:
+        kind = KIND_LABELS[f.kind] if f.kind else "種類不明"
+        line = f"{f.name}（{f.format_label}、{kind}）: {f.records}件を読みました"
+        if f.unreported_rows:
+            rows = "・".join(str(n) for n in f.unreported_rows[:20])
+            more = " ほか" if len(f.unreported_rows) > 20 else ""
+            line += f"。未記入のため取り込まない行: {rows}{more}行目"
+        if f.ignored_columns:
+            line += f"。取り込まない列: {'、'.join(f.ignored_columns)}"
+        lines.append(line + "。")
+    return lines
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    changed_at: str
+    changed_by: str
+    method: str
+    subject: str
+    fiscal_year: str
+    action: str
+    field: str
+    before: str
+    after: str
+
+
+def how_text(entry: ChangeEntry) -> str:
+    label = METHOD_LABELS.get(entry.method, entry.method)
+    if entry.file_name:
+        sha = f"、SHA-256 {entry.file_sha256}" if entry.file_sha256 else ""
+        return f"{label}（{entry.file_name}{sha}）"
+    return label
+
+
+def history_rows(plan: Plan, entries: list[ChangeEntry]) -> list[HistoryRow]:
+    return [
+        HistoryRow(
+            e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.changed_by,
+            how_text(e),
+            subject_label(plan, e.key),
+            fy.label(e.key.fiscal_year),
+            LOG_ACTIONS.get(e.action, e.action),
+            FIELD_LABELS.get(e.field, e.field),
+            field_text(plan, e.key, e.field, e.old_value) if e.action != "insert" else "",
+            field_text(plan, e.key, e.field, e.new_value) if e.action != "delete" else "",
+        )
+        for e in entries
+    ]
+
+
+def record_fields(plan: Plan, change: RecordChange) -> list[tuple[str, str, str]]:
+    """(field, theirs, yours) for a conflict: every entry field of both records, side by side."""
+    before = entry_values(change.before) if change.before is not None else {}
+    after = entry_values(change.after) if change.after is not None else {}
+    names = list(dict.fromkeys([*before, *after]))
+    return [
+        (
+            FIELD_LABELS[n],
+            field_text(plan, change.key, n, before.get(n)) if change.before else "（記録なし）",
+            field_text(plan, change.key, n, after.get(n)) if change.after else "（記録なし）",
+        )
+        for n in names
+    ]

@@ -1,0 +1,256 @@
+"""Chart figures as pure functions: data in, plotly Figure out; no I/O, no Streamlit.
+
+Every figure uses TEMPLATE (Noto Sans CJK JP, colour-blind-safe colours), so the screen and the
+exported images match; pages draw them with `st.plotly_chart(fig, theme=None)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import formatting
+from komae_kpi.judgement.indicator_status import Assessment, trend_since_baseline
+from komae_kpi.plan.model import Indicator, ReferenceSeries, ReferenceValue
+from komae_kpi.views.status_style import STATUS_HEX, indicator_status_text
+
+FONT_FAMILY = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
+ACTUAL_COLOR = "#1F3A5F"  # dark navy: the data itself
+PATH_COLOR = "#56B4E9"  # sky blue (Okabe-Ito)
+TARGET_COLOR = "#009E73"  # bluish green (Okabe-Ito)
+PROJECTION_COLOR = "#CC79A7"  # reddish purple (Okabe-Ito)
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+TEMPLATE = go.layout.Template(
+    layout=go.Layout(
+        font={"family": FONT_FAMILY, "size": 16, "color": "#222222"},
+        colorway=OKABE_ITO,
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin={"l": 70, "r": 30, "t": 80, "b": 70},
+        xaxis={"showgrid": False, "linecolor": "#888888", "ticks": "outside"},
+        yaxis={"gridcolor": "#E5E5E5", "zeroline": False, "linecolor": "#888888"},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+    )
+)
+
+
+def _year_axis(first: int, last: int, max_ticks: int = 14) -> dict[str, object]:
+    """Integer fiscal years, labelled with their short 和暦 ('2025<br>R7'); never 2,023.5."""
+    years = list(range(first, last + 1))
+    step = -(-len(years) // max_ticks)  # ceiling division
+    shown = years[::-1][::step][::-1]  # keep the last year, the one that matters most
+    return {
+        "tickmode": "array",
+        "tickvals": shown,
+        "ticktext": [f"{y}<br>{fy.wareki_short(y)}" for y in shown],
+        "range": [first - 0.5, last + 0.5],
+        "dtick": 1,
+    }
+
+
+def _hover(unit: str, decimals: int = 1) -> str:
+    return f"%{{customdata}}: %{{y:,.{decimals}f}}{unit}<extra>%{{fullData.name}}</extra>"
+
+
+def indicator_figure(
+    indicator: Indicator,
+    actuals: Mapping[int, float],
+    assessment: Assessment,
+    *,
+    since: int | None = None,
+    height: int = 460,
+    compact: bool = False,
+) -> go.Figure:
+    """An indicator from its history through the baseline to the target.
+
+    Shows the actuals (up to the assessed year), the plan path (dashed), the target with its
+    comparator as a bound and a shaded band on the allowed side, the projection (dotted) and the
+    status. With no actual after the baseline it still shows history, baseline, path and target,
+    with a note saying the actuals are not yet entered.
+    """
+    x = indicator
+    year = assessment.fiscal_year
+    shown = {
+        y: v for y, v in sorted(actuals.items()) if y <= year and (since is None or y >= since)
+    }
+    first = min([x.baseline_fiscal_year, *shown])
+    last = x.target_fiscal_year
+    unit = x.unit
+    fig = go.Figure()
+
+    # The allowed side of the target, across the plan's years, as a light band.
+    points, trend = trend_since_baseline(x, actuals, year)
+    values = [*shown.values(), x.baseline_value, x.target_value]
+    if trend is not None:
+        values.append(trend.at(last))
+    low, high = min(values), max(values)
+    pad = max((high - low) * 0.15, abs(x.target_value) * 0.02, 0.5)
+    y_low, y_high = low - pad, high + pad
+    band = (y_low, x.target_value) if x.comparator == "<=" else (x.target_value, y_high)
+    fig.add_shape(
+        type="rect",
+        x0=x.baseline_fiscal_year - 0.5,
+        x1=last + 0.5,
+        y0=band[0],
+        y1=band[1],
+        fillcolor=TARGET_COLOR,
+        opacity=0.08,
+        line_width=0,
+        layer="below",
+    )
+    target_label = f"目標 {formatting.with_unit(x.target_value, unit)}{x.comparator_word}"
+    fig.add_trace(
+        go.Scatter(
+            x=[x.baseline_fiscal_year - 0.5, last + 0.5],
+            y=[x.target_value, x.target_value],
+            mode="lines",
+            name=f"{target_label}（{'上限' if x.comparator == '<=' else '下限'}）",
+            line={"color": TARGET_COLOR, "width": 2, "dash": "longdashdot"},
+            hoverinfo="skip",
+        )
+    )
+
+    # The plan path: a straight line to the target (improvement) or the bound itself (guardrail).
+    if x.kind == "improvement":
+        fig.add_trace(
+            go.Scatter(
+                x=[x.baseline_fiscal_year, last],
+                y=[x.baseline_value, x.target_value],
+                mode="lines",
+                name="計画線（現状値から目標値へ）",
+                line={"color": PATH_COLOR, "width": 3, "dash": "dash"},
+                customdata=[fy.label(x.baseline_fiscal_year), fy.label(last)],
+                hovertemplate=_hover(unit),
+            )
+        )
+
+    # Actuals: the published history and every entered year up to the one assessed.
+    fig.add_trace(
+        go.Scatter(
+            x=list(shown),
+            y=list(shown.values()),
+            mode="lines+markers",
+            name="実績値",
+            line={"color": ACTUAL_COLOR, "width": 3},
+            marker={"size": 9},
+            customdata=[fy.label(y) for y in shown],
+            hovertemplate=_hover(unit),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[x.baseline_fiscal_year],
+            y=[x.baseline_value],
+            mode="markers+text",
+            name="現状値（計画）",
+            marker={
+                "size": 14,
+                "symbol": "diamond",
+                "color": ACTUAL_COLOR,
+                "line": {"color": "white", "width": 2},
+            },
+            text=["現状値"],
+            textposition="top center",
+            showlegend=False,
+            customdata=[fy.label(x.baseline_fiscal_year)],
+            hovertemplate=_hover(unit),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[last],
+            y=[x.target_value],
+            mode="markers+text",
+            name="目標値",
+            marker={"size": 16, "symbol": "star", "color": TARGET_COLOR},
+            text=[target_label],
+            textposition="top left" if x.comparator == ">=" else "bottom left",
+            showlegend=False,
+            customdata=[fy.label(last)],
+            hovertemplate=_hover(unit),
+        )
+    )
+
+    if trend is not None and assessment.latest_fiscal_year is not None:
+        start = assessment.latest_fiscal_year
+        fig.add_trace(
+            go.Scatter(
+                x=[start, last],
+                y=[trend.at(start), trend.at(last)],
+                mode="lines",
+                name=f"見込み（{fy.wareki(x.baseline_fiscal_year)}以降の傾向）",
+                line={"color": PROJECTION_COLOR, "width": 3, "dash": "dot"},
+                customdata=[fy.label(start), fy.label(last)],
+                hovertemplate=_hover(unit),
+            )
+        )
+    if len(points) < 2:
+        fig.add_annotation(
+            x=(x.baseline_fiscal_year + last) / 2,
+            y=(y_low + y_high) / 2,
+            showarrow=False,
+            text=f"{fy.wareki(x.baseline_fiscal_year + 1)}以降の実績は未入力です",
+            font={"size": 18, "color": "#555555"},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
+
+    status = indicator_status_text(assessment.status)
+    title = f"指標{x.indicator_no} {x.name}"
+    fig.update_layout(
+        template=TEMPLATE,
+        height=height,
+        title={
+            "text": f"{title}<br><span style='font-size:0.8em;color:{STATUS_HEX[assessment.status]}'>"
+            f"{status}（{fy.label(year)}）</span>",
+            "x": 0,
+            "xanchor": "left",
+        },
+        xaxis=_year_axis(first, last),
+        yaxis={"title": {"text": unit}, "range": [y_low, y_high], "tickformat": ",.1f"},
+        showlegend=not compact,
+    )
+    return fig
+
+
+def reference_figure(
+    series: Sequence[ReferenceSeries], values: Sequence[ReferenceValue], *, height: int = 420
+) -> go.Figure:
+    """The finance section's reference series (財政力指数, 実質公債費比率, 将来負担比率), side by side."""
+    fig = make_subplots(
+        rows=1, cols=len(series), subplot_titles=[s.name for s in series], horizontal_spacing=0.08
+    )
+    years = [v.fiscal_year for v in values] or [2023]
+    for col, s in enumerate(series, start=1):
+        points = sorted((v.fiscal_year, v.value) for v in values if v.series_code == s.series_code)
+        fig.add_trace(
+            go.Scatter(
+                x=[p[0] for p in points],
+                y=[p[1] for p in points],
+                mode="lines+markers",
+                name=s.name,
+                line={"color": OKABE_ITO[col - 1], "width": 3},
+                customdata=[fy.label(p[0]) for p in points],
+                hovertemplate=_hover(s.unit, s.decimals),
+            ),
+            row=1,
+            col=col,
+        )
+        fig.update_xaxes(_year_axis(min(years), max(years), max_ticks=5), row=1, col=col)
+        fig.update_yaxes(title_text=s.unit or None, tickformat=f",.{s.decimals}f", row=1, col=col)
+    fig.update_layout(
+        template=TEMPLATE,
+        height=height,
+        showlegend=False,
+        title={
+            "text": "参考：" + "・".join(s.name.split("（")[0] for s in series),
+            "x": 0,
+            "xanchor": "left",
+        },
+        margin={"t": 100, "l": 60, "r": 20, "b": 70},
+    )
+    return fig

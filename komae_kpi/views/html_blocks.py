@@ -1,0 +1,203 @@
+"""Dense displays as one block of escaped HTML each: tables, the indicator tiles, figure strips.
+
+Why not one Streamlit element per value: every element costs the browser a render, and a page of
+tiles or of 21 small tables took several hundred milliseconds more than its floor (bench/). One
+st.html block per display costs about as much as one element. Every text is escaped with
+html.escape, so staff text shows exactly as typed (no HTML, no Markdown); the classes are styled
+by komae_kpi_ui/style.css.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from komae_kpi.views.indicator_views import KeyFigure
+from komae_kpi.views.overview import IndicatorTile
+
+Cell = Any
+
+
+@dataclass(frozen=True)
+class Link:
+    """A table cell that links elsewhere in the app."""
+
+    text: str
+    href: str
+
+    def __str__(self) -> str:  # what tests and text exports see
+        return self.text
+
+
+def esc(value: Cell) -> str:
+    """Escaped text; line breaks kept as <br>; None and NaN as an empty cell."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return html.escape(str(value)).replace("\n", "<br>")
+
+
+def _is_number(value: Cell) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _cell(value: Cell, nowrap: bool = False) -> str:
+    if nowrap and not isinstance(value, Link) and not _is_number(value):
+        return f'<td class="nw">{esc(value)}</td>'
+    if isinstance(value, Link):
+        return f'<td><a href="{esc(value.href)}" target="_self">{esc(value.text)}</a></td>'
+    if _is_number(value):
+        return f'<td class="num">{esc(value)}</td>'
+    return f"<td>{esc(value)}</td>"
+
+
+def table(
+    frame: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    label: str | None = None,
+    nowrap: Sequence[str] = ("年度", "実績値"),
+) -> str:
+    """A table with a header row of <th scope="col">; numbers right-aligned; the nowrap columns
+    (years, values with their unit) never break inside a cell."""
+    keep = [c in nowrap for c in frame.columns]
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
+    rows = []
+    for record in frame.itertuples(index=False):
+        rows.append(f"<tr>{''.join(_cell(v, k) for v, k in zip(record, keep, strict=True))}</tr>")
+    caption_html = f"<caption>{esc(caption)}</caption>" if caption else ""
+    aria = f' aria-label="{esc(label)}"' if label else ""
+    return (
+        f'<table class="kpi-table"{aria}>{caption_html}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def grouped_table(
+    columns: Sequence[str], groups: Iterable[tuple[Sequence[str], pd.DataFrame]], *, label: str
+) -> str:
+    """One table whose rows are grouped under heading rows (e.g. 施策 → 方向性 → 基本事業).
+
+    groups: (headings that start here, rows) pairs; each heading gets a full-width row whose
+    level (1, 2, 3 …) follows its position, so a group repeats only the headings that change.
+    """
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
+    body = []
+    for headings, rows in groups:
+        for level, heading in enumerate(headings, start=1):
+            if heading:
+                body.append(
+                    f'<tr class="group group-{level}"><th scope="rowgroup" colspan="{len(columns)}">'
+                    f"{esc(heading)}</th></tr>"
+                )
+        for record in rows.itertuples(index=False):
+            body.append(f"<tr>{''.join(_cell(v) for v in record)}</tr>")
+    return (
+        f'<table class="kpi-table" aria-label="{esc(label)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def badge(text: str, color: str) -> str:
+    """A status badge: the text carries the meaning, the colour only repeats it."""
+    return f'<span class="kpi-badge {esc(color)}">{esc(text)}</span>'
+
+
+def sparkline(values: Sequence[float], *, label: str) -> str:
+    """A small line of the latest values (nothing for fewer than two values).
+
+    An <img> of an SVG data URI: st.html's sanitiser drops inline <svg>, but keeps images, and
+    the alt text says what the line shows.
+    """
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = 100 / (len(values) - 1)
+    points = " ".join(
+        f"{i * step:.1f},{36 - (v - low) / span * 32:.1f}" for i, v in enumerate(values)
+    )
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 40" preserveAspectRatio="none">'
+        f'<polyline points="{points}" fill="none" stroke="#1F3A5F" stroke-width="2.5" '
+        'vector-effect="non-scaling-stroke"/></svg>'
+    )
+    data = base64.b64encode(svg.encode("ascii")).decode("ascii")
+    return f'<img class="kpi-spark" alt="{esc(label)}" src="data:image/svg+xml;base64,{data}">'
+
+
+def tiles(items: Sequence[IndicatorTile]) -> str:
+    """The overview's indicator tiles: status, name, latest value, change, sparkline, year, target."""
+    cards = []
+    for t in items:
+        tone = "neutral" if t.change_is_good is None else ("good" if t.change_is_good else "bad")
+        change = f'<div class="delta {tone}">{esc(t.change_text)}</div>' if t.change_text else ""
+        spark = sparkline(
+            t.sparkline,
+            label=f"指標{t.indicator_no}の推移: " + "、".join(f"{v:,.1f}" for v in t.sparkline),
+        )
+        cards.append(
+            f'<section class="kpi-tile" aria-label="指標{t.indicator_no} {esc(t.name)}" '
+            f'data-indicator="{t.indicator_no}" data-status="{esc(t.status)}">'
+            f"{badge(t.status_text, t.badge_color)}"
+            f'<h3 class="name">指標{t.indicator_no}　{esc(t.name)}</h3>'
+            f'<div class="value" title="{esc(t.help_text)}">{esc(t.value_text)}</div>{change}{spark}'
+            f'<div class="meta">{esc(t.year_text)}　{esc(t.target_text)}</div></section>'
+        )
+    return f'<div class="kpi-tiles">{"".join(cards)}</div>'
+
+
+def figures(items: Sequence[KeyFigure], *, columns: int | None = None) -> str:
+    """Labelled key figures in a grid (label above, value below, an explanation on hover)."""
+    style = f' style="grid-template-columns: repeat({columns}, 1fr)"' if columns else ""
+    cells = []
+    for f in items:
+        title = f' title="{esc(f.help)}"' if f.help else ""
+        note = f'<div class="note">{esc(f.help)}</div>' if f.help else ""
+        cells.append(
+            f'<div class="kpi-figure"{title}><div class="label">{esc(f.label)}</div>'
+            f'<div class="value">{esc(f.value)}</div>{note}</div>'
+        )
+    return f'<div class="kpi-figures"{style}>{"".join(cells)}</div>'
+
+
+def heading(text: str, level: int = 2) -> str:
+    css = "kpi-heading" if level == 2 else "kpi-subheading"
+    return f'<h{level} class="{css}">{esc(text)}</h{level}>'
+
+
+def paragraph(text: str, *, meta: bool = False) -> str:
+    return f'<p class="kpi-meta">{esc(text)}</p>' if meta else f"<p>{esc(text)}</p>"
+
+
+def columns(blocks: Sequence[str]) -> str:
+    """Blocks side by side in equal columns (stacking on a narrow screen)."""
+    cells = "".join(f'<div class="kpi-column">{b}</div>' for b in blocks)
+    return f'<div class="kpi-columns" style="--kpi-columns: {len(blocks)}">{cells}</div>'
+
+
+def link(text: str, href: str) -> str:
+    """A link within the app (opens in the same tab)."""
+    return f'<a href="{esc(href)}" target="_self">{esc(text)}</a>'
+
+
+def link_bar(
+    choices: Sequence[tuple[str, str, bool]], *, label: str, titles: Sequence[str] | None = None
+) -> str:
+    """A row of links, one marked as the current choice (aria-current), e.g. the fiscal years.
+
+    Links instead of a widget: a selector on every page cost each page a widget's render
+    (bench/), and a link is already the shareable URL.
+    """
+    links = "".join(
+        f'<a href="{esc(url)}" target="_self"'
+        + (' aria-current="true" class="current"' if current else "")
+        + (f' title="{esc(titles[i])}" aria-label="{esc(titles[i])}"' if titles else "")
+        + f">{esc(text)}</a>"
+        for i, (text, url, current) in enumerate(choices)
+    )
+    return f'<nav class="kpi-links" aria-label="{esc(label)}"><span class="label">{esc(label)}</span>{links}</nav>'

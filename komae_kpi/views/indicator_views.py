@@ -1,0 +1,138 @@
+"""One indicator, shaped for display: its key figures in words and its values table with sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import formatting
+from komae_kpi.judgement.indicator_status import KIND_LABELS, Assessment, criteria_text
+from komae_kpi.judgement.progress import Snapshot, assess_all
+from komae_kpi.plan.model import Indicator
+from komae_kpi.views.status_style import STATUS_BADGE, indicator_status_text
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """A labelled figure for a metric: '計画線' / '72.6%'."""
+
+    label: str
+    value: str
+    help: str | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorSummary:
+    indicator: Indicator
+    assessment: Assessment
+    status_text: str
+    badge_color: str
+    kind_text: str
+    target_text: str
+    figures: tuple[KeyFigure, ...]
+    criteria: str
+
+
+def assessment_for(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Assessment:
+    return next(a for a in assess_all(snapshot, fiscal_year) if a.indicator_no == indicator_no)
+
+
+def change_label(indicator: Indicator) -> str:
+    """Guardrails have no change 'required': it is the most the trend may move and stay inside."""
+    if indicator.kind == "guardrail":
+        return (
+            "目標内にとどまる年変化の上限"
+            if indicator.comparator == "<="
+            else "目標内にとどまる年変化の下限"
+        )
+    return "目標達成に必要な年変化"
+
+
+def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> IndicatorSummary:
+    x = snapshot.plan.indicator(indicator_no)
+    a = assessment_for(snapshot, indicator_no, fiscal_year)
+    unit = x.unit
+    diff = formatting.difference_unit(unit)
+    figures = [
+        KeyFigure(
+            "最新の実績値",
+            formatting.with_unit(a.latest_value, unit),
+            formatting.fiscal_year_label(a.latest_fiscal_year),
+        ),
+        KeyFigure(
+            "計画線" if x.kind == "improvement" else ("上限" if x.comparator == "<=" else "下限"),
+            formatting.with_unit(a.path_value, unit),
+        ),
+        KeyFigure(
+            "計画線との差" if x.kind == "improvement" else "目標までの余裕",
+            formatting.signed_difference(a.gap, unit)
+            if x.kind == "improvement"
+            else formatting.with_unit(a.headroom, diff),
+        ),
+        KeyFigure(
+            f"{fy.label(x.target_fiscal_year)}の見込み",
+            formatting.with_unit(a.projected_value, unit),
+            "現状値以降の実績の傾向（最小二乗法）を延ばした値",
+        ),
+        KeyFigure(change_label(x), formatting.signed_difference(a.required_annual_change, unit)),
+        KeyFigure(
+            "実績の年変化（傾向）", formatting.signed_difference(a.observed_annual_change, unit)
+        ),
+    ]
+    return IndicatorSummary(
+        indicator=x,
+        assessment=a,
+        status_text=indicator_status_text(a.status),
+        badge_color=STATUS_BADGE[a.status],
+        kind_text=KIND_LABELS[x.kind],
+        target_text=(
+            f"現状値 {formatting.with_unit(x.baseline_value, unit)}（{fy.label(x.baseline_fiscal_year)}）→ "
+            f"目標値 {formatting.with_unit(x.target_value, unit)}{x.comparator_word}（{fy.label(x.target_fiscal_year)}）"
+        ),
+        figures=tuple(figures),
+        criteria=criteria_text(x, snapshot.plan.rule(indicator_no)),
+    )
+
+
+def values_table(
+    snapshot: Snapshot, indicator_no: int, *, up_to: int | None = None
+) -> pd.DataFrame:
+    """年度 / 実績値 / 出典 / 備考, newest first, values with unit and one decimal."""
+    x = snapshot.plan.indicator(indicator_no)
+    rows = [
+        {
+            "年度": fy.label(v.fiscal_year),
+            "実績値": formatting.with_unit(v.value, x.unit),
+            "出典": v.source or "",
+            "備考": v.note or "",
+        }
+        for v in sorted(snapshot.values, key=lambda v: -v.fiscal_year)
+        if v.indicator_no == indicator_no and (up_to is None or v.fiscal_year <= up_to)
+    ]
+    return pd.DataFrame(rows, columns=["年度", "実績値", "出典", "備考"])
+
+
+def indicator_choices(snapshot: Snapshot) -> dict[int, str]:
+    """indicator_no -> '指標3 経常収支比率', for selectors."""
+    return {x.indicator_no: f"指標{x.indicator_no} {x.name}" for x in snapshot.plan.indicators}
+
+
+def all_indicators_table(snapshot: Snapshot, fiscal_year: int) -> pd.DataFrame:
+    """The eight indicators at a glance for a year: status, latest value, baseline and target."""
+    rows = []
+    for a in assess_all(snapshot, fiscal_year):
+        x = snapshot.plan.indicator(a.indicator_no)
+        rows.append(
+            {
+                "No.": x.indicator_no,
+                "指標": x.name,
+                "状況": indicator_status_text(a.status),
+                "最新の実績値": f"{formatting.with_unit(a.latest_value, x.unit)}（{fy.label(a.latest_fiscal_year or x.baseline_fiscal_year)}）",
+                "現状値（令和5年度 (2023)末）": formatting.with_unit(x.baseline_value, x.unit),
+                "目標値（令和11年度 (2029)末）": f"{formatting.with_unit(x.target_value, x.unit)}{x.comparator_word}",
+                "目標の種類": KIND_LABELS[x.kind],
+            }
+        )
+    return pd.DataFrame(rows)

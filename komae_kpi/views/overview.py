@@ -1,0 +1,190 @@
+"""The HQ meeting's overview: indicator tiles, gap warnings and data-freshness notes, as plain values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import formatting
+from komae_kpi.judgement.indicator_status import (
+    STATUS_ICONS,
+    STATUS_LABELS,
+    Assessment,
+    StatusCode,
+    criteria_text,
+)
+from komae_kpi.judgement.item_progress import item_rows, status_index
+from komae_kpi.judgement.progress import Snapshot, assess_all
+from komae_kpi.plan.model import Indicator
+from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
+from komae_kpi.views.status_style import STATUS_BADGE
+
+SPARKLINE_YEARS = 10
+
+
+@dataclass(frozen=True)
+class IndicatorTile:
+    indicator_no: int
+    name: str
+    status: StatusCode
+    status_text: str  # '△ 注意'
+    badge_color: str
+    value_text: str  # '87.3%'
+    year_text: str  # '令和5年度 (2023)'
+    change_text: str | None  # '+0.4ポイント（前年度比）'
+    change_is_good: bool | None  # whether the change moves toward the target
+    delta_color: str  # Streamlit's: "normal" when a rise is good, "inverse" when a fall is
+    target_text: str  # '目標 90.0%以下（令和11年度）'
+    sparkline: tuple[float, ...]
+    help_text: str
+
+
+def _previous_value(actuals: dict[int, float], year: int) -> float | None:
+    return actuals.get(year - 1)
+
+
+def tiles(snapshot: Snapshot, fiscal_year: int) -> list[IndicatorTile]:
+    out = []
+    for a in assess_all(snapshot, fiscal_year):
+        x = snapshot.plan.indicator(a.indicator_no)
+        actuals = snapshot.actuals(x.indicator_no)
+        latest_year = a.latest_fiscal_year
+        assert latest_year is not None and a.latest_value is not None
+        previous = _previous_value(actuals, latest_year)
+        change = None if previous is None else a.latest_value - previous
+        change_is_good = None
+        if change is not None and round(change, 9) != 0:
+            change_is_good = (change > 0) == (x.comparator == ">=")
+        years = sorted(y for y in actuals if y <= latest_year)[-SPARKLINE_YEARS:]
+        out.append(
+            IndicatorTile(
+                indicator_no=x.indicator_no,
+                name=x.name,
+                status=a.status,
+                status_text=f"{STATUS_ICONS[a.status]} {STATUS_LABELS[a.status]}",
+                badge_color=STATUS_BADGE[a.status],
+                value_text=formatting.with_unit(a.latest_value, x.unit),
+                year_text=formatting.fiscal_year_label(latest_year),
+                change_text=None
+                if change is None
+                else f"{formatting.signed_difference(change, x.unit)}（前年度比）",
+                change_is_good=change_is_good,
+                delta_color="normal" if x.comparator == ">=" else "inverse",
+                target_text=(
+                    f"目標 {formatting.with_unit(x.target_value, x.unit)}{x.comparator_word}"
+                    f"（{fy.label(x.target_fiscal_year)}）"
+                ),
+                sparkline=tuple(actuals[y] for y in years),
+                help_text=criteria_text(x, snapshot.plan.rule(x.indicator_no)),
+            )
+        )
+    return out
+
+
+def _change_words(value: float | None, unit: str) -> str:
+    """'年0.5ポイントの上昇', '年1.2億円の減少', '変化なし'."""
+    if value is None:
+        return "（実績が1年分のみのため算出できません）"
+    amount = formatting.with_unit(abs(value), formatting.difference_unit(unit))
+    if round(value, 1) == 0:
+        return "ほぼ横ばい"
+    if unit == "%":
+        return f"年{amount}の{'上昇' if value > 0 else '低下'}"
+    return f"年{amount}の{'増加' if value > 0 else '減少'}"
+
+
+@dataclass(frozen=True)
+class GapWarning:
+    level: Literal["error", "warning"]
+    indicator_no: int
+    title: str  # '遅れ：指標5 市債残高'
+    body: str
+
+
+def _warning_body(x: Indicator, a: Assessment) -> str:
+    latest = formatting.with_unit(a.latest_value, x.unit)
+    year = formatting.fiscal_year_label(a.latest_fiscal_year)
+    observed = _change_words(a.observed_annual_change, x.unit)
+    target = f"{formatting.with_unit(x.target_value, x.unit)}{x.comparator_word}"
+    goal_year = fy.label(x.target_fiscal_year)
+    if a.kind == "guardrail":
+        assert a.headroom is not None
+        bound = "上限" if x.comparator == "<=" else "下限"
+        room = formatting.with_unit(abs(a.headroom), formatting.difference_unit(x.unit))
+        position = (
+            f"{bound}を{room}超えています" if a.headroom < 0 else f"{bound}まで残り{room}です"
+        )
+        allowed = (
+            f"{goal_year}まで目標の範囲内にとどまるには、年変化を{_change_words(a.required_annual_change, x.unit)}までに抑える必要があります"
+            if a.headroom >= 0
+            else f"目標の範囲に戻すには{_change_words(a.required_annual_change, x.unit)}が必要です"
+        )
+        return (
+            f"最新の実績値は{latest}（{year}）で、目標（{target}）の{position}"
+            f"（計画線＝{bound} {formatting.with_unit(a.path_value, x.unit)}、"
+            f"差 {formatting.signed_difference(a.gap, x.unit)}）。"
+            f"{allowed}。実績の傾向は{observed}です。"
+        )
+    assert a.gap is not None
+    behind = (a.gap < 0) == (x.comparator == ">=")
+    gap = formatting.with_unit(abs(a.gap), formatting.difference_unit(x.unit))
+    return (
+        f"最新の実績値は{latest}（{year}）で、計画線 {formatting.with_unit(a.path_value, x.unit)}より"
+        f"{gap}{'遅れて' if behind else '進んで'}います（差 {formatting.signed_difference(a.gap, x.unit)}）。"
+        f"目標（{target}、{goal_year}）の達成には{_change_words(a.required_annual_change, x.unit)}が必要ですが、"
+        f"実績の傾向は{observed}です。"
+    )
+
+
+def gap_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
+    """Every off_track indicator as an error, then every at_risk one as a warning."""
+    out = []
+    assessments = assess_all(snapshot, fiscal_year)
+    for status, level in (("off_track", "error"), ("at_risk", "warning")):
+        for a in assessments:
+            if a.status != status:
+                continue
+            x = snapshot.plan.indicator(a.indicator_no)
+            out.append(
+                GapWarning(
+                    level,  # type: ignore[arg-type]
+                    x.indicator_no,
+                    f"{STATUS_ICONS[a.status]} {STATUS_LABELS[a.status]}：指標{x.indicator_no} {x.name}",
+                    _warning_body(x, a),
+                )
+            )
+    return out
+
+
+def last_completed_fiscal_year(today: dt.date) -> int:
+    """The latest fiscal year that has ended: on 2026-11-29 that is FY2025 (令和7年度)."""
+    return fy.fiscal_year_of(today) - 1
+
+
+def freshness_notes(snapshot: Snapshot, fiscal_year: int, today: dt.date) -> list[str]:
+    """What is still missing, in words a meeting can act on."""
+    notes = []
+    plan = snapshot.plan
+    missing = [x for x in plan.indicators if fiscal_year not in snapshot.actuals(x.indicator_no)]
+    if missing:
+        names = "、".join(f"指標{x.indicator_no} {x.name}" for x in missing)
+        notes.append(f"{fy.label(fiscal_year)}の実績が未入力です（{len(missing)}指標）: {names}")
+    if PLAN_FIRST_FISCAL_YEAR <= fiscal_year <= PLAN_LAST_FISCAL_YEAR:
+        rows = item_rows(plan, status_index(snapshot.statuses), fiscal_year)
+        unreported = [r for r in rows if not r.reported and r.item.repost_of is None]
+        if unreported:
+            notes.append(
+                f"{fy.label(fiscal_year)}の取組項目の進捗状況が未報告です: "
+                f"{len(unreported)}項目（部署別の画面で部署ごとに確認できます）"
+            )
+    latest_done = last_completed_fiscal_year(today)
+    if fiscal_year < latest_done and not any(v.fiscal_year >= latest_done for v in snapshot.values):
+        notes.append(f"最新の完了年度（{fy.label(latest_done)}）の実績はまだ入力されていません。")
+    return notes
+
+
+def any_judged(snapshot: Snapshot, fiscal_year: int) -> bool:
+    """Whether any indicator has an actual for the year (else "nothing is behind" would mislead)."""
+    return any(a.status != "no_data" for a in assess_all(snapshot, fiscal_year))

@@ -1,0 +1,46 @@
+"""How statuses look: an icon and a word always, a colour as well (never colour alone).
+
+Colours are from the Okabe-Ito palette, which stays distinguishable with the common forms of colour
+blindness; badge colour names are Streamlit's own set.
+"""
+
+from __future__ import annotations
+
+from komae_kpi.judgement.indicator_status import STATUS_ICONS, STATUS_LABELS, StatusCode
+
+STATUS_HEX: dict[StatusCode, str] = {
+    "achieved": "#0072B2",  # blue
+    "on_track": "#009E73",  # bluish green
+    "at_risk": "#E69F00",  # orange
+    "off_track": "#D55E00",  # vermilion
+    "no_data": "#7F7F7F",  # grey
+}
+STATUS_BADGE: dict[StatusCode, str] = {
+    "achieved": "blue",
+    "on_track": "green",
+    "at_risk": "orange",
+    "off_track": "red",
+    "no_data": "gray",
+}
+
+# Item statuses (the plan's vocabulary) and 未報告.
+ITEM_STATUS_ICONS: dict[str, str] = {
+    "完了": "◎",
+    "順調": "○",
+    "やや遅れ": "△",
+    "遅れ": "×",
+    "未着手": "□",
+    "見直し": "◇",
+    "未報告": "－",
+}
+
+
+def indicator_status_text(status: StatusCode) -> str:
+    """'△ 注意'."""
+    return f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}"
+
+
+def item_status_text(status: str) -> str:
+    """'○ 順調'; an unknown term is shown as it is."""
+    icon = ITEM_STATUS_ICONS.get(status)
+    return f"{icon} {status}" if icon else status
