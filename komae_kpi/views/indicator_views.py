@@ -31,6 +31,15 @@ class IndicatorSummary:
     criteria: str
 
     @property
+    def target_text(self) -> str:
+        """'現状値 87.3%（令和5年度 (2023)）→ 目標値 90.0%以下（令和11年度 (2029)）'."""
+        x = self.indicator
+        baseline = formatting.with_unit(x.baseline_value, x.unit)
+        return (
+            f"現状値 {baseline}（{fy.label(x.baseline_fiscal_year)}）→ 目標値 {x.target_with_year}"
+        )
+
+    @property
     def indicator(self) -> Indicator:
         return self.assessment.indicator
 
@@ -45,15 +54,6 @@ class IndicatorSummary:
     @property
     def kind_text(self) -> str:
         return KIND_LABELS[self.indicator.kind]
-
-    @property
-    def target_text(self) -> str:
-        """'現状値 87.3%（令和5年度 (2023)）→ 目標値 90.0%以下（令和11年度 (2029)）'."""
-        x = self.indicator
-        baseline = formatting.with_unit(x.baseline_value, x.unit)
-        return (
-            f"現状値 {baseline}（{fy.label(x.baseline_fiscal_year)}）→ 目標値 {x.target_with_year}"
-        )
 
 
 def assessment_for(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Assessment:
