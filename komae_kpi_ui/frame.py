@@ -9,11 +9,11 @@ import streamlit as st
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement.progress import Snapshot
+from komae_kpi.plan import facts
 from komae_kpi.views import html_blocks
 from komae_kpi_ui import url_state
 
-DEMO_BANNER = "デモデータ：この画面の数値は説明用に生成した架空の値で、狛江市の実績ではありません。"
-PLAN_NAME = "狛江市第7次行財政改革推進計画（令和7年度～令和11年度）"
+DEMO_BANNER = f"デモデータ：この画面の数値は説明用に生成した架空の値で、{facts.PUBLISHER}の実績ではありません。"
 FY_PARAM = "fy"
 STYLE = Path(__file__).with_name("style.css")
 
@@ -30,8 +30,8 @@ def demo_banner_html(snapshot: Snapshot) -> str:
 
 def fiscal_year_options(snapshot: Snapshot) -> list[int]:
     """From the target year back to the baseline year, newest first."""
-    first = min(x.baseline_fiscal_year for x in snapshot.plan.indicators)
-    last = max(x.target_fiscal_year for x in snapshot.plan.indicators)
+    first = facts.baseline_fiscal_year(snapshot.plan)
+    last = facts.target_fiscal_year(snapshot.plan)
     return list(range(last, first - 1, -1))
 
 
@@ -52,7 +52,7 @@ def page_header(title: str, snapshot: Snapshot) -> int:
     st.html(
         f"<style>{_CSS}</style>{demo_banner_html(snapshot)}"
         f'<h1 class="kpi-title">{html_blocks.esc(title)}</h1>'
-        f'<p class="kpi-meta">{html_blocks.esc(fy.label(year))}　{PLAN_NAME}{demo}</p>'
+        f'<p class="kpi-meta">{html_blocks.esc(fy.label(year))}　{facts.TITLE_WITH_PERIOD}{demo}</p>'
     )
     _pending.year_links = (st.empty(), options, year)
     return year

@@ -6,7 +6,7 @@ import streamlit as st
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement import department_progress, item_progress
-from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
+from komae_kpi.plan import facts
 from komae_kpi.views import html_blocks, item_views
 from komae_kpi_ui import app, frame, store_access, url_state
 
@@ -38,14 +38,12 @@ def show() -> None:
         ],
         label="部署",
     )
-    in_plan_period = PLAN_FIRST_FISCAL_YEAR <= year <= PLAN_LAST_FISCAL_YEAR
+    in_plan_period = facts.in_plan_period(year)
     period_note = (
         ""
         if in_plan_period
         else html_blocks.paragraph(
-            f"進捗状況は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜{fy.label(PLAN_LAST_FISCAL_YEAR)}）"
-            "の年度について報告されます。この年度は未報告として数えています。",
-            meta=True,
+            facts.reported_in_period_note() + "この年度は未報告として数えています。", meta=True
         )
     )
     if department == ALL:
@@ -68,11 +66,7 @@ def show() -> None:
             icon=":material/info:",
         )
     if not in_plan_period:
-        st.info(
-            f"進捗状況は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜{fy.label(PLAN_LAST_FISCAL_YEAR)}）"
-            "の年度について報告されます。",
-            icon=":material/info:",
-        )
+        st.info(facts.reported_in_period_note(), icon=":material/info:")
     elif summary.missing:
         st.warning(
             f"{fy.label(year)}の進捗状況が未報告の取組項目: {department_progress.missing_text(summary)}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from komae_kpi.plan import facts
 from komae_kpi.views import entry_views, html_blocks, indicator_views
 from komae_kpi_ui import app, frame, store_access, url_state
 
@@ -18,6 +19,7 @@ def show() -> None:
     )
     summary = indicator_views.summary(snapshot, indicator_no, year)
     x = summary.indicator
+    table_title = f"{facts.indicator_count_text(snapshot.plan)}の一覧"
     st.html(
         html_blocks.link_bar(
             [(f"指標{n}", url_state.href(indicator=str(n)), n == indicator_no) for n in choices],
@@ -57,10 +59,8 @@ def show() -> None:
                 + "".join(html_blocks.paragraph(c) for c in criteria),
             ]
         )
-        + html_blocks.heading("8つの指標の一覧", 3)
-        + html_blocks.table(
-            indicator_views.all_indicators_table(snapshot, year), label="8つの指標の一覧"
-        )
+        + html_blocks.heading(table_title, 3)
+        + html_blocks.table(indicator_views.all_indicators_table(snapshot, year), label=table_title)
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import streamlit as st
+from collections.abc import Callable
 
-from komae_kpi.common import fiscal_year as fy
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
 from komae_kpi.judgement import item_progress
-from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
+from komae_kpi.plan import facts
 from komae_kpi.views import entry_views, html_blocks, item_views, plan_views
 from komae_kpi.views.status_style import item_status_text
 from komae_kpi_ui import app, frame, store_access, url_state
@@ -14,57 +16,54 @@ from komae_kpi_ui import app, frame, store_access, url_state
 ALL = "すべて"
 
 
+def _filter(
+    label: str,
+    values: list[str],
+    param: str,
+    container: DeltaGenerator,
+    value_text: Callable[[str], str],
+) -> str | None:
+    """A filter kept in the URL as ?param=…, with 「すべて」 first; None when that is chosen."""
+    chosen = url_state.select(
+        label,
+        [ALL, *values],
+        param=param,
+        default=ALL,
+        to_text=str,
+        format_func=lambda v: v if v == ALL else value_text(v),
+        container=container,
+    )
+    return None if chosen == ALL else chosen
+
+
 def show() -> None:
     snapshot = store_access.snapshot()
     plan = snapshot.plan
     year = frame.page_header("取組項目", snapshot)
-    if not PLAN_FIRST_FISCAL_YEAR <= year <= PLAN_LAST_FISCAL_YEAR:
+    if not facts.in_plan_period(year):
         st.info(
-            f"進捗状況は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜{fy.label(PLAN_LAST_FISCAL_YEAR)}）"
-            "の年度について報告されます。この年度はすべて「未報告」と表示します。",
+            facts.reported_in_period_note() + "この年度はすべて「未報告」と表示します。",
             icon=":material/info:",
         )
 
     scopes = item_views.scope_choices(plan)
-    statuses = item_progress.status_order(plan)
-    c1, c2, c3, c4 = st.columns([4, 2, 2, 3])
-    scope = url_state.select(
-        "施策・方向性",
-        [ALL, *scopes],
-        param="scope",
-        default=ALL,
-        to_text=str,
-        format_func=lambda v: scopes.get(v, ALL),
-        container=c1,
-    )
     catch_alls = {d.name for d in plan.departments if d.is_catch_all}
-    department = url_state.select(
+    c1, c2, c3, c4 = st.columns([4, 2, 2, 3])
+    scope = _filter("施策・方向性", list(scopes), "scope", c1, scopes.__getitem__)
+    department = _filter(
         "部署",
-        [ALL, *(d.name for d in plan.departments)],
-        param="department",
-        default=ALL,
-        to_text=str,
-        format_func=lambda v: f"{v}（総称）" if v in catch_alls else v,
-        container=c2,
+        [d.name for d in plan.departments],
+        "department",
+        c2,
+        lambda v: f"{v}（総称）" if v in catch_alls else v,
     )
-    status = url_state.select(
-        "進捗状況",
-        [ALL, *statuses],
-        param="status",
-        default=ALL,
-        to_text=str,
-        format_func=lambda v: v if v == ALL else item_status_text(v),
-        container=c3,
-    )
+    status = _filter("進捗状況", item_progress.status_order(plan), "status", c3, item_status_text)
     text = url_state.text(
         "キーワード", param="q", container=c4, placeholder="名称・内容・実績で検索"
     )
 
     item_filter = item_progress.filter_from_scope(
-        None if scope == ALL else scope,
-        department=None if department == ALL else department,
-        status=None if status == ALL else status,
-        text=text,
+        scope, department=department, status=status, text=text
     )
     index = item_progress.status_index(snapshot.statuses)
     all_rows = item_progress.item_rows(plan, index, year)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement import item_progress
-from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
+from komae_kpi.plan import facts
 from komae_kpi.views import html_blocks, item_views, overview, plan_views
 from komae_kpi_ui import app, frame, store_access
 
@@ -44,21 +44,17 @@ def show() -> None:
 
     plan = snapshot.plan
     title = html_blocks.heading(f"取組項目の進捗状況（{plan_views.item_count_text(plan)}）")
-    if not PLAN_FIRST_FISCAL_YEAR <= year <= PLAN_LAST_FISCAL_YEAR:
+    if not facts.in_plan_period(year):
         st.html(
             title
-            + html_blocks.paragraph(
-                f"取組項目の進捗状況は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜"
-                f"{fy.label(PLAN_LAST_FISCAL_YEAR)}）の年度について報告されます。",
-                meta=True,
-            )
+            + html_blocks.paragraph(facts.reported_in_period_note("取組項目の進捗状況"), meta=True)
         )
         return
     counts = item_progress.status_counts(
         plan,
         item_progress.status_index(snapshot.statuses),
         year,
-        first_reported_year=PLAN_FIRST_FISCAL_YEAR,
+        first_reported_year=facts.FIRST_FISCAL_YEAR,
     )
     unreported = counts[0].count(item_progress.NOT_REPORTED)
     if unreported == counts[0].total:

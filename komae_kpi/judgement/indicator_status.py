@@ -24,21 +24,16 @@ from komae_kpi.plan.model import Indicator, JudgementRule, TargetKind, meets
 
 StatusCode = Literal["achieved", "on_track", "at_risk", "off_track", "no_data"]
 
-STATUS_LABELS: dict[StatusCode, str] = {
-    "achieved": "達成",
-    "on_track": "順調",
-    "at_risk": "注意",
-    "off_track": "遅れ",
-    "no_data": "未入力",
+# Each status's word and icon: a shape as well as a colour, so a status never rests on colour alone.
+_STATUS_WORDS: dict[StatusCode, tuple[str, str]] = {
+    "achieved": ("達成", "◎"),
+    "on_track": ("順調", "○"),
+    "at_risk": ("注意", "△"),
+    "off_track": ("遅れ", "×"),
+    "no_data": ("未入力", "－"),
 }
-# Shape as well as colour, so a status never rests on colour alone.
-STATUS_ICONS: dict[StatusCode, str] = {
-    "achieved": "◎",
-    "on_track": "○",
-    "at_risk": "△",
-    "off_track": "×",
-    "no_data": "－",
-}
+STATUS_LABELS: dict[StatusCode, str] = {s: label for s, (label, _) in _STATUS_WORDS.items()}
+STATUS_ICONS: dict[StatusCode, str] = {s: icon for s, (_, icon) in _STATUS_WORDS.items()}
 KIND_LABELS: dict[TargetKind, str] = {
     "improvement": "改善目標（計画線に沿って目標値へ近づける）",
     "guardrail": "維持目標（上限・下限を守る）",
@@ -92,9 +87,8 @@ def headroom(indicator: Indicator, value: float) -> float:
 
 @dataclass(frozen=True)
 class Assessment:
-    indicator_no: int
+    indicator: Indicator
     fiscal_year: int
-    kind: TargetKind
     status: StatusCode
     latest_fiscal_year: int | None
     latest_value: float | None
@@ -107,12 +101,46 @@ class Assessment:
     reason: str
 
     @property
+    def indicator_no(self) -> int:
+        return self.indicator.indicator_no
+
+    @property
+    def kind(self) -> TargetKind:
+        return self.indicator.kind
+
+    @property
     def label(self) -> str:
         return STATUS_LABELS[self.status]
 
     @property
     def icon(self) -> str:
         return STATUS_ICONS[self.status]
+
+    @property
+    def is_behind(self) -> bool:
+        """Whether the latest actual is on the wrong side of the plan line: below it for a rising
+        target, above it for a falling one (False when there is no gap)."""
+        if self.gap is None:
+            return False
+        return self.gap < 0 if self.indicator.higher_is_better else self.gap > 0
+
+    @property
+    def gap_text(self) -> str:
+        """The gap to the plan line in words that say which way is good: '6.2ポイント遅れ' /
+        '0.4ポイント先行' / '計画線どおり' for an improvement target; for a guardrail, whose plan
+        line is its bound, '余裕0.8ポイント' inside it and '0.5ポイント超過' / '1.0億円不足' outside.
+        A bare signed difference cannot: △ is good under a ceiling and bad behind a rising target."""
+        if self.gap is None:
+            return "－"
+        x = self.indicator
+        if self.kind == "guardrail":
+            assert self.headroom is not None
+            if round(self.headroom, formatting.DEFAULT_DECIMALS) >= 0:
+                return f"余裕{x.amount_text(self.headroom)}"
+            return f"{x.amount_text(self.gap)}{'不足' if x.higher_is_better else '超過'}"
+        if round(self.gap, formatting.DEFAULT_DECIMALS) == 0:
+            return "計画線どおり"
+        return f"{x.amount_text(self.gap)}{'遅れ' if self.is_behind else '先行'}"
 
 
 def _r(value: float) -> float:
@@ -149,23 +177,22 @@ def assess(
     years_left = indicator.target_fiscal_year - latest_fy
     required = (indicator.target_value - latest) / years_left if years_left > 0 else None
     room = headroom(indicator, latest) if indicator.kind == "guardrail" else None
-    target_text = f"{fmt(indicator.target_value)}{indicator.comparator_word}"
+    target_text = indicator.target_text()
 
     def result(status: StatusCode, reason: str) -> Assessment:
         return Assessment(
-            indicator.indicator_no,
-            fiscal_year,
-            indicator.kind,
-            status,
-            latest_fy,
-            latest,
-            path,
-            latest - path,
-            room,
-            projected,
-            required,
-            observed,
-            reason,
+            indicator=indicator,
+            fiscal_year=fiscal_year,
+            status=status,
+            latest_fiscal_year=latest_fy,
+            latest_value=latest,
+            path_value=path,
+            gap=latest - path,
+            headroom=room,
+            projected_value=projected,
+            required_annual_change=required,
+            observed_annual_change=observed,
+            reason=reason,
         )
 
     if latest_fy != fiscal_year:
@@ -232,9 +259,7 @@ def assess(
 def criteria_text(indicator: Indicator, rule: JudgementRule) -> str:
     """The 判定基準 of one indicator in plain Japanese, for the pages and reports."""
     unit = formatting.difference_unit(indicator.unit)
-    target = (
-        f"{formatting.with_unit(indicator.target_value, indicator.unit)}{indicator.comparator_word}"
-    )
+    target = indicator.target_text()
     if indicator.kind == "improvement":
         return (
             f"現状値（{formatting.with_unit(indicator.baseline_value, indicator.unit)}、"

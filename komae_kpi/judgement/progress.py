@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from komae_kpi.judgement.indicator_status import STATUS_LABELS, Assessment, assess
+from komae_kpi.judgement.indicator_status import Assessment, assess
 from komae_kpi.plan.model import (
     IndicatorValue,
     ItemStatus,
@@ -98,29 +98,26 @@ def _rounded(value: float | None) -> float | None:
 
 def status_records(snapshot: Snapshot, fiscal_year: int) -> list[dict[str, Any]]:
     """The `status` command's rows: the agreed columns first, then the useful extras."""
-    records = []
-    for a in assess_all(snapshot, fiscal_year):
-        indicator = snapshot.plan.indicator(a.indicator_no)
-        records.append(
-            {
-                "indicator_no": a.indicator_no,
-                "name": indicator.name,
-                "status": a.status,
-                "latest_fiscal_year": a.latest_fiscal_year,
-                "latest_value": _rounded(a.latest_value),
-                "path_value": _rounded(a.path_value),
-                "gap": _rounded(a.gap),
-                "projected_value": _rounded(a.projected_value),
-                "required_annual_change": _rounded(a.required_annual_change),
-                "observed_annual_change": _rounded(a.observed_annual_change),
-                "fiscal_year": a.fiscal_year,
-                "status_label": STATUS_LABELS[a.status],
-                "kind": a.kind,
-                "unit": indicator.unit,
-                "target_value": indicator.target_value,
-                "comparator": indicator.comparator,
-                "headroom": _rounded(a.headroom),
-                "reason": a.reason,
-            }
-        )
-    return records
+    return [
+        {
+            "indicator_no": a.indicator_no,
+            "name": a.indicator.name,
+            "status": a.status,
+            "latest_fiscal_year": a.latest_fiscal_year,
+            "latest_value": _rounded(a.latest_value),
+            "path_value": _rounded(a.path_value),
+            "gap": _rounded(a.gap),
+            "projected_value": _rounded(a.projected_value),
+            "required_annual_change": _rounded(a.required_annual_change),
+            "observed_annual_change": _rounded(a.observed_annual_change),
+            "fiscal_year": a.fiscal_year,
+            "status_label": a.label,
+            "kind": a.kind,
+            "unit": a.indicator.unit,
+            "target_value": a.indicator.target_value,
+            "comparator": a.indicator.comparator,
+            "headroom": _rounded(a.headroom),
+            "reason": a.reason,
+        }
+        for a in assess_all(snapshot, fiscal_year)
+    ]

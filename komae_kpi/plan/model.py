@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import formatting
+
 Comparator = Literal[">=", "<="]
 MeasuredAt = Literal["fiscal_year_end", "next_april_1"]
 TargetKind = Literal["improvement", "guardrail"]
@@ -113,6 +116,42 @@ class Indicator:
     @property
     def comparator_word(self) -> str:
         return COMPARATOR_WORDS[self.comparator]
+
+    @property
+    def higher_is_better(self) -> bool:
+        """A rise moves toward the target (>=); under a ceiling (<=) a fall does."""
+        return self.comparator == ">="
+
+    @property
+    def bound_word(self) -> str:
+        """'上限' for a ceiling (<=), '下限' for a floor (>=)."""
+        return "下限" if self.higher_is_better else "上限"
+
+    @property
+    def path_label(self) -> str:
+        """What the plan line is called: '計画線', or for a guardrail its bound ('上限' / '下限')."""
+        return "計画線" if self.kind == "improvement" else self.bound_word
+
+    @property
+    def required_change_label(self) -> str:
+        """Guardrails have no change 'required': it is the most the trend may move and stay inside."""
+        if self.kind == "guardrail":
+            return f"目標内にとどまる年変化の{self.bound_word}"
+        return "目標達成に必要な年変化"
+
+    def target_text(self, *, official: bool = False) -> str:
+        """'90.0%以下', '20.0億円以上': the target with its comparator (official: △ for negatives)."""
+        value = formatting.with_unit(self.target_value, self.unit, official=official)
+        return f"{value}{self.comparator_word}"
+
+    @property
+    def target_with_year(self) -> str:
+        """'90.0%以下（令和11年度 (2029)）'."""
+        return f"{self.target_text()}（{fy.label(self.target_fiscal_year)}）"
+
+    def amount_text(self, difference: float) -> str:
+        """A distance without its sign, in the unit of differences: '6.2ポイント', '1.2億円'."""
+        return formatting.with_unit(abs(difference), formatting.difference_unit(self.unit))
 
     def path_value(self, fiscal_year: int) -> float | None:
         """The plan path (計画線) for a fiscal year: straight from baseline to target in equal steps.

@@ -16,6 +16,7 @@ from typing import TypeVar, cast
 
 from komae_kpi.common.errors import PlanDataError
 from komae_kpi.common.paths import HISTORY_DIR, PLAN_DIR
+from komae_kpi.plan import facts
 from komae_kpi.plan.model import (
     Comparator,
     Department,
@@ -36,7 +37,7 @@ from komae_kpi.plan.model import (
 )
 
 DEPARTMENT_SEPARATOR = "・"
-PLAN_SOURCE = "狛江市第7次行財政改革推進計画（令和7年12月） 現状値"
+PLAN_SOURCE = facts.BASELINE_SOURCE
 
 T = TypeVar("T")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
 from komae_kpi.common.errors import ConcurrentEditError, ValidationError
+from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, IndicatorValue, ItemStatus, JudgementRule, Plan
 from komae_kpi.store.connection import (
     LOCK_WAIT_SECONDS,
@@ -27,9 +28,10 @@ from komae_kpi.store.record_changes import (
     require_store_file,
 )
 
-# The plan period, 令和7年度 to 令和11年度: the years items are reported for.
-PLAN_FIRST_FISCAL_YEAR = 2025
-PLAN_LAST_FISCAL_YEAR = 2029
+# The plan period lives in komae_kpi.plan.facts; these names stay until outputs/ and cli.py read
+# it from there.
+PLAN_FIRST_FISCAL_YEAR = facts.FIRST_FISCAL_YEAR
+PLAN_LAST_FISCAL_YEAR = facts.LAST_FISCAL_YEAR
 # A money actual above this multiple of its baseline and target is taken for a unit mistake.
 MONEY_SCALE_LIMIT = 100
 # Actuals may go back to the start of the published history we ship (FY2005).
@@ -37,7 +39,7 @@ FIRST_ACTUAL_FISCAL_YEAR = 2005
 
 
 def actual_year_range(plan: Plan) -> tuple[int, int]:
-    return FIRST_ACTUAL_FISCAL_YEAR, max(x.target_fiscal_year for x in plan.indicators)
+    return FIRST_ACTUAL_FISCAL_YEAR, facts.target_fiscal_year(plan)
 
 
 def value_problems(indicator: Indicator, rule: JudgementRule, value: float) -> list[str]:
@@ -130,12 +132,8 @@ def actual_year_problem(plan: Plan, fiscal_year: int) -> str | None:
 
 
 def status_year_problem(fiscal_year: int) -> str | None:
-    if PLAN_FIRST_FISCAL_YEAR <= fiscal_year <= PLAN_LAST_FISCAL_YEAR:
-        return None
-    return (
-        f"年度「{fiscal_year}」は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜"
-        f"{fy.label(PLAN_LAST_FISCAL_YEAR)}）の外です。"
-    )
+    """Item statuses are reported for the plan period only."""
+    return facts.period_problem(fiscal_year)
 
 
 def repost_problem(plan: Plan, item_no: int) -> str | None:

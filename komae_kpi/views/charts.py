@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from komae_kpi.common import fiscal_year as fy
-from komae_kpi.common import formatting
 from komae_kpi.judgement.indicator_status import Assessment, trend_since_baseline
 from komae_kpi.plan.model import Indicator, ReferenceSeries, ReferenceValue
 from komae_kpi.views.status_style import STATUS_HEX, indicator_status_text
@@ -103,13 +102,13 @@ def indicator_figure(
         line_width=0,
         layer="below",
     )
-    target_label = f"目標 {formatting.with_unit(x.target_value, unit)}{x.comparator_word}"
+    target_label = f"目標 {x.target_text()}"
     fig.add_trace(
         go.Scatter(
             x=[x.baseline_fiscal_year - 0.5, last + 0.5],
             y=[x.target_value, x.target_value],
             mode="lines",
-            name=f"{target_label}（{'上限' if x.comparator == '<=' else '下限'}）",
+            name=f"{target_label}（{x.bound_word}）",
             line={"color": TARGET_COLOR, "width": 2, "dash": "longdashdot"},
             hoverinfo="skip",
         )

@@ -13,8 +13,9 @@ from komae_kpi.common.errors import ValidationError
 from komae_kpi.imports.import_cells import CellError, is_blank, read_number, value_in_unit
 from komae_kpi.imports.importer import ImportPreview
 from komae_kpi.judgement.progress import Snapshot
+from komae_kpi.plan.facts import FIRST_FISCAL_YEAR as PLAN_FIRST_FISCAL_YEAR
+from komae_kpi.plan.facts import LAST_FISCAL_YEAR as PLAN_LAST_FISCAL_YEAR
 from komae_kpi.plan.model import Indicator, IndicatorValue, ItemStatus, Plan
-from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
 from komae_kpi.store.record_changes import ChangeEntry, RecordChange, RecordKey, key_of
 from komae_kpi.views import html_blocks
 from komae_kpi.views.change_views import change_rows, field_text, history_rows, record_fields

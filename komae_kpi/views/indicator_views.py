@@ -10,6 +10,7 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
 from komae_kpi.judgement.indicator_status import KIND_LABELS, Assessment, criteria_text
 from komae_kpi.judgement.progress import Snapshot, assess_all
+from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator
 from komae_kpi.views.status_style import STATUS_BADGE, indicator_status_text
 
@@ -25,14 +26,34 @@ class KeyFigure:
 
 @dataclass(frozen=True)
 class IndicatorSummary:
-    indicator: Indicator
     assessment: Assessment
-    status_text: str
-    badge_color: str
-    kind_text: str
-    target_text: str
     figures: tuple[KeyFigure, ...]
     criteria: str
+
+    @property
+    def target_text(self) -> str:
+        """'現状値 87.3%（令和5年度 (2023)）→ 目標値 90.0%以下（令和11年度 (2029)）'."""
+        x = self.indicator
+        baseline = formatting.with_unit(x.baseline_value, x.unit)
+        return (
+            f"現状値 {baseline}（{fy.label(x.baseline_fiscal_year)}）→ 目標値 {x.target_with_year}"
+        )
+
+    @property
+    def indicator(self) -> Indicator:
+        return self.assessment.indicator
+
+    @property
+    def status_text(self) -> str:
+        return indicator_status_text(self.assessment.status)
+
+    @property
+    def badge_color(self) -> str:
+        return STATUS_BADGE[self.assessment.status]
+
+    @property
+    def kind_text(self) -> str:
+        return KIND_LABELS[self.indicator.kind]
 
 
 def assessment_for(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Assessment:
@@ -40,14 +61,8 @@ def assessment_for(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> A
 
 
 def change_label(indicator: Indicator) -> str:
-    """Guardrails have no change 'required': it is the most the trend may move and stay inside."""
-    if indicator.kind == "guardrail":
-        return (
-            "目標内にとどまる年変化の上限"
-            if indicator.comparator == "<="
-            else "目標内にとどまる年変化の下限"
-        )
-    return "目標達成に必要な年変化"
+    """Indicator.required_change_label; stays until cli.py and outputs/ read it from the model."""
+    return indicator.required_change_label
 
 
 def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> IndicatorSummary:
@@ -61,10 +76,7 @@ def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Indicato
             formatting.with_unit(a.latest_value, unit),
             formatting.fiscal_year_label(a.latest_fiscal_year),
         ),
-        KeyFigure(
-            "計画線" if x.kind == "improvement" else ("上限" if x.comparator == "<=" else "下限"),
-            formatting.with_unit(a.path_value, unit),
-        ),
+        KeyFigure(x.path_label, formatting.with_unit(a.path_value, unit)),
         KeyFigure(
             "計画線との差" if x.kind == "improvement" else "目標までの余裕",
             formatting.signed_difference(a.gap, unit)
@@ -76,21 +88,15 @@ def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Indicato
             formatting.with_unit(a.projected_value, unit),
             "現状値以降の実績の傾向（最小二乗法）を延ばした値",
         ),
-        KeyFigure(change_label(x), formatting.signed_difference(a.required_annual_change, unit)),
+        KeyFigure(
+            x.required_change_label, formatting.signed_difference(a.required_annual_change, unit)
+        ),
         KeyFigure(
             "実績の年変化（傾向）", formatting.signed_difference(a.observed_annual_change, unit)
         ),
     ]
     return IndicatorSummary(
-        indicator=x,
         assessment=a,
-        status_text=indicator_status_text(a.status),
-        badge_color=STATUS_BADGE[a.status],
-        kind_text=KIND_LABELS[x.kind],
-        target_text=(
-            f"現状値 {formatting.with_unit(x.baseline_value, unit)}（{fy.label(x.baseline_fiscal_year)}）→ "
-            f"目標値 {formatting.with_unit(x.target_value, unit)}{x.comparator_word}（{fy.label(x.target_fiscal_year)}）"
-        ),
         figures=tuple(figures),
         criteria=criteria_text(x, snapshot.plan.rule(indicator_no)),
     )
@@ -120,19 +126,22 @@ def indicator_choices(snapshot: Snapshot) -> dict[int, str]:
 
 
 def all_indicators_table(snapshot: Snapshot, fiscal_year: int) -> pd.DataFrame:
-    """The eight indicators at a glance for a year: status, latest value, baseline and target."""
-    rows = []
-    for a in assess_all(snapshot, fiscal_year):
-        x = snapshot.plan.indicator(a.indicator_no)
-        rows.append(
+    """The plan's indicators at a glance for a year: status, latest value, baseline and target."""
+    plan = snapshot.plan
+    baseline = f"現状値（{fy.label(facts.baseline_fiscal_year(plan))}末）"
+    target = f"目標値（{fy.label(facts.target_fiscal_year(plan))}末）"
+    return pd.DataFrame(
+        [
             {
-                "No.": x.indicator_no,
-                "指標": x.name,
+                "No.": a.indicator_no,
+                "指標": a.indicator.name,
                 "状況": indicator_status_text(a.status),
-                "最新の実績値": f"{formatting.with_unit(a.latest_value, x.unit)}（{fy.label(a.latest_fiscal_year or x.baseline_fiscal_year)}）",
-                "現状値（令和5年度 (2023)末）": formatting.with_unit(x.baseline_value, x.unit),
-                "目標値（令和11年度 (2029)末）": f"{formatting.with_unit(x.target_value, x.unit)}{x.comparator_word}",
-                "目標の種類": KIND_LABELS[x.kind],
+                "最新の実績値": f"{formatting.with_unit(a.latest_value, a.indicator.unit)}"
+                f"（{fy.label(a.latest_fiscal_year or a.indicator.baseline_fiscal_year)}）",
+                baseline: formatting.with_unit(a.indicator.baseline_value, a.indicator.unit),
+                target: a.indicator.target_text(),
+                "目標の種類": KIND_LABELS[a.kind],
             }
-        )
-    return pd.DataFrame(rows)
+            for a in assess_all(snapshot, fiscal_year)
+        ]
+    )

@@ -8,18 +8,11 @@ from typing import Literal
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
-from komae_kpi.judgement.indicator_status import (
-    STATUS_ICONS,
-    STATUS_LABELS,
-    Assessment,
-    StatusCode,
-    criteria_text,
-)
+from komae_kpi.judgement.indicator_status import Assessment, StatusCode, criteria_text
 from komae_kpi.judgement.item_progress import item_rows, status_index
 from komae_kpi.judgement.progress import Snapshot, assess_all
-from komae_kpi.plan.model import Indicator
-from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
-from komae_kpi.views.status_style import STATUS_BADGE
+from komae_kpi.plan import facts
+from komae_kpi.views.status_style import STATUS_BADGE, indicator_status_text
 
 SPARKLINE_YEARS = 10
 
@@ -36,7 +29,7 @@ class IndicatorTile:
     change_text: str | None  # '+0.4ポイント（前年度比）'
     change_is_good: bool | None  # whether the change moves toward the target
     delta_color: str  # Streamlit's: "normal" when a rise is good, "inverse" when a fall is
-    target_text: str  # '目標 90.0%以下（令和11年度）'
+    target_text: str  # '目標 90.0%以下（令和11年度 (2029)）'
     sparkline: tuple[float, ...]
     help_text: str
 
@@ -48,7 +41,7 @@ def _previous_value(actuals: dict[int, float], year: int) -> float | None:
 def tiles(snapshot: Snapshot, fiscal_year: int) -> list[IndicatorTile]:
     out = []
     for a in assess_all(snapshot, fiscal_year):
-        x = snapshot.plan.indicator(a.indicator_no)
+        x = a.indicator
         actuals = snapshot.actuals(x.indicator_no)
         latest_year = a.latest_fiscal_year
         assert latest_year is not None and a.latest_value is not None
@@ -56,14 +49,14 @@ def tiles(snapshot: Snapshot, fiscal_year: int) -> list[IndicatorTile]:
         change = None if previous is None else a.latest_value - previous
         change_is_good = None
         if change is not None and round(change, 9) != 0:
-            change_is_good = (change > 0) == (x.comparator == ">=")
+            change_is_good = (change > 0) == x.higher_is_better
         years = sorted(y for y in actuals if y <= latest_year)[-SPARKLINE_YEARS:]
         out.append(
             IndicatorTile(
                 indicator_no=x.indicator_no,
                 name=x.name,
                 status=a.status,
-                status_text=f"{STATUS_ICONS[a.status]} {STATUS_LABELS[a.status]}",
+                status_text=indicator_status_text(a.status),
                 badge_color=STATUS_BADGE[a.status],
                 value_text=formatting.with_unit(a.latest_value, x.unit),
                 year_text=formatting.fiscal_year_label(latest_year),
@@ -71,11 +64,8 @@ def tiles(snapshot: Snapshot, fiscal_year: int) -> list[IndicatorTile]:
                 if change is None
                 else f"{formatting.signed_difference(change, x.unit)}（前年度比）",
                 change_is_good=change_is_good,
-                delta_color="normal" if x.comparator == ">=" else "inverse",
-                target_text=(
-                    f"目標 {formatting.with_unit(x.target_value, x.unit)}{x.comparator_word}"
-                    f"（{fy.label(x.target_fiscal_year)}）"
-                ),
+                delta_color="normal" if x.higher_is_better else "inverse",
+                target_text=f"目標 {x.target_with_year}",
                 sparkline=tuple(actuals[y] for y in years),
                 help_text=criteria_text(x, snapshot.plan.rule(x.indicator_no)),
             )
@@ -103,16 +93,17 @@ class GapWarning:
     body: str
 
 
-def _warning_body(x: Indicator, a: Assessment) -> str:
+def _warning_body(a: Assessment) -> str:
+    x = a.indicator
     latest = formatting.with_unit(a.latest_value, x.unit)
     year = formatting.fiscal_year_label(a.latest_fiscal_year)
     observed = _change_words(a.observed_annual_change, x.unit)
-    target = f"{formatting.with_unit(x.target_value, x.unit)}{x.comparator_word}"
+    target = x.target_text()
     goal_year = fy.label(x.target_fiscal_year)
     if a.kind == "guardrail":
         assert a.headroom is not None
-        bound = "上限" if x.comparator == "<=" else "下限"
-        room = formatting.with_unit(abs(a.headroom), formatting.difference_unit(x.unit))
+        bound = x.bound_word
+        room = x.amount_text(a.headroom)
         position = (
             f"{bound}を{room}超えています" if a.headroom < 0 else f"{bound}まで残り{room}です"
         )
@@ -128,11 +119,10 @@ def _warning_body(x: Indicator, a: Assessment) -> str:
             f"{allowed}。実績の傾向は{observed}です。"
         )
     assert a.gap is not None
-    behind = (a.gap < 0) == (x.comparator == ">=")
-    gap = formatting.with_unit(abs(a.gap), formatting.difference_unit(x.unit))
     return (
         f"最新の実績値は{latest}（{year}）で、計画線 {formatting.with_unit(a.path_value, x.unit)}より"
-        f"{gap}{'遅れて' if behind else '進んで'}います（差 {formatting.signed_difference(a.gap, x.unit)}）。"
+        f"{x.amount_text(a.gap)}{'遅れて' if a.is_behind else '進んで'}います"
+        f"（差 {formatting.signed_difference(a.gap, x.unit)}）。"
         f"目標（{target}、{goal_year}）の達成には{_change_words(a.required_annual_change, x.unit)}が必要ですが、"
         f"実績の傾向は{observed}です。"
     )
@@ -146,13 +136,12 @@ def gap_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
         for a in assessments:
             if a.status != status:
                 continue
-            x = snapshot.plan.indicator(a.indicator_no)
             out.append(
                 GapWarning(
                     level,  # type: ignore[arg-type]
-                    x.indicator_no,
-                    f"{STATUS_ICONS[a.status]} {STATUS_LABELS[a.status]}：指標{x.indicator_no} {x.name}",
-                    _warning_body(x, a),
+                    a.indicator_no,
+                    f"{indicator_status_text(a.status)}：指標{a.indicator_no} {a.indicator.name}",
+                    _warning_body(a),
                 )
             )
     return out
@@ -171,7 +160,7 @@ def freshness_notes(snapshot: Snapshot, fiscal_year: int, today: dt.date) -> lis
     if missing:
         names = "、".join(f"指標{x.indicator_no} {x.name}" for x in missing)
         notes.append(f"{fy.label(fiscal_year)}の実績が未入力です（{len(missing)}指標）: {names}")
-    if PLAN_FIRST_FISCAL_YEAR <= fiscal_year <= PLAN_LAST_FISCAL_YEAR:
+    if facts.in_plan_period(fiscal_year):
         rows = item_rows(plan, status_index(snapshot.statuses), fiscal_year)
         unreported = [r for r in rows if not r.reported and r.item.repost_of is None]
         if unreported:

@@ -1,0 +1,96 @@
+"""The plan's own facts in one place: who published it, its period, and the texts made from its data.
+
+A revised plan or the 第8次 plan changes the identity and the period here and its data in
+data/plan/*.csv; counts, years and lists of indicators are read from the Plan, never written down,
+so that 「8つの指標」 or 「指標2・7」 follow the data.
+"""
+
+from __future__ import annotations
+
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.plan.model import Indicator, Plan
+
+TITLE = "狛江市第7次行財政改革推進計画"
+PUBLISHER = "狛江市"
+PUBLISHED = "令和7年12月"  # as the plan's cover prints it
+# The plan period: the years items are reported for, 令和7年度 to 令和11年度.
+FIRST_FISCAL_YEAR = 2025
+LAST_FISCAL_YEAR = 2029
+
+PERIOD_LABEL = f"{fy.wareki(FIRST_FISCAL_YEAR)}～{fy.wareki(LAST_FISCAL_YEAR)}"
+TITLE_WITH_PERIOD = f"{TITLE}（{PERIOD_LABEL}）"
+# The source recorded with the baselines the plan publishes.
+BASELINE_SOURCE = f"{TITLE}（{PUBLISHED}） 現状値"
+# How messages name the period: '計画期間（令和7年度 (2025)〜令和11年度 (2029)）'.
+PERIOD_TEXT = f"計画期間（{fy.label(FIRST_FISCAL_YEAR)}〜{fy.label(LAST_FISCAL_YEAR)}）"
+
+
+def in_plan_period(fiscal_year: int) -> bool:
+    """The one check of the plan period: True for FY2025 to FY2029."""
+    return FIRST_FISCAL_YEAR <= fiscal_year <= LAST_FISCAL_YEAR
+
+
+def plan_years() -> list[int]:
+    """[2025, 2026, 2027, 2028, 2029]."""
+    return list(range(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR + 1))
+
+
+def period_problem(fiscal_year: int) -> str | None:
+    """None inside the period, else '年度「2030」は計画期間（令和7年度 (2025)〜令和11年度 (2029)）の外です。'."""
+    if in_plan_period(fiscal_year):
+        return None
+    return f"年度「{fiscal_year}」は{PERIOD_TEXT}の外です。"
+
+
+def made_for_period_problem(fiscal_year: int, what: str) -> str | None:
+    """None inside the period, else why `what` cannot be made for the year:
+    '会議資料は計画期間（令和7年度 (2025)〜令和11年度 (2029)）の年度について作成します（指定: 令和12年度 (2030)）。'.
+    """
+    if in_plan_period(fiscal_year):
+        return None
+    return f"{what}は{PERIOD_TEXT}の年度について作成します（指定: {fy.label(fiscal_year)}）。"
+
+
+def reported_in_period_note(subject: str = "進捗状況") -> str:
+    """'進捗状況は計画期間（令和7年度 (2025)〜令和11年度 (2029)）の年度について報告されます。'."""
+    return f"{subject}は{PERIOD_TEXT}の年度について報告されます。"
+
+
+def baseline_fiscal_year(plan: Plan) -> int:
+    """The earliest baseline year of the plan's indicators: 2023 (令和5年度)."""
+    return min(x.baseline_fiscal_year for x in plan.indicators)
+
+
+def target_fiscal_year(plan: Plan) -> int:
+    """The latest target year of the plan's indicators: 2029 (令和11年度)."""
+    return max(x.target_fiscal_year for x in plan.indicators)
+
+
+def indicator_count_text(plan: Plan) -> str:
+    """'8つの指標'."""
+    return f"{len(plan.indicators)}つの指標"
+
+
+def april_first_indicators(plan: Plan) -> tuple[Indicator, ...]:
+    """The ※ indicators, counted on 1 April rather than at the fiscal year's end: 2 and 7."""
+    return tuple(x for x in plan.indicators if x.measured_at == "next_april_1")
+
+
+def indicator_numbers_text(indicators: tuple[Indicator, ...]) -> str:
+    """'指標2・7'."""
+    return "指標" + "・".join(str(x.indicator_no) for x in indicators)
+
+
+def april_first_note(plan: Plan) -> str | None:
+    """'指標2・7は各年4月1日時点の値です（現状値は令和6年4月1日、目標値は令和12年4月1日）';
+    None when the plan has no ※ indicator. The dates are those of the first ※ indicator."""
+    indicators = april_first_indicators(plan)
+    if not indicators:
+        return None
+    first = indicators[0]
+    baseline = fy.wareki_date(first.as_of(first.baseline_fiscal_year))
+    target = fy.wareki_date(first.as_of(first.target_fiscal_year))
+    return (
+        f"{indicator_numbers_text(indicators)}は各年4月1日時点の値です"
+        f"（現状値は{baseline}、目標値は{target}）"
+    )
