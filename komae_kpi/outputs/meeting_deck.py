@@ -42,6 +42,7 @@ from pptx.util import Emu, Inches, Pt
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
 from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.common.files import atomic_write_bytes
 from komae_kpi.judgement.indicator_status import STATUS_ICONS, STATUS_LABELS, Assessment, StatusCode
 from komae_kpi.judgement.item_progress import (
     NOT_REPORTED,
@@ -1100,7 +1101,5 @@ def write_meeting_deck(
     """Write the deck to out (written whole, then moved into place) and say what is in it."""
     data, deck = _build(snapshot, fiscal_year, renderer)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(out)
+    atomic_write_bytes(out, data)
     return replace(deck, path=out)

@@ -25,6 +25,7 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 
 from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.common.files import atomic_write_bytes, atomic_write_text
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.outputs.chart_images import ChartRenderer, chart_renderer, require_chromium
 from komae_kpi.outputs.progress_report import (
@@ -287,9 +288,9 @@ def write_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".pdf":
         report = build_pdf_report(snapshot, year, renderer)
-        out.write_bytes(report.pdf)
+        atomic_write_bytes(out, report.pdf)
         return report.document
 
     document = build_report(snapshot, year, renderer.image)
-    out.write_text(document.html, encoding="utf-8")
+    atomic_write_text(out, document.html)
     return document
