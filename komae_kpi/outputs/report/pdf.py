@@ -1,4 +1,4 @@
-"""The progress report as PDF: the report's HTML printed by headless Chromium.
+"""The progress report as PDF: the report's HTML (document.py) printed by headless Chromium.
 
 Chromium embeds the (subset) Noto CJK fonts, keeps the text extractable, writes the headings as
 the PDF's outline (bookmarks) and tags the document, so search and screen readers work. Page
@@ -28,12 +28,8 @@ from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.files import atomic_write_bytes, atomic_write_text
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.outputs.chart_images import ChartRenderer, chart_renderer, require_chromium
-from komae_kpi.outputs.progress_report import (
-    ReportDocument,
-    build_report,
-    fill_contents,
-    report_year_problem,
-)
+from komae_kpi.outputs.report.content import report_year_problem
+from komae_kpi.outputs.report.document import ReportDocument, build_report, fill_contents
 
 PRINT_TIMEOUT_SECONDS = 120
 NO_PROXY = "127.0.0.1:9"  # the discard port: nothing listens, so nothing is sent
