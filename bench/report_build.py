@@ -30,9 +30,9 @@ import kaleido  # type: ignore[import-untyped]  # noqa: E402
 
 from komae_kpi.judgement.progress import Snapshot, load_snapshot  # noqa: E402
 from komae_kpi.outputs.chart_images import chart_renderer, page_generator  # noqa: E402
-from komae_kpi.outputs.meeting_deck import build_meeting_deck  # noqa: E402
-from komae_kpi.outputs.progress_report import build_report  # noqa: E402
-from komae_kpi.outputs.report_pdf import build_pdf_report, print_pdf  # noqa: E402
+from komae_kpi.outputs.deck import build_meeting_deck  # noqa: E402
+from komae_kpi.outputs.report import build_report  # noqa: E402
+from komae_kpi.outputs.report.pdf import build_pdf_report, print_pdf  # noqa: E402
 from komae_kpi.store.demo import write_demo_store  # noqa: E402
 from komae_kpi.views import charts, indicator_views  # noqa: E402
 

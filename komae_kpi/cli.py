@@ -16,11 +16,11 @@ from komae_kpi.common.paths import DB_ENV_VAR, resolve_db_path
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.judgement.progress import load_snapshot, status_records
 from komae_kpi.outputs.chart_images import chart_renderer
+from komae_kpi.outputs.deck import write_meeting_deck
 from komae_kpi.outputs.export import export_open_data
 from komae_kpi.outputs.inquiry_workbook import write_inquiry_workbook
-from komae_kpi.outputs.meeting_deck import write_meeting_deck
 from komae_kpi.outputs.publication_files import write_finance_workbook, write_open_data_zip
-from komae_kpi.outputs.report_pdf import write_report
+from komae_kpi.outputs.report import write_report
 from komae_kpi.plan.model import Plan
 from komae_kpi.store.backups import (
     DEFAULT_KEEP,

@@ -14,10 +14,9 @@ from pathlib import Path
 
 from komae_kpi.judgement.progress import load_snapshot
 from komae_kpi.outputs.chart_images import chart_renderer
-from komae_kpi.outputs.meeting_deck import build_meeting_deck
-from komae_kpi.outputs.progress_report import build_report
+from komae_kpi.outputs.deck import build_meeting_deck
 from komae_kpi.outputs.publication_files import finance_workbook, open_data_zip
-from komae_kpi.outputs.report_pdf import build_pdf_report
+from komae_kpi.outputs.report import build_pdf_report, build_report
 from komae_kpi_ui import store_access
 
 _LOCK = threading.Lock()

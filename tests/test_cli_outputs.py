@@ -78,7 +78,7 @@ def test_opendata_refuses_other_types(
 def test_a_report_outside_the_plan_period_is_refused_before_any_browser_starts(
     store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import komae_kpi.outputs.report_pdf as report_pdf
+    import komae_kpi.outputs.report.pdf as report_pdf
 
     def no_browser() -> None:
         raise AssertionError("a browser was started for a year that cannot be reported")

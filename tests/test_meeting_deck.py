@@ -26,18 +26,14 @@ from komae_kpi.common import formatting
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.judgement.progress import Snapshot, assess_all, load_snapshot, status_records
 from komae_kpi.outputs.chart_images import ChartRenderer, chart_renderer
-from komae_kpi.outputs.meeting_deck import (
+from komae_kpi.outputs.deck import build_meeting_deck, write_meeting_deck
+from komae_kpi.outputs.deck.layout import BODY_BOTTOM, FONT, FOOTER_TOP, text_height
+from komae_kpi.outputs.deck.slides import (
     ATTENTION_TITLE,
     BEHIND_TITLE,
-    BODY_BOTTOM,
-    FONT,
-    FOOTER_TOP,
     ITEM_SUMMARY_TITLE,
     OVERVIEW_TITLE,
-    build_meeting_deck,
     gap_text,
-    text_height,
-    write_meeting_deck,
 )
 from komae_kpi.plan.model import IndicatorValue, ItemStatus
 from komae_kpi.store.connection import connect, init_store, transaction

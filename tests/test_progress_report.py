@@ -24,8 +24,8 @@ from komae_kpi.outputs.chart_images import (
     chromium_path,
     page_generator,
 )
-from komae_kpi.outputs.progress_report import build_report
-from komae_kpi.outputs.report_pdf import PdfReport, build_pdf_report
+from komae_kpi.outputs.report import build_report
+from komae_kpi.outputs.report.pdf import PdfReport, build_pdf_report
 from komae_kpi.store.connection import init_store
 from komae_kpi.store.entries import save_indicator_value, save_item_status
 
@@ -232,7 +232,7 @@ def test_official_number_style(filled: Path) -> None:
 
 
 def test_look_alike_radicals_are_mapped_to_the_documents_characters() -> None:
-    from komae_kpi.outputs.report_pdf import _rewritten_cmap
+    from komae_kpi.outputs.report.pdf import _rewritten_cmap
 
     cmap = (
         "/CIDInit /ProcSet findresource begin\n1 begincodespacerange\n<00> <FF>\nendcodespacerange\n"
@@ -328,3 +328,21 @@ def test_alt_texts_describe_what_each_chart_draws(filled: Path) -> None:
     assert "計画線" in alts[5] and "計画線" not in alts[3]  # a guardrail has no plan line
     assert "目標（90.0%以下）の線" in alts[3] and "平成17年度からの過去の実績値" in alts[3]
     assert "令和7年度 91.2%" in alts[3] and "見込み" in alts[3]
+
+
+def test_staff_text_is_escaped_and_keeps_its_line_breaks(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_item_status(
+        store,
+        24,
+        2025,
+        "遅れ",
+        achievements='<script>alert("x")</script>督促\n2行目',
+        issues="A & B's <i>課題</i>",
+    )
+    monkeypatch.chdir(tmp_path)  # the template is found beside its module, not in the cwd
+    html = build_report(load_snapshot(store), 2025, lambda f, width, height: b"").html
+    assert "<script>" not in html and "<i>課題</i>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;督促<br>2行目" in html
+    assert "A &amp; B&#x27;s &lt;i&gt;課題&lt;/i&gt;" in html

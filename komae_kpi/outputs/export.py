@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from komae_kpi.common.files import atomic_path, atomic_write_text
 from komae_kpi.common.spreadsheet_text import spreadsheet_safe
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan.model import Plan
@@ -250,7 +251,10 @@ def export_open_data(snapshot: Snapshot, out_dir: Path) -> list[Path]:
     for table in TABLES:
         names = [c.name for c in table.columns]
         csv_path = out_dir / f"{table.file_stem}.csv"
-        with csv_path.open("w", encoding="utf-8-sig", newline="") as f:
+        with (
+            atomic_path(csv_path) as partial,
+            partial.open("w", encoding="utf-8-sig", newline="") as f,
+        ):
             writer = csv.writer(f, lineterminator="\r\n")
             writer.writerow(names)
             for row in rows[table.file_stem]:
@@ -258,9 +262,7 @@ def export_open_data(snapshot: Snapshot, out_dir: Path) -> list[Path]:
         json_path = out_dir / f"{table.file_stem}.json"
         # JSON is read by programs, not spreadsheets: it carries the values unaltered.
         json_rows = [{n: row[n] for n in names} for row in rows[table.file_stem]]
-        json_path.write_text(
-            json.dumps(json_rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
+        atomic_write_text(json_path, json.dumps(json_rows, ensure_ascii=False, indent=1) + "\n")
         written += [csv_path, json_path]
     written += _write_dictionary(out_dir, demo=snapshot.is_demo)
     return written
@@ -286,12 +288,13 @@ def _write_dictionary(out_dir: Path, *, demo: bool) -> list[Path]:
         for c in t.columns
     ]
     csv_path = out_dir / "data_dictionary.csv"
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as f:
+    with atomic_path(csv_path) as partial, partial.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f, lineterminator="\r\n")
         writer.writerow(header)
         writer.writerows(entries)
     readme = out_dir / "README.txt"
-    readme.write_text(
+    atomic_write_text(
+        readme,
         (DEMO_NOTICE if demo else "")
         + "狛江市第7次行財政改革推進計画 進捗データ（オープンデータ）\r\n"
         "\r\n"

@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.common.files import atomic_write_bytes
 from komae_kpi.imports.import_cells import name_key
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.outputs.xlsx_text import set_text
@@ -238,5 +239,5 @@ def write_inquiry_workbook(
 ) -> InquiryWorkbook:
     workbook = build_inquiry_workbook(snapshot, department, year)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(workbook.data)
+    atomic_write_bytes(out, workbook.data)
     return workbook

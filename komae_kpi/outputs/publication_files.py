@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common.files import atomic_write_bytes
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.outputs.export import (
     DEMO_NOTICE,
@@ -95,14 +96,12 @@ def open_data_zip(snapshot: Snapshot) -> bytes:
 
 def write_open_data_zip(snapshot: Snapshot, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(open_data_zip(snapshot))
-    return out
+    return atomic_write_bytes(out, open_data_zip(snapshot))
 
 
 def write_finance_workbook(snapshot: Snapshot, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(finance_workbook(snapshot))
-    return out
+    return atomic_write_bytes(out, finance_workbook(snapshot))
 
 
 def _display_width(text: str) -> int:

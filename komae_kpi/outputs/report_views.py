@@ -7,8 +7,8 @@ from typing import Literal
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement.progress import Snapshot
-from komae_kpi.outputs.progress_report import report_year_problem
 from komae_kpi.outputs.publication_files import finance_workbook_name, open_data_zip_name
+from komae_kpi.outputs.report import report_year_problem
 
 OutputKind = Literal["pdf", "html", "pptx", "zip", "xlsx"]
 MIME: dict[OutputKind, str] = {

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Literal
 import duckdb
 
 from komae_kpi.common.errors import KomaeKpiError, StoreError
+from komae_kpi.common.files import atomic_path
 from komae_kpi.store.connection import (
     LOCK_WAIT_SECONDS,
     connect,
@@ -91,17 +91,12 @@ def make_backup(
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         out = backup_dir(path) / f"{stamp}_{reason}{_SUFFIX}"
     out.parent.mkdir(parents=True, exist_ok=True)
-    # Copy to a temporary name and rename: a snapshot is either whole or absent.
-    with tempfile.NamedTemporaryFile(dir=out.parent, suffix=".tmp", delete=False) as tmp:
-        partial = Path(tmp.name)
-    try:
+    # Copied to a temporary name, flushed and renamed: a snapshot is either whole or absent.
+    with atomic_path(out) as partial:
         shutil.copyfile(path, partial)
-        # NamedTemporaryFile makes the file private (0600); a backup gets the store's own mode,
-        # so whoever may use the store (another account running restore) may read it.
+        # A backup gets the store's own mode, so whoever may use the store (another account
+        # running restore) may read it.
         shutil.copymode(path, partial)
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
     if reason != "manual":
         automatic = [b for b in list_backups(path) if b.reason != "manual"]
         for old in automatic[max(keep, 1) :]:

@@ -8,50 +8,65 @@ Those last two are not "behind", so they are listed apart; they are listed at al
 has the HQ check every item every year (「推進計画に掲げた取組項目を全て点検し」): an unreported item
 has not been checked, and a 見直し is a decision for the HQ.
 
-python-pptx quirks worked around here:
-- `font.name` sets only <a:latin>; PowerPoint draws Japanese with the East Asian font <a:ea>, so
-  every run gets both, and the theme's fonts are set too, for text typed into the deck later.
-- A table row grows with its text when the deck is drawn, not in the file. Long lists are split
-  over slides by an estimate of each row's height, so no row runs off a slide unseen.
+The layout (text boxes, tables, pagination, fonts, colours) is layout.py's; this module decides
+what the slides say.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lxml import etree  # type: ignore[import-untyped]
-from pptx import Presentation
-from pptx.dml.color import RGBColor
-from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
-from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.oxml.ns import qn
-from pptx.oxml.xmlchemy import OxmlElement
 from pptx.presentation import Presentation as PresentationObject
-from pptx.shapes.autoshape import Shape
-from pptx.slide import Slide
-from pptx.table import _Cell
-from pptx.text.text import TextFrame, _Run
 from pptx.util import Emu, Inches, Pt
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
 from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.common.files import atomic_write_bytes
+from komae_kpi.judgement import item_progress
 from komae_kpi.judgement.indicator_status import STATUS_ICONS, STATUS_LABELS, Assessment, StatusCode
-from komae_kpi.judgement.item_progress import (
-    NOT_REPORTED,
-    ItemRow,
-    item_rows,
-    status_counts,
-    status_index,
-)
+from komae_kpi.judgement.item_progress import NOT_REPORTED, ItemRow
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.outputs.chart_images import ChartRenderer
+from komae_kpi.outputs.deck.layout import (
+    BAND,
+    BODY_BOTTOM,
+    BODY_TOP,
+    CONTENT_WIDTH,
+    FOOTER_TOP,
+    HIGHLIGHT,
+    INK,
+    MARGIN,
+    MUTED,
+    NAVY,
+    SLIDE_WIDTH,
+    TEXTBOX_MARGIN_Y,
+    TITLE_LAYOUT,
+    Cell,
+    Look,
+    Paragraph,
+    Span,
+    add_table,
+    new_presentation,
+    new_slide,
+    paginate,
+    paragraphs_height,
+    picture,
+    presentation_bytes,
+    rectangle,
+    rgb,
+    row_height,
+    shorten,
+    slide_titles,
+    textbox,
+    tint,
+    write_text,
+)
+from komae_kpi.outputs.titles import PLAN_TITLE, PUBLISHER
 from komae_kpi.plan.model import Indicator, Plan
 from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
 from komae_kpi.views import charts
@@ -59,11 +74,9 @@ from komae_kpi.views.indicator_views import change_label, summary
 from komae_kpi.views.overview import gap_warnings
 from komae_kpi.views.status_style import STATUS_HEX, indicator_status_text, item_status_text
 
-PLAN_TITLE = "狛江市第7次行財政改革推進計画"
 MEETING = "行財政改革推進本部 会議資料"
-PUBLISHER = "狛江市"
 DEMO_MARK = "デモデータ（架空の値）"
-FONT = "Noto Sans CJK JP"
+DEMO_COLOR = rgb("B33C00")  # darker than Okabe-Ito vermilion, readable as text
 
 # Slide titles, also what the tests look slides up by.
 OVERVIEW_TITLE = "指標の状況"
@@ -71,17 +84,6 @@ ITEM_SUMMARY_TITLE = "取組項目の進捗状況（施策別）"
 BEHIND_TITLE = "進捗が遅れている取組項目（遅れ・やや遅れ）"
 ATTENTION_TITLE = "見直し・未報告の取組項目"
 REVISED = "見直し"
-
-# 16:9 at PowerPoint's own widescreen size (13.333 x 7.5 in).
-SLIDE_WIDTH = Emu(12192000)
-SLIDE_HEIGHT = Emu(6858000)
-MARGIN = 0.45  # in
-CONTENT_WIDTH = 13.333 - 2 * MARGIN
-TITLE_TOP = 0.25
-TITLE_HEIGHT = 0.75
-BODY_TOP = 1.15
-BODY_BOTTOM = 6.85
-FOOTER_TOP = 7.02
 
 # The chart on an indicator slide, in inches on the slide and pixels for the image (100 px/in).
 CHART_WIDTH_IN = 7.7
@@ -91,20 +93,6 @@ PIXELS_PER_INCH = 100
 # Commentary longer than this is shortened, visibly, so that one item cannot fill a slide.
 COMMENT_LIMIT = 100
 
-
-def _rgb(hex_digits: str) -> RGBColor:
-    # python-pptx 1.0.2 leaves RGBColor's methods unannotated; mypy --strict flags calls into them.
-    return RGBColor.from_string(hex_digits)  # type: ignore[no-untyped-call, no-any-return]
-
-
-INK = _rgb("222222")
-MUTED = _rgb("555555")
-NAVY = _rgb("1F3A5F")
-WHITE = _rgb("FFFFFF")
-BAND = _rgb("F2F4F7")
-HIGHLIGHT = _rgb("FDF3E1")
-DEMO_COLOR = _rgb("B33C00")  # darker than Okabe-Ito vermilion, readable as text
-
 # Item statuses take the tone of the indicator status they resemble; the icon and word carry the
 # meaning (status_style.ITEM_STATUS_ICONS), the tint only helps the eye.
 ITEM_STATUS_TONE: dict[str, StatusCode] = {
@@ -113,12 +101,6 @@ ITEM_STATUS_TONE: dict[str, StatusCode] = {
     "やや遅れ": "at_risk",
     "遅れ": "off_track",
 }
-
-# Noto Sans CJK's line height is about 1.45 times the font size (its ascent and descent are large).
-LINE_HEIGHT = 1.45
-CELL_MARGIN_X = 0.06  # in
-CELL_MARGIN_Y = 0.04  # in
-TEXTBOX_MARGIN_Y = 0.03  # in, top and bottom
 
 
 @dataclass(frozen=True)
@@ -136,358 +118,9 @@ class DeckSummary:
         return len(self.slide_titles)
 
 
-# --- text ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Span:
-    """A run of text with its own look inside a paragraph."""
-
-    text: str
-    bold: bool = False
-    color: RGBColor | None = None
-    size: float | None = None
-
-
-Paragraph = str | Sequence[Span]
-
-
-def _tint(hex_color: str, share: float = 0.22) -> RGBColor:
-    """The colour mixed with white: a light fill behind black text."""
-    rgb = [int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]
-    r, g, b = (round(255 - (255 - c) * share) for c in rgb)
-    return _rgb(f"{r:02X}{g:02X}{b:02X}")
-
-
-def style_run(run: _Run, size: float, *, bold: bool = False, color: RGBColor = INK) -> None:
-    """Size, weight, colour, and the Latin and East Asian fonts of one run."""
-    font = run.font
-    font.size = Pt(size)
-    font.bold = bold
-    font.color.rgb = color
-    font.name = FONT  # <a:latin> only
-    r_pr = run._r.get_or_add_rPr()
-    r_pr.set("lang", "ja-JP")
-    r_pr.set("altLang", "en-US")
-    ea = r_pr.find(qn("a:ea"))
-    if ea is None:
-        ea = OxmlElement("a:ea")
-        latin = r_pr.find(qn("a:latin"))
-        assert latin is not None
-        latin.addnext(ea)  # the schema's order: latin, ea, cs
-    ea.set("typeface", FONT)
-
-
-def write_text(
-    frame: TextFrame,
-    paragraphs: Sequence[Paragraph],
-    *,
-    size: float,
-    bold: bool = False,
-    color: RGBColor = INK,
-    align: PP_ALIGN = PP_ALIGN.LEFT,
-    space_after: float = 0,
-) -> None:
-    """Replace the frame's text with paragraphs; a paragraph is a string or a list of Spans."""
-    frame.clear()  # type: ignore[no-untyped-call]
-    for i, paragraph in enumerate(paragraphs):
-        p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()  # type: ignore[no-untyped-call]
-        p.alignment = align
-        if space_after:
-            p.space_after = Pt(space_after)
-        spans = [Span(paragraph)] if isinstance(paragraph, str) else list(paragraph)
-        for span in spans:
-            run = p.add_run()
-            run.text = span.text
-            style_run(
-                run,
-                span.size or size,
-                bold=span.bold or bold,
-                color=span.color or color,
-            )
-
-
-def _textbox(
-    slide: Slide,
-    left: float,
-    top: float,
-    width: float,
-    height: float,
-    paragraphs: Sequence[Paragraph],
-    *,
-    size: float,
-    bold: bool = False,
-    color: RGBColor = INK,
-    align: PP_ALIGN = PP_ALIGN.LEFT,
-    anchor: MSO_ANCHOR = MSO_ANCHOR.TOP,
-    space_after: float = 0,
-) -> Shape:
-    box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
-    frame = box.text_frame
-    frame.word_wrap = True
-    frame.auto_size = MSO_AUTO_SIZE.NONE
-    frame.vertical_anchor = anchor
-    frame.margin_left = frame.margin_right = Inches(0.05)
-    frame.margin_top = frame.margin_bottom = Inches(TEXTBOX_MARGIN_Y)
-    write_text(
-        frame, paragraphs, size=size, bold=bold, color=color, align=align, space_after=space_after
-    )
-    return box
-
-
-def _char_width(ch: str, size: float) -> float:
-    """An estimate in points: full width for Japanese, a little over half for Latin."""
-    return size if unicodedata.east_asian_width(ch) in ("W", "F", "A") else size * 0.62
-
-
-Piece = tuple[str, float]  # text and its size in points
-
-
-def _pieces(paragraph: Paragraph, size: float) -> list[Piece]:
-    if isinstance(paragraph, str):
-        return [(paragraph, size)]
-    return [(span.text, span.size or size) for span in paragraph]
-
-
-def wrapped_lines(pieces: Sequence[Piece], width_in: float) -> int:
-    """How many lines one paragraph wraps to in a box width_in wide (greedy, by character)."""
-    available = width_in * 72 * 0.95  # a little slack for kerning and line-break rules
-    lines, used = 1, 0.0
-    for text, size in pieces:
-        for ch in text:
-            w = _char_width(ch, size)
-            if used + w > available:
-                lines += 1
-                used = w
-            else:
-                used += w
-    return lines
-
-
-def line_count(text: str, width_in: float, size: float) -> int:
-    """How many lines text wraps to in a box width_in wide."""
-    return sum(wrapped_lines([(part, size)], width_in) for part in text.split("\n"))
-
-
-def text_height(
-    paragraphs: Sequence[Sequence[Piece]], width_in: float, space_after: float = 0
-) -> float:
-    """The estimated height in inches of wrapped paragraphs (no box margins); each line is as
-    tall as the largest text in its paragraph."""
-    points = 0.0
-    for i, pieces in enumerate(paragraphs):
-        size = max((s for _, s in pieces), default=0.0)
-        points += wrapped_lines(pieces, width_in) * size * LINE_HEIGHT
-        if i < len(paragraphs) - 1:
-            points += space_after
-    return points / 72
-
-
-def paragraphs_height(
-    paragraphs: Sequence[Paragraph], width_in: float, size: float, space_after: float = 0
-) -> float:
-    """text_height for paragraphs as write_text takes them."""
-    return text_height([_pieces(p, size) for p in paragraphs], width_in, space_after)
-
-
-def _shorten(text: str, limit: int = COMMENT_LIMIT) -> tuple[str, bool]:
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat, False
-    return flat[: limit - 1] + "…", True
-
-
-# --- tables -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    paragraphs: tuple[Paragraph, ...]
-    fill: RGBColor | None = None
-    bold: bool = False
-    align: PP_ALIGN = PP_ALIGN.LEFT
-    size: float | None = None
-    color: RGBColor | None = None
-
-    @staticmethod
-    def of(
-        text: str,
-        *,
-        fill: RGBColor | None = None,
-        bold: bool = False,
-        align: PP_ALIGN = PP_ALIGN.LEFT,
-        size: float | None = None,
-        color: RGBColor | None = None,
-    ) -> Cell:
-        return Cell(tuple(text.split("\n")), fill, bold, align, size, color)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(
-            p if isinstance(p, str) else "".join(s.text for s in p) for p in self.paragraphs
-        )
-
-
-def _as_cell(value: str | Cell) -> Cell:
-    return value if isinstance(value, Cell) else Cell.of(value)
-
-
-def row_height(cells: Sequence[str | Cell], widths: Sequence[float], size: float) -> float:
-    """The estimated height of a table row in inches once its text has wrapped.
-
-    Checked against LibreOffice's rendering of Noto Sans CJK JP: a row is its lines at 1.45 times
-    their size plus the cell margins, with nothing more to add.
-    """
-    return (
-        max(
-            paragraphs_height(
-                _as_cell(c).paragraphs, w - 2 * CELL_MARGIN_X, _as_cell(c).size or size
-            )
-            for c, w in zip(cells, widths, strict=True)
-        )
-        + 2 * CELL_MARGIN_Y
-    )
-
-
-def _fill_cell(
-    cell: _Cell,
-    content: Cell,
-    *,
-    size: float,
-    fill: RGBColor,
-    color: RGBColor = INK,
-    bold: bool = False,
-) -> None:
-    cell.margin_left = cell.margin_right = Inches(CELL_MARGIN_X)
-    cell.margin_top = cell.margin_bottom = Inches(CELL_MARGIN_Y)
-    cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-    cell.fill.solid()  # type: ignore[no-untyped-call]
-    cell.fill.fore_color.rgb = content.fill or fill
-    write_text(
-        cell.text_frame,
-        content.paragraphs,
-        size=content.size or size,
-        bold=content.bold or bold,
-        color=content.color or color,
-        align=content.align,
-    )
-
-
-def add_table(
-    slide: Slide,
-    left: float,
-    top: float,
-    widths: Sequence[float],
-    header: Sequence[str | Cell],
-    rows: Sequence[Sequence[str | Cell]],
-    *,
-    size: float = 12,
-    header_size: float | None = None,
-    min_row_height: float = 0.0,
-) -> float:
-    """A table with a navy header row and banded body rows; returns its estimated bottom (in).
-
-    The file holds each row's minimum height (one line, or min_row_height); PowerPoint grows a row
-    to its text when drawing, so rows stay as tall as their text needs and no taller.
-    """
-    header_size = header_size or size
-    heights = [row_height(header, widths, header_size)] + [
-        max(row_height(r, widths, size), min_row_height) for r in rows
-    ]
-    minimum = [header_size] + [size] * len(rows)
-    shape = slide.shapes.add_table(
-        len(rows) + 1, len(widths), Inches(left), Inches(top), Inches(sum(widths)), Inches(1)
-    )
-    table = shape.table
-    table.horz_banding = False
-    for i, w in enumerate(widths):
-        table.columns[i].width = Inches(w)
-    for i, pt in enumerate(minimum):
-        one_line = pt * 1.25 / 72 + 2 * CELL_MARGIN_Y
-        table.rows[i].height = Inches(max(one_line, min_row_height if i else 0.0))
-    for j, value in enumerate(header):
-        _fill_cell(
-            table.cell(0, j),
-            _as_cell(value),
-            size=header_size,
-            fill=NAVY,
-            color=WHITE,
-            bold=True,
-        )
-    for i, row in enumerate(rows, start=1):
-        for j, value in enumerate(row):
-            _fill_cell(
-                table.cell(i, j), _as_cell(value), size=size, fill=BAND if i % 2 == 0 else WHITE
-            )
-    return top + sum(heights)
-
-
-def _fill_pages(heights: Sequence[float], available: float) -> list[range]:
-    pages: list[range] = []
-    start, used = 0, 0.0
-    for i, h in enumerate(heights):
-        if i > start and used + h > available:
-            pages.append(range(start, i))
-            start, used = i, 0.0
-        used += h
-    if start < len(heights):
-        pages.append(range(start, len(heights)))
-    return pages
-
-
-def paginate(heights: Sequence[float], available: float) -> list[range]:
-    """Split rows (by estimated height) into as few pages as fit, filled evenly rather than
-    leaving one row alone on the last page; a page always takes at least one row."""
-    pages = _fill_pages(heights, available)
-    if len(pages) <= 1:
-        return pages
-    # The smallest page height that still needs no more pages, found by bisection.
-    low, high = max(heights), available
-    for _ in range(40):
-        middle = (low + high) / 2
-        if len(_fill_pages(heights, middle)) <= len(pages):
-            high = middle
-        else:
-            low = middle
-    return _fill_pages(heights, high)
-
-
-# --- slides -------------------------------------------------------------------------------------
-
-
-def _new_slide(prs: PresentationObject, title: str) -> Slide:
-    """A 'Title Only' slide with its title placed for 16:9 (the default template is 4:3)."""
-    slide: Slide = prs.slides.add_slide(prs.slide_layouts[5])
-    shape = slide.shapes.title
-    assert shape is not None
-    shape.left, shape.top = Inches(MARGIN), Inches(TITLE_TOP)
-    shape.width, shape.height = Inches(CONTENT_WIDTH), Inches(TITLE_HEIGHT)
-    frame = shape.text_frame
-    frame.word_wrap = True
-    frame.auto_size = MSO_AUTO_SIZE.NONE
-    frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-    frame.margin_left = Inches(0.05)
-    size = 26 if line_count(title, CONTENT_WIDTH - 0.1, 26) == 1 else 22
-    write_text(frame, [title], size=size, bold=True, color=NAVY)
-    rule = slide.shapes.add_shape(
-        MSO_SHAPE.RECTANGLE,
-        Inches(MARGIN),
-        Inches(TITLE_TOP + TITLE_HEIGHT + 0.02),
-        Inches(CONTENT_WIDTH),
-        Inches(0.04),
-    )
-    rule.fill.solid()
-    rule.fill.fore_color.rgb = NAVY
-    rule.line.fill.background()
-    return slide
-
-
 def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[0])
-    band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, SLIDE_WIDTH, Inches(0.35))
-    band.fill.solid()
-    band.fill.fore_color.rgb = NAVY
-    band.line.fill.background()
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_LAYOUT])
+    rectangle(slide, Emu(0), Emu(0), SLIDE_WIDTH, Inches(0.35), NAVY)
     title = slide.shapes.title
     assert title is not None
     title.left, title.top = Inches(0.9), Inches(1.55)
@@ -499,10 +132,7 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
     write_text(
         frame,
         [PLAN_TITLE, f"{fy.label(fiscal_year)} 進捗状況"],
-        size=36,
-        bold=True,
-        color=NAVY,
-        space_after=6,
+        Look(36, bold=True, color=NAVY, space_after=6),
     )
     subtitle = slide.placeholders[1]
     subtitle.left, subtitle.top = Inches(0.9), Inches(4.0)
@@ -512,9 +142,9 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
     sub_frame.vertical_anchor = MSO_ANCHOR.TOP
     today = dt.date.today()
     made = f"{fy.wareki_date(today)}（{today.year}年）"  # as on the progress report's cover
-    write_text(sub_frame, [MEETING, f"{made}　{PUBLISHER}"], size=22, color=INK, space_after=4)
+    write_text(sub_frame, [MEETING, f"{made}　{PUBLISHER}"], Look(22, color=INK, space_after=4))
     if snapshot.is_demo:
-        box = _textbox(
+        box = textbox(
             slide,
             0.9,
             5.35,
@@ -524,8 +154,7 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
                 [Span(DEMO_MARK, bold=True, size=22)],
                 "この資料の数値と進捗状況は説明用に生成したもので、狛江市の実績ではありません。",
             ],
-            size=16,
-            color=DEMO_COLOR,
+            Look(16, color=DEMO_COLOR),
             anchor=MSO_ANCHOR.MIDDLE,
         )
         box.line.color.rgb = DEMO_COLOR
@@ -533,7 +162,7 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
 
 
 def _status_cell(status: StatusCode) -> Cell:
-    return Cell.of(indicator_status_text(status), fill=_tint(STATUS_HEX[status]), bold=True)
+    return Cell.of(indicator_status_text(status), fill=tint(STATUS_HEX[status]), bold=True)
 
 
 def gap_text(x: Indicator, a: Assessment) -> str:
@@ -611,7 +240,7 @@ def _overview_rows(
 
 
 def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> None:
-    slide = _new_slide(prs, f"{OVERVIEW_TITLE}（{fy.label(fiscal_year)}）")
+    slide = new_slide(prs, f"{OVERVIEW_TITLE}（{fy.label(fiscal_year)}）")
     plan = snapshot.plan
     assessments = assess_all(snapshot, fiscal_year)
     widths = OVERVIEW_WIDTHS
@@ -658,14 +287,14 @@ def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: in
         size=size,
         header_size=header_size,
     )
-    _textbox(
+    textbox(
         slide,
         MARGIN,
         bottom + OVERVIEW_NOTES_GAP,
         CONTENT_WIDTH,
         BODY_BOTTOM - bottom - OVERVIEW_NOTES_GAP,
         notes,
-        size=notes_size,
+        Look(notes_size),
     )
 
 
@@ -714,16 +343,15 @@ def _indicator_slide(
 ) -> None:
     info = summary(snapshot, indicator_no, fiscal_year)
     x, a = info.indicator, info.assessment
-    slide = _new_slide(prs, title)
-    _textbox(
+    slide = new_slide(prs, title)
+    textbox(
         slide,
         MARGIN,
         BODY_TOP,
         CONTENT_WIDTH,
         0.4,
         [[Span(f"{fy.label(fiscal_year)}の状況　", bold=True), Span(info.target_text)]],
-        size=13,
-        color=MUTED,
+        Look(13, color=MUTED),
     )
     figure = charts.indicator_figure(x, snapshot.actuals(indicator_no), a)
     # The slide's title already names the indicator and its status; the chart gives that room to
@@ -741,16 +369,14 @@ def _indicator_slide(
         height=round(CHART_HEIGHT_IN * PIXELS_PER_INCH),
         fmt="png",
     )
-    picture = slide.shapes.add_picture(
-        io.BytesIO(png),
-        Inches(MARGIN),
-        Inches(top),
-        Inches(CHART_WIDTH_IN),
-        Inches(CHART_HEIGHT_IN),
-    )
-    picture._element._nvXxPr.cNvPr.set(  # alt text; python-pptx has no API for it
-        "descr",
-        f"指標{x.indicator_no} {x.name}のグラフ：実績値、計画線、目標（{info.target_text}）と"
+    picture(
+        slide,
+        png,
+        MARGIN,
+        top,
+        CHART_WIDTH_IN,
+        CHART_HEIGHT_IN,
+        alt=f"指標{x.indicator_no} {x.name}のグラフ：実績値、計画線、目標（{info.target_text}）と"
         f"{fy.label(x.target_fiscal_year)}までの見込み。状況は{info.status_text}。",
     )
 
@@ -774,24 +400,23 @@ def _indicator_slide(
         size=13,
         header_size=12,
     )
-    _textbox(
+    textbox(
         slide,
         panel_left,
         bottom + 0.15,
         panel_width,
         BODY_BOTTOM - bottom - 0.15,
         [[Span("判定の理由", bold=True)], a.reason],
-        size=12,
-        space_after=3,
+        Look(12, space_after=3),
     )
 
 
 def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> None:
     plan = snapshot.plan
-    slide = _new_slide(prs, f"{ITEM_SUMMARY_TITLE}（{fy.label(fiscal_year)}）")
-    groups = status_counts(
+    slide = new_slide(prs, f"{ITEM_SUMMARY_TITLE}（{fy.label(fiscal_year)}）")
+    groups = item_progress.status_counts(
         plan,
-        status_index(snapshot.statuses),
+        item_progress.status_index(snapshot.statuses),
         fiscal_year,
         first_reported_year=PLAN_FIRST_FISCAL_YEAR,
     )
@@ -806,9 +431,7 @@ def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year
             Cell.of(
                 item_status_text(s),
                 align=PP_ALIGN.CENTER,
-                fill=_tint(STATUS_HEX[ITEM_STATUS_TONE[s]], 0.35)
-                if s in ITEM_STATUS_TONE
-                else None,
+                fill=tint(STATUS_HEX[ITEM_STATUS_TONE[s]], 0.35) if s in ITEM_STATUS_TONE else None,
                 color=INK if s in ITEM_STATUS_TONE else None,
             )
             for s in statuses
@@ -853,7 +476,7 @@ def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year
     notes.append(
         f"{NOT_REPORTED}：{fy.label(fiscal_year)}の進捗状況がまだ報告されていない取組項目です。"
     )
-    _textbox(slide, MARGIN, bottom + 0.2, CONTENT_WIDTH, BODY_BOTTOM - bottom - 0.2, notes, size=13)
+    textbox(slide, MARGIN, bottom + 0.2, CONTENT_WIDTH, BODY_BOTTOM - bottom - 0.2, notes, Look(13))
 
 
 def _departments(row: ItemRow) -> str:
@@ -875,7 +498,7 @@ def _item_list_slides(
     table_rows: list[list[str | Cell]] = []
     shortened = False
     for r in rows:
-        note, cut = _shorten(note_of(r))
+        note, cut = shorten(note_of(r), COMMENT_LIMIT)
         shortened = shortened or cut
         tone = ITEM_STATUS_TONE.get(r.status)
         table_rows.append(
@@ -886,7 +509,7 @@ def _item_list_slides(
                 Cell.of(
                     item_status_text(r.status),
                     bold=True,
-                    fill=_tint(STATUS_HEX[tone]) if tone else None,
+                    fill=tint(STATUS_HEX[tone]) if tone else None,
                 ),
                 note,
             ]
@@ -898,10 +521,10 @@ def _item_list_slides(
     pages = paginate([row_height(r, widths, size) for r in table_rows], available) or [range(0)]
     for n, page in enumerate(pages, start=1):
         page_title = title if len(pages) == 1 else f"{title}（{n}/{len(pages)}）"
-        slide = _new_slide(prs, page_title)
-        _textbox(slide, MARGIN, BODY_TOP, CONTENT_WIDTH, 0.4, [lead], size=13, color=MUTED)
+        slide = new_slide(prs, page_title)
+        textbox(slide, MARGIN, BODY_TOP, CONTENT_WIDTH, 0.4, [lead], Look(13, color=MUTED))
         if not table_rows:
-            _textbox(slide, MARGIN, table_top, CONTENT_WIDTH, 1.0, [empty_text], size=18)
+            textbox(slide, MARGIN, table_top, CONTENT_WIDTH, 1.0, [empty_text], Look(18))
             continue
         add_table(
             slide, MARGIN, table_top, widths, header, [table_rows[i] for i in page], size=size
@@ -917,15 +540,14 @@ def _item_list_slides(
                 "（全文は進捗状況報告に掲載）。"
             )
         if notes:
-            _textbox(
+            textbox(
                 slide,
                 MARGIN,
                 BODY_BOTTOM - footnote_height,
                 CONTENT_WIDTH,
                 footnote_height,
                 ["　".join(notes)],
-                size=11,
-                color=MUTED,
+                Look(11, color=MUTED),
                 anchor=MSO_ANCHOR.BOTTOM,
             )
 
@@ -945,7 +567,7 @@ def _rows_with(rows: Sequence[ItemRow], statuses: Sequence[str]) -> list[ItemRow
 
 def _item_slides(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> int:
     plan = snapshot.plan
-    rows = item_rows(plan, status_index(snapshot.statuses), fiscal_year)
+    rows = item_progress.item_rows(plan, item_progress.status_index(snapshot.statuses), fiscal_year)
     label = fy.label(fiscal_year)
     behind = behind_statuses(plan)
     late = _rows_with(rows, behind)
@@ -986,58 +608,16 @@ def _footers(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> N
     """Plan name and year, page number, and on a demo store the demo mark, on every slide."""
     total = len(prs.slides)
     for n, slide in enumerate(prs.slides, start=1):
-        _textbox(
-            slide,
-            MARGIN,
-            FOOTER_TOP,
-            6.0,
-            0.35,
-            [f"{PLAN_TITLE}　{fy.label(fiscal_year)} 進捗状況"],
-            size=10,
-            color=MUTED,
-            anchor=MSO_ANCHOR.MIDDLE,
-        )
+        footer = [
+            (MARGIN, 6.0, f"{PLAN_TITLE}　{fy.label(fiscal_year)} 進捗状況", Look(10, color=MUTED))
+        ]
         if snapshot.is_demo:
-            _textbox(
-                slide,
-                6.6,
-                FOOTER_TOP,
-                4.9,
-                0.35,
-                [f"【{DEMO_MARK}】狛江市の実績ではありません"],
-                size=11,
-                bold=True,
-                color=DEMO_COLOR,
-                anchor=MSO_ANCHOR.MIDDLE,
-            )
-        _textbox(
-            slide,
-            11.6,
-            FOOTER_TOP,
-            MARGIN + CONTENT_WIDTH - 11.6,
-            0.35,
-            [f"{n} / {total}"],
-            size=10,
-            color=MUTED,
-            align=PP_ALIGN.RIGHT,
-            anchor=MSO_ANCHOR.MIDDLE,
-        )
-
-
-def _set_theme_fonts(prs: PresentationObject) -> None:
-    """The theme's heading and body fonts, so text typed into the deck later shows Japanese too.
-
-    python-pptx loads the theme as an opaque part (no object model), so its XML is edited as bytes.
-    """
-    theme = prs.slide_master.part.part_related_by(RT.THEME)
-    root = etree.fromstring(theme.blob)
-    for tag in ("a:majorFont", "a:minorFont"):
-        for font in root.iter(qn(tag)):
-            for script in ("a:latin", "a:ea"):
-                element = font.find(qn(script))
-                if element is not None:
-                    element.set("typeface", FONT)
-    theme.blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            demo = f"【{DEMO_MARK}】狛江市の実績ではありません"
+            footer.append((6.6, 4.9, demo, Look(11, bold=True, color=DEMO_COLOR)))
+        page = Look(10, color=MUTED, align=PP_ALIGN.RIGHT)
+        footer.append((11.6, MARGIN + CONTENT_WIDTH - 11.6, f"{n} / {total}", page))
+        for left, width, text, look in footer:
+            textbox(slide, left, FOOTER_TOP, width, 0.35, [text], look, anchor=MSO_ANCHOR.MIDDLE)
 
 
 def _check_year(fiscal_year: int) -> None:
@@ -1053,13 +633,10 @@ def _build(
     snapshot: Snapshot, fiscal_year: int, renderer: ChartRenderer
 ) -> tuple[bytes, DeckSummary]:
     _check_year(fiscal_year)
-    prs = Presentation()
-    prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
-    _set_theme_fonts(prs)
     title = f"{PLAN_TITLE} {fy.label(fiscal_year)} 進捗状況（{MEETING}）"
-    prs.core_properties.title = ("【デモデータ】" if snapshot.is_demo else "") + title
-    prs.core_properties.author = PUBLISHER
-    prs.core_properties.language = "ja-JP"
+    prs = new_presentation(
+        title=("【デモデータ】" if snapshot.is_demo else "") + title, author=PUBLISHER
+    )
 
     _title_slide(prs, snapshot, fiscal_year)
     _overview_slide(prs, snapshot, fiscal_year)
@@ -1071,16 +648,10 @@ def _build(
     behind = _item_slides(prs, snapshot, fiscal_year)
     _footers(prs, snapshot, fiscal_year)
 
-    out = io.BytesIO()
-    prs.save(out)
-    titles = tuple(
-        s.shapes.title.text_frame.text.replace("\n", " ") if s.shapes.title is not None else ""
-        for s in prs.slides
-    )
-    return out.getvalue(), DeckSummary(
+    return presentation_bytes(prs), DeckSummary(
         path=Path(),
         fiscal_year=fiscal_year,
-        slide_titles=titles,
+        slide_titles=slide_titles(prs),
         indicator_slides=tuple(w.indicator_no for w in warnings),
         behind_items=behind,
         charts=renderer.rendered - before,
@@ -1100,7 +671,5 @@ def write_meeting_deck(
     """Write the deck to out (written whole, then moved into place) and say what is in it."""
     data, deck = _build(snapshot, fiscal_year, renderer)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(out)
+    atomic_write_bytes(out, data)
     return replace(deck, path=out)

@@ -1,4 +1,4 @@
-"""The progress report as PDF: the report's HTML printed by headless Chromium.
+"""The progress report as PDF: the report's HTML (document.py) printed by headless Chromium.
 
 Chromium embeds the (subset) Noto CJK fonts, keeps the text extractable, writes the headings as
 the PDF's outline (bookmarks) and tags the document, so search and screen readers work. Page
@@ -25,14 +25,11 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 
 from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.common.files import atomic_write_bytes, atomic_write_text
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.outputs.chart_images import ChartRenderer, chart_renderer, require_chromium
-from komae_kpi.outputs.progress_report import (
-    ReportDocument,
-    build_report,
-    fill_contents,
-    report_year_problem,
-)
+from komae_kpi.outputs.report.content import report_year_problem
+from komae_kpi.outputs.report.document import ReportDocument, build_report, fill_contents
 
 PRINT_TIMEOUT_SECONDS = 120
 NO_PROXY = "127.0.0.1:9"  # the discard port: nothing listens, so nothing is sent
@@ -287,9 +284,9 @@ def write_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".pdf":
         report = build_pdf_report(snapshot, year, renderer)
-        out.write_bytes(report.pdf)
+        atomic_write_bytes(out, report.pdf)
         return report.document
 
     document = build_report(snapshot, year, renderer.image)
-    out.write_text(document.html, encoding="utf-8")
+    atomic_write_text(out, document.html)
     return document
