@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from komae_kpi.judgement.indicator_status import Assessment, assess
-from komae_kpi.outputs.meeting_deck import gap_text
+from komae_kpi.outputs.deck.slides import gap_text
 from komae_kpi.plan.model import Comparator, Indicator, JudgementRule
 
 RULE = JudgementRule(1, path_tolerance=0.0, headroom_margin=0.0, basis="テスト")
