@@ -84,9 +84,11 @@ def _table(
     records: Callable[[Snapshot], Sequence[Any]],
     layout: tuple[str | Column, ...],
 ) -> Table:
-    """A table of a model record class: the published fields (those with a label, see
-    plan.model.Column) and the derived columns, in the order of `layout`; a published field that
-    the layout does not name comes last, so that a new field is published without a change here.
+    """The open data table of a model record class: its published fields and derived columns.
+
+    A field is published when it has a label (plan.model.ColumnSpec). The columns follow `layout`
+    (field names and derived columns, in the published order); a published field the layout does
+    not name comes last, so that a new field is published without a change here.
     """
     hints = get_type_hints(record_type)
     published = {

@@ -22,7 +22,7 @@ COMPARATOR_WORDS: dict[str, str] = {">=": "以上", "<=": "以下"}
 
 
 @dataclass(frozen=True, kw_only=True)
-class Column:
+class ColumnSpec:
     """How one field of a record is kept and published (a field's metadata, made by column()).
 
     csv: the field's header in its file (None: the field's name).
@@ -42,7 +42,7 @@ class Column:
 
 
 _COLUMN = "komae_kpi.column"
-_PLAIN = Column()
+_PLAIN = ColumnSpec()
 
 
 def column(
@@ -53,18 +53,18 @@ def column(
     stored: bool = True,
     key: bool = False,
     blank: bool = False,
-) -> Mapping[str, Column]:
+) -> Mapping[str, ColumnSpec]:
     """A field's metadata: `x: int = field(metadata=column("項目名", "説明", key=True))`."""
-    info = Column(
+    info = ColumnSpec(
         csv=csv, stored=stored, key=key, blank=blank, label=label, description=description
     )
     return {_COLUMN: info}
 
 
-def column_of(f: Field[Any]) -> Column:
-    """The field's Column; a field declared without one is stored and read under its own name."""
+def column_of(f: Field[Any]) -> ColumnSpec:
+    """The field's ColumnSpec; a field without one is kept under its own name, not published."""
     found = f.metadata.get(_COLUMN, _PLAIN)
-    assert isinstance(found, Column)
+    assert isinstance(found, ColumnSpec)
     return found
 
 
@@ -75,8 +75,8 @@ class TableRecord(Protocol):
     __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
 
-def columns(record_type: type[TableRecord]) -> list[tuple[str, Column]]:
-    """(field name, Column) for every field of a record class, in declaration order."""
+def columns(record_type: type[TableRecord]) -> list[tuple[str, ColumnSpec]]:
+    """(field name, ColumnSpec) for every field of a record class, in declaration order."""
     return [(f.name, column_of(f)) for f in fields(record_type)]
 
 
@@ -90,19 +90,29 @@ def meets(value: float, comparator: Comparator, bound: float) -> bool:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Policy:
+class _Numbered:
+    """A part of the plan numbered within its parent; its key is its numbers."""
+
+    @property
+    def code(self) -> str:
+        """The numbers joined: 「1」 for 施策1, 「1-2」 for its 方向性2, 「1-2-3」 for a 基本事業."""
+        return "-".join(str(getattr(self, f.name)) for f in fields(self) if column_of(f).key)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Policy(_Numbered):
+    """A 施策 of the plan (施策1–3)."""
+
     TABLE: ClassVar[str] = "policies"
 
     policy_no: int = field(metadata=column(key=True))
     name: str
 
-    @property
-    def code(self) -> str:
-        return str(self.policy_no)
-
 
 @dataclass(frozen=True, kw_only=True)
-class Direction:
+class Direction(_Numbered):
+    """A 方向性, numbered within its policy; lead is the plan's text under its heading."""
+
     TABLE: ClassVar[str] = "directions"
 
     policy_no: int = field(metadata=column(key=True))
@@ -111,13 +121,11 @@ class Direction:
     alias: str | None
     lead: str = field(metadata=column(blank=True))
 
-    @property
-    def code(self) -> str:
-        return f"{self.policy_no}-{self.direction_no}"
-
 
 @dataclass(frozen=True, kw_only=True)
-class Program:
+class Program(_Numbered):
+    """A 基本事業, numbered within its direction; lead is the plan's text under its heading."""
+
     TABLE: ClassVar[str] = "programs"
 
     policy_no: int = field(metadata=column(key=True))
@@ -126,10 +134,6 @@ class Program:
     name: str
     alias: str | None
     lead: str = field(metadata=column(blank=True))
-
-    @property
-    def code(self) -> str:
-        return f"{self.policy_no}-{self.direction_no}-{self.program_no}"
 
 
 @dataclass(frozen=True, kw_only=True)

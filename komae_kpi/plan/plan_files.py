@@ -131,7 +131,7 @@ def _cell_reader(hint: Any, *, blank: bool, filled: bool) -> _CellReader:
 def _load(
     directory: Path, record_type: type[R], problems: list[str], *, filled: tuple[str, ...] = ()
 ) -> list[R]:
-    """The records of `<TABLE>.csv`, one per row, each field read from its column (see Column).
+    """The records of `<TABLE>.csv`, one per row, each field read from its column (see ColumnSpec).
 
     filled: text fields that this file must fill in although the record allows None.
     """

@@ -1,6 +1,6 @@
 """How model records map to store tables: one column per stored field, named like the field.
 
-The model declares each record's table (`TABLE`) and how each field is kept (plan.model.Column).
+The model declares each record's table (`TABLE`) and how each field is kept (plan.model.ColumnSpec).
 These helpers turn records into rows and rows back into records, so that no query spells out a
 record's columns and a new field needs only its migration. Table and column names come from the
 model, never from user input, so they may be put into SQL text; values always go as parameters.
