@@ -75,9 +75,15 @@ class TableRecord(Protocol):
     __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
 
-def columns(record_type: type[TableRecord]) -> list[tuple[str, ColumnSpec]]:
+_COLUMNS: dict[type, tuple[tuple[str, ColumnSpec], ...]] = {}
+
+
+def columns(record_type: type[TableRecord]) -> tuple[tuple[str, ColumnSpec], ...]:
     """(field name, ColumnSpec) for every field of a record class, in declaration order."""
-    return [(f.name, column_of(f)) for f in fields(record_type)]
+    # Asked for every row read or written: kept once per class, whose fields never change.
+    if record_type not in _COLUMNS:
+        _COLUMNS[record_type] = tuple((f.name, column_of(f)) for f in fields(record_type))
+    return _COLUMNS[record_type]
 
 
 def key_names(record_type: type[TableRecord]) -> list[str]:

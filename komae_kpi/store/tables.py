@@ -76,6 +76,7 @@ def record_from(
     fill: computes, from the stored row, the fields the table does not store (an item's
     departments); called only for record classes that have such fields.
     """
-    row = dict(zip(stored_names(record_type), values, strict=True))
-    unstored = any(not c.stored for _, c in columns(record_type))
+    names = stored_names(record_type)
+    row = dict(zip(names, values, strict=True))
+    unstored = len(names) < len(columns(record_type))
     return record_type(**row, **(fill(row) if fill and unstored else {}))
