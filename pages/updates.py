@@ -146,7 +146,7 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
         "指標", list(options), format_func=lambda n: options[n], key="updates_indicator"
     )
     indicator = plan.indicator(indicator_no)
-    key = RecordKey("indicator_value", indicator_no, year)
+    key = RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=year)
     shown: IndicatorValue | None = _shown(key, lambda: snapshot.indicator_value(indicator_no, year))
     last = entry_views.last_change_text(snapshot, key)
     st.html(
@@ -206,7 +206,7 @@ def _status_form(snapshot: Snapshot, year: int) -> None:
     )
     if item_no is None:
         return
-    key = RecordKey("item_status", item_no, year)
+    key = RecordKey(kind="item_status", subject_no=item_no, fiscal_year=year)
     shown: ItemStatus | None = _shown(key, lambda: snapshot.item_status(item_no, year))
     previous = snapshot.item_status(item_no, year - 1)
     last = entry_views.last_change_text(snapshot, key)

@@ -45,7 +45,7 @@ def _entered(path: Path) -> dict[RecordKey, Record]:
     """The records people entered (the shipped history is the same in every store)."""
     with connect(path, read_only=True) as con:
         shipped = {
-            RecordKey("indicator_value", no, year)
+            RecordKey(kind="indicator_value", subject_no=no, fiscal_year=year)
             for no, year in con.execute(
                 "SELECT indicator_no, fiscal_year FROM indicator_values WHERE origin = 'shipped'"
             ).fetchall()
@@ -83,8 +83,8 @@ def test_an_import_snapshots_the_store_as_it_was_before(store: Path) -> None:
     assert result.backup.name.endswith("_import.duckdb")
     assert dump(result.backup) == before  # every table, row for row, as it was
     assert (
-        records(store)[RecordKey("item_status", 21, 2025)]
-        != records(result.backup)[RecordKey("item_status", 21, 2025)]
+        records(store)[RecordKey(kind="item_status", subject_no=21, fiscal_year=2025)]
+        != records(result.backup)[RecordKey(kind="item_status", subject_no=21, fiscal_year=2025)]
     )
     assert [(b.path, b.reason) for b in list_backups(store)] == [(result.backup, "import")]
 
@@ -121,8 +121,10 @@ def test_only_the_last_n_automatic_snapshots_are_kept_and_manual_ones_never_prun
     )
     assert manual_first.exists() and manual_between.exists()
     # The newest snapshot holds the state before the last import.
-    assert records(made[-1])[RecordKey("item_status", 21, 2025)] == ItemStatus(
-        21, 2025, "完了", None, None, None
+    assert records(made[-1])[
+        RecordKey(kind="item_status", subject_no=21, fiscal_year=2025)
+    ] == ItemStatus(
+        item_no=21, fiscal_year=2025, status="完了", achievements=None, issues=None, next_steps=None
     )
 
 
@@ -161,8 +163,8 @@ def test_restore_brings_the_entered_records_back_and_logs_it(store: Path) -> Non
     result = restore_store(store, snapshot, user="政策室 復元")
     assert records(store) == at_backup
     # The records added after the backup are deleted; the one changed is changed back.
-    assert RecordKey("item_status", 22, 2025) not in records(store)
-    assert RecordKey("indicator_value", 1, 2025) not in records(store)
+    assert RecordKey(kind="item_status", subject_no=22, fiscal_year=2025) not in records(store)
+    assert RecordKey(kind="indicator_value", subject_no=1, fiscal_year=2025) not in records(store)
     actions = {
         (c.key.kind, c.key.subject_no, c.key.fiscal_year): c.action for c in result.plan.changes
     }
@@ -333,8 +335,15 @@ def test_a_backup_from_an_older_version_is_read_through_a_migrated_copy(
     data = old.read_bytes()
     result = restore_store(store, old, user="A")
     assert result.written == 1
-    assert records(store)[RecordKey("item_status", 21, 2025)] == ItemStatus(
-        21, 2025, "完了", "旧版で入力", None, None
+    assert records(store)[
+        RecordKey(kind="item_status", subject_no=21, fiscal_year=2025)
+    ] == ItemStatus(
+        item_no=21,
+        fiscal_year=2025,
+        status="完了",
+        achievements="旧版で入力",
+        issues=None,
+        next_steps=None,
     )
     assert old.read_bytes() == data  # migrated on a copy, never in place
 
@@ -493,10 +502,15 @@ def test_the_import_command_reports_its_snapshot(
     made = list_backups(store)
     assert len(made) == 1 and made[0].reason == "import"
     assert f"取り込む前のバックアップ: {made[0].path}" in capsys.readouterr().out
-    assert records(store)[RecordKey("item_status", 21, 2025)] == ItemStatus(
-        21, 2025, "完了", None, None, None
+    assert records(store)[
+        RecordKey(kind="item_status", subject_no=21, fiscal_year=2025)
+    ] == ItemStatus(
+        item_no=21, fiscal_year=2025, status="完了", achievements=None, issues=None, next_steps=None
     )
-    assert records(made[0].path).get(RecordKey("item_status", 21, 2025)) is None
+    assert (
+        records(made[0].path).get(RecordKey(kind="item_status", subject_no=21, fiscal_year=2025))
+        is None
+    )
 
 
 def test_a_backup_has_the_stores_own_permissions(store: Path) -> None:

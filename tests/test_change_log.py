@@ -59,7 +59,7 @@ def test_a_new_record_logs_each_entered_field_with_who_when_and_how(store: Path)
         "achievements": (None, "中期財政ビジョンを公表"),
     }
     for e in entries:
-        assert e.key == RecordKey("item_status", 21, 2025)
+        assert e.key == RecordKey(kind="item_status", subject_no=21, fiscal_year=2025)
         assert e.action == "insert"
         assert e.changed_by == "財政課 山田"
         assert e.method == "form"
@@ -138,7 +138,16 @@ def test_saving_into_a_missing_store_is_refused_without_creating_it(tmp_path: Pa
 def test_a_failed_transaction_leaves_no_log_rows(store: Path) -> None:
     before = dump(store)
     change = RecordChange(
-        RecordKey("item_status", 21, 2025), None, ItemStatus(21, 2025, "順調", None, None, None)
+        key=RecordKey(kind="item_status", subject_no=21, fiscal_year=2025),
+        before=None,
+        after=ItemStatus(
+            item_no=21,
+            fiscal_year=2025,
+            status="順調",
+            achievements=None,
+            issues=None,
+            next_steps=None,
+        ),
     )
 
     def write_then_fail() -> None:
@@ -155,9 +164,20 @@ def test_unchanged_records_are_neither_written_nor_logged(store: Path) -> None:
     save_item_status(store, 21, 2025, "順調", user="A")
     before = dump(store)
     with connect(store, read_only=False) as con, transaction(con):
-        current = read_record(con, RecordKey("item_status", 21, 2025))
-        assert current == ItemStatus(21, 2025, "順調", None, None, None)
-        same = RecordChange(RecordKey("item_status", 21, 2025), current, current)
+        current = read_record(con, RecordKey(kind="item_status", subject_no=21, fiscal_year=2025))
+        assert current == ItemStatus(
+            item_no=21,
+            fiscal_year=2025,
+            status="順調",
+            achievements=None,
+            issues=None,
+            next_steps=None,
+        )
+        same = RecordChange(
+            key=RecordKey(kind="item_status", subject_no=21, fiscal_year=2025),
+            before=current,
+            after=current,
+        )
         assert same.action == "unchanged" and same.changed_fields() == []
         assert apply_changes(con, [same], user="B", method="form") == 0
     assert dump(store) == before
@@ -307,21 +327,41 @@ def test_the_second_of_two_new_records_is_refused_showing_both(store: Path) -> N
     after_first = dump(store)
     with pytest.raises(ConcurrentEditError) as info:
         save_item_status(store, 21, 2025, "遅れ", achievements="Bの内容", user="B", expected=None)
-    assert info.value.current == ItemStatus(21, 2025, "順調", "Aの内容", None, None)
-    assert info.value.yours == ItemStatus(21, 2025, "遅れ", "Bの内容", None, None)
+    assert info.value.current == ItemStatus(
+        item_no=21,
+        fiscal_year=2025,
+        status="順調",
+        achievements="Aの内容",
+        issues=None,
+        next_steps=None,
+    )
+    assert info.value.yours == ItemStatus(
+        item_no=21,
+        fiscal_year=2025,
+        status="遅れ",
+        achievements="Bの内容",
+        issues=None,
+        next_steps=None,
+    )
     assert "上書きせずに保存を中止しました" in str(info.value)
     assert dump(store) == after_first  # B's save wrote nothing, logged nothing
 
 
 def test_a_save_from_a_stale_form_is_refused(store: Path) -> None:
     save_indicator_value(store, 4, 2025, 20.0, source="見込み", user="A")
-    shown = IndicatorValue(4, 2025, 20.0, "見込み", None)  # what both forms showed
+    shown = IndicatorValue(
+        indicator_no=4, fiscal_year=2025, value=20.0, source="見込み", note=None
+    )  # what both forms showed
     assert save_indicator_value(store, 4, 2025, 21.0, source="決算", user="A", expected=shown)
     after_first = dump(store)
     with pytest.raises(ConcurrentEditError) as info:
         save_indicator_value(store, 4, 2025, 22.0, source="決算", user="B", expected=shown)
-    assert info.value.current == IndicatorValue(4, 2025, 21.0, "決算", None)
-    assert info.value.yours == IndicatorValue(4, 2025, 22.0, "決算", None)
+    assert info.value.current == IndicatorValue(
+        indicator_no=4, fiscal_year=2025, value=21.0, source="決算", note=None
+    )
+    assert info.value.yours == IndicatorValue(
+        indicator_no=4, fiscal_year=2025, value=22.0, source="決算", note=None
+    )
     assert dump(store) == after_first
     # Having seen the other's record, B saves again against it: accepted and logged.
     assert save_indicator_value(
@@ -332,7 +372,9 @@ def test_a_save_from_a_stale_form_is_refused(store: Path) -> None:
 
 def test_a_form_that_showed_a_record_is_refused_if_it_was_never_there(store: Path) -> None:
     before = dump(store)
-    ghost = ItemStatus(21, 2025, "順調", None, None, None)
+    ghost = ItemStatus(
+        item_no=21, fiscal_year=2025, status="順調", achievements=None, issues=None, next_steps=None
+    )
     with pytest.raises(ConcurrentEditError) as info:
         save_item_status(store, 21, 2025, "遅れ", user="B", expected=ghost)
     assert info.value.current is None
@@ -341,6 +383,8 @@ def test_a_form_that_showed_a_record_is_refused_if_it_was_never_there(store: Pat
 
 def test_a_save_with_the_current_record_as_expected_is_accepted(store: Path) -> None:
     assert save_item_status(store, 36, 2025, "順調", user="A", expected=None)
-    current = ItemStatus(36, 2025, "順調", None, None, None)
+    current = ItemStatus(
+        item_no=36, fiscal_year=2025, status="順調", achievements=None, issues=None, next_steps=None
+    )
     assert save_item_status(store, 36, 2025, "完了", user="B", expected=current)
     assert _fields(load_history(store, limit=1)) == {"status": ("順調", "完了")}

@@ -120,8 +120,12 @@ def test_actuals_csv_in_each_encoding(store: Path, encoding: str, label: str) ->
     result = apply_import(store, [src("実績.csv", data)], user="財政課 山田")
     assert result.written == 2
     stored = values(store)
-    assert stored[(1, 2025)] == IndicatorValue(1, 2025, 72.9, "市民意識調査", "①速報値（髙橋）")
-    assert stored[(4, 2025)] == IndicatorValue(4, 2025, 22.3, "決算書", None)
+    assert stored[(1, 2025)] == IndicatorValue(
+        indicator_no=1, fiscal_year=2025, value=72.9, source="市民意識調査", note="①速報値（髙橋）"
+    )
+    assert stored[(4, 2025)] == IndicatorValue(
+        indicator_no=4, fiscal_year=2025, value=22.3, source="決算書", note=None
+    )
 
 
 def test_statuses_csv_in_shift_jis(store: Path) -> None:
@@ -136,9 +140,21 @@ def test_statuses_csv_in_shift_jis(store: Path) -> None:
     assert result.preview.files[0].format_label == "CSV（Shift_JIS）"
     assert statuses(store) == {
         (21, 2025): ItemStatus(
-            21, 2025, "順調", "中期財政ビジョンを公表\r\n説明会を2回開催", "歳入減", "継続"
+            item_no=21,
+            fiscal_year=2025,
+            status="順調",
+            achievements="中期財政ビジョンを公表\r\n説明会を2回開催",
+            issues="歳入減",
+            next_steps="継続",
         ),
-        (8, 2025): ItemStatus(8, 2025, "やや遅れ", "研修を実施（①②）", None, None),
+        (8, 2025): ItemStatus(
+            item_no=8,
+            fiscal_year=2025,
+            status="やや遅れ",
+            achievements="研修を実施（①②）",
+            issues=None,
+            next_steps=None,
+        ),
     }
 
 
@@ -160,7 +176,9 @@ def test_xlsx_first_sheet_with_a_title_above_the_header(store: Path) -> None:
     assert result.written == 2
     assert result.preview.files[0].format_label == "Excel（シート「実績」）"
     stored = values(store)
-    assert stored[(3, 2025)] == IndicatorValue(3, 2025, 88.1, "決算カード", None)
+    assert stored[(3, 2025)] == IndicatorValue(
+        indicator_no=3, fiscal_year=2025, value=88.1, source="決算カード", note=None
+    )
     assert stored[(5, 2025)].value == 165.2
     assert (1, 2025) not in stored  # the other sheet is not read
 
@@ -202,7 +220,9 @@ def test_xlsx_percentage_cells_and_problems_name_the_sheets_rows(store: Path) ->
     buffer = io.BytesIO()
     book.save(buffer)
     preview = preview_import(store, [src("x.xlsx", buffer.getvalue())])
-    assert preview.changes[0].after == IndicatorValue(1, 2025, 72.9, None, None)
+    assert preview.changes[0].after == IndicatorValue(
+        indicator_no=1, fiscal_year=2025, value=72.9, source=None, note=None
+    )
     assert preview.problems == (
         at("x.xlsx", 5, "D", "実績値", "50%")
         + "単位「%」は指標4（財政調整基金残高）の単位「億円」に合いません（使える単位: 億円・百万円・千円・円）。",
@@ -237,8 +257,8 @@ def test_actual_headers_in_japanese_or_english(
     assert preview.ok, preview.problems
     assert preview.files[0].kind == "indicator_value"
     assert [c.after for c in preview.changes] == [
-        IndicatorValue(6, 2025, 87.5, None, None),
-        IndicatorValue(3, 2025, 88.0, None, None),
+        IndicatorValue(indicator_no=6, fiscal_year=2025, value=87.5, source=None, note=None),
+        IndicatorValue(indicator_no=3, fiscal_year=2025, value=88.0, source=None, note=None),
     ]
 
 
@@ -252,9 +272,25 @@ def test_status_headers_in_japanese_and_english(store: Path) -> None:
     assert preview.ok, preview.problems
     assert [f.kind for f in preview.files] == ["item_status"] * 3
     assert [c.after for c in preview.changes] == [
-        ItemStatus(5, 2026, "遅れ", "a", "b", "c"),
-        ItemStatus(6, 2026, "未着手", "d", "e", "f"),
-        ItemStatus(7, 2026, "完了", None, None, None),
+        ItemStatus(
+            item_no=5, fiscal_year=2026, status="遅れ", achievements="a", issues="b", next_steps="c"
+        ),
+        ItemStatus(
+            item_no=6,
+            fiscal_year=2026,
+            status="未着手",
+            achievements="d",
+            issues="e",
+            next_steps="f",
+        ),
+        ItemStatus(
+            item_no=7,
+            fiscal_year=2026,
+            status="完了",
+            achievements=None,
+            issues=None,
+            next_steps=None,
+        ),
     ]
 
 
@@ -263,8 +299,8 @@ def test_source_and_note_headers(store: Path) -> None:
     japanese = "指標,年度,実績値,出典,備考\n2,2025,70,計画,確定\n"
     preview = preview_import(store, [src("en.csv", english), src("ja.csv", japanese)])
     assert [c.after for c in preview.changes] == [
-        IndicatorValue(1, 2025, 70.0, "調査", "速報"),
-        IndicatorValue(2, 2025, 70.0, "計画", "確定"),
+        IndicatorValue(indicator_no=1, fiscal_year=2025, value=70.0, source="調査", note="速報"),
+        IndicatorValue(indicator_no=2, fiscal_year=2025, value=70.0, source="計画", note="確定"),
     ]
 
 
@@ -705,7 +741,16 @@ def test_an_untouched_inquiry_workbook_reads_as_unreported_and_a_filled_one_impo
     book.save(buffer)
     result = apply_import(store, [src(workbook.file_name, buffer.getvalue())], user="職員課")
     assert result.written == 1
-    assert statuses(store) == {(8, 2025): ItemStatus(8, 2025, "順調", "=研修を3回実施", None, None)}
+    assert statuses(store) == {
+        (8, 2025): ItemStatus(
+            item_no=8,
+            fiscal_year=2025,
+            status="順調",
+            achievements="=研修を3回実施",
+            issues=None,
+            next_steps=None,
+        )
+    }
     summary = result.preview.files[0]
     assert "E列「前年度の進捗状況」" in summary.ignored_columns
     assert "C列「推進部署」" in summary.ignored_columns
@@ -735,12 +780,18 @@ def test_a_changed_value_replaces_the_old_one_and_both_stay_in_the_history(store
     preview = preview_import(store, [src("確定.csv", new)])
     (change,) = preview.changes
     assert change.action == "changed"
-    assert change.before == IndicatorValue(1, 2025, 72.9, "速報", None)
-    assert change.after == IndicatorValue(1, 2025, 73.5, "確定", None)
+    assert change.before == IndicatorValue(
+        indicator_no=1, fiscal_year=2025, value=72.9, source="速報", note=None
+    )
+    assert change.after == IndicatorValue(
+        indicator_no=1, fiscal_year=2025, value=73.5, source="確定", note=None
+    )
     assert change.changed_fields() == [("value", 72.9, 73.5), ("source", "速報", "確定")]
     result = apply_import(store, [src("確定.csv", new)], user="財政課 佐藤", expected=preview)
     assert result.written == 1
-    assert values(store)[(1, 2025)] == IndicatorValue(1, 2025, 73.5, "確定", None)
+    assert values(store)[(1, 2025)] == IndicatorValue(
+        indicator_no=1, fiscal_year=2025, value=73.5, source="確定", note=None
+    )
     history = load_history(store, kind="indicator_value", subject_no=1, fiscal_year=2025)
     latest = [(h.field, h.old_value, h.new_value, h.action) for h in history[:2]]
     assert latest == [("value", "72.9", "73.5", "update"), ("source", "速報", "確定", "update")]
@@ -765,7 +816,9 @@ def test_a_shipped_baseline_can_be_corrected_and_its_old_value_is_kept(store: Pa
     assert result.written == 1
     corrected = values(store)[(1, 2023)]
     # The value changes; the source and note, absent from the file, stay as shipped.
-    assert corrected == IndicatorValue(1, 2023, 71.5, shipped.source, shipped.note)
+    assert corrected == IndicatorValue(
+        indicator_no=1, fiscal_year=2023, value=71.5, source=shipped.source, note=shipped.note
+    )
     (entry,) = load_history(store, kind="indicator_value", subject_no=1, fiscal_year=2023)
     assert (entry.old_value, entry.new_value) == (repr(shipped.value), "71.5")
 
@@ -781,7 +834,14 @@ def test_absent_commentary_columns_keep_the_stored_text(store: Path) -> None:
     (change,) = preview.changes
     assert change.changed_fields() == [("status", "順調", "遅れ")]
     apply_import(store, [src("s.csv", "取組項目,年度,進捗状況\n21,2025,遅れ\n")])
-    assert statuses(store)[(21, 2025)] == ItemStatus(21, 2025, "遅れ", "公表", "歳入減", "継続")
+    assert statuses(store)[(21, 2025)] == ItemStatus(
+        item_no=21,
+        fiscal_year=2025,
+        status="遅れ",
+        achievements="公表",
+        issues="歳入減",
+        next_steps="継続",
+    )
 
 
 def test_a_present_but_blank_column_clears_the_text(store: Path) -> None:
@@ -794,13 +854,22 @@ def test_a_present_but_blank_column_clears_the_text(store: Path) -> None:
     assert change.action == "changed"
     assert change.changed_fields() == [("issues", "歳入減", None)]
     apply_import(store, [src("s.csv", data)])
-    assert statuses(store)[(21, 2025)] == ItemStatus(21, 2025, "順調", "公表", None, "継続")
+    assert statuses(store)[(21, 2025)] == ItemStatus(
+        item_no=21,
+        fiscal_year=2025,
+        status="順調",
+        achievements="公表",
+        issues=None,
+        next_steps="継続",
+    )
 
 
 def test_source_and_note_are_kept_or_cleared_the_same_way(store: Path) -> None:
     save_indicator_value(store, 4, 2025, 22.0, source="決算書", note="見込み")
     kept = preview_import(store, [src("a.csv", "指標,年度,実績値\n4,2025,22.5\n")])
-    assert kept.changes[0].after == IndicatorValue(4, 2025, 22.5, "決算書", "見込み")
+    assert kept.changes[0].after == IndicatorValue(
+        indicator_no=4, fiscal_year=2025, value=22.5, source="決算書", note="見込み"
+    )
     cleared = preview_import(store, [src("a.csv", "指標,年度,実績値,備考\n4,2025,22.0,\n")])
     assert cleared.changes[0].changed_fields() == [("note", "見込み", None)]
 

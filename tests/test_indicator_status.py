@@ -16,21 +16,21 @@ from komae_kpi.plan.model import Comparator, Indicator, JudgementRule
 
 def indicator(baseline: float, target: float, comparator: Comparator) -> Indicator:
     return Indicator(
-        1,
-        "テスト指標",
-        "%",
-        2023,
-        baseline,
-        2029,
-        target,
-        comparator,
-        "fiscal_year_end",
-        None,
-        None,
+        indicator_no=1,
+        name="テスト指標",
+        unit="%",
+        baseline_fiscal_year=2023,
+        baseline_value=baseline,
+        target_fiscal_year=2029,
+        target_value=target,
+        comparator=comparator,
+        measured_at="fiscal_year_end",
+        description=None,
+        note=None,
     )
 
 
-RULE = JudgementRule(1, path_tolerance=0.5, headroom_margin=1.0, basis="テスト")
+RULE = JudgementRule(indicator_no=1, path_tolerance=0.5, headroom_margin=1.0, basis="テスト")
 
 # Improvement, higher is better: 70 -> 82 over six years, a path of +2 a year (74 in FY2025).
 UP = indicator(70.0, 82.0, ">=")
@@ -215,7 +215,7 @@ def test_years_before_the_baseline_are_refused() -> None:
 
 
 def test_tolerance_and_margin_are_data_not_code() -> None:
-    strict = JudgementRule(1, path_tolerance=0.0, headroom_margin=3.0, basis="厳しめ")
+    strict = JudgementRule(indicator_no=1, path_tolerance=0.0, headroom_margin=3.0, basis="厳しめ")
     assert assess(UP, strict, {2025: 73.5}, 2025).status == "off_track"
     assert assess(CEILING, strict, {2025: 88.0}, 2025).status == "at_risk"
 

@@ -240,9 +240,30 @@ def test_a_filled_workbook_imports_back_as_it_is(store: Path) -> None:
     assert result.written == 3
     statuses = _statuses(store)
     assert statuses == {
-        (21, 2025): ItemStatus(21, 2025, "順調", FORMULA_LIKE, "歳入の減少\n物価高騰", None),
-        (22, 2025): ItemStatus(22, 2025, "やや遅れ", None, None, "+ 次年度に再検討"),
-        (36, 2025): ItemStatus(36, 2025, "完了", None, None, None),
+        (21, 2025): ItemStatus(
+            item_no=21,
+            fiscal_year=2025,
+            status="順調",
+            achievements=FORMULA_LIKE,
+            issues="歳入の減少\n物価高騰",
+            next_steps=None,
+        ),
+        (22, 2025): ItemStatus(
+            item_no=22,
+            fiscal_year=2025,
+            status="やや遅れ",
+            achievements=None,
+            issues=None,
+            next_steps="+ 次年度に再検討",
+        ),
+        (36, 2025): ItemStatus(
+            item_no=36,
+            fiscal_year=2025,
+            status="完了",
+            achievements=None,
+            issues=None,
+            next_steps=None,
+        ),
     }
     history = load_history(store)
     assert {e.file_name for e in history} == {"照会_財政課_令和7年度.xlsx"}
@@ -283,7 +304,7 @@ def test_a_workbook_made_after_the_import_is_prefilled_and_imports_as_unchanged(
     preview = preview_import(store, [ImportSource(again.file_name, edited)])
     assert (preview.count("new"), preview.count("changed"), preview.count("unchanged")) == (0, 1, 2)
     changed = next(c for c in preview.changes if c.action == "changed")
-    assert changed.key == RecordKey("item_status", 36, 2025)
+    assert changed.key == RecordKey(kind="item_status", subject_no=36, fiscal_year=2025)
     assert changed.changed_fields() == [("issues", None, "なし")]
 
 
@@ -328,7 +349,14 @@ def test_next_years_workbook_shows_this_years_report_as_last_years(store: Path) 
     filled = _fill(following.data, {21: {"進捗状況": "完了", "取組実績": "計画どおり"}})
     apply_import(store, [ImportSource(following.file_name, filled)], user="A")
     statuses = _statuses(store)
-    assert statuses[(21, 2026)] == ItemStatus(21, 2026, "完了", "計画どおり", None, None)
+    assert statuses[(21, 2026)] == ItemStatus(
+        item_no=21,
+        fiscal_year=2026,
+        status="完了",
+        achievements="計画どおり",
+        issues=None,
+        next_steps=None,
+    )
     assert {k: v for k, v in statuses.items() if k[1] == 2025} == before_2025
 
 

@@ -118,7 +118,11 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Snapshot, dict[int
         for year, value in zip((2024, 2025, 2026), values, strict=True):
             if value is not None:
                 assert not indicator_value_problems(plan, no, year, value)
-                records.append(IndicatorValue(no, year, value, None, None))
+                records.append(
+                    IndicatorValue(
+                        indicator_no=no, fiscal_year=year, value=value, source=None, note=None
+                    )
+                )
     written: dict[int, dict[int, str]] = {2025: {}, 2026: {}}
     for item in plan.items:
         if item.repost_of is not None:
@@ -129,10 +133,19 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Snapshot, dict[int
                 continue
             assert not item_status_problems(plan, item.item_no, year, status)
             issues = LONG_ISSUE if status in ("遅れ", "やや遅れ") and item.item_no % 2 else None
-            records.append(ItemStatus(item.item_no, year, status, None, issues, None))
+            records.append(
+                ItemStatus(
+                    item_no=item.item_no,
+                    fiscal_year=year,
+                    status=status,
+                    achievements=None,
+                    issues=issues,
+                    next_steps=None,
+                )
+            )
             written[year][item.item_no] = status
     with connect(path, read_only=False) as con, transaction(con):
-        changes = [RecordChange(key_of(r), None, r) for r in records]
+        changes = [RecordChange(key=key_of(r), before=None, after=r) for r in records]
         assert apply_changes(con, changes, user="test", method="import") == len(records)
     return load_snapshot(path), written
 
@@ -415,8 +428,20 @@ def test_a_year_without_reports_says_so_in_one_line_instead_of_listing_every_ite
 
 def test_one_report_is_enough_to_list_the_unreported_items(store: Path) -> None:
     with connect(store, read_only=False) as con, transaction(con):
-        record = ItemStatus(1, 2025, "順調", None, None, None)
-        apply_changes(con, [RecordChange(key_of(record), None, record)], user="t", method="import")
+        record = ItemStatus(
+            item_no=1,
+            fiscal_year=2025,
+            status="順調",
+            achievements=None,
+            issues=None,
+            next_steps=None,
+        )
+        apply_changes(
+            con,
+            [RecordChange(key=key_of(record), before=None, after=record)],
+            user="t",
+            method="import",
+        )
     snapshot = load_snapshot(store)
     deck = Presentation(io.BytesIO(build_meeting_deck(snapshot, 2025, _NoBrowser())))
     listed = listed_items(slides_titled(deck, ATTENTION_TITLE))
@@ -593,18 +618,18 @@ def test_long_issues_for_every_item_stay_on_their_slides(store: Path) -> None:
     )
     records = [
         ItemStatus(
-            item.item_no,
-            2025,
-            "遅れ" if item.item_no % 2 else "やや遅れ",
-            None,
-            issue[: 60 + item.item_no * 2],
-            None,
+            item_no=item.item_no,
+            fiscal_year=2025,
+            status="遅れ" if item.item_no % 2 else "やや遅れ",
+            achievements=None,
+            issues=issue[: 60 + item.item_no * 2],
+            next_steps=None,
         )
         for item in plan.items
         if item.repost_of is None
     ]
     with connect(store, read_only=False) as con, transaction(con):
-        changes = [RecordChange(key_of(r), None, r) for r in records]
+        changes = [RecordChange(key=key_of(r), before=None, after=r) for r in records]
         apply_changes(con, changes, user="t", method="import")
     deck = Presentation(io.BytesIO(build_meeting_deck(load_snapshot(store), 2025, _NoBrowser())))
     assert layout_problems(deck) == []

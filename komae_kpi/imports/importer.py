@@ -385,13 +385,13 @@ class _FileReader:
                 cell_problem(by_field["fiscal_year"][0], problem)
         if indicator_no is None or year is None or value is None:
             return None
-        key = RecordKey("indicator_value", indicator_no, year)
+        key = RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=year)
         return IndicatorValue(
-            indicator_no,
-            year,
-            value,
-            self._kept_text(key, "source", by_field, cells),
-            self._kept_text(key, "note", by_field, cells),
+            indicator_no=indicator_no,
+            fiscal_year=year,
+            value=value,
+            source=self._kept_text(key, "source", by_field, cells),
+            note=self._kept_text(key, "note", by_field, cells),
         )
 
     def _value_in_unit(
@@ -474,14 +474,14 @@ class _FileReader:
                 year = None
         if item_no is None or year is None or status is None:
             return None
-        key = RecordKey("item_status", item_no, year)
+        key = RecordKey(kind="item_status", subject_no=item_no, fiscal_year=year)
         return ItemStatus(
-            item_no,
-            year,
-            status,
-            self._kept_text(key, "achievements", by_field, cells),
-            self._kept_text(key, "issues", by_field, cells),
-            self._kept_text(key, "next_steps", by_field, cells),
+            item_no=item_no,
+            fiscal_year=year,
+            status=status,
+            achievements=self._kept_text(key, "achievements", by_field, cells),
+            issues=self._kept_text(key, "issues", by_field, cells),
+            next_steps=self._kept_text(key, "next_steps", by_field, cells),
         )
 
 
@@ -513,9 +513,15 @@ def prepare(
         problems.extend(reader.problems)
         for row, record in reader.records:
             key = (
-                RecordKey("indicator_value", record.indicator_no, record.fiscal_year)
+                RecordKey(
+                    kind="indicator_value",
+                    subject_no=record.indicator_no,
+                    fiscal_year=record.fiscal_year,
+                )
                 if isinstance(record, IndicatorValue)
-                else RecordKey("item_status", record.item_no, record.fiscal_year)
+                else RecordKey(
+                    kind="item_status", subject_no=record.item_no, fiscal_year=record.fiscal_year
+                )
             )
             here = f"{table.name} {row.number}行目"
             if key in seen:
@@ -525,7 +531,15 @@ def prepare(
                 )
                 continue
             seen[key] = here
-            changes.append(RecordChange(key, current.get(key), record, table.name, table.sha256))
+            changes.append(
+                RecordChange(
+                    key=key,
+                    before=current.get(key),
+                    after=record,
+                    file_name=table.name,
+                    file_sha256=table.sha256,
+                )
+            )
         summaries.append(
             FileSummary(
                 table.name,

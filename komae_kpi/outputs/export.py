@@ -4,148 +4,241 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 from komae_kpi.common.files import atomic_path, atomic_write_text
 from komae_kpi.common.spreadsheet_text import spreadsheet_safe
 from komae_kpi.judgement.progress import Snapshot
-from komae_kpi.plan.model import Plan
+from komae_kpi.plan.model import (
+    Indicator,
+    IndicatorValue,
+    Item,
+    ItemStatus,
+    ReferenceSeries,
+    ReferenceValue,
+    TableRecord,
+    column_of,
+)
 from komae_kpi.plan.plan_files import DEPARTMENT_SEPARATOR
+
+# How the data dictionary names a field's type (型) by its type in the model.
+_KINDS: dict[object, str] = {int: "整数", int | None: "整数", float: "数値", float | None: "数値"}
+_TEXT = "文字列"
 
 
 @dataclass(frozen=True)
+class _Names:
+    """What a row refers to by number, by name: the open data repeats names for the reader."""
+
+    snapshot: Snapshot
+    policies: dict[int, str]
+    directions: dict[tuple[int, int], str]
+    items: dict[int, str]
+    series: dict[str, ReferenceSeries]
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> _Names:
+        plan = snapshot.plan
+        return cls(
+            snapshot=snapshot,
+            policies={p.policy_no: p.name for p in plan.policies},
+            directions={(d.policy_no, d.direction_no): d.name for d in plan.directions},
+            items={i.item_no: i.name for i in plan.items},
+            series={s.series_code: s for s in snapshot.reference_series},
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Column:
+    """One column of an open data table and its data dictionary entry."""
+
     name: str
     label: str
     kind: str
     description: str
+    value: Callable[[Any, _Names], object] = field(repr=False, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Table:
     file_stem: str
     title: str
     columns: tuple[Column, ...]
+    records: Callable[[Snapshot], Sequence[Any]] = field(repr=False, compare=False)
 
 
-C = Column
+def _field_value(name: str) -> Callable[[Any, _Names], object]:
+    def value(record: Any, _: _Names) -> object:
+        found = getattr(record, name)
+        # A list in one cell, as in the plan file: 「政策室・情報政策課」.
+        return DEPARTMENT_SEPARATOR.join(found) if isinstance(found, tuple) else found
+
+    return value
+
+
+def _table(
+    record_type: type[TableRecord],
+    title: str,
+    records: Callable[[Snapshot], Sequence[Any]],
+    layout: tuple[str | Column, ...],
+) -> Table:
+    """The open data table of a model record class: its published fields and derived columns.
+
+    A field is published when it has a label (plan.model.ColumnSpec). The columns follow `layout`
+    (field names and derived columns, in the published order); a published field the layout does
+    not name comes last, so that a new field is published without a change here.
+    """
+    hints = get_type_hints(record_type)
+    published = {
+        f.name: Column(
+            name=f.name,
+            label=info.label,
+            kind=_KINDS.get(hints[f.name], _TEXT),
+            description=info.description,
+            value=_field_value(f.name),
+        )
+        for f in fields(record_type)
+        if (info := column_of(f)).label is not None
+    }
+    named = [c if isinstance(c, Column) else published[c] for c in layout]
+    rest = [c for name, c in published.items() if name not in layout]
+    return Table(file_stem=record_type.TABLE, title=title, columns=(*named, *rest), records=records)
+
+
+def _derived(
+    name: str, label: str, kind: str, description: str, value: Callable[[Any, _Names], object]
+) -> Column:
+    return Column(name=name, label=label, kind=kind, description=description, value=value)
+
+
+D = _derived
 TABLES: tuple[Table, ...] = (
-    Table(
-        "indicators",
+    _table(
+        Indicator,
         "指標",
+        lambda s: s.plan.indicators,
         (
-            C("indicator_no", "指標番号", "整数", "計画の「6 指標」の番号（1〜8）"),
-            C("name", "指標名", "文字列", "計画に記載の指標名"),
-            C("unit", "単位", "文字列", "%、億円、日"),
-            C(
-                "baseline_fiscal_year",
-                "現状値の年度",
-                "整数",
-                "現状値の年度（西暦の年度。2023 = 令和5年度）",
-            ),
-            C("baseline_value", "現状値", "数値", "令和5年度末の値（※の指標は令和6年4月1日時点）"),
-            C("target_fiscal_year", "目標値の年度", "整数", "目標値の年度（2029 = 令和11年度）"),
-            C(
-                "target_value",
-                "目標値",
-                "数値",
-                "令和11年度末の目標値（※の指標は令和12年4月1日時点）",
-            ),
-            C(
-                "comparator",
-                "目標の向き",
-                "文字列",
-                "「>=」は目標値以上、「<=」は目標値以下を目指す",
-            ),
-            C(
+            *("indicator_no", "name", "unit", "baseline_fiscal_year", "baseline_value"),
+            *("target_fiscal_year", "target_value", "comparator"),
+            D(
                 "kind",
                 "目標の種類",
                 "文字列",
                 "improvement = 改善目標（現状値が目標値に達していない）、guardrail = 維持目標（現状値が既に目標を満たし、上限・下限を守る）",
+                lambda x, _: x.kind,
             ),
-            C("baseline_as_of", "現状値の時点", "日付", "現状値が示す日（年度末または4月1日）"),
-            C("target_as_of", "目標値の時点", "日付", "目標値が示す日（年度末または4月1日）"),
-            C("description", "説明", "文字列", "計画に記載の指標の説明"),
-            C("note", "注記", "文字列", "計画に記載の※注記"),
+            D(
+                "baseline_as_of",
+                "現状値の時点",
+                "日付",
+                "現状値が示す日（年度末または4月1日）",
+                lambda x, _: x.as_of(x.baseline_fiscal_year).isoformat(),
+            ),
+            D(
+                "target_as_of",
+                "目標値の時点",
+                "日付",
+                "目標値が示す日（年度末または4月1日）",
+                lambda x, _: x.as_of(x.target_fiscal_year).isoformat(),
+            ),
+            *("description", "note"),
         ),
     ),
-    Table(
-        "indicator_values",
+    _table(
+        IndicatorValue,
         "指標の実績値",
+        lambda s: s.values,
         (
-            C("indicator_no", "指標番号", "整数", "indicators の指標番号"),
-            C("fiscal_year", "年度", "整数", "西暦の年度（4月〜翌年3月。2025 = 令和7年度）"),
-            C("value", "実績値", "数値", "指標の単位による値"),
-            C("source", "出典", "文字列", "値の出典"),
-            C("note", "備考", "文字列", "補足"),
-            C("indicator_name", "指標名", "文字列", "参照用の指標名"),
-            C("unit", "単位", "文字列", "参照用の単位"),
+            *("indicator_no", "fiscal_year", "value", "source", "note"),
+            D(
+                "indicator_name",
+                "指標名",
+                "文字列",
+                "参照用の指標名",
+                lambda v, n: n.snapshot.plan.indicator(v.indicator_no).name,
+            ),
+            D(
+                "unit",
+                "単位",
+                "文字列",
+                "参照用の単位",
+                lambda v, n: n.snapshot.plan.indicator(v.indicator_no).unit,
+            ),
         ),
     ),
-    Table(
-        "items",
+    _table(
+        Item,
         "取組項目",
+        lambda s: s.plan.items,
         (
-            C("item_no", "取組項目番号", "整数", "計画の取組項目の番号（1〜62）"),
-            C("name", "取組項目名", "文字列", "計画本文に記載の取組項目名"),
-            C("policy_no", "施策番号", "整数", "施策の番号（1〜3）"),
-            C("direction_no", "方向性番号", "整数", "施策内の方向性の番号"),
-            C("program_no", "基本事業番号", "整数", "方向性内の基本事業の番号"),
-            C("program_name", "基本事業名", "文字列", "基本事業の名称"),
-            C(
-                "departments",
-                "推進部署",
+            *("item_no", "name", "policy_no", "direction_no", "program_no"),
+            D(
+                "program_name",
+                "基本事業名",
                 "文字列",
-                "推進部署を「・」で区切ったもの（関係各課・各施設所管課は特定の部署ではなく総称）",
+                "基本事業の名称",
+                lambda i, n: (
+                    n.snapshot.plan.program(i.policy_no, i.direction_no, i.program_no).name
+                ),
             ),
-            C(
-                "repost_of",
-                "再掲元の取組項目番号",
-                "整数",
-                "再掲の場合、元の取組項目の番号（空欄は再掲でない）",
-            ),
-            C("policy_name", "施策名", "文字列", "施策の名称"),
-            C("direction_name", "方向性名", "文字列", "方向性の名称"),
-            C(
-                "alias",
-                "別表記",
+            *("departments", "repost_of"),
+            D(
+                "policy_name",
+                "施策名",
                 "文字列",
-                "計画の取組項目一覧での表記が本文と異なる場合の一覧側の表記",
+                "施策の名称",
+                lambda i, n: n.policies[i.policy_no],
             ),
-            C("text", "取組内容", "文字列", "計画に記載の取組内容（箇条は改行区切り）"),
+            D(
+                "direction_name",
+                "方向性名",
+                "文字列",
+                "方向性の名称",
+                lambda i, n: n.directions[(i.policy_no, i.direction_no)],
+            ),
+            *("alias", "text"),
         ),
     ),
-    Table(
-        "item_statuses",
+    _table(
+        ItemStatus,
         "取組項目の進捗状況",
+        lambda s: s.statuses,
         (
-            C("item_no", "取組項目番号", "整数", "items の取組項目番号"),
-            C("fiscal_year", "年度", "整数", "西暦の年度（2025 = 令和7年度）"),
-            C(
-                "status",
-                "進捗状況",
+            *("item_no", "fiscal_year", "status", "achievements", "issues", "next_steps"),
+            D(
+                "item_name",
+                "取組項目名",
                 "文字列",
-                "完了・順調・やや遅れ・遅れ・未着手・見直し のいずれか",
+                "参照用の取組項目名",
+                lambda s, n: n.items.get(s.item_no),
             ),
-            C("achievements", "取組実績", "文字列", "その年度の取組実績"),
-            C("issues", "課題", "文字列", "その年度の課題"),
-            C("next_steps", "今後の方向性", "文字列", "今後の方向性"),
-            C("item_name", "取組項目名", "文字列", "参照用の取組項目名"),
         ),
     ),
-    Table(
-        "reference_values",
+    _table(
+        ReferenceValue,
         "参考の財政指標",
+        lambda s: s.reference_values,
         (
-            C("series_code", "系列コード", "文字列", "参考系列の識別子"),
-            C("series_name", "系列名", "文字列", "財政力指数・実質公債費比率・将来負担比率"),
-            C("fiscal_year", "年度", "整数", "西暦の年度"),
-            C("value", "値", "数値", "系列の単位による値"),
-            C("unit", "単位", "文字列", "単位（財政力指数は無名数）"),
-            C("source", "出典", "文字列", "値の出典"),
-            C("note", "備考", "文字列", "補足"),
+            "series_code",
+            D(
+                "series_name",
+                "系列名",
+                "文字列",
+                "財政力指数・実質公債費比率・将来負担比率",
+                lambda v, n: n.series[v.series_code].name,
+            ),
+            *("fiscal_year", "value"),
+            D(
+                "unit",
+                "単位",
+                "文字列",
+                "単位（財政力指数は無名数）",
+                lambda v, n: n.series[v.series_code].unit,
+            ),
+            *("source", "note"),
         ),
     ),
 )
@@ -153,83 +246,13 @@ TABLES: tuple[Table, ...] = (
 
 def table_rows(snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:
     """Every table's rows by file stem, with the values unaltered (no formula guard)."""
-    plan: Plan = snapshot.plan
-    policy_names = {p.policy_no: p.name for p in plan.policies}
-    direction_names = {(d.policy_no, d.direction_no): d.name for d in plan.directions}
-    item_names = {i.item_no: i.name for i in plan.items}
-    series_by_code = {s.series_code: s for s in snapshot.reference_series}
+    names = _Names.of(snapshot)
     return {
-        "indicators": [
-            {
-                "indicator_no": x.indicator_no,
-                "name": x.name,
-                "unit": x.unit,
-                "baseline_fiscal_year": x.baseline_fiscal_year,
-                "baseline_value": x.baseline_value,
-                "target_fiscal_year": x.target_fiscal_year,
-                "target_value": x.target_value,
-                "comparator": x.comparator,
-                "kind": x.kind,
-                "baseline_as_of": x.as_of(x.baseline_fiscal_year).isoformat(),
-                "target_as_of": x.as_of(x.target_fiscal_year).isoformat(),
-                "description": x.description,
-                "note": x.note,
-            }
-            for x in plan.indicators
-        ],
-        "indicator_values": [
-            {
-                "indicator_no": v.indicator_no,
-                "fiscal_year": v.fiscal_year,
-                "value": v.value,
-                "source": v.source,
-                "note": v.note,
-                "indicator_name": plan.indicator(v.indicator_no).name,
-                "unit": plan.indicator(v.indicator_no).unit,
-            }
-            for v in snapshot.values
-        ],
-        "items": [
-            {
-                "item_no": i.item_no,
-                "name": i.name,
-                "policy_no": i.policy_no,
-                "direction_no": i.direction_no,
-                "program_no": i.program_no,
-                "program_name": plan.program(i.policy_no, i.direction_no, i.program_no).name,
-                "departments": DEPARTMENT_SEPARATOR.join(i.departments),
-                "repost_of": i.repost_of,
-                "policy_name": policy_names[i.policy_no],
-                "direction_name": direction_names[(i.policy_no, i.direction_no)],
-                "alias": i.alias,
-                "text": i.text,
-            }
-            for i in plan.items
-        ],
-        "item_statuses": [
-            {
-                "item_no": s.item_no,
-                "fiscal_year": s.fiscal_year,
-                "status": s.status,
-                "achievements": s.achievements,
-                "issues": s.issues,
-                "next_steps": s.next_steps,
-                "item_name": item_names.get(s.item_no),
-            }
-            for s in snapshot.statuses
-        ],
-        "reference_values": [
-            {
-                "series_code": v.series_code,
-                "series_name": series_by_code[v.series_code].name,
-                "fiscal_year": v.fiscal_year,
-                "value": v.value,
-                "unit": series_by_code[v.series_code].unit,
-                "source": v.source,
-                "note": v.note,
-            }
-            for v in snapshot.reference_values
-        ],
+        table.file_stem: [
+            {c.name: c.value(record, names) for c in table.columns}
+            for record in table.records(snapshot)
+        ]
+        for table in TABLES
     }
 
 

@@ -1,10 +1,17 @@
-"""The plan's parts as typed values: what the store holds and every other module passes around."""
+"""The plan's parts as typed values: what the store holds and every other module passes around.
+
+Each record class names its table once (`TABLE`: the plan or history file `<TABLE>.csv` and the
+store table `<TABLE>`), and each field says in its metadata (`column(...)`) how it is kept and
+published. The plan file loader, the store writer and reader, the change log and the open data are
+all driven by these declarations, so a new column is one field here plus its store migration.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import Field, dataclass, field, fields
+from typing import Any, ClassVar, Literal, Protocol, get_args, get_type_hints
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
@@ -17,59 +24,155 @@ DepartmentKind = Literal["department", "catch_all"]
 COMPARATOR_WORDS: dict[str, str] = {">=": "以上", "<=": "以下"}
 
 
+@dataclass(frozen=True, kw_only=True)
+class ColumnSpec:
+    """How one field of a record is kept and published (a field's metadata, made by column()).
+
+    csv: the field's header in its file (None: the field's name).
+    stored: the record's store table has a column of the field's name.
+    key: the field is part of the record's key (the store table's primary key).
+    blank: text the file may leave empty (kept as ""); other text must be filled in.
+    label / description: the 項目名 and 説明 of the open data's data dictionary; a field without a
+    label is not published.
+    """
+
+    csv: str | None = None
+    stored: bool = True
+    key: bool = False
+    blank: bool = False
+    label: str | None = None
+    description: str = ""
+
+
+_COLUMN = "komae_kpi.column"
+_PLAIN = ColumnSpec()
+
+
+def column(
+    label: str | None = None,
+    description: str = "",
+    *,
+    csv: str | None = None,
+    stored: bool = True,
+    key: bool = False,
+    blank: bool = False,
+) -> Mapping[str, ColumnSpec]:
+    """A field's metadata: `x: int = field(metadata=column("項目名", "説明", key=True))`."""
+    info = ColumnSpec(
+        csv=csv, stored=stored, key=key, blank=blank, label=label, description=description
+    )
+    return {_COLUMN: info}
+
+
+def column_of(f: Field[Any]) -> ColumnSpec:
+    """The field's ColumnSpec; a field without one is kept under its own name, not published."""
+    found = f.metadata.get(_COLUMN, _PLAIN)
+    assert isinstance(found, ColumnSpec)
+    return found
+
+
+class TableRecord(Protocol):
+    """A model record class: a frozen dataclass that names its table."""
+
+    TABLE: ClassVar[str]
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+
+_COLUMNS: dict[type, tuple[tuple[str, ColumnSpec], ...]] = {}
+
+
+def columns(record_type: type[TableRecord]) -> tuple[tuple[str, ColumnSpec], ...]:
+    """(field name, ColumnSpec) for every field of a record class, in declaration order."""
+    # Asked for every row read or written: kept once per class, whose fields never change.
+    if record_type not in _COLUMNS:
+        _COLUMNS[record_type] = tuple((f.name, column_of(f)) for f in fields(record_type))
+    return _COLUMNS[record_type]
+
+
+def key_names(record_type: type[TableRecord]) -> list[str]:
+    return [name for name, c in columns(record_type) if c.key]
+
+
 def meets(value: float, comparator: Comparator, bound: float) -> bool:
     """Whether value satisfies `value <comparator> bound`."""
     return value >= bound if comparator == ">=" else value <= bound
 
 
-@dataclass(frozen=True)
-class Policy:
-    policy_no: int
-    name: str
+@dataclass(frozen=True, kw_only=True)
+class _Numbered:
+    """A part of the plan numbered within its parent; its key is its numbers."""
 
     @property
     def code(self) -> str:
-        return str(self.policy_no)
+        """The numbers joined: 「1」 for 施策1, 「1-2」 for its 方向性2, 「1-2-3」 for a 基本事業."""
+        return "-".join(str(getattr(self, f.name)) for f in fields(self) if column_of(f).key)
 
 
-@dataclass(frozen=True)
-class Direction:
-    policy_no: int
-    direction_no: int
+@dataclass(frozen=True, kw_only=True)
+class Policy(_Numbered):
+    """A 施策 of the plan (施策1–3)."""
+
+    TABLE: ClassVar[str] = "policies"
+
+    policy_no: int = field(metadata=column(key=True))
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Direction(_Numbered):
+    """A 方向性, numbered within its policy; lead is the plan's text under its heading."""
+
+    TABLE: ClassVar[str] = "directions"
+
+    policy_no: int = field(metadata=column(key=True))
+    direction_no: int = field(metadata=column(key=True))
     name: str
     alias: str | None
-    lead: str
-
-    @property
-    def code(self) -> str:
-        return f"{self.policy_no}-{self.direction_no}"
+    lead: str = field(metadata=column(blank=True))
 
 
-@dataclass(frozen=True)
-class Program:
-    policy_no: int
-    direction_no: int
-    program_no: int
+@dataclass(frozen=True, kw_only=True)
+class Program(_Numbered):
+    """A 基本事業, numbered within its direction; lead is the plan's text under its heading."""
+
+    TABLE: ClassVar[str] = "programs"
+
+    policy_no: int = field(metadata=column(key=True))
+    direction_no: int = field(metadata=column(key=True))
+    program_no: int = field(metadata=column(key=True))
     name: str
     alias: str | None
-    lead: str
-
-    @property
-    def code(self) -> str:
-        return f"{self.policy_no}-{self.direction_no}-{self.program_no}"
+    lead: str = field(metadata=column(blank=True))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Item:
-    item_no: int
-    policy_no: int
-    direction_no: int
-    program_no: int
-    name: str
-    alias: str | None
-    departments: tuple[str, ...]
-    repost_of: int | None
-    text: str
+    TABLE: ClassVar[str] = "items"
+
+    item_no: int = field(metadata=column("取組項目番号", "計画の取組項目の番号（1〜62）", key=True))
+    policy_no: int = field(metadata=column("施策番号", "施策の番号（1〜3）"))
+    direction_no: int = field(metadata=column("方向性番号", "施策内の方向性の番号"))
+    program_no: int = field(metadata=column("基本事業番号", "方向性内の基本事業の番号"))
+    name: str = field(metadata=column("取組項目名", "計画本文に記載の取組項目名"))
+    alias: str | None = field(
+        metadata=column("別表記", "計画の取組項目一覧での表記が本文と異なる場合の一覧側の表記")
+    )
+    # Kept in the store's item_departments table, one row per department in the plan's order.
+    departments: tuple[str, ...] = field(
+        metadata=column(
+            "推進部署",
+            "推進部署を「・」で区切ったもの（関係各課・各施設所管課は特定の部署ではなく総称）",
+            stored=False,
+        )
+    )
+    repost_of: int | None = field(
+        metadata=column(
+            "再掲元の取組項目番号", "再掲の場合、元の取組項目の番号（空欄は再掲でない）"
+        )
+    )
+    text: str = field(
+        metadata=column("取組内容", "計画に記載の取組内容（箇条は改行区切り）", blank=True)
+    )
 
     @property
     def program_code(self) -> str:
@@ -81,9 +184,11 @@ class Item:
         return f"{self.name}(再掲)" if self.repost_of is not None else self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Department:
-    name: str
+    TABLE: ClassVar[str] = "departments"
+
+    name: str = field(metadata=column(key=True, csv="department"))
     kind: DepartmentKind
     note: str | None
 
@@ -92,19 +197,34 @@ class Department:
         return self.kind == "catch_all"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Indicator:
-    indicator_no: int
-    name: str
-    unit: str
-    baseline_fiscal_year: int
-    baseline_value: float
-    target_fiscal_year: int
-    target_value: float
-    comparator: Comparator
+    TABLE: ClassVar[str] = "indicators"
+
+    indicator_no: int = field(
+        metadata=column("指標番号", "計画の「6 指標」の番号（1〜8）", key=True)
+    )
+    name: str = field(metadata=column("指標名", "計画に記載の指標名"))
+    unit: str = field(metadata=column("単位", "%、億円、日"))
+    baseline_fiscal_year: int = field(
+        metadata=column("現状値の年度", "現状値の年度（西暦の年度。2023 = 令和5年度）")
+    )
+    baseline_value: float = field(
+        metadata=column("現状値", "令和5年度末の値（※の指標は令和6年4月1日時点）")
+    )
+    target_fiscal_year: int = field(
+        metadata=column("目標値の年度", "目標値の年度（2029 = 令和11年度）")
+    )
+    target_value: float = field(
+        metadata=column("目標値", "令和11年度末の目標値（※の指標は令和12年4月1日時点）")
+    )
+    comparator: Comparator = field(
+        metadata=column("目標の向き", "「>=」は目標値以上、「<=」は目標値以下を目指す")
+    )
+    # Not published as such: the open data gives the dates it implies (baseline_as_of, target_as_of).
     measured_at: MeasuredAt
-    description: str | None
-    note: str | None
+    description: str | None = field(metadata=column("説明", "計画に記載の指標の説明"))
+    note: str | None = field(metadata=column("注記", "計画に記載の※注記"))
 
     @property
     def kind(self) -> TargetKind:
@@ -178,7 +298,7 @@ class Indicator:
         return dt.date(fiscal_year + 1, 3, 31)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class JudgementRule:
     """Our settings for judging an indicator, kept as data (shown to users as the 判定基準).
 
@@ -188,31 +308,39 @@ class JudgementRule:
     them is a typo, not an actual.
     """
 
-    indicator_no: int
+    TABLE: ClassVar[str] = "indicator_rules"
+
+    indicator_no: int = field(metadata=column(key=True))
     path_tolerance: float | None
     headroom_margin: float | None
-    basis: str
     min_value: float | None = None
     max_value: float | None = None
-
-
-@dataclass(frozen=True)
-class IndicatorPolicy:
-    indicator_no: int
-    policy_no: int
     basis: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class IndicatorPolicy:
+    TABLE: ClassVar[str] = "indicator_policies"
+
+    indicator_no: int = field(metadata=column(key=True))
+    policy_no: int = field(metadata=column(key=True))
+    basis: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class StatusTerm:
-    status: str
+    TABLE: ClassVar[str] = "status_vocabulary"
+
+    status: str = field(metadata=column(key=True))
     sort_order: int
     category: str
-    description: str
+    description: str = field(metadata=column(blank=True))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Plan:
+    """The whole plan: one tuple of records per plan file (each field's type names its records)."""
+
     policies: tuple[Policy, ...]
     directions: tuple[Direction, ...]
     programs: tuple[Program, ...]
@@ -246,38 +374,56 @@ class Plan:
         raise KeyError((policy_no, direction_no, program_no))
 
 
-@dataclass(frozen=True)
+def plan_parts() -> list[tuple[str, type[TableRecord]]]:
+    """(Plan field, record class) for every part of the plan, in the Plan's order."""
+    hints = get_type_hints(Plan)
+    return [(f.name, get_args(hints[f.name])[0]) for f in fields(Plan)]
+
+
+@dataclass(frozen=True, kw_only=True)
 class IndicatorValue:
-    indicator_no: int
-    fiscal_year: int
-    value: float
-    source: str | None
-    note: str | None
+    TABLE: ClassVar[str] = "indicator_values"
+
+    indicator_no: int = field(metadata=column("指標番号", "indicators の指標番号", key=True))
+    fiscal_year: int = field(
+        metadata=column("年度", "西暦の年度（4月〜翌年3月。2025 = 令和7年度）", key=True)
+    )
+    value: float = field(metadata=column("実績値", "指標の単位による値"))
+    source: str | None = field(metadata=column("出典", "値の出典"))
+    note: str | None = field(metadata=column("備考", "補足"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReferenceSeries:
-    series_code: str
+    TABLE: ClassVar[str] = "reference_series"
+
+    series_code: str = field(metadata=column(key=True))
     name: str
-    unit: str
+    unit: str = field(metadata=column(blank=True))
     decimals: int
-    description: str
+    description: str = field(metadata=column(blank=True))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReferenceValue:
-    series_code: str
-    fiscal_year: int
-    value: float
-    source: str | None
-    note: str | None
+    TABLE: ClassVar[str] = "reference_values"
+
+    series_code: str = field(metadata=column("系列コード", "参考系列の識別子", key=True))
+    fiscal_year: int = field(metadata=column("年度", "西暦の年度", key=True))
+    value: float = field(metadata=column("値", "系列の単位による値"))
+    source: str | None = field(metadata=column("出典", "値の出典"))
+    note: str | None = field(metadata=column("備考", "補足"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ItemStatus:
-    item_no: int
-    fiscal_year: int
-    status: str
-    achievements: str | None
-    issues: str | None
-    next_steps: str | None
+    TABLE: ClassVar[str] = "item_statuses"
+
+    item_no: int = field(metadata=column("取組項目番号", "items の取組項目番号", key=True))
+    fiscal_year: int = field(metadata=column("年度", "西暦の年度（2025 = 令和7年度）", key=True))
+    status: str = field(
+        metadata=column("進捗状況", "完了・順調・やや遅れ・遅れ・未着手・見直し のいずれか")
+    )
+    achievements: str | None = field(metadata=column("取組実績", "その年度の取組実績"))
+    issues: str | None = field(metadata=column("課題", "その年度の課題"))
+    next_steps: str | None = field(metadata=column("今後の方向性", "今後の方向性"))

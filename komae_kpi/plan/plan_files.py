@@ -10,36 +10,28 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 from komae_kpi.common.errors import PlanDataError
 from komae_kpi.common.paths import HISTORY_DIR, PLAN_DIR
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import (
-    Comparator,
-    Department,
-    DepartmentKind,
-    Direction,
-    Indicator,
-    IndicatorPolicy,
     IndicatorValue,
-    Item,
-    JudgementRule,
-    MeasuredAt,
     Plan,
-    Policy,
-    Program,
     ReferenceSeries,
     ReferenceValue,
-    StatusTerm,
+    TableRecord,
+    column_of,
+    plan_parts,
 )
 
 DEPARTMENT_SEPARATOR = "・"
 PLAN_SOURCE = facts.BASELINE_SOURCE
 
 T = TypeVar("T")
+R = TypeVar("R", bound=TableRecord)
 
 
 @dataclass
@@ -96,6 +88,16 @@ class _Reader:
             self._fail(row, column, value, "空欄です。")
         return value
 
+    def optional_text(self, row: int, data: dict[str, str], column: str) -> str | None:
+        return data[column] or None
+
+    def blank_text(self, row: int, data: dict[str, str], column: str) -> str:
+        return data[column]
+
+    def names(self, row: int, data: dict[str, str], column: str) -> tuple[str, ...]:
+        """A list in one cell, as the plan writes departments: 「政策室・情報政策課」."""
+        return tuple(x for x in self.text(row, data, column).split(DEPARTMENT_SEPARATOR) if x)
+
     def choice(self, row: int, data: dict[str, str], column: str, allowed: tuple[str, ...]) -> str:
         value = data[column]
         if value not in allowed:
@@ -103,165 +105,62 @@ class _Reader:
         return value
 
 
+_CellReader = Callable[[_Reader, int, dict[str, str], str], object]
+_BY_TYPE: dict[object, _CellReader] = {
+    int: _Reader.integer,
+    int | None: _Reader.optional_integer,
+    float: _Reader.number,
+    float | None: _Reader.optional_number,
+    str: _Reader.text,
+    str | None: _Reader.optional_text,
+    tuple[str, ...]: _Reader.names,
+}
+
+
+def _cell_reader(hint: Any, *, blank: bool, filled: bool) -> _CellReader:
+    """How a field of this type is read from its cell. A Literal type lists the allowed values."""
+    if get_origin(hint) is Literal:
+        allowed = get_args(hint)
+        return lambda r, row, data, column: r.choice(row, data, column, allowed)
+    if blank:
+        return _Reader.blank_text
+    if filled:
+        return _Reader.text
+    return _BY_TYPE[hint]
+
+
 def _load(
-    path: Path,
-    problems: list[str],
-    required: list[str],
-    build: Callable[[_Reader, int, dict[str, str]], T],
-) -> list[T]:
-    reader = _Reader(path)
-    out = [build(reader, row, data) for row, data in reader.rows(required)]
+    directory: Path, record_type: type[R], problems: list[str], *, filled: tuple[str, ...] = ()
+) -> list[R]:
+    """The records of `<TABLE>.csv`, one per row, each field read from its column (see ColumnSpec).
+
+    filled: text fields that this file must fill in although the record allows None.
+    """
+    hints = get_type_hints(record_type)
+    cells = [
+        (
+            f.name,
+            column_of(f).csv or f.name,
+            _cell_reader(hints[f.name], blank=column_of(f).blank, filled=f.name in filled),
+        )
+        for f in fields(record_type)
+    ]
+    reader = _Reader(directory / f"{record_type.TABLE}.csv")
+    out = [
+        record_type(**{name: read(reader, row, data, column) for name, column, read in cells})
+        for row, data in reader.rows([column for _, column, _ in cells])
+    ]
     problems.extend(reader.problems)
     return out
-
-
-def _opt(value: str) -> str | None:
-    return value or None
 
 
 def load_plan(plan_dir: Path = PLAN_DIR) -> Plan:
     """The plan from its CSV files, checked for consistency. Raises PlanDataError listing all problems."""
     problems: list[str] = []
-    policies = _load(
-        plan_dir / "policies.csv",
-        problems,
-        ["policy_no", "name"],
-        lambda r, i, d: Policy(r.integer(i, d, "policy_no"), r.text(i, d, "name")),
-    )
-    directions = _load(
-        plan_dir / "directions.csv",
-        problems,
-        ["policy_no", "direction_no", "name", "alias", "lead"],
-        lambda r, i, d: Direction(
-            r.integer(i, d, "policy_no"),
-            r.integer(i, d, "direction_no"),
-            r.text(i, d, "name"),
-            _opt(d["alias"]),
-            d["lead"],
-        ),
-    )
-    programs = _load(
-        plan_dir / "programs.csv",
-        problems,
-        ["policy_no", "direction_no", "program_no", "name", "alias", "lead"],
-        lambda r, i, d: Program(
-            r.integer(i, d, "policy_no"),
-            r.integer(i, d, "direction_no"),
-            r.integer(i, d, "program_no"),
-            r.text(i, d, "name"),
-            _opt(d["alias"]),
-            d["lead"],
-        ),
-    )
-    items = _load(
-        plan_dir / "items.csv",
-        problems,
-        [
-            "item_no",
-            "policy_no",
-            "direction_no",
-            "program_no",
-            "name",
-            "alias",
-            "departments",
-            "repost_of",
-            "text",
-        ],
-        lambda r, i, d: Item(
-            r.integer(i, d, "item_no"),
-            r.integer(i, d, "policy_no"),
-            r.integer(i, d, "direction_no"),
-            r.integer(i, d, "program_no"),
-            r.text(i, d, "name"),
-            _opt(d["alias"]),
-            tuple(x for x in r.text(i, d, "departments").split(DEPARTMENT_SEPARATOR) if x),
-            r.optional_integer(i, d, "repost_of"),
-            d["text"],
-        ),
-    )
-    departments = _load(
-        plan_dir / "departments.csv",
-        problems,
-        ["department", "kind", "note"],
-        lambda r, i, d: Department(
-            r.text(i, d, "department"),
-            cast(DepartmentKind, r.choice(i, d, "kind", ("department", "catch_all"))),
-            _opt(d["note"]),
-        ),
-    )
-    indicators = _load(
-        plan_dir / "indicators.csv",
-        problems,
-        [
-            "indicator_no",
-            "name",
-            "unit",
-            "baseline_fiscal_year",
-            "baseline_value",
-            "target_fiscal_year",
-            "target_value",
-            "comparator",
-            "measured_at",
-            "description",
-            "note",
-        ],
-        lambda r, i, d: Indicator(
-            r.integer(i, d, "indicator_no"),
-            r.text(i, d, "name"),
-            r.text(i, d, "unit"),
-            r.integer(i, d, "baseline_fiscal_year"),
-            r.number(i, d, "baseline_value"),
-            r.integer(i, d, "target_fiscal_year"),
-            r.number(i, d, "target_value"),
-            cast(Comparator, r.choice(i, d, "comparator", (">=", "<="))),
-            cast(MeasuredAt, r.choice(i, d, "measured_at", ("fiscal_year_end", "next_april_1"))),
-            _opt(d["description"]),
-            _opt(d["note"]),
-        ),
-    )
-    rules = _load(
-        plan_dir / "indicator_rules.csv",
-        problems,
-        ["indicator_no", "path_tolerance", "headroom_margin", "min_value", "max_value", "basis"],
-        lambda r, i, d: JudgementRule(
-            r.integer(i, d, "indicator_no"),
-            r.optional_number(i, d, "path_tolerance"),
-            r.optional_number(i, d, "headroom_margin"),
-            r.text(i, d, "basis"),
-            r.optional_number(i, d, "min_value"),
-            r.optional_number(i, d, "max_value"),
-        ),
-    )
-    indicator_policies = _load(
-        plan_dir / "indicator_policies.csv",
-        problems,
-        ["indicator_no", "policy_no", "basis"],
-        lambda r, i, d: IndicatorPolicy(
-            r.integer(i, d, "indicator_no"), r.integer(i, d, "policy_no"), r.text(i, d, "basis")
-        ),
-    )
-    statuses = _load(
-        plan_dir / "status_vocabulary.csv",
-        problems,
-        ["status", "sort_order", "category", "description"],
-        lambda r, i, d: StatusTerm(
-            r.text(i, d, "status"),
-            r.integer(i, d, "sort_order"),
-            r.text(i, d, "category"),
-            d["description"],
-        ),
-    )
-    plan = Plan(
-        tuple(policies),
-        tuple(directions),
-        tuple(programs),
-        tuple(items),
-        tuple(departments),
-        tuple(indicators),
-        tuple(rules),
-        tuple(indicator_policies),
-        tuple(statuses),
-    )
+    parts: dict[str, Any] = {
+        name: tuple(_load(plan_dir, part, problems)) for name, part in plan_parts()
+    }
+    plan = Plan(**parts)
     if not problems:
         problems.extend(check_plan(plan))
     if problems:
@@ -370,7 +269,7 @@ def check_plan(plan: Plan) -> list[str]:
     return problems
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ShippedHistory:
     """Real values shipped with the product (never the city's new entries)."""
 
@@ -387,42 +286,9 @@ def load_history(plan: Plan, history_dir: Path = HISTORY_DIR) -> ShippedHistory:
     a test checks that the two agree.
     """
     problems: list[str] = []
-    values = _load(
-        history_dir / "indicator_values.csv",
-        problems,
-        ["indicator_no", "fiscal_year", "value", "source", "note"],
-        lambda r, i, d: IndicatorValue(
-            r.integer(i, d, "indicator_no"),
-            r.integer(i, d, "fiscal_year"),
-            r.number(i, d, "value"),
-            r.text(i, d, "source"),
-            _opt(d["note"]),
-        ),
-    )
-    series = _load(
-        history_dir / "reference_series.csv",
-        problems,
-        ["series_code", "name", "unit", "decimals", "description"],
-        lambda r, i, d: ReferenceSeries(
-            r.text(i, d, "series_code"),
-            r.text(i, d, "name"),
-            d["unit"],
-            r.integer(i, d, "decimals"),
-            d["description"],
-        ),
-    )
-    ref_values = _load(
-        history_dir / "reference_values.csv",
-        problems,
-        ["series_code", "fiscal_year", "value", "source", "note"],
-        lambda r, i, d: ReferenceValue(
-            r.text(i, d, "series_code"),
-            r.integer(i, d, "fiscal_year"),
-            r.number(i, d, "value"),
-            r.text(i, d, "source"),
-            _opt(d["note"]),
-        ),
-    )
+    values = _load(history_dir, IndicatorValue, problems, filled=("source",))
+    series = _load(history_dir, ReferenceSeries, problems)
+    ref_values = _load(history_dir, ReferenceValue, problems, filled=("source",))
     indicator_nos = {x.indicator_no for x in plan.indicators}
     series_codes = {s.series_code for s in series}
     for v in values:
@@ -441,9 +307,19 @@ def load_history(plan: Plan, history_dir: Path = HISTORY_DIR) -> ShippedHistory:
         raise PlanDataError(problems)
     have = {(v.indicator_no, v.fiscal_year) for v in values}
     baselines = [
-        IndicatorValue(x.indicator_no, x.baseline_fiscal_year, x.baseline_value, PLAN_SOURCE, None)
+        IndicatorValue(
+            indicator_no=x.indicator_no,
+            fiscal_year=x.baseline_fiscal_year,
+            value=x.baseline_value,
+            source=PLAN_SOURCE,
+            note=None,
+        )
         for x in plan.indicators
         if (x.indicator_no, x.baseline_fiscal_year) not in have
     ]
     all_values = sorted([*values, *baselines], key=lambda v: (v.indicator_no, v.fiscal_year))
-    return ShippedHistory(tuple(all_values), tuple(series), tuple(ref_values))
+    return ShippedHistory(
+        indicator_values=tuple(all_values),
+        reference_series=tuple(series),
+        reference_values=tuple(ref_values),
+    )

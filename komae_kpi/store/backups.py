@@ -148,7 +148,7 @@ def _read_snapshot(snapshot: Path) -> tuple[dict[RecordKey, Record], set[RecordK
             init_store(copy)  # an older snapshot is migrated; the original file is not touched
             with connect(copy, read_only=True) as con:
                 shipped = {
-                    RecordKey("indicator_value", no, year)
+                    RecordKey(kind="indicator_value", subject_no=no, fiscal_year=year)
                     for no, year in fetch_all(
                         con,
                         "SELECT indicator_no, fiscal_year FROM indicator_values"
@@ -183,7 +183,13 @@ def restore_store(
             )
         current = read_records(con)
         changes = tuple(
-            RecordChange(key, current.get(key), records.get(key), snapshot.name, sha)
+            RecordChange(
+                key=key,
+                before=current.get(key),
+                after=records.get(key),
+                file_name=snapshot.name,
+                file_sha256=sha,
+            )
             for key in sorted(set(current) | set(records))
             if current.get(key) != records.get(key)
         )

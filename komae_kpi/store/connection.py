@@ -32,8 +32,17 @@ from komae_kpi.common.errors import (
     StoreMissingError,
 )
 from komae_kpi.common.paths import HISTORY_DIR, PLAN_DIR
-from komae_kpi.plan.model import Plan
+from komae_kpi.plan.model import (
+    IndicatorValue,
+    Plan,
+    ReferenceSeries,
+    ReferenceValue,
+    TableRecord,
+    key_names,
+    plan_parts,
+)
 from komae_kpi.plan.plan_files import ShippedHistory, load_history, load_plan
+from komae_kpi.store.tables import insert_sql, stored_names, stored_row, table_rows
 
 LOCK_WAIT_SECONDS = 15.0
 # DuckDB refuses a second connection to a file with another configuration (read-only vs
@@ -131,7 +140,7 @@ def fetch_all(
 _MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Migration:
     version: int
     name: str
@@ -143,7 +152,13 @@ def migrations() -> list[Migration]:
     for entry in resources.files("komae_kpi.store.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
-            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8")))
+            found.append(
+                Migration(
+                    version=int(match.group(1)),
+                    name=match.group(2),
+                    sql=entry.read_text("utf-8"),
+                )
+            )
     found.sort(key=lambda m: m.version)
     if [m.version for m in found] != list(range(1, len(found) + 1)):
         raise StoreError("マイグレーションの番号が連続していません（開発者向けの不具合です）。")
@@ -199,7 +214,7 @@ def require_current_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 # --- init ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class InitReport:
     path: Path
     created: bool
@@ -245,14 +260,24 @@ def init_store(
         _check_entered_data_fits(con, plan)
         _write_plan(con, plan)
         _write_shipped_history(con, history)
-        counts = fetch_all(
+        items, indicators, shipped_values, user_values, user_statuses = fetch_all(
             con,
             "SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM indicators),"
             " (SELECT count(*) FROM indicator_values WHERE origin = 'shipped'),"
             " (SELECT count(*) FROM indicator_values WHERE origin = 'user'),"
             " (SELECT count(*) FROM item_statuses)",
         )[0]
-    return InitReport(path, created, tuple(applied), resolved_kind, *counts)
+    return InitReport(
+        path=path,
+        created=created,
+        migrations_applied=tuple(applied),
+        kind=resolved_kind,
+        items=items,
+        indicators=indicators,
+        shipped_values=shipped_values,
+        user_values=user_values,
+        user_statuses=user_statuses,
+    )
 
 
 def store_kind(con: duckdb.DuckDBPyConnection) -> StoreKind:
@@ -304,69 +329,18 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, An
     con.execute(f"DELETE FROM {table}")  # table names are ours, never user input
     if rows:
         columns = list(rows[0])
-        marks = ", ".join("?" * len(columns))
-        con.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-            [[r[c] for c in columns] for r in rows],
-        )
+        con.executemany(insert_sql(table, columns), [[r[c] for c in columns] for r in rows])
+
+
+def _replace_records(
+    con: duckdb.DuckDBPyConnection, record_type: type[TableRecord], records: Sequence[TableRecord]
+) -> None:
+    _replace(con, record_type.TABLE, table_rows(record_type, records))
 
 
 def _write_plan(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
-    _replace(con, "policies", [{"policy_no": p.policy_no, "name": p.name} for p in plan.policies])
-    _replace(
-        con,
-        "directions",
-        [
-            {
-                "policy_no": d.policy_no,
-                "direction_no": d.direction_no,
-                "name": d.name,
-                "alias": d.alias,
-                "lead": d.lead,
-            }
-            for d in plan.directions
-        ],
-    )
-    _replace(
-        con,
-        "programs",
-        [
-            {
-                "policy_no": g.policy_no,
-                "direction_no": g.direction_no,
-                "program_no": g.program_no,
-                "name": g.name,
-                "alias": g.alias,
-                "lead": g.lead,
-            }
-            for g in plan.programs
-        ],
-    )
-    _replace(
-        con,
-        "items",
-        [
-            {
-                "item_no": i.item_no,
-                "policy_no": i.policy_no,
-                "direction_no": i.direction_no,
-                "program_no": i.program_no,
-                "name": i.name,
-                "alias": i.alias,
-                "repost_of": i.repost_of,
-                "text": i.text,
-            }
-            for i in plan.items
-        ],
-    )
-    _replace(
-        con,
-        "departments",
-        [
-            {"name": d.name, "kind": d.kind, "note": d.note, "sort_order": n}
-            for n, d in enumerate(plan.departments, start=1)
-        ],
-    )
+    for name, part in plan_parts():
+        _replace_records(con, part, getattr(plan, name))
     _replace(
         con,
         "item_departments",
@@ -376,83 +350,33 @@ def _write_plan(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             for seq, dept in enumerate(i.departments, start=1)
         ],
     )
-    _replace(
-        con,
-        "indicators",
-        [
-            {
-                "indicator_no": x.indicator_no,
-                "name": x.name,
-                "unit": x.unit,
-                "baseline_fiscal_year": x.baseline_fiscal_year,
-                "baseline_value": x.baseline_value,
-                "target_fiscal_year": x.target_fiscal_year,
-                "target_value": x.target_value,
-                "comparator": x.comparator,
-                "measured_at": x.measured_at,
-                "description": x.description,
-                "note": x.note,
-            }
-            for x in plan.indicators
-        ],
-    )
-    _replace(
-        con,
-        "indicator_rules",
-        [
-            {
-                "indicator_no": r.indicator_no,
-                "path_tolerance": r.path_tolerance,
-                "headroom_margin": r.headroom_margin,
-                "basis": r.basis,
-                "min_value": r.min_value,
-                "max_value": r.max_value,
-            }
-            for r in plan.rules
-        ],
-    )
-    _replace(
-        con,
-        "indicator_policies",
-        [
-            {"indicator_no": x.indicator_no, "policy_no": x.policy_no, "basis": x.basis}
-            for x in plan.indicator_policies
-        ],
-    )
-    _replace(
-        con,
-        "status_vocabulary",
-        [
-            {
-                "status": t.status,
-                "sort_order": t.sort_order,
-                "category": t.category,
-                "description": t.description,
-            }
-            for t in plan.statuses
-        ],
+
+
+def _shipped_values_sql() -> str:
+    """Insert shipped values (origin, updated_at, updated_by after the stored fields).
+
+    Inserts what is missing and corrects shipped rows whose files changed; user rows are left
+    alone, and the WHERE keeps an unchanged row untouched, so a second init changes nothing at all.
+    """
+    table = IndicatorValue.TABLE
+    names = stored_names(IndicatorValue)
+    entered = [n for n in names if n not in key_names(IndicatorValue)]
+    return (
+        insert_sql(table, [*names, "origin", "updated_at", "updated_by"])
+        + f" ON CONFLICT ({', '.join(key_names(IndicatorValue))}) DO UPDATE SET "
+        + ", ".join(f"{n} = excluded.{n}" for n in [*entered, "updated_at", "updated_by"])
+        + f" WHERE {table}.origin = 'shipped' AND ("
+        + " OR ".join(f"{table}.{n} IS DISTINCT FROM excluded.{n}" for n in entered)
+        + ")"
     )
 
 
 def _write_shipped_history(con: duckdb.DuckDBPyConnection, history: ShippedHistory) -> None:
     now = dt.datetime.now()
     shipped_keys = {(v.indicator_no, v.fiscal_year) for v in history.indicator_values}
-    # Insert what is missing; correct shipped rows whose files changed; leave user rows alone.
-    # The WHERE keeps an unchanged row untouched, so a second init changes nothing at all.
     con.executemany(
-        "INSERT INTO indicator_values (indicator_no, fiscal_year, value, source, note, origin,"
-        " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 'shipped', ?, ?)"
-        " ON CONFLICT (indicator_no, fiscal_year) DO UPDATE SET"
-        "  value = excluded.value, source = excluded.source, note = excluded.note,"
-        "  updated_at = excluded.updated_at, updated_by = excluded.updated_by"
-        " WHERE indicator_values.origin = 'shipped' AND ("
-        "  indicator_values.value IS DISTINCT FROM excluded.value"
-        "  OR indicator_values.source IS DISTINCT FROM excluded.source"
-        "  OR indicator_values.note IS DISTINCT FROM excluded.note)",
-        [
-            [v.indicator_no, v.fiscal_year, v.value, v.source, v.note, now, INIT_USER]
-            for v in history.indicator_values
-        ],
+        _shipped_values_sql(),
+        [[*stored_row(v).values(), "shipped", now, INIT_USER] for v in history.indicator_values],
     )
     stale = [
         (no, fy)
@@ -466,32 +390,5 @@ def _write_shipped_history(con: duckdb.DuckDBPyConnection, history: ShippedHisto
             "DELETE FROM indicator_values WHERE origin = 'shipped' AND indicator_no = ? AND fiscal_year = ?",
             [no, fy],
         )
-    _replace(
-        con,
-        "reference_series",
-        [
-            {
-                "series_code": r.series_code,
-                "name": r.name,
-                "unit": r.unit,
-                "decimals": r.decimals,
-                "description": r.description,
-                "sort_order": n,
-            }
-            for n, r in enumerate(history.reference_series, start=1)
-        ],
-    )
-    _replace(
-        con,
-        "reference_values",
-        [
-            {
-                "series_code": v.series_code,
-                "fiscal_year": v.fiscal_year,
-                "value": v.value,
-                "source": v.source,
-                "note": v.note,
-            }
-            for v in history.reference_values
-        ],
-    )
+    _replace_records(con, ReferenceSeries, history.reference_series)
+    _replace_records(con, ReferenceValue, history.reference_values)

@@ -112,7 +112,7 @@ def _save(
                 raise ConcurrentEditError(current=before, yours=record)
             written = apply_changes(
                 con,
-                [RecordChange(key, before, record)],
+                [RecordChange(key=key, before=before, after=record)],
                 user=user or current_user(),
                 method="form",
             )
@@ -195,7 +195,13 @@ def save_indicator_value(
     return _save(
         path,
         lambda plan: indicator_value_problems(plan, indicator_no, fiscal_year, value),
-        IndicatorValue(indicator_no, fiscal_year, float(value), _text(source), _text(note)),
+        IndicatorValue(
+            indicator_no=indicator_no,
+            fiscal_year=fiscal_year,
+            value=float(value),
+            source=_text(source),
+            note=_text(note),
+        ),
         expected=expected,
         user=user,
         wait_seconds=wait_seconds,
@@ -220,7 +226,12 @@ def save_item_status(
         path,
         lambda plan: item_status_problems(plan, item_no, fiscal_year, status),
         ItemStatus(
-            item_no, fiscal_year, status, _text(achievements), _text(issues), _text(next_steps)
+            item_no=item_no,
+            fiscal_year=fiscal_year,
+            status=status,
+            achievements=_text(achievements),
+            issues=_text(issues),
+            next_steps=_text(next_steps),
         ),
         expected=expected,
         user=user,

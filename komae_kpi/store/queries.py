@@ -3,30 +3,41 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import cast
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import duckdb
 
 from komae_kpi.plan.model import (
-    Comparator,
-    Department,
-    DepartmentKind,
-    Direction,
-    Indicator,
-    IndicatorPolicy,
     IndicatorValue,
-    Item,
     ItemStatus,
-    JudgementRule,
-    MeasuredAt,
     Plan,
-    Policy,
-    Program,
     ReferenceSeries,
     ReferenceValue,
-    StatusTerm,
+    TableRecord,
+    plan_parts,
 )
 from komae_kpi.store.connection import fetch_all
+from komae_kpi.store.tables import record_from, select_sql
+
+R = TypeVar("R", bound=TableRecord)
+
+
+def select_records(
+    con: duckdb.DuckDBPyConnection,
+    record_type: type[R],
+    where: Mapping[str, object] | None = None,
+    fill: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> list[R]:
+    """Every record of a class, or those whose columns equal `where`, in the table's order.
+
+    fill: see record_from.
+    """
+    where = where or {}
+    return [
+        record_from(record_type, row, fill)
+        for row in fetch_all(con, select_sql(record_type, list(where)), list(where.values()))
+    ]
 
 
 def read_plan(con: duckdb.DuckDBPyConnection) -> Plan:
@@ -35,129 +46,28 @@ def read_plan(con: duckdb.DuckDBPyConnection) -> Plan:
         con, "SELECT item_no, department FROM item_departments ORDER BY item_no, seq"
     ):
         departments_of[item_no].append(department)
-    return Plan(
-        policies=tuple(
-            Policy(*r)
-            for r in fetch_all(con, "SELECT policy_no, name FROM policies ORDER BY policy_no")
-        ),
-        directions=tuple(
-            Direction(*r)
-            for r in fetch_all(
-                con,
-                "SELECT policy_no, direction_no, name, alias, lead FROM directions"
-                " ORDER BY policy_no, direction_no",
-            )
-        ),
-        programs=tuple(
-            Program(*r)
-            for r in fetch_all(
-                con,
-                "SELECT policy_no, direction_no, program_no, name, alias, lead FROM programs"
-                " ORDER BY policy_no, direction_no, program_no",
-            )
-        ),
-        items=tuple(
-            Item(no, p, d, g, name, alias, tuple(departments_of[no]), repost_of, text)
-            for no, p, d, g, name, alias, repost_of, text in fetch_all(
-                con,
-                "SELECT item_no, policy_no, direction_no, program_no, name, alias, repost_of, text"
-                " FROM items ORDER BY item_no",
-            )
-        ),
-        departments=tuple(
-            Department(name, cast(DepartmentKind, kind), note)
-            for name, kind, note in fetch_all(
-                con, "SELECT name, kind, note FROM departments ORDER BY sort_order"
-            )
-        ),
-        indicators=tuple(
-            Indicator(
-                no,
-                name,
-                unit,
-                bfy,
-                float(bv),
-                tfy,
-                float(tv),
-                cast(Comparator, comp),
-                cast(MeasuredAt, measured),
-                desc,
-                note,
-            )
-            for no, name, unit, bfy, bv, tfy, tv, comp, measured, desc, note in fetch_all(
-                con,
-                "SELECT indicator_no, name, unit, baseline_fiscal_year, baseline_value,"
-                " target_fiscal_year, target_value, comparator, measured_at, description, note"
-                " FROM indicators ORDER BY indicator_no",
-            )
-        ),
-        rules=tuple(
-            JudgementRule(*r)
-            for r in fetch_all(
-                con,
-                "SELECT indicator_no, path_tolerance, headroom_margin, basis, min_value, max_value"
-                " FROM indicator_rules"
-                " ORDER BY indicator_no",
-            )
-        ),
-        indicator_policies=tuple(
-            IndicatorPolicy(*r)
-            for r in fetch_all(
-                con,
-                "SELECT indicator_no, policy_no, basis FROM indicator_policies"
-                " ORDER BY indicator_no, policy_no",
-            )
-        ),
-        statuses=tuple(
-            StatusTerm(*r)
-            for r in fetch_all(
-                con,
-                "SELECT status, sort_order, category, description FROM status_vocabulary"
-                " ORDER BY sort_order",
-            )
-        ),
-    )
+
+    def departments(item: dict[str, Any]) -> dict[str, Any]:
+        # The one field of the plan kept in a table of its own (see Item.departments).
+        return {"departments": tuple(departments_of[item["item_no"]])}
+
+    parts: dict[str, Any] = {
+        name: tuple(select_records(con, part, fill=departments)) for name, part in plan_parts()
+    }
+    return Plan(**parts)
 
 
 def read_indicator_values(con: duckdb.DuckDBPyConnection) -> list[IndicatorValue]:
-    return [
-        IndicatorValue(no, fy, float(value), source, note)
-        for no, fy, value, source, note in fetch_all(
-            con,
-            "SELECT indicator_no, fiscal_year, value, source, note FROM indicator_values"
-            " ORDER BY indicator_no, fiscal_year",
-        )
-    ]
+    return select_records(con, IndicatorValue)
 
 
 def read_item_statuses(con: duckdb.DuckDBPyConnection) -> list[ItemStatus]:
-    return [
-        ItemStatus(*r)
-        for r in fetch_all(
-            con,
-            "SELECT item_no, fiscal_year, status, achievements, issues, next_steps"
-            " FROM item_statuses ORDER BY item_no, fiscal_year",
-        )
-    ]
+    return select_records(con, ItemStatus)
 
 
 def read_reference_series(con: duckdb.DuckDBPyConnection) -> list[ReferenceSeries]:
-    return [
-        ReferenceSeries(*r)
-        for r in fetch_all(
-            con,
-            "SELECT series_code, name, unit, decimals, description FROM reference_series"
-            " ORDER BY sort_order",
-        )
-    ]
+    return select_records(con, ReferenceSeries)
 
 
 def read_reference_values(con: duckdb.DuckDBPyConnection) -> list[ReferenceValue]:
-    return [
-        ReferenceValue(code, fy, float(value), source, note)
-        for code, fy, value, source, note in fetch_all(
-            con,
-            "SELECT series_code, fiscal_year, value, source, note FROM reference_values"
-            " ORDER BY series_code, fiscal_year",
-        )
-    ]
+    return select_records(con, ReferenceValue)

@@ -10,41 +10,49 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import duckdb
 
 from komae_kpi.common.errors import KomaeKpiError, StoreMissingError
-from komae_kpi.plan.model import IndicatorValue, ItemStatus
+from komae_kpi.plan.model import IndicatorValue, ItemStatus, column, columns, key_names
 from komae_kpi.store.connection import connect, fetch_all, require_current_schema
-from komae_kpi.store.queries import read_indicator_values, read_item_statuses
+from komae_kpi.store.queries import read_indicator_values, read_item_statuses, select_records
+from komae_kpi.store.tables import insert_sql, record_from, stored_names, stored_row
 
 RecordKind = Literal["indicator_value", "item_status"]
 Record = IndicatorValue | ItemStatus
 Method = Literal["form", "import", "restore"]
 Action = Literal["new", "changed", "unchanged", "deleted"]
 
-# The fields a person enters, per kind (the key fields are not among them).
-ENTRY_FIELDS: dict[RecordKind, tuple[str, ...]] = {
-    "indicator_value": ("value", "source", "note"),
-    "item_status": ("status", "achievements", "issues", "next_steps"),
+RECORD_TYPES: dict[RecordKind, type[IndicatorValue] | type[ItemStatus]] = {
+    "indicator_value": IndicatorValue,
+    "item_status": ItemStatus,
 }
+# The fields a person enters, per kind: every field but the key.
+ENTRY_FIELDS: dict[RecordKind, tuple[str, ...]] = {
+    kind: tuple(name for name, c in columns(record_type) if not c.key)
+    for kind, record_type in RECORD_TYPES.items()
+}
+# Their labels, as the open data names them (the two kinds share source and note).
 FIELD_LABELS: dict[str, str] = {
-    "value": "実績値",
-    "source": "出典",
-    "note": "備考",
-    "status": "進捗状況",
-    "achievements": "取組実績",
-    "issues": "課題",
-    "next_steps": "今後の方向性",
+    name: c.label or name
+    for record_type in RECORD_TYPES.values()
+    for name, c in columns(record_type)
+    if not c.key
+}
+# Columns of the entered tables that no record field holds, written with every user entry.
+_USER_COLUMNS: dict[RecordKind, dict[str, object]] = {
+    "indicator_value": {"origin": "user"},
+    "item_status": {},
 }
 METHOD_LABELS: dict[str, str] = {"form": "画面で入力", "import": "ファイル取込", "restore": "復元"}
 LOG_ACTIONS: dict[str, str] = {"insert": "追加", "update": "変更", "delete": "削除"}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, kw_only=True)
 class RecordKey:
     kind: RecordKind
     subject_no: int  # indicator_no or item_no
@@ -53,18 +61,17 @@ class RecordKey:
 
 def key_of(record: Record) -> RecordKey:
     if isinstance(record, IndicatorValue):
-        return RecordKey("indicator_value", record.indicator_no, record.fiscal_year)
-    return RecordKey("item_status", record.item_no, record.fiscal_year)
+        return RecordKey(
+            kind="indicator_value", subject_no=record.indicator_no, fiscal_year=record.fiscal_year
+        )
+    return RecordKey(kind="item_status", subject_no=record.item_no, fiscal_year=record.fiscal_year)
 
 
 def entry_values(record: Record) -> dict[str, object]:
-    return {f.name: getattr(record, f.name) for f in fields(record) if f.name in _ENTRY_NAMES}
+    return {name: getattr(record, name) for name, c in columns(type(record)) if not c.key}
 
 
-_ENTRY_NAMES = {name for names in ENTRY_FIELDS.values() for name in names}
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RecordChange:
     """One record before and after. before None: new; after None: deleted (restore only)."""
 
@@ -111,25 +118,15 @@ def read_records(con: duckdb.DuckDBPyConnection) -> dict[RecordKey, Record]:
     return {key_of(r): r for r in records}
 
 
+def _key_values(key: RecordKey) -> dict[str, object]:
+    """The key columns of the record a key names, with their values."""
+    names = key_names(RECORD_TYPES[key.kind])
+    return dict(zip(names, (key.subject_no, key.fiscal_year), strict=True))
+
+
 def read_record(con: duckdb.DuckDBPyConnection, key: RecordKey) -> Record | None:
-    if key.kind == "indicator_value":
-        rows = fetch_all(
-            con,
-            "SELECT indicator_no, fiscal_year, value, source, note FROM indicator_values"
-            " WHERE indicator_no = ? AND fiscal_year = ?",
-            [key.subject_no, key.fiscal_year],
-        )
-        if not rows:
-            return None
-        no, year, value, source, note = rows[0]
-        return IndicatorValue(no, year, float(value), source, note)
-    rows = fetch_all(
-        con,
-        "SELECT item_no, fiscal_year, status, achievements, issues, next_steps FROM item_statuses"
-        " WHERE item_no = ? AND fiscal_year = ?",
-        [key.subject_no, key.fiscal_year],
-    )
-    return ItemStatus(*rows[0]) if rows else None
+    found = select_records(con, RECORD_TYPES[key.kind], _key_values(key))
+    return found[0] if found else None
 
 
 def _log_text(value: object) -> str | None:
@@ -156,34 +153,32 @@ def apply_changes(
         return 0
     now = dt.datetime.now()
     change_id = int(fetch_all(con, "SELECT coalesce(max(change_id), 0) + 1 FROM change_log")[0][0])
-    log_rows: list[list[object]] = []
+    log: list[ChangeEntry] = []
     for change in real:
         _write_record(con, change, now, user)
         action = {"new": "insert", "changed": "update", "deleted": "delete"}[change.action]
-        for field, old, new in change.changed_fields():
-            log_rows.append(
-                [
-                    change_id,
-                    len(log_rows) + 1,
-                    now,
-                    user,
-                    method,
-                    change.file_name,
-                    change.file_sha256,
-                    change.key.kind,
-                    change.key.subject_no,
-                    change.key.fiscal_year,
-                    action,
-                    field,
-                    _log_text(old),
-                    _log_text(new),
-                ]
+        for name, old, new in change.changed_fields():
+            log.append(
+                ChangeEntry(
+                    change_id=change_id,
+                    seq=len(log) + 1,
+                    changed_at=now,
+                    changed_by=user,
+                    method=method,
+                    file_name=change.file_name,
+                    file_sha256=change.file_sha256,
+                    record_kind=change.key.kind,
+                    subject_no=change.key.subject_no,
+                    fiscal_year=change.key.fiscal_year,
+                    action=action,
+                    field=name,
+                    old_value=_log_text(old),
+                    new_value=_log_text(new),
+                )
             )
     con.executemany(
-        "INSERT INTO change_log (change_id, seq, changed_at, changed_by, method, file_name,"
-        " file_sha256, record_kind, subject_no, fiscal_year, action, field, old_value, new_value)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        log_rows,
+        insert_sql(ChangeEntry.TABLE, stored_names(ChangeEntry)),
+        [list(stored_row(entry).values()) for entry in log],
     )
     return len(real)
 
@@ -192,52 +187,48 @@ def _write_record(
     con: duckdb.DuckDBPyConnection, change: RecordChange, now: dt.datetime, user: str
 ) -> None:
     key = change.key
-    if key.kind == "indicator_value":
-        if change.after is None:
-            con.execute(
-                "DELETE FROM indicator_values WHERE indicator_no = ? AND fiscal_year = ?",
-                [key.subject_no, key.fiscal_year],
-            )
-            return
-        assert isinstance(change.after, IndicatorValue)
-        v = change.after
-        con.execute(
-            "INSERT OR REPLACE INTO indicator_values (indicator_no, fiscal_year, value, source,"
-            " note, origin, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 'user', ?, ?)",
-            [v.indicator_no, v.fiscal_year, v.value, v.source, v.note, now, user],
-        )
-        return
+    table = RECORD_TYPES[key.kind].TABLE
     if change.after is None:
+        where = _key_values(key)
         con.execute(
-            "DELETE FROM item_statuses WHERE item_no = ? AND fiscal_year = ?",
-            [key.subject_no, key.fiscal_year],
+            f"DELETE FROM {table} WHERE {' AND '.join(f'{n} = ?' for n in where)}",
+            list(where.values()),
         )
         return
-    assert isinstance(change.after, ItemStatus)
-    s = change.after
-    con.execute(
-        "INSERT OR REPLACE INTO item_statuses (item_no, fiscal_year, status, achievements, issues,"
-        " next_steps, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [s.item_no, s.fiscal_year, s.status, s.achievements, s.issues, s.next_steps, now, user],
-    )
+    row = stored_row(change.after) | _USER_COLUMNS[key.kind]
+    row |= {"updated_at": now, "updated_by": user}
+    con.execute(insert_sql(table, list(row), verb="INSERT OR REPLACE"), list(row.values()))
 
 
 # --- reading the history ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChangeEntry:
-    change_id: int
+    """One row of the change log: one changed field of one record."""
+
+    TABLE: ClassVar[str] = "change_log"
+
+    change_id: int = field(metadata=column(key=True))  # one form save, one import or one restore
+    seq: int = field(metadata=column(key=True))
     changed_at: dt.datetime
     changed_by: str
     method: Method
     file_name: str | None
     file_sha256: str | None
-    key: RecordKey
+    record_kind: RecordKind
+    subject_no: int
+    fiscal_year: int
     action: str  # insert / update / delete
     field: str
     old_value: str | None
     new_value: str | None
+
+    @property
+    def key(self) -> RecordKey:
+        return RecordKey(
+            kind=self.record_kind, subject_no=self.subject_no, fiscal_year=self.fiscal_year
+        )
 
 
 def read_history(
@@ -253,31 +244,23 @@ def read_history(
         # DuckDB rejects a negative LIMIT with a BinderException; say it in Japanese instead.
         raise KomaeKpiError(f"表示する件数は0以上で指定してください（指定: {limit}）。")
     where, params = [], []
-    for column, value in (
+    for name, value in (
         ("record_kind", kind),
         ("subject_no", subject_no),
         ("fiscal_year", fiscal_year),
     ):
         if value is not None:
-            where.append(f"{column} = ?")  # column names are ours
+            where.append(f"{name} = ?")  # column names are ours
             params.append(value)
     sql = (
-        "SELECT change_id, changed_at, changed_by, method, file_name, file_sha256, record_kind,"
-        " subject_no, fiscal_year, action, field, old_value, new_value FROM change_log"
+        f"SELECT {', '.join(stored_names(ChangeEntry))} FROM {ChangeEntry.TABLE}"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY change_id DESC, seq"
         + (" LIMIT ?" if limit is not None else "")
     )
     if limit is not None:
         params.append(limit)
-    return [
-        ChangeEntry(
-            cid, at, by, method, fname, sha, RecordKey(rkind, no, year), action, field, old, new
-        )
-        for cid, at, by, method, fname, sha, rkind, no, year, action, field, old, new in fetch_all(
-            con, sql, params
-        )
-    ]
+    return [record_from(ChangeEntry, row) for row in fetch_all(con, sql, params)]
 
 
 def load_history(

@@ -131,7 +131,7 @@ def preview_table(plan: Plan, preview: ImportPreview, *, include_unchanged: bool
 def conflict_table(plan: Plan, current: object, yours: IndicatorValue | ItemStatus) -> pd.DataFrame:
     """The record as someone else saved it beside what this person typed, field by field."""
     theirs = current if isinstance(current, IndicatorValue | ItemStatus) else None
-    rows = record_fields(plan, RecordChange(key_of(yours), theirs, yours))
+    rows = record_fields(plan, RecordChange(key=key_of(yours), before=theirs, after=yours))
     return pd.DataFrame(
         {
             "項目": [r[0] for r in rows],
