@@ -11,7 +11,7 @@ from komae_kpi.judgement.indicator_status import Assessment, assess
 from komae_kpi.outputs.deck.slides import gap_text
 from komae_kpi.plan.model import Comparator, Indicator, JudgementRule
 
-RULE = JudgementRule(1, path_tolerance=0.0, headroom_margin=0.0, basis="テスト")
+RULE = JudgementRule(indicator_no=1, path_tolerance=0.0, headroom_margin=0.0, basis="テスト")
 
 
 def indicator(baseline: float, target: float, comparator: Comparator, unit: str) -> Indicator:
