@@ -6,7 +6,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -58,21 +59,29 @@ class _JapaneseHelp(argparse.HelpFormatter):
 
 
 class _JapaneseParser(argparse.ArgumentParser):
-    """argparse with Japanese headings and messages (its own are English)."""
+    """argparse with Japanese headings and messages (its own are English).
 
-    def __init__(self, *args: Any, japanese_help: bool = True, **kwargs: Any) -> None:
+    Every argument goes into one of two groups with Japanese titles, コマンド (positionals) and
+    オプション; argparse's own groups, titled in English, stay empty and so are never shown.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["formatter_class"] = _JapaneseHelp
-        kwargs["add_help"] = False  # replaced by the Japanese -h below
-        parents = kwargs.pop("parents", [])
+        kwargs["add_help"] = False  # replaced by the Japanese -h (_add_common_options)
         super().__init__(*args, **kwargs)
-        # Retitle before the parents' options are merged in, so they land in the same group.
-        self._positionals.title = "コマンド"
-        self._optionals.title = "オプション"
-        if japanese_help:
-            self.add_argument("-h", "--help", action="help", help="この説明を表示して終了する")
-        for parent in parents:  # what ArgumentParser.__init__ does with parents=
-            self._add_container_actions(parent)
-            self._defaults.update(parent._defaults)
+        self._add_to: tuple[Callable[..., argparse.Action], Callable[..., argparse.Action]] | None
+        self._add_to = None
+
+    def add_argument(self, *names: Any, **kwargs: Any) -> argparse.Action:
+        if self._add_to is None:
+            # Made at the first argument, not in __init__: the main parser's list of commands
+            # (add_subparsers(title=...), a group of its own) is added before, and shown first.
+            positionals = self.add_argument_group("コマンド")
+            optionals = self.add_argument_group("オプション")
+            self._add_to = (positionals.add_argument, optionals.add_argument)
+        to_positionals, to_optionals = self._add_to
+        is_optional = bool(names) and str(names[0])[:1] in self.prefix_chars
+        return (to_optionals if is_optional else to_positionals)(*names, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         for english, japanese in _ARGPARSE_PHRASES:
@@ -82,6 +91,9 @@ class _JapaneseParser(argparse.ArgumentParser):
             EXIT_USAGE,
             f"エラー: {message}\n（`python -m komae_kpi --help` で使い方を表示します）\n",
         )
+
+
+Handler = Callable[[argparse.Namespace], int]
 
 
 def _fiscal_year_arg(text: str) -> int:
@@ -101,176 +113,42 @@ def _positive_int(text: str) -> int:
     return number
 
 
-def build_parser() -> argparse.ArgumentParser:
-    # --db is accepted both before and after the command; SUPPRESS keeps the sub-parser's default
-    # from overwriting a value given before the command.
-    db_parent = _JapaneseParser(japanese_help=False)
-    db_parent.add_argument(
-        "--db",
-        metavar="PATH",
-        default=argparse.SUPPRESS,
-        help=f"ストアのファイル（既定: 環境変数 {DB_ENV_VAR}、なければ data/komae_kpi.duckdb）",
-    )
-    parser = _JapaneseParser(
-        prog="python -m komae_kpi",
-        description="狛江市第7次行財政改革推進計画 進捗管理（komae-kpi）",
-        parents=[db_parent],
-    )
-    commands = parser.add_subparsers(
-        dest="command", metavar="コマンド", parser_class=_JapaneseParser
-    )
-    commands.required = True
-    commands.add_parser(
-        "init",
-        parents=[db_parent],
-        help="ストアを作成・更新する（入力済みのデータは変更しません）",
-        description="ストアを作成または更新し、data/plan/ の計画データを取り込みます。何度実行しても安全です。",
-    )
-    status = commands.add_parser(
-        "status",
-        parents=[db_parent],
-        help="指標ごとの進捗状況を表示する",
-        description="年度を指定して、8つの指標の状況（達成・順調・注意・遅れ・未入力）を表示します。",
-    )
-    status.add_argument(
-        "--fiscal-year",
-        type=_fiscal_year_arg,
-        metavar="年度",
-        help="判定する年度（例: 2025、令和7年度、R7）。既定はデータのある最新の年度",
-    )
-    status.add_argument("--json", action="store_true", help="JSON で出力する")
-    export = commands.add_parser(
-        "export",
-        parents=[db_parent],
-        help="オープンデータ（CSV・JSON・データ項目定義）を書き出す",
-        description="指標・実績値・取組項目・進捗状況を CSV（UTF-8 BOM付き）と JSON で書き出します。",
-    )
-    export.add_argument("--out", required=True, metavar="DIR", help="書き出し先のフォルダ")
-    commands.add_parser(
-        "demo",
-        parents=[db_parent],
-        help="デモ用のストアを作成する（市の実データ用ストアには書き込みません）",
-        description="架空の実績値（令和6・7年度）と進捗状況を持つデモ用ストアを --db の場所に作成します。"
-        "画面には「デモデータ」と表示されます。",
-    )
-    imp = commands.add_parser(
-        "import",
-        parents=[db_parent],
-        help="実績値・進捗状況をCSV・Excelファイルから取り込む",
-        description="指標の実績値または取組項目の進捗状況を、CSV（UTF-8・Shift_JIS）または Excel（.xlsx）"
-        "から取り込みます。内容を確認して1件でも問題があれば、何も書き込みません。"
-        "取り込む前にストアのバックアップを作成します。",
-    )
-    imp.add_argument("files", nargs="+", metavar="FILE", help="取り込むファイル（複数可）")
-    imp.add_argument(
-        "--dry-run", action="store_true", help="確認だけして書き込まない（変更点を表示する）"
-    )
-    imp.add_argument(
-        "--sheet", metavar="シート名", help="Excelの読み込むシート（既定: 先頭のシート）"
-    )
-    imp.add_argument(
-        "--user", metavar="名前", help="変更履歴に記録する名前（既定: OSのユーザー名）"
-    )
-    imp.add_argument(
-        "--keep-backups",
-        type=_positive_int,
-        default=DEFAULT_KEEP,
-        metavar="N",
-        help=f"自動バックアップを新しい順に何件残すか（既定: {DEFAULT_KEEP}）",
-    )
-    imp.add_argument(
-        "--wait",
-        type=float,
-        default=LOCK_WAIT_SECONDS,
-        metavar="秒",
-        help=f"ストアが使用中のとき待つ秒数（既定: {LOCK_WAIT_SECONDS:g}）",
-    )
-    history = commands.add_parser(
-        "history",
-        parents=[db_parent],
-        help="実績値・進捗状況の変更履歴を表示する",
-        description="いつ・誰が・どの方法で（画面入力・ファイル取込・復元）何を変更したかを、新しい順に表示します。",
-    )
-    history.add_argument("--indicator", type=int, metavar="番号", help="指標番号で絞り込む")
-    history.add_argument("--item", type=int, metavar="番号", help="取組項目番号で絞り込む")
-    history.add_argument(
-        "--fiscal-year", type=_fiscal_year_arg, metavar="年度", help="年度で絞り込む"
-    )
-    history.add_argument(
-        "--limit", type=_positive_int, default=200, metavar="N", help="表示する件数（既定: 200）"
-    )
-    backup = commands.add_parser(
-        "backup",
-        parents=[db_parent],
-        help="ストアのバックアップを作成する（--list で一覧）",
-        description="ストアのファイルを複製します。既定の保存先はストアと同じフォルダの <名前>.backups/ です。",
-    )
-    backup.add_argument("--out", metavar="FILE", help="保存先のファイル")
-    backup.add_argument("--list", action="store_true", help="バックアップの一覧を表示する")
-    restore = commands.add_parser(
-        "restore",
-        parents=[db_parent],
-        help="バックアップの内容に戻す（戻す前の状態もバックアップします）",
-        description="バックアップ時点の実績値・進捗状況に戻します。変更は1つの処理で行い、変更履歴に「復元」と"
-        "記録します。戻す前の状態は自動でバックアップするため、復元も取り消せます。",
-    )
-    restore.add_argument("backup", metavar="BACKUP", help="バックアップのファイル")
-    restore.add_argument(
-        "--dry-run", action="store_true", help="変更点を表示するだけで書き込まない"
-    )
-    restore.add_argument(
-        "--user", metavar="名前", help="変更履歴に記録する名前（既定: OSのユーザー名）"
-    )
-    template = commands.add_parser(
-        "template",
-        parents=[db_parent],
-        help="部署ごとの照会様式（Excel）を作成する",
-        description="推進部署の取組項目を記載した照会用のExcelファイルを作成します。記入後のファイルは"
-        "`import` でそのまま取り込めます。",
-    )
-    template.add_argument(
-        "--department", required=True, metavar="部署名", help="推進部署（例: 財政課）"
-    )
-    template.add_argument(
-        "--fiscal-year", required=True, type=_fiscal_year_arg, metavar="年度", help="照会する年度"
-    )
-    template.add_argument("--out", required=True, metavar="FILE", help="保存先（.xlsx）")
-    report = commands.add_parser(
-        "report",
-        parents=[db_parent],
-        help="進捗状況報告（HTML・PDF）を作成する",
-        description="年度の進捗状況報告（表紙・目次・概要・指標のグラフ・取組項目ごとの進捗状況・判定方法）を"
-        "HTML（1ファイル）またはPDF（A4縦、ページ番号付き）で作成します。",
-    )
-    report.add_argument(
-        "--fiscal-year", required=True, type=_fiscal_year_arg, metavar="年度", help="報告する年度"
-    )
-    report.add_argument("--out", required=True, metavar="FILE", help="保存先（.html または .pdf）")
-    deck = commands.add_parser(
-        "deck",
-        parents=[db_parent],
-        help="推進本部会議資料（PowerPoint）を作成する",
-        description="年度の推進本部会議資料（16:9）を作成します: 表紙、指標の一覧、遅れ・注意の指標ごとの"
-        "グラフと差、施策ごとの取組項目の状況、遅れている取組項目。",
-    )
-    deck.add_argument(
-        "--fiscal-year", required=True, type=_fiscal_year_arg, metavar="年度", help="会議で扱う年度"
-    )
-    deck.add_argument("--out", required=True, metavar="FILE", help="保存先（.pptx）")
-    opendata = commands.add_parser(
-        "opendata",
-        parents=[db_parent],
-        help="オープンデータ一式をZIPで、またはデータ一式をExcelで書き出す",
-        description="`export` と同じオープンデータ（CSV・JSON・データ項目定義）を1つのZIPに（.zip）、"
-        "または表ごとに1シートのExcelに（.xlsx）書き出します。",
-    )
-    opendata.add_argument(
-        "--out", required=True, metavar="FILE", help="保存先（.zip または .xlsx）"
-    )
-    return parser
+# One argument of a command: the names and keywords of ArgumentParser.add_argument.
+_Argument = tuple[tuple[str, ...], dict[str, Any]]
 
 
-def _cmd_deck(db: Path, args: argparse.Namespace) -> int:
+def _arg(*names: str, **options: Any) -> _Argument:
+    return names, options
+
+
+def _fiscal_year_option(help: str, *, required: bool = False) -> _Argument:
+    return _arg(
+        "--fiscal-year", required=required, type=_fiscal_year_arg, metavar="年度", help=help
+    )
+
+
+def _out_option(metavar: str, help: str) -> _Argument:
+    return _arg("--out", required=True, metavar=metavar, help=help)
+
+
+_USER_OPTION = _arg("--user", metavar="名前", help="変更履歴に記録する名前（既定: OSのユーザー名）")
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Command:
+    name: str
+    handler: Handler
+    help: str  # the line in the list of commands
+    description: str  # the paragraph of the command's own --help
+    arguments: tuple[_Argument, ...] = ()
+
+
+def _db(args: argparse.Namespace) -> Path:
+    return resolve_db_path(args.db)
+
+
+def _cmd_deck(args: argparse.Namespace) -> int:
+    db = _db(args)
     out = Path(args.out)
     if out.suffix.lower() != ".pptx":
         raise KomaeKpiError(f"会議資料の保存先は .pptx にしてください（指定: {out.name}）。")
@@ -283,7 +161,8 @@ def _cmd_deck(db: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_opendata(db: Path, args: argparse.Namespace) -> int:
+def _cmd_opendata(args: argparse.Namespace) -> int:
+    db = _db(args)
     out = Path(args.out)
     snapshot = load_snapshot(db)
     if out.suffix.lower() == ".zip":
@@ -296,7 +175,8 @@ def _cmd_opendata(db: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_report(db: Path, args: argparse.Namespace) -> int:
+def _cmd_report(args: argparse.Namespace) -> int:
+    db = _db(args)
     out = Path(args.out)
     document = write_report(load_snapshot(db), args.fiscal_year, out)
     print(
@@ -305,7 +185,8 @@ def _cmd_report(db: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_import(db: Path, args: argparse.Namespace) -> int:
+def _cmd_import(args: argparse.Namespace) -> int:
+    db = _db(args)
     sources = [ImportSource(Path(f).name, Path(f).read_bytes()) for f in args.files]
     preview = preview_import(db, sources, sheet=args.sheet, wait_seconds=args.wait)
     for line in file_lines(preview):
@@ -350,7 +231,8 @@ def _print_changes(plan: Plan, changes: Sequence[RecordChange]) -> None:
         )
 
 
-def _cmd_history(db: Path, args: argparse.Namespace) -> int:
+def _cmd_history(args: argparse.Namespace) -> int:
+    db = _db(args)
     if args.indicator is not None and args.item is not None:
         raise KomaeKpiError("--indicator と --item は同時に指定できません。")
     kind: RecordKind | None = None
@@ -374,7 +256,8 @@ def _cmd_history(db: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_backup(db: Path, args: argparse.Namespace) -> int:
+def _cmd_backup(args: argparse.Namespace) -> int:
+    db = _db(args)
     if args.list:
         found = list_backups(db)
         if not found:
@@ -389,7 +272,8 @@ def _cmd_backup(db: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_restore(db: Path, args: argparse.Namespace) -> int:
+def _cmd_restore(args: argparse.Namespace) -> int:
+    db = _db(args)
     result = restore_store(db, Path(args.backup), user=args.user, dry_run=args.dry_run)
     plan = load_snapshot(db).plan
     changes = result.plan.changes
@@ -405,7 +289,8 @@ def _cmd_restore(db: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_template(db: Path, args: argparse.Namespace) -> int:
+def _cmd_template(args: argparse.Namespace) -> int:
+    db = _db(args)
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise KomaeKpiError(f"保存先は .xlsx にしてください（指定: {out.name}）。")
@@ -417,7 +302,8 @@ def _cmd_template(db: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_init(db: Path) -> int:
+def _cmd_init(args: argparse.Namespace) -> int:
+    db = _db(args)
     report = init_store(db)
     action = "作成しました" if report.created else "更新しました"
     print(f"ストア {report.path} を{action}。")
@@ -432,10 +318,10 @@ def _cmd_init(db: Path) -> int:
     return 0
 
 
-def _cmd_status(db: Path, year: int | None, as_json: bool) -> int:
-    snapshot = load_snapshot(db)
+def _cmd_status(args: argparse.Namespace) -> int:
+    snapshot = load_snapshot(_db(args))
     baseline_year = min(x.baseline_fiscal_year for x in snapshot.plan.indicators)
-    target = year if year is not None else snapshot.latest_fiscal_year()
+    target = args.fiscal_year if args.fiscal_year is not None else snapshot.latest_fiscal_year()
     last_year = max(x.target_fiscal_year for x in snapshot.plan.indicators)
     if not baseline_year <= target <= last_year:
         raise KomaeKpiError(
@@ -443,7 +329,7 @@ def _cmd_status(db: Path, year: int | None, as_json: bool) -> int:
             f"{fiscal_year.label(last_year)}）について行います（指定: {fiscal_year.label(target)}）。"
         )
     records = status_records(snapshot, target)
-    if as_json:
+    if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
         return 0
     demo = "【デモデータ】" if snapshot.is_demo else ""
@@ -469,21 +355,207 @@ def _cmd_status(db: Path, year: int | None, as_json: bool) -> int:
     return 0
 
 
-def _cmd_export(db: Path, out: Path) -> int:
-    files = export_open_data(load_snapshot(db), out)
+def _cmd_export(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    files = export_open_data(load_snapshot(_db(args)), out)
     print(f"{out} に {len(files)} ファイルを書き出しました。")
     for f in files:
         print(f"  {f.name}")
     return 0
 
 
-def _cmd_demo(db: Path) -> int:
-    report = write_demo_store(db)
+def _cmd_demo(args: argparse.Namespace) -> int:
+    if args.db is None:
+        raise KomaeKpiError(
+            "デモ用ストアの場所を --db で指定してください（例: --db data/demo.duckdb）。"
+        )
+    report = write_demo_store(_db(args))
     print(
         f"デモ用ストア {report.path} を作成しました（架空の実績値 {report.values}件、進捗状況 {report.statuses}件）。"
     )
     print(f"表示するには: KOMAE_KPI_DB={report.path} streamlit run dashboard.py")
     return 0
+
+
+# The commands in the order `--help` lists them.
+_COMMANDS: tuple[_Command, ...] = (
+    _Command(
+        name="init",
+        handler=_cmd_init,
+        help="ストアを作成・更新する（入力済みのデータは変更しません）",
+        description="ストアを作成または更新し、data/plan/ の計画データを取り込みます。何度実行しても安全です。",
+    ),
+    _Command(
+        name="status",
+        handler=_cmd_status,
+        help="指標ごとの進捗状況を表示する",
+        description="年度を指定して、8つの指標の状況（達成・順調・注意・遅れ・未入力）を表示します。",
+        arguments=(
+            _fiscal_year_option(
+                "判定する年度（例: 2025、令和7年度、R7）。既定はデータのある最新の年度"
+            ),
+            _arg("--json", action="store_true", help="JSON で出力する"),
+        ),
+    ),
+    _Command(
+        name="export",
+        handler=_cmd_export,
+        help="オープンデータ（CSV・JSON・データ項目定義）を書き出す",
+        description="指標・実績値・取組項目・進捗状況を CSV（UTF-8 BOM付き）と JSON で書き出します。",
+        arguments=(_out_option("DIR", "書き出し先のフォルダ"),),
+    ),
+    _Command(
+        name="demo",
+        handler=_cmd_demo,
+        help="デモ用のストアを作成する（市の実データ用ストアには書き込みません）",
+        description="架空の実績値（令和6・7年度）と進捗状況を持つデモ用ストアを --db の場所に作成します。"
+        "画面には「デモデータ」と表示されます。",
+    ),
+    _Command(
+        name="import",
+        handler=_cmd_import,
+        help="実績値・進捗状況をCSV・Excelファイルから取り込む",
+        description="指標の実績値または取組項目の進捗状況を、CSV（UTF-8・Shift_JIS）または Excel（.xlsx）"
+        "から取り込みます。内容を確認して1件でも問題があれば、何も書き込みません。"
+        "取り込む前にストアのバックアップを作成します。",
+        arguments=(
+            _arg("files", nargs="+", metavar="FILE", help="取り込むファイル（複数可）"),
+            _arg(
+                "--dry-run",
+                action="store_true",
+                help="確認だけして書き込まない（変更点を表示する）",
+            ),
+            _arg("--sheet", metavar="シート名", help="Excelの読み込むシート（既定: 先頭のシート）"),
+            _USER_OPTION,
+            _arg(
+                "--keep-backups",
+                type=_positive_int,
+                default=DEFAULT_KEEP,
+                metavar="N",
+                help=f"自動バックアップを新しい順に何件残すか（既定: {DEFAULT_KEEP}）",
+            ),
+            _arg(
+                "--wait",
+                type=float,
+                default=LOCK_WAIT_SECONDS,
+                metavar="秒",
+                help=f"ストアが使用中のとき待つ秒数（既定: {LOCK_WAIT_SECONDS:g}）",
+            ),
+        ),
+    ),
+    _Command(
+        name="history",
+        handler=_cmd_history,
+        help="実績値・進捗状況の変更履歴を表示する",
+        description="いつ・誰が・どの方法で（画面入力・ファイル取込・復元）何を変更したかを、新しい順に表示します。",
+        arguments=(
+            _arg("--indicator", type=int, metavar="番号", help="指標番号で絞り込む"),
+            _arg("--item", type=int, metavar="番号", help="取組項目番号で絞り込む"),
+            _fiscal_year_option("年度で絞り込む"),
+            _arg(
+                "--limit",
+                type=_positive_int,
+                default=200,
+                metavar="N",
+                help="表示する件数（既定: 200）",
+            ),
+        ),
+    ),
+    _Command(
+        name="backup",
+        handler=_cmd_backup,
+        help="ストアのバックアップを作成する（--list で一覧）",
+        description="ストアのファイルを複製します。既定の保存先はストアと同じフォルダの <名前>.backups/ です。",
+        arguments=(
+            _arg("--out", metavar="FILE", help="保存先のファイル"),
+            _arg("--list", action="store_true", help="バックアップの一覧を表示する"),
+        ),
+    ),
+    _Command(
+        name="restore",
+        handler=_cmd_restore,
+        help="バックアップの内容に戻す（戻す前の状態もバックアップします）",
+        description="バックアップ時点の実績値・進捗状況に戻します。変更は1つの処理で行い、変更履歴に「復元」と"
+        "記録します。戻す前の状態は自動でバックアップするため、復元も取り消せます。",
+        arguments=(
+            _arg("backup", metavar="BACKUP", help="バックアップのファイル"),
+            _arg("--dry-run", action="store_true", help="変更点を表示するだけで書き込まない"),
+            _USER_OPTION,
+        ),
+    ),
+    _Command(
+        name="template",
+        handler=_cmd_template,
+        help="部署ごとの照会様式（Excel）を作成する",
+        description="推進部署の取組項目を記載した照会用のExcelファイルを作成します。記入後のファイルは"
+        "`import` でそのまま取り込めます。",
+        arguments=(
+            _arg("--department", required=True, metavar="部署名", help="推進部署（例: 財政課）"),
+            _fiscal_year_option("照会する年度", required=True),
+            _out_option("FILE", "保存先（.xlsx）"),
+        ),
+    ),
+    _Command(
+        name="report",
+        handler=_cmd_report,
+        help="進捗状況報告（HTML・PDF）を作成する",
+        description="年度の進捗状況報告（表紙・目次・概要・指標のグラフ・取組項目ごとの進捗状況・判定方法）を"
+        "HTML（1ファイル）またはPDF（A4縦、ページ番号付き）で作成します。",
+        arguments=(
+            _fiscal_year_option("報告する年度", required=True),
+            _out_option("FILE", "保存先（.html または .pdf）"),
+        ),
+    ),
+    _Command(
+        name="deck",
+        handler=_cmd_deck,
+        help="推進本部会議資料（PowerPoint）を作成する",
+        description="年度の推進本部会議資料（16:9）を作成します: 表紙、指標の一覧、遅れ・注意の指標ごとの"
+        "グラフと差、施策ごとの取組項目の状況、遅れている取組項目。",
+        arguments=(
+            _fiscal_year_option("会議で扱う年度", required=True),
+            _out_option("FILE", "保存先（.pptx）"),
+        ),
+    ),
+    _Command(
+        name="opendata",
+        handler=_cmd_opendata,
+        help="オープンデータ一式をZIPで、またはデータ一式をExcelで書き出す",
+        description="`export` と同じオープンデータ（CSV・JSON・データ項目定義）を1つのZIPに（.zip）、"
+        "または表ごとに1シートのExcelに（.xlsx）書き出します。",
+        arguments=(_out_option("FILE", "保存先（.zip または .xlsx）"),),
+    ),
+)
+
+
+def _add_common_options(parser: argparse.ArgumentParser, db_default: str | None) -> None:
+    parser.add_argument("-h", "--help", action="help", help="この説明を表示して終了する")
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=db_default,
+        help=f"ストアのファイル（既定: 環境変数 {DB_ENV_VAR}、なければ data/komae_kpi.duckdb）",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _JapaneseParser(
+        prog="python -m komae_kpi",
+        description="狛江市第7次行財政改革推進計画 進捗管理（komae-kpi）",
+    )
+    commands = parser.add_subparsers(
+        title="コマンド", metavar="コマンド", required=True, parser_class=_JapaneseParser
+    )
+    _add_common_options(parser, None)
+    for command in _COMMANDS:
+        sub = commands.add_parser(command.name, help=command.help, description=command.description)
+        sub.set_defaults(handler=command.handler)
+        # --db is taken after the command as well as before it; SUPPRESS keeps this parser's
+        # default from overwriting a value given before the command.
+        _add_common_options(sub, argparse.SUPPRESS)
+        for names, options in command.arguments:
+            sub.add_argument(*names, **options)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -499,36 +571,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    db = resolve_db_path(getattr(args, "db", None))
+    handler: Handler = args.handler
     try:
-        if args.command == "init":
-            return _cmd_init(db)
-        if args.command == "status":
-            return _cmd_status(db, args.fiscal_year, args.json)
-        if args.command == "export":
-            return _cmd_export(db, Path(args.out))
-        if args.command == "demo":
-            if getattr(args, "db", None) is None:
-                raise KomaeKpiError(
-                    "デモ用ストアの場所を --db で指定してください（例: --db data/demo.duckdb）。"
-                )
-            return _cmd_demo(db)
-        if args.command == "import":
-            return _cmd_import(db, args)
-        if args.command == "history":
-            return _cmd_history(db, args)
-        if args.command == "backup":
-            return _cmd_backup(db, args)
-        if args.command == "restore":
-            return _cmd_restore(db, args)
-        if args.command == "template":
-            return _cmd_template(db, args)
-        if args.command == "report":
-            return _cmd_report(db, args)
-        if args.command == "deck":
-            return _cmd_deck(db, args)
-        if args.command == "opendata":
-            return _cmd_opendata(db, args)
+        return handler(args)
     except KomaeKpiError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return EXIT_PROBLEM
@@ -540,4 +585,3 @@ def _run(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return EXIT_PROBLEM
-    raise AssertionError(f"unhandled command {args.command}")

@@ -1,19 +1,20 @@
 """実績入力: enter actuals and item statuses, import files with a preview, the 照会 workbook, history.
 
 Every save passes the record as the form showed it, so a save over someone else's change is
-refused and both versions are shown (nothing is silently overwritten).
+refused and both versions are shown (nothing is silently overwritten): komae_kpi_ui.edit_session
+keeps that protocol and draws both forms; this page says what differs between them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import NamedTuple
 
 import streamlit as st
 
 from komae_kpi.common import fiscal_year as fy
-from komae_kpi.common.errors import ConcurrentEditError, KomaeKpiError, ValidationError
-from komae_kpi.imports.importer import ImportPreview, ImportSource, apply_import, preview_import
+from komae_kpi.common.errors import KomaeKpiError, ValidationError
+from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.outputs.inquiry_workbook import (
     build_inquiry_workbook,
@@ -25,165 +26,71 @@ from komae_kpi.store.entries import save_indicator_value, save_item_status
 from komae_kpi.store.record_changes import RecordKey
 from komae_kpi.views import entry_views, html_blocks
 from komae_kpi.views.change_views import file_lines, preview_summary
-from komae_kpi_ui import app, frame, plain_text, store_access
+from komae_kpi_ui import app, edit_session, frame, store_access
 
-WAIT_SECONDS = 10.0  # how long a save waits for another process (an import) to finish
 ALL = "すべて"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _problems_html(problems: list[str] | tuple[str, ...]) -> str:
-    # Escaped: the messages quote cells from the files as they were typed.
-    return (
-        "<ul class='kpi-problems'>"
-        + "".join(f"<li>{html_blocks.esc(p)}</li>" for p in problems)
-        + "</ul>"
-    )
-
-
-def _show_error(exc: KomaeKpiError) -> None:
-    if isinstance(exc, ValidationError):
-        st.error(f"保存できません（問題が{len(exc.problems)}件）。何も書き込んでいません。")
-        st.html(_problems_html(exc.problems))
-    else:
-        # Messages quote paths and file names: shown literally, never as Markdown.
-        st.error(plain_text.literal(str(exc)))
-
-
-def _flash(message: str | None = None) -> None:
-    """Show the messages left by earlier runs (after a save), or leave one for the next run.
-
-    They are dropped only when a run completes (show() ends): a run cut short by st.rerun()
-    would otherwise take a message with it unseen.
-    """
-    if message is not None:
-        st.session_state.setdefault("updates_flash", []).append(message)
-        return
-    for left in st.session_state.get("updates_flash", []):
-        st.success(plain_text.literal(left), icon=":material/check_circle:")
-
-
-# --- the record a form showed -------------------------------------------------------------------
-
-
-def _shown(key: RecordKey, read: Callable[[], Any]) -> Any:
-    """The record as this person's form shows it, read once and kept until saved or discarded."""
-    shown: dict[RecordKey, Any] = st.session_state.setdefault("updates_shown", {})
-    if key not in shown:
-        shown[key] = read()
-    return shown[key]
-
-
-def _generation(key: RecordKey) -> int:
-    generations: dict[RecordKey, int] = st.session_state.setdefault("updates_generation", {})
-    return generations.get(key, 0)
-
-
-def _reset(key: RecordKey) -> None:
-    """Forget the shown record and the typed values: the form reads the store afresh."""
-    st.session_state.setdefault("updates_shown", {}).pop(key, None)
-    st.session_state.setdefault("updates_conflict", {}).pop(key, None)
-    generations: dict[RecordKey, int] = st.session_state.setdefault("updates_generation", {})
-    generations[key] = generations.get(key, 0) + 1
-
-
-def _save(key: RecordKey, save: Callable[[Any], bool], expected: Any) -> None:
-    try:
-        changed = save(expected)
-    except ConcurrentEditError as exc:
-        st.session_state.setdefault("updates_conflict", {})[key] = exc
-        return
-    except KomaeKpiError as exc:
-        _show_error(exc)
-        return
-    _reset(key)
-    _flash("保存しました。" if changed else "内容が同じため、変更はありませんでした。")
-    st.rerun()
-
-
-def _follow_the_store(key: RecordKey, shown: Any, current: Any, submitted: bool) -> None:
-    """When the record changed in the store (an import, another person) while this form sat
-    untouched, show the new record instead of keeping the old one: otherwise the caption would
-    be wrong and the next save would be refused as a conflict with the person's own import.
-    A submitted form keeps what it showed, so that a real conflict is still caught."""
-    pending = key in st.session_state.get("updates_conflict", {})
-    if submitted or pending or shown == current:
-        return
-    _reset(key)
-    _flash(
-        "この記録は、画面を開いた後で更新されました（ファイル取込または別の人の入力）。最新の内容を表示しています。"
-    )
-    st.rerun()
-
-
-def _conflict(snapshot: Snapshot, key: RecordKey, save: Callable[[Any], bool]) -> None:
-    exc: ConcurrentEditError | None = st.session_state.get("updates_conflict", {}).get(key)
-    if exc is None:
-        return
-    st.warning(str(exc), icon=":material/sync_problem:")
-    st.html(
-        html_blocks.table(
-            entry_views.conflict_table(snapshot.plan, exc.current, exc.yours),
-            label="別の人の変更とあなたの入力",
-            nowrap=("項目",),
-        )
-    )
-    c1, c2 = st.columns(2)
-    if c1.button("あなたの入力で上書きする", key=f"overwrite-{key}"):
-        _save(key, save, exc.current)
-    if c2.button("別の人の変更を残す（入力を破棄）", key=f"discard-{key}"):
-        _reset(key)
-        st.rerun()
+# The keys of this page's widgets (the edit protocol keeps its own state in edit_session).
+TAB_KEY = "updates_tab"
+INDICATOR_KEY = "updates_indicator"
+DEPARTMENT_KEY = "updates_department"
+ITEM_KEY = "updates_item"
+WORKBOOK_DEPARTMENT_KEY = "updates_workbook_department"
+APPLY_KEY = "import-apply"
 
 
 # --- the forms ----------------------------------------------------------------------------------
+
+
+class _ActualInputs(NamedTuple):
+    value: str
+    source: str
+    note: str
+
+
+class _StatusInputs(NamedTuple):
+    status: str | None
+    achievements: str
+    issues: str
+    next_steps: str
 
 
 def _actual_form(snapshot: Snapshot, year: int) -> None:
     plan = snapshot.plan
     options = entry_views.indicator_options(plan)
     indicator_no = st.selectbox(
-        "指標", list(options), format_func=lambda n: options[n], key="updates_indicator"
+        "指標", list(options), format_func=lambda n: options[n], key=INDICATOR_KEY
     )
     indicator = plan.indicator(indicator_no)
-    key = RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=year)
-    shown: IndicatorValue | None = _shown(key, lambda: snapshot.indicator_value(indicator_no, year))
-    last = entry_views.last_change_text(snapshot, key)
-    st.html(
-        html_blocks.paragraph(
-            entry_views.record_caption(plan, shown, year) + (f"　{last}" if last else ""),
-            meta=True,
-        )
-    )
-    generation = _generation(key)
-    with st.form(f"actual-{indicator_no}-{year}-{generation}"):
-        text = st.text_input(
-            f"{fy.label(year)}の実績値（単位: {indicator.unit}）",
-            value=entry_views.value_text(shown.value) if shown else "",
-            help="全角数字、3桁区切り、△（負の値）も使えます。億円の指標は千円・百万円・円でも入力でき、億円に換算します。",
-        )
-        source = st.text_input("出典", value=(shown.source or "") if shown else "")
-        note = st.text_area("備考", value=(shown.note or "") if shown else "", height=80)
-        submitted = st.form_submit_button("保存する", type="primary")
 
-    def save(expected: Any) -> bool:
-        value = entry_views.value_from_text(indicator, text, plan)
+    def inputs(shown: IndicatorValue | None) -> _ActualInputs:
+        return _ActualInputs(
+            st.text_input(
+                f"{fy.label(year)}の実績値（単位: {indicator.unit}）",
+                value=entry_views.value_text(shown.value) if shown else "",
+                help="全角数字、3桁区切り、△（負の値）も使えます。億円の指標は千円・百万円・円でも入力でき、億円に換算します。",
+            ),
+            st.text_input("出典", value=(shown.source or "") if shown else ""),
+            st.text_area("備考", value=(shown.note or "") if shown else "", height=80),
+        )
+
+    def save(typed: _ActualInputs, saving: edit_session.Saving[IndicatorValue]) -> bool:
+        value = entry_views.value_from_text(indicator, typed.value, plan)
         return save_indicator_value(
             store_access.store_path(),
             indicator_no,
             year,
             value,
-            source=source,
-            note=note,
-            user=store_access.user_name(),
-            expected=expected,
-            wait_seconds=WAIT_SECONDS,
+            source=typed.source,
+            note=typed.note,
+            **saving,
         )
 
-    if submitted:
-        _save(key, save, shown)
-    _follow_the_store(key, shown, snapshot.indicator_value(indicator_no, year), submitted)
-    _conflict(snapshot, key, save)
+    key = RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=year)
+    current = snapshot.indicator_value(indicator_no, year)
+    edit_session.record_form(
+        snapshot, key, current, record_type=IndicatorValue, name="actual", inputs=inputs, save=save
+    )
 
 
 def _status_form(snapshot: Snapshot, year: int) -> None:
@@ -198,68 +105,54 @@ def _status_form(snapshot: Snapshot, year: int) -> None:
         return
     c1, c2 = st.columns([1, 2])
     department = c1.selectbox(
-        "推進部署", [ALL, *entry_views.entry_departments(plan)], key="updates_department"
+        "推進部署", [ALL, *entry_views.entry_departments(plan)], key=DEPARTMENT_KEY
     )
     options = entry_views.item_options(plan, None if department == ALL else department)
     item_no = c2.selectbox(
-        "取組項目", list(options), format_func=lambda n: options[n], key="updates_item"
+        "取組項目", list(options), format_func=lambda n: options[n], key=ITEM_KEY
     )
     if item_no is None:
         return
-    key = RecordKey(kind="item_status", subject_no=item_no, fiscal_year=year)
-    shown: ItemStatus | None = _shown(key, lambda: snapshot.item_status(item_no, year))
-    previous = snapshot.item_status(item_no, year - 1)
-    last = entry_views.last_change_text(snapshot, key)
-    st.html(
-        html_blocks.paragraph(
-            entry_views.record_caption(plan, shown, year) + (f"　{last}" if last else ""),
-            meta=True,
-        )
-        + (
-            html_blocks.paragraph(
-                f"前年度（{fy.label(year - 1)}）: {previous.status}"
-                + (f"　取組実績: {previous.achievements}" if previous.achievements else ""),
-                meta=True,
-            )
-            if previous
-            else ""
-        )
-    )
     vocabulary = [s.status for s in plan.statuses]
-    generation = _generation(key)
-    with st.form(f"status-{item_no}-{year}-{generation}"):
-        status = st.selectbox(
-            f"{fy.label(year)}の進捗状況",
-            vocabulary,
-            index=vocabulary.index(shown.status) if shown else None,
-            placeholder="選んでください",
-            format_func=lambda s: entry_views.status_choice(plan, s),
-        )
-        achievements = st.text_area("取組実績", value=(shown.achievements or "") if shown else "")
-        issues = st.text_area("課題", value=(shown.issues or "") if shown else "")
-        next_steps = st.text_area("今後の方向性", value=(shown.next_steps or "") if shown else "")
-        submitted = st.form_submit_button("保存する", type="primary")
 
-    def save(expected: Any) -> bool:
-        if status is None:
+    def inputs(shown: ItemStatus | None) -> _StatusInputs:
+        return _StatusInputs(
+            st.selectbox(
+                f"{fy.label(year)}の進捗状況",
+                vocabulary,
+                index=vocabulary.index(shown.status) if shown else None,
+                placeholder="選んでください",
+                format_func=lambda s: entry_views.status_choice(plan, s),
+            ),
+            st.text_area("取組実績", value=(shown.achievements or "") if shown else ""),
+            st.text_area("課題", value=(shown.issues or "") if shown else ""),
+            st.text_area("今後の方向性", value=(shown.next_steps or "") if shown else ""),
+        )
+
+    def save(typed: _StatusInputs, saving: edit_session.Saving[ItemStatus]) -> bool:
+        if typed.status is None:
             raise ValidationError(["進捗状況を選んでください。"])
         return save_item_status(
             store_access.store_path(),
             item_no,
             year,
-            status,
-            achievements=achievements,
-            issues=issues,
-            next_steps=next_steps,
-            user=store_access.user_name(),
-            expected=expected,
-            wait_seconds=WAIT_SECONDS,
+            typed.status,
+            achievements=typed.achievements,
+            issues=typed.issues,
+            next_steps=typed.next_steps,
+            **saving,
         )
 
-    if submitted:
-        _save(key, save, shown)
-    _follow_the_store(key, shown, snapshot.item_status(item_no, year), submitted)
-    _conflict(snapshot, key, save)
+    edit_session.record_form(
+        snapshot,
+        RecordKey(kind="item_status", subject_no=item_no, fiscal_year=year),
+        snapshot.item_status(item_no, year),
+        record_type=ItemStatus,
+        name="status",
+        inputs=inputs,
+        save=save,
+        notes=entry_views.previous_status_html(snapshot, item_no, year),
+    )
 
 
 # --- files --------------------------------------------------------------------------------------
@@ -275,39 +168,36 @@ def _import(snapshot: Snapshot) -> None:
             meta=True,
         )
     )
-    generation = st.session_state.get("updates_upload_generation", 0)
     files = st.file_uploader(
-        "取り込むファイル（複数可）", accept_multiple_files=True, key=f"upload-{generation}"
+        "取り込むファイル（複数可）",
+        accept_multiple_files=True,
+        key=edit_session.upload_key("upload"),
     )
     sheet = st.text_input(
-        "Excelのシート名（空欄なら先頭のシート）", key=f"upload-sheet-{generation}"
+        "Excelのシート名（空欄なら先頭のシート）", key=edit_session.upload_key("upload-sheet")
     )
     if not files:
         return
     sources = [ImportSource(f.name, f.getvalue()) for f in files]
-    # The preview this person saw in the previous run is what they confirm with the button; if
-    # the store changed since, apply_import refuses (StalePreviewError) and this run shows anew.
-    previews: dict[object, ImportPreview] = st.session_state.setdefault("updates_previews", {})
-    signature = (tuple((s.name, hash(s.data)) for s in sources), sheet.strip())
-    seen = previews.get(signature)
     try:
         preview = preview_import(store_access.store_path(), sources, sheet=sheet.strip() or None)
     except KomaeKpiError as exc:
-        _show_error(exc)
+        edit_session.show_error(exc)
         return
-    previews.clear()
-    previews[signature] = preview
+    # The preview this person saw in the previous run is what they confirm with the button; if
+    # the store changed since, apply_import refuses (StalePreviewError) and this run shows anew.
+    seen = edit_session.previous_preview(sources, sheet.strip(), preview)
     st.html("".join(html_blocks.paragraph(line, meta=True) for line in file_lines(preview)))
     if not preview.ok:
         st.error(
             f"問題が{len(preview.problems)}件あるため、取り込めません（何も書き込んでいません）。"
             "ファイルを直してから、もう一度選んでください。"
         )
-        st.html(_problems_html(preview.problems))
+        st.html(entry_views.problems_html(preview.problems))
         return
     include_unchanged = st.toggle(
         f"変更なしの記録も表示（{preview.count('unchanged')}件）",
-        key=f"upload-unchanged-{generation}",
+        key=edit_session.upload_key("upload-unchanged"),
         disabled=not preview.count("unchanged"),
     )
     table = entry_views.preview_table(snapshot.plan, preview, include_unchanged=include_unchanged)
@@ -318,7 +208,7 @@ def _import(snapshot: Snapshot) -> None:
     if not preview.to_write:
         st.info("ストアの内容と同じため、取り込む変更はありません。", icon=":material/info:")
         return
-    if st.button(f"{len(preview.to_write)}件を取り込む", type="primary", key="import-apply"):
+    if st.button(f"{len(preview.to_write)}件を取り込む", type="primary", key=APPLY_KEY):
         try:
             result = apply_import(
                 store_access.store_path(),
@@ -326,13 +216,13 @@ def _import(snapshot: Snapshot) -> None:
                 user=store_access.user_name(),
                 sheet=sheet.strip() or None,
                 expected=seen or preview,
-                wait_seconds=WAIT_SECONDS,
+                wait_seconds=edit_session.WAIT_SECONDS,
             )
         except KomaeKpiError as exc:
-            _show_error(exc)
+            edit_session.show_error(exc)
             return
-        st.session_state["updates_upload_generation"] = generation + 1
-        _flash(
+        edit_session.renew_uploads()
+        edit_session.leave_message(
             f"{result.written}件を取り込みました（{'、'.join(f.name for f in preview.files)}）。"
             f"取り込む前のバックアップ: {result.backup}"
         )
@@ -352,7 +242,7 @@ def _workbook(snapshot: Snapshot, year: int) -> None:
         st.info("照会は計画期間の年度について作成します。上の年度リンクで年度を選んでください。")
         return
     department = st.selectbox(
-        "推進部署", entry_views.entry_departments(plan), key="updates_workbook_department"
+        "推進部署", entry_views.entry_departments(plan), key=WORKBOOK_DEPARTMENT_KEY
     )
     items = department_items(snapshot.plan, department)
     st.download_button(
@@ -385,7 +275,6 @@ def _history(snapshot: Snapshot) -> None:
     )
 
 
-TAB_KEY = "updates_tab"
 TABS: dict[str, Callable[[Snapshot, int], None]] = {
     "指標の実績値": _actual_form,
     "取組項目の進捗状況": _status_form,
@@ -398,7 +287,7 @@ TABS: dict[str, Callable[[Snapshot, int], None]] = {
 def show() -> None:
     snapshot = store_access.snapshot()
     year = frame.page_header("実績入力", snapshot)
-    _flash()
+    edit_session.show_messages()
     # Only the open tab is drawn (Streamlit reruns when another is chosen): drawing all five
     # forms, the uploader and the history on every run made this the slowest page (bench/).
     tabs = st.tabs(list(TABS), key=TAB_KEY, on_change="rerun")
@@ -406,7 +295,7 @@ def show() -> None:
         if tab.open:
             with tab:
                 draw(snapshot, year)
-    st.session_state.pop("updates_flash", None)  # shown in this completed run
+    edit_session.end_run()  # the messages were shown in this completed run
 
 
 if app.guard():

@@ -12,13 +12,16 @@ from komae_kpi.views.charts import FONT_FAMILY, indicator_figure, reference_figu
 from komae_kpi.views.indicator_views import assessment_for
 
 
-def figure_for(snapshot: Snapshot, no: int, year: int, **kwargs: object) -> go.Figure:
+def figure_for(
+    snapshot: Snapshot, no: int, year: int, *, since: int | None = None, compact: bool = False
+) -> go.Figure:
     return indicator_figure(
         snapshot.plan.indicator(no),
         snapshot.actuals(no),
         assessment_for(snapshot, no, year),
-        **kwargs,
-    )  # type: ignore[arg-type]
+        since=since,
+        compact=compact,
+    )
 
 
 def trace(fig: go.Figure, name_start: str) -> go.Scatter:

@@ -38,7 +38,10 @@ def test_demo_generation_is_repeatable(tmp_path: Path) -> None:
     a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
     write_demo_store(a)
     write_demo_store(b)
-    strip = lambda rows: [r[:6] for r in rows]  # noqa: E731 - timestamps differ
+
+    def strip(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+        return [r[:6] for r in rows]  # without the timestamps, which differ
+
     assert strip(dump(a)["indicator_values"]) == strip(dump(b)["indicator_values"])
     assert strip(dump(a)["item_statuses"]) == strip(dump(b)["item_statuses"])
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from komae_kpi.common import files
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.files import atomic_path, atomic_write_bytes, atomic_write_text
 
@@ -52,7 +51,7 @@ def test_a_failure_to_flush_leaves_the_old_file_and_no_temporary_file(
     def full_disk(descriptor: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(files.os, "fsync", full_disk)
+    monkeypatch.setattr(os, "fsync", full_disk)
     with pytest.raises(OSError, match="No space left"):
         atomic_write_bytes(out, b"new")
     assert out.read_bytes() == b"old"

@@ -63,7 +63,7 @@ def test_parse_rejects_what_is_not_a_fiscal_year_with_a_japanese_message(text: s
 
 def test_parse_rejects_booleans() -> None:
     with pytest.raises(FiscalYearError):
-        fy.parse(True)  # type: ignore[arg-type]
+        fy.parse(True)
 
 
 @pytest.mark.parametrize(

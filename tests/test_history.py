@@ -26,7 +26,8 @@ def test_current_balance_ratio_is_shipped_for_every_published_year() -> None:
     assert sorted(shipped) == sorted(published)
     for year, row in published.items():
         assert shipped[year].value == float(row["current_balance_ratio_pct"])
-        assert shipped[year].source and row["source"].startswith(shipped[year].source)
+        source = shipped[year].source
+        assert source and row["source"].startswith(source)
 
 
 def test_reference_series_match_the_published_file() -> None:

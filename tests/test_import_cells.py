@@ -202,7 +202,8 @@ def test_unknown_items(refs: References, cell: Any) -> None:
     ],
 )
 def test_numbers_with_units_and_signs(cell: Any, number: float, unit: str | None) -> None:
-    assert read_number(cell) == (pytest.approx(number), unit)
+    found, found_unit = read_number(cell)
+    assert found == pytest.approx(number) and found_unit == unit
 
 
 @pytest.mark.parametrize(

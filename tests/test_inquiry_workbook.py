@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from komae_kpi.cli import main
@@ -65,6 +66,7 @@ def _rows(sheet: Worksheet) -> dict[int, dict[str, object]]:
     """Item number → {header: value} for every item row."""
     header = _header(sheet)
     header_row = next(r for r in sheet.iter_rows(max_row=20) if r[0].value == "項目番号")[0].row
+    assert header_row is not None
     found: dict[int, dict[str, object]] = {}
     for row in sheet.iter_rows(min_row=header_row + 1):
         if row[0].value is None:
@@ -144,7 +146,7 @@ def test_the_status_column_has_a_dropdown_of_the_vocabulary(store: Path) -> None
     assert validation.type == "list"
     assert validation.formula1 == '"' + ",".join(_vocabulary()) + '"'
     assert validation.showErrorMessage  # anything else typed is refused by Excel
-    letter = sheet.cell(row=1, column=header["進捗状況"]).column_letter
+    letter = get_column_letter(header["進捗状況"])
     first = min(_row_numbers(sheet))
     last = max(_row_numbers(sheet))
     assert str(validation.sqref) == f"{letter}{first}:{letter}{last}"

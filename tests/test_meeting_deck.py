@@ -17,7 +17,9 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 from pptx.presentation import Presentation as PresentationObject
+from pptx.shapes.autoshape import Shape
 from pptx.shapes.base import BaseShape
+from pptx.shapes.graphfrm import GraphicFrame
 from pptx.slide import Slide
 from pptx.text.text import TextFrame
 
@@ -181,12 +183,16 @@ def tables(slide: Slide) -> list[list[list[str]]]:
     return [
         [[cell.text for cell in row.cells] for row in shape.table.rows]
         for shape in slide.shapes
-        if shape.has_table
+        if isinstance(shape, GraphicFrame) and shape.has_table
     ]
 
 
 def slide_text(slide: Slide) -> str:
-    parts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+    parts = [
+        shape.text_frame.text
+        for shape in slide.shapes
+        if isinstance(shape, Shape) and shape.has_text_frame
+    ]
     parts += ["\n".join("\t".join(r) for r in t) for t in tables(slide)]
     return "\n".join(parts)
 
@@ -221,7 +227,9 @@ def behind_expected(written: dict[int, str]) -> set[int]:
 
 
 def test_the_deck_is_16_9(city_deck: PresentationObject) -> None:
-    assert city_deck.slide_width * 9 == city_deck.slide_height * 16
+    width, height = city_deck.slide_width, city_deck.slide_height
+    assert width is not None and height is not None
+    assert width * 9 == height * 16
 
 
 def test_the_title_slide_names_the_plan_and_the_year(
@@ -526,10 +534,11 @@ def _frame_margins(frame: TextFrame) -> tuple[int, int, int, int]:
 def _extent(shape: BaseShape) -> tuple[float, float]:
     """Top and estimated bottom in inches; a table's rows grow to their text when drawn."""
     top = _inches(shape.top)
-    if not shape.has_table:
+    if not (isinstance(shape, GraphicFrame) and shape.has_table):
         return top, top + _inches(shape.height)
     table = shape.table
-    widths = [_inches(c.width) for c in table.columns]
+    # Indexed: the column collection is a sequence by __getitem__ only (no __iter__ in its types).
+    widths = [_inches(table.columns[i].width) for i in range(len(table.columns))]
     bottom = top
     for row in table.rows:
         # A cell's margins are its own (a:tcPr), not its text body's.

@@ -28,6 +28,7 @@ from komae_kpi.plan.model import (
     ItemStatus,
     ReferenceSeries,
     ReferenceValue,
+    TableRecord,
     column_of,
     key_names,
     plan_parts,
@@ -207,7 +208,13 @@ def test_a_new_indicator_column_round_trips_with_one_field_and_one_migration(
 
 def test_every_record_class_matches_its_store_table(store: Path) -> None:
     """Each stored field is a column of the record's table, and its key is the primary key."""
-    entered = [IndicatorValue, ItemStatus, ReferenceSeries, ReferenceValue, ChangeEntry]
+    entered: list[type[TableRecord]] = [
+        IndicatorValue,
+        ItemStatus,
+        ReferenceSeries,
+        ReferenceValue,
+        ChangeEntry,
+    ]
     with connect(store, read_only=True) as con:
         for record_type in [*(part for _, part in plan_parts()), *entered]:
             table = record_type.TABLE

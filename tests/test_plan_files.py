@@ -105,7 +105,8 @@ def test_asterisk_indicators_are_counted_on_1_april() -> None:
             assert x.note and "4月1日" in x.note
         else:
             assert x.as_of(2023) == dt.date(2024, 3, 31)
-    assert PLAN.indicator(3).note and PLAN.indicator(3).note.startswith("※参考")
+    note = PLAN.indicator(3).note
+    assert note and note.startswith("※参考")
     assert [x.indicator_no for x in PLAN.indicators if x.description] == [2, 3, 5, 8]
 
 

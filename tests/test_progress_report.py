@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, PdfObject
 
 from komae_kpi.judgement.item_progress import NOT_REPORTED
 from komae_kpi.judgement.progress import load_snapshot
@@ -166,26 +167,34 @@ def test_the_pdf_has_every_name_as_text_page_numbers_and_embedded_fonts(
     assert f"2 / {pdf_report.pages}" in first and f"{pdf_report.pages} / {pdf_report.pages}" in last
     box = reader.pages[0].mediabox
     assert abs(float(box.width) - 595) < 2 and abs(float(box.height) - 842) < 2  # A4 portrait
-    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged, for screen readers
+    assert "/StructTreeRoot" in reader.root_object  # tagged, for screen readers
     assert reader.outline  # headings as bookmarks
     type3 = 0
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            if font["/Subtype"] == "/Type3":
+        for reference in _pdf_dict(_pdf_dict(page["/Resources"])["/Font"]).values():
+            font = _pdf_dict(reference)
+            if str(font["/Subtype"]) == "/Type3":
                 type3 += 1
                 assert "/CharProcs" in font  # the glyphs themselves are in the file
             else:
-                descriptor = (
-                    font.get("/FontDescriptor")
-                    or font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-                )
+                descriptor = font.get("/FontDescriptor")
+                if descriptor is None:
+                    descendants = font["/DescendantFonts"].get_object()
+                    assert isinstance(descendants, ArrayObject)
+                    descriptor = _pdf_dict(descendants[0])["/FontDescriptor"]
                 assert any(
-                    k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                    k in _pdf_dict(descriptor) for k in ("/FontFile", "/FontFile2", "/FontFile3")
                 )
     if ipaex_installed():
         # With IPAex Gothic (TrueType) every text is in a real embedded font, not Type 3 glyphs.
         assert type3 == 0
+
+
+def _pdf_dict(found: PdfObject) -> DictionaryObject:
+    """A dictionary of the PDF, following an indirect reference to it."""
+    target = found.get_object()
+    assert isinstance(target, DictionaryObject)
+    return target
 
 
 def test_the_contents_give_the_page_each_chapter_starts_on(pdf_report: PdfReport) -> None:

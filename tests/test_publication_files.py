@@ -247,4 +247,5 @@ def test_only_a_demo_stores_workbook_says_demo_data(demo_store: Path, filled: Pa
     city = load_book(load_snapshot(filled))
     assert "デモ" not in all_text(city)
     for ws in city.worksheets:
-        assert "デモ" not in (ws.oddHeader.center.text or "")
+        header = ws.oddHeader
+        assert header is not None and "デモ" not in (header.center.text or "")

@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button, TextArea, TextInput
 
 from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
 from komae_kpi.judgement.progress import load_snapshot
@@ -43,15 +44,15 @@ def open_tab(at: AppTest, label: str) -> AppTest:
     return at
 
 
-def text_input(at: AppTest, label_start: str):  # type: ignore[no-untyped-def]
+def text_input(at: AppTest, label_start: str) -> TextInput:
     return next(t for t in at.text_input if t.label.startswith(label_start))
 
 
-def text_area(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+def text_area(at: AppTest, label: str) -> TextArea:
     return next(t for t in at.text_area if t.label == label)
 
 
-def button(at: AppTest, label: str, form: str | None = None):  # type: ignore[no-untyped-def]
+def button(at: AppTest, label: str, form: str | None = None) -> Button:
     """The button with this label; form= a prefix of its form's key when several share a label."""
     return next(
         b for b in at.button if b.label == label and (form is None or b.form_id.startswith(form))

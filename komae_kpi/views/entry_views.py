@@ -6,6 +6,9 @@ the file importer, so a value accepted in a file is accepted in the form and vic
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
 import pandas as pd
 
 from komae_kpi.common import fiscal_year as fy
@@ -13,12 +16,18 @@ from komae_kpi.common.errors import ValidationError
 from komae_kpi.imports.import_cells import CellError, is_blank, read_number, value_in_unit
 from komae_kpi.imports.importer import ImportPreview
 from komae_kpi.judgement.progress import Snapshot
-from komae_kpi.plan.facts import FIRST_FISCAL_YEAR as PLAN_FIRST_FISCAL_YEAR
-from komae_kpi.plan.facts import LAST_FISCAL_YEAR as PLAN_LAST_FISCAL_YEAR
-from komae_kpi.plan.model import Indicator, IndicatorValue, ItemStatus, Plan
-from komae_kpi.store.record_changes import ChangeEntry, RecordChange, RecordKey, key_of
+from komae_kpi.plan import facts
+from komae_kpi.plan.model import Indicator, IndicatorValue, Plan
+from komae_kpi.store.record_changes import ChangeEntry, Record, RecordChange, RecordKey, key_of
 from komae_kpi.views import html_blocks
-from komae_kpi.views.change_views import change_rows, field_text, history_rows, record_fields
+from komae_kpi.views.change_views import (
+    ChangeRow,
+    HistoryRow,
+    change_rows,
+    field_text,
+    history_rows,
+    record_fields,
+)
 
 
 def indicator_options(plan: Plan) -> dict[int, str]:
@@ -46,7 +55,7 @@ def status_choice(plan: Plan, status: str) -> str:
 
 
 def status_years() -> list[int]:
-    return list(range(PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR + 1))
+    return facts.plan_years()
 
 
 def value_from_text(indicator: Indicator, text: str, rule_plan: Plan) -> float:
@@ -66,7 +75,7 @@ def value_text(value: float) -> str:
     return f"{value:.10g}"
 
 
-def record_caption(plan: Plan, record: IndicatorValue | ItemStatus | None, year: int) -> str:
+def record_caption(plan: Plan, record: Record | None, year: int) -> str:
     if record is None:
         return f"{fy.label(year)}の記録はまだありません。"
     key = key_of(record)
@@ -87,21 +96,57 @@ def last_change_text(snapshot: Snapshot, key: RecordKey) -> str | None:
     return None
 
 
-def history_table(plan: Plan, entries: list[ChangeEntry] | tuple[ChangeEntry, ...]) -> pd.DataFrame:
-    rows = history_rows(plan, list(entries))
-    return pd.DataFrame(
-        {
-            "日時": [r.changed_at for r in rows],
-            "変更者": [r.changed_by for r in rows],
-            "方法": [r.method for r in rows],
-            "対象": [r.subject for r in rows],
-            "年度": [r.fiscal_year for r in rows],
-            "項目": [r.field for r in rows],
-            "操作": [r.action for r in rows],
-            "変更前": [r.before for r in rows],
-            "変更後": [r.after for r in rows],
-        }
+def record_caption_html(snapshot: Snapshot, key: RecordKey, shown: Record | None) -> str:
+    """The record a form shows, with who changed it last: '現在の記録: 89%　出典: 決算　最終更新: …'."""
+    last = last_change_text(snapshot, key)
+    return html_blocks.paragraph(
+        record_caption(snapshot.plan, shown, key.fiscal_year) + (f"　{last}" if last else ""),
+        meta=True,
     )
+
+
+def previous_status_html(snapshot: Snapshot, item_no: int, year: int) -> str:
+    """The item's status a year before, for the status form ('' when there was none)."""
+    previous = snapshot.item_status(item_no, year - 1)
+    if previous is None:
+        return ""
+    return html_blocks.paragraph(
+        f"前年度（{fy.label(year - 1)}）: {previous.status}"
+        + (f"　取組実績: {previous.achievements}" if previous.achievements else ""),
+        meta=True,
+    )
+
+
+# The tables' headings and what each shows of a row (rows from change_views).
+HISTORY_COLUMNS: dict[str, Callable[[HistoryRow], str]] = {
+    "日時": lambda r: r.changed_at,
+    "変更者": lambda r: r.changed_by,
+    "方法": lambda r: r.method,
+    "対象": lambda r: r.subject,
+    "年度": lambda r: r.fiscal_year,
+    "項目": lambda r: r.field,
+    "操作": lambda r: r.action,
+    "変更前": lambda r: r.before,
+    "変更後": lambda r: r.after,
+}
+PREVIEW_COLUMNS: dict[str, Callable[[ChangeRow], str]] = {
+    "区分": lambda r: r.action,
+    "対象": lambda r: r.subject,
+    "年度": lambda r: r.fiscal_year,
+    "項目": lambda r: r.field,
+    "変更前": lambda r: r.before,
+    "変更後": lambda r: r.after,
+    "ファイル": lambda r: r.where,
+}
+Row = TypeVar("Row")
+
+
+def _frame(rows: Sequence[Row], columns: Mapping[str, Callable[[Row], str]]) -> pd.DataFrame:
+    return pd.DataFrame({heading: [cell(r) for r in rows] for heading, cell in columns.items()})
+
+
+def history_table(plan: Plan, entries: list[ChangeEntry] | tuple[ChangeEntry, ...]) -> pd.DataFrame:
+    return _frame(history_rows(plan, list(entries)), HISTORY_COLUMNS)
 
 
 def history_for(
@@ -114,30 +159,28 @@ def history_for(
 
 def preview_table(plan: Plan, preview: ImportPreview, *, include_unchanged: bool) -> pd.DataFrame:
     changes = [c for c in preview.changes if include_unchanged or c.action != "unchanged"]
-    rows = change_rows(plan, changes)
-    return pd.DataFrame(
-        {
-            "区分": [r.action for r in rows],
-            "対象": [r.subject for r in rows],
-            "年度": [r.fiscal_year for r in rows],
-            "項目": [r.field for r in rows],
-            "変更前": [r.before for r in rows],
-            "変更後": [r.after for r in rows],
-            "ファイル": [r.where for r in rows],
-        }
-    )
+    return _frame(change_rows(plan, changes), PREVIEW_COLUMNS)
 
 
-def conflict_table(plan: Plan, current: object, yours: IndicatorValue | ItemStatus) -> pd.DataFrame:
+def conflict_table(plan: Plan, current: Record | None, yours: Record) -> pd.DataFrame:
     """The record as someone else saved it beside what this person typed, field by field."""
-    theirs = current if isinstance(current, IndicatorValue | ItemStatus) else None
-    rows = record_fields(plan, RecordChange(key=key_of(yours), before=theirs, after=yours))
+    rows = record_fields(plan, RecordChange(key=key_of(yours), before=current, after=yours))
     return pd.DataFrame(
         {
             "項目": [r[0] for r in rows],
             "保存されている内容（別の人の変更後）": [r[1] for r in rows],
             "あなたの入力（未保存）": [r[2] for r in rows],
         }
+    )
+
+
+def problems_html(problems: Sequence[str]) -> str:
+    """The problems of a refused save or import as a list. Escaped: the messages quote cells
+    from the files as they were typed."""
+    return (
+        "<ul class='kpi-problems'>"
+        + "".join(f"<li>{html_blocks.esc(p)}</li>" for p in problems)
+        + "</ul>"
     )
 
 

@@ -11,11 +11,14 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
+
+if TYPE_CHECKING:  # imported where used: only the browser tests need Playwright
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -105,7 +108,7 @@ def settle(page: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail("/usr/bin/chromium is missing: .ci/run must install Debian's chromium")
@@ -119,12 +122,12 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def open_page(browser: object) -> Iterator[Callable[[str, str], object]]:
+def open_page(browser: Browser) -> Iterator[Callable[[str, str], Page]]:
     """open_page(url, screenshot_name) -> the loaded Playwright page, screenshot saved."""
-    pages = []
+    pages: list[Page] = []
 
-    def _open(url: str, name: str) -> object:
-        page = browser.new_page(viewport={"width": 1920, "height": 1080})  # type: ignore[attr-defined]
+    def _open(url: str, name: str) -> Page:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
         pages.append(page)
         page.goto(url)
         settle(page)
