@@ -22,6 +22,7 @@ from komae_kpi.outputs.export import export_open_data
 from komae_kpi.outputs.inquiry_workbook import write_inquiry_workbook
 from komae_kpi.outputs.publication_files import write_finance_workbook, write_open_data_zip
 from komae_kpi.outputs.report import write_report
+from komae_kpi.plan import facts
 from komae_kpi.plan.model import Plan
 from komae_kpi.store.backups import (
     DEFAULT_KEEP,
@@ -36,7 +37,6 @@ from komae_kpi.store.demo import write_demo_store
 from komae_kpi.store.record_changes import RecordChange, RecordKind
 from komae_kpi.store.record_changes import load_history as load_change_history
 from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
-from komae_kpi.views.indicator_views import change_label
 
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
@@ -347,8 +347,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(
             f"   {fiscal_year.wareki(indicator.target_fiscal_year)}の見込み "
             f"{formatting.with_unit(r['projected_value'], unit)}"
-            f"／目標値 {formatting.with_unit(indicator.target_value, unit)}{indicator.comparator_word}"
-            f"／{change_label(indicator)} {formatting.signed_difference(r['required_annual_change'], unit)}"
+            f"／目標値 {indicator.target_text()}"
+            f"／{indicator.required_change_label} {formatting.signed_difference(r['required_annual_change'], unit)}"
             f"／実績の年変化 {formatting.signed_difference(r['observed_annual_change'], unit)}"
         )
         print(f"   {r['reason']}")
@@ -389,7 +389,7 @@ _COMMANDS: tuple[_Command, ...] = (
         name="status",
         handler=_cmd_status,
         help="指標ごとの進捗状況を表示する",
-        description="年度を指定して、8つの指標の状況（達成・順調・注意・遅れ・未入力）を表示します。",
+        description="年度を指定して、各指標の状況（達成・順調・注意・遅れ・未入力）を表示します。",
         arguments=(
             _fiscal_year_option(
                 "判定する年度（例: 2025、令和7年度、R7）。既定はデータのある最新の年度"
@@ -541,7 +541,7 @@ def _add_common_options(parser: argparse.ArgumentParser, db_default: str | None)
 def build_parser() -> argparse.ArgumentParser:
     parser = _JapaneseParser(
         prog="python -m komae_kpi",
-        description="狛江市第7次行財政改革推進計画 進捗管理（komae-kpi）",
+        description=f"{facts.TITLE} 進捗管理（komae-kpi）",
     )
     commands = parser.add_subparsers(
         title="コマンド", metavar="コマンド", required=True, parser_class=_JapaneseParser
