@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Generic, TypedDict, TypeVar, Unpack
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
@@ -83,15 +84,27 @@ class _Unchecked:
 
 UNCHECKED = _Unchecked()
 
+R = TypeVar("R", IndicatorValue, ItemStatus)
+
+
+class SaveOptions(TypedDict, Generic[R], total=False):
+    """What every save may say besides the record: who saves it (default: the OS user), the record
+    as the form showed it (the store refuses the save if it now holds another; default: no check),
+    and how long to wait for another process holding the store."""
+
+    user: str | None
+    expected: R | _Unchecked | None
+    wait_seconds: float
+
 
 def _save(
     path: Path,
     check: Callable[[Plan], list[str]],
     record: Record,
     *,
-    expected: Record | _Unchecked | None,
-    user: str | None,
-    wait_seconds: float,
+    expected: Record | _Unchecked | None = UNCHECKED,
+    user: str | None = None,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
 ) -> bool:
     """Validate against the store's plan, then write in one transaction; nothing on a problem.
 
@@ -187,9 +200,7 @@ def save_indicator_value(
     *,
     source: str | None = None,
     note: str | None = None,
-    user: str | None = None,
-    expected: IndicatorValue | _Unchecked | None = UNCHECKED,
-    wait_seconds: float = LOCK_WAIT_SECONDS,
+    **options: Unpack[SaveOptions[IndicatorValue]],
 ) -> bool:
     """Save one actual (insert or replace) as entered by a user. True if anything changed."""
     return _save(
@@ -202,9 +213,7 @@ def save_indicator_value(
             source=_text(source),
             note=_text(note),
         ),
-        expected=expected,
-        user=user,
-        wait_seconds=wait_seconds,
+        **options,
     )
 
 
@@ -217,9 +226,7 @@ def save_item_status(
     achievements: str | None = None,
     issues: str | None = None,
     next_steps: str | None = None,
-    user: str | None = None,
-    expected: ItemStatus | _Unchecked | None = UNCHECKED,
-    wait_seconds: float = LOCK_WAIT_SECONDS,
+    **options: Unpack[SaveOptions[ItemStatus]],
 ) -> bool:
     """Save one item's status and commentary for a fiscal year. True if anything changed."""
     return _save(
@@ -233,7 +240,5 @@ def save_item_status(
             issues=_text(issues),
             next_steps=_text(next_steps),
         ),
-        expected=expected,
-        user=user,
-        wait_seconds=wait_seconds,
+        **options,
     )
