@@ -160,6 +160,39 @@ class ImportResult:
 # --- reading ------------------------------------------------------------------------------------
 
 
+class _RowCells:
+    """One data row being read: its cells by column, its columns by field, and how to report a cell."""
+
+    def __init__(
+        self,
+        row: SheetRow,
+        cells: dict[Column, Any],
+        by_field: dict[Field, list[Column]],
+        reader: _FileReader,
+    ) -> None:
+        self.row = row
+        self.cells = cells
+        self.by_field = by_field
+        self._reader = reader
+
+    def problem(self, column: Column, reason: str) -> None:
+        """Name the file, the row as a spreadsheet shows it, the column and the value."""
+        value = self.cells[column]
+        where = self._reader.where(self.row, column)
+        if is_blank(value):
+            self._reader.problems.append(f"{where}: {reason}")
+        else:
+            self._reader.problems.append(f"{where}の「{shown(value)}」: {reason}")
+
+    def required(self, name: Field) -> Column | None:
+        """The field's column, or None (and a problem) when its cell is blank."""
+        column = self.by_field[name][0]
+        if is_blank(self.cells[column]):
+            self.problem(column, "空欄です。")
+            return None
+        return column
+
+
 @dataclass
 class _FileReader:
     plan: Plan
@@ -282,107 +315,74 @@ class _FileReader:
         by_field: dict[Field, list[Column]] = {}
         for c in used:
             by_field.setdefault(c.field, []).append(c)
-
-        def cell_problem(column: Column, reason: str) -> None:
-            value = cells[column]
-            if is_blank(value):
-                self.problems.append(f"{self.where(row, column)}: {reason}")
-            else:
-                self.problems.append(f"{self.where(row, column)}の「{shown(value)}」: {reason}")
-
-        def required(name: Field) -> Column | None:
-            column = by_field[name][0]
-            if is_blank(cells[column]):
-                cell_problem(column, "空欄です。")
-                return None
-            return column
+        r = _RowCells(row, cells, by_field, self)
 
         subject_field: Field = "indicator" if self.kind == "indicator_value" else "item"
-        subject = self._read_subject(row, by_field[subject_field], cells, cell_problem)
-        year_column = required("fiscal_year")
+        subject = self._read_subject(r, by_field[subject_field])
+        year_column = r.required("fiscal_year")
         year = None
         if year_column is not None:
             try:
                 year = read_fiscal_year(cells[year_column])
             except CellError as exc:
-                cell_problem(year_column, str(exc))
+                r.problem(year_column, str(exc))
         record: Record | None
         if self.kind == "indicator_value":
-            record = self._actual(row, by_field, cells, subject, year, cell_problem, required)
+            record = self._actual(r, subject, year)
         else:
-            record = self._status(row, by_field, cells, subject, year, cell_problem, required)
+            record = self._status(r, subject, year)
         if record is not None and len(self.problems) == before:
             self.records.append((row, record))
 
-    def _read_subject(
-        self, row: SheetRow, columns: list[Column], cells: dict[Column, Any], cell_problem: Any
-    ) -> int | None:
+    def _read_subject(self, r: _RowCells, columns: list[Column]) -> int | None:
         lookup = (
             self.references.indicator if self.kind == "indicator_value" else self.references.item
         )
         found: list[tuple[Column, int]] = []
         for column in columns:
-            if is_blank(cells[column]):
+            if is_blank(r.cells[column]):
                 continue
             try:
-                found.append((column, lookup(cells[column])))
+                found.append((column, lookup(r.cells[column])))
             except CellError as exc:
-                cell_problem(column, str(exc))
+                r.problem(column, str(exc))
                 return None
         if not found:
-            cell_problem(columns[0], "空欄です。")
+            r.problem(columns[0], "空欄です。")
             return None
         if len({no for _, no in found}) > 1:
             what = "指標" if self.kind == "indicator_value" else "取組項目"
             self.problems.append(
-                f"{self.where(row)}: "
+                f"{self.where(r.row)}: "
                 + "と".join(f"{c.label}（{what}{no}）" for c, no in found)
                 + f"が別々の{what}を指しています。"
             )
             return None
         return found[0][1]
 
-    def _kept_text(
-        self, key: RecordKey | None, name: Field, by_field: dict[Field, list[Column]], cells: Any
-    ) -> str | None:
+    def _kept_text(self, key: RecordKey, name: Field, r: _RowCells) -> str | None:
         """The cell's text when the file has the column; else what the store holds (kept)."""
-        if name in by_field:
-            return cell_text(cells[by_field[name][0]])
+        if name in r.by_field:
+            return cell_text(r.cells[r.by_field[name][0]])
         existing = self.current.get(key) if key else None
         return cast(str | None, getattr(existing, name)) if existing is not None else None
 
     def _actual(
-        self,
-        row: SheetRow,
-        by_field: dict[Field, list[Column]],
-        cells: dict[Column, Any],
-        indicator_no: int | None,
-        year: int | None,
-        cell_problem: Any,
-        required: Any,
+        self, r: _RowCells, indicator_no: int | None, year: int | None
     ) -> IndicatorValue | None:
-        value_column = required("value")
+        value_column = r.required("value")
         value = None
         if value_column is not None:
             try:
-                number, written_unit = read_number(cells[value_column])
+                number, written_unit = read_number(r.cells[value_column])
             except CellError as exc:
-                cell_problem(value_column, str(exc))
+                r.problem(value_column, str(exc))
             else:
-                value = self._value_in_unit(
-                    row,
-                    by_field,
-                    cells,
-                    indicator_no,
-                    number,
-                    written_unit,
-                    value_column,
-                    cell_problem,
-                )
+                value = self._value_in_unit(r, indicator_no, number, written_unit, value_column)
         if year is not None:
             problem = actual_year_problem(self.plan, year)
             if problem:
-                cell_problem(by_field["fiscal_year"][0], problem)
+                r.problem(r.by_field["fiscal_year"][0], problem)
         if indicator_no is None or year is None or value is None:
             return None
         key = RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=year)
@@ -390,33 +390,30 @@ class _FileReader:
             indicator_no=indicator_no,
             fiscal_year=year,
             value=value,
-            source=self._kept_text(key, "source", by_field, cells),
-            note=self._kept_text(key, "note", by_field, cells),
+            source=self._kept_text(key, "source", r),
+            note=self._kept_text(key, "note", r),
         )
 
     def _value_in_unit(
         self,
-        row: SheetRow,
-        by_field: dict[Field, list[Column]],
-        cells: dict[Column, Any],
+        r: _RowCells,
         indicator_no: int | None,
         number: float,
         written_unit: str | None,
         value_column: Column,
-        cell_problem: Any,
     ) -> float | None:
         if indicator_no is None:
             return None
         indicator = self.plan.indicator(indicator_no)
-        unit_column = by_field.get("unit", [None])[0]
-        column_unit = normalize_unit(cells[unit_column]) if unit_column is not None else None
+        unit_column = r.by_field.get("unit", [None])[0]
+        column_unit = normalize_unit(r.cells[unit_column]) if unit_column is not None else None
         if unit_column is not None and column_unit is not None:
             problem = unit_problem(indicator, column_unit)
             if problem:
-                cell_problem(unit_column, problem)
+                r.problem(unit_column, problem)
                 return None
             if written_unit is not None and written_unit != column_unit:
-                cell_problem(
+                r.problem(
                     value_column,
                     f"値に書かれた単位「{written_unit}」と{unit_column.label}の「{column_unit}」が違います。",
                 )
@@ -424,14 +421,14 @@ class _FileReader:
         declared = value_column.unit or self.table_unit
         if written_unit is not None and declared is not None and written_unit != declared:
             where = value_column.label if value_column.unit else "表の上の「単位」"
-            cell_problem(
+            r.problem(
                 value_column,
                 f"値に書かれた単位「{written_unit}」と{where}の「{declared}」が違います。",
             )
             return None
         if column_unit is not None and declared is not None and column_unit != declared:
             assert unit_column is not None
-            cell_problem(
+            r.problem(
                 unit_column,
                 f"単位「{column_unit}」が見出しまたは表の上の単位「{declared}」と違います。",
             )
@@ -440,37 +437,28 @@ class _FileReader:
         try:
             return value_in_unit(indicator, self.plan.rule(indicator_no), number, unit)
         except CellError as exc:
-            cell_problem(value_column, str(exc))
+            r.problem(value_column, str(exc))
             return None
 
-    def _status(
-        self,
-        row: SheetRow,
-        by_field: dict[Field, list[Column]],
-        cells: dict[Column, Any],
-        item_no: int | None,
-        year: int | None,
-        cell_problem: Any,
-        required: Any,
-    ) -> ItemStatus | None:
+    def _status(self, r: _RowCells, item_no: int | None, year: int | None) -> ItemStatus | None:
         if item_no is not None:
             problem = repost_problem(self.plan, item_no)
             if problem:
-                cell_problem(by_field["item"][0], problem)
+                r.problem(r.by_field["item"][0], problem)
                 item_no = None
-        status_column = required("status")
+        status_column = r.required("status")
         status = None
         if status_column is not None:
-            status = cell_text(cells[status_column])
+            status = cell_text(r.cells[status_column])
             status = status.strip() if status else None
             problem = status_problem(self.plan, status or "")
             if problem:
-                cell_problem(status_column, problem)
+                r.problem(status_column, problem)
                 status = None
         if year is not None:
             problem = status_year_problem(year)
             if problem:
-                cell_problem(by_field["fiscal_year"][0], problem)
+                r.problem(r.by_field["fiscal_year"][0], problem)
                 year = None
         if item_no is None or year is None or status is None:
             return None
@@ -479,9 +467,9 @@ class _FileReader:
             item_no=item_no,
             fiscal_year=year,
             status=status,
-            achievements=self._kept_text(key, "achievements", by_field, cells),
-            issues=self._kept_text(key, "issues", by_field, cells),
-            next_steps=self._kept_text(key, "next_steps", by_field, cells),
+            achievements=self._kept_text(key, "achievements", r),
+            issues=self._kept_text(key, "issues", r),
+            next_steps=self._kept_text(key, "next_steps", r),
         )
 
 
