@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from komae_kpi.outputs.report import report_year_problem
 
+from komae_kpi.outputs.report import report_year_problem
 from komae_kpi.plan import facts
 from komae_kpi.plan.plan_files import PLAN_SOURCE, load_plan
 from komae_kpi.store.entries import (
