@@ -8,7 +8,6 @@ from dataclasses import replace
 import pytest
 
 from komae_kpi.judgement.indicator_status import Assessment, assess
-from komae_kpi.outputs.deck.slides import gap_text
 from komae_kpi.plan.model import Comparator, Indicator, JudgementRule
 
 RULE = JudgementRule(indicator_no=1, path_tolerance=0.0, headroom_margin=0.0, basis="テスト")
@@ -98,7 +97,6 @@ def test_the_gap_says_which_way_is_good(
     assert (a.indicator, a.indicator_no, a.kind) == (x, 1, x.kind)
     assert a.is_behind is behind
     assert a.gap_text == words
-    assert gap_text(x, a) == a.gap_text  # the deck's words until it reads them from here
 
 
 def test_no_gap_is_neither_behind_nor_worded() -> None:

@@ -35,7 +35,6 @@ from komae_kpi.outputs.deck.slides import (
     BEHIND_TITLE,
     ITEM_SUMMARY_TITLE,
     OVERVIEW_TITLE,
-    gap_text,
 )
 from komae_kpi.plan.model import IndicatorValue, ItemStatus
 from komae_kpi.store.connection import connect, init_store, transaction
@@ -295,7 +294,7 @@ def _check_indicator_slides(deck: PresentationObject, snapshot: Snapshot, year: 
                 no,
                 value,
             )
-        assert gap_text(snapshot.plan.indicator(no), a) in text
+        assert a.gap_text in text
         assert (
             "計画線との差" in text or "目標までの余裕" in text
         ) and "実績の年変化（傾向）" in text
@@ -318,20 +317,19 @@ def test_the_gap_to_the_plan_line_says_which_way_is_good(
     filled: tuple[Snapshot, dict[int, dict[int, str]]], city_deck: PresentationObject
 ) -> None:
     snapshot = filled[0]
-    plan = snapshot.plan
     a = {x.indicator_no: x for x in assess_all(snapshot, YEAR)}
     # Both gaps are negative; only the words tell that 2 (>=, rising) is behind and that 3
     # (経常収支比率, <= its ceiling) is inside its bound, and 5 (市債残高, <=) is ahead.
     assert a[2].gap is not None and a[2].gap < 0 and a[3].gap is not None and a[3].gap < 0
-    assert gap_text(plan.indicator(2), a[2]) == "16.0ポイント遅れ"
-    assert gap_text(plan.indicator(3), a[3]) == "余裕0.5ポイント"
-    assert gap_text(plan.indicator(5), a[5]) == "0.3億円先行"
-    assert gap_text(plan.indicator(1), a[1]) == "0.2ポイント先行"
+    assert a[2].gap_text == "16.0ポイント遅れ"
+    assert a[3].gap_text == "余裕0.5ポイント"
+    assert a[5].gap_text == "0.3億円先行"
+    assert a[1].gap_text == "0.2ポイント先行"
     # Outside a bound: over a ceiling, short of a floor.
     over = replace(a[3], gap=0.8, headroom=-0.8)
-    assert gap_text(plan.indicator(3), over) == "0.8ポイント超過"
+    assert over.gap_text == "0.8ポイント超過"
     short = replace(a[4], gap=-1.2, headroom=-1.2)
-    assert gap_text(plan.indicator(4), short) == "1.2億円不足"
+    assert short.gap_text == "1.2億円不足"
     (overview,) = slides_titled(city_deck, OVERVIEW_TITLE)
     (table,) = tables(overview)
     gaps = {int(row[0]): row[5] for row in table[1:]}

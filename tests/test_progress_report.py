@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -319,6 +320,25 @@ def test_a_year_without_data_says_so_and_the_first_year_explains_its_dashes(fill
     first = build_report(snapshot, 2025, lambda f, width, height: b"", today=TODAY)
     assert "まだ入力されていません" not in first.html
     assert "令和7年度は計画の初年度のため、前年度からの増減はありません" in first.html
+
+
+def test_the_plans_facts_in_the_report_follow_the_plan_data(filled: Path) -> None:
+    snapshot = load_snapshot(filled)
+    html = build_report(snapshot, 2025, lambda f, width, height: b"", today=TODAY).html
+    assert "狛江市第7次行財政改革推進計画（令和7年度～令和11年度）" in html
+    assert "8つの指標の状況（令和7年度 (2025)）" in html
+    assert "現状値（令和5年度）" in html and "目標値（令和11年度）" in html
+    assert (
+        "※ 指標2・7は各年4月1日時点の値です（現状値は令和6年4月1日、目標値は令和12年4月1日）。"
+        "状況の判定方法は「4 進捗状況の判定方法」を参照。"
+    ) in html
+    assert "実績の傾向を令和11年度まで延ばして" in html
+    # Without the ※ indicators: six indicators, and no note about 1 April.
+    kept = tuple(x for x in snapshot.plan.indicators if x.measured_at == "fiscal_year_end")
+    fewer = replace(snapshot, plan=replace(snapshot.plan, indicators=kept))
+    html = build_report(fewer, 2025, lambda f, width, height: b"", today=TODAY).html
+    assert "6つの指標の状況" in html and "4月1日時点" not in html
+    assert '<p class="note">状況の判定方法は「4 進捗状況の判定方法」を参照。</p>' in html
 
 
 def test_a_report_outside_the_plan_period_is_refused(filled: Path) -> None:

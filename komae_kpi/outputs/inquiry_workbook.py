@@ -25,9 +25,9 @@ from komae_kpi.common.files import atomic_write_bytes
 from komae_kpi.imports.import_cells import name_key
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.outputs.xlsx_text import set_text
+from komae_kpi.plan import facts
 from komae_kpi.plan.model import Department, Item, ItemStatus, Plan
 from komae_kpi.plan.plan_files import DEPARTMENT_SEPARATOR
-from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
 
 SHEET_TITLE = "照会"
 HEADER_ROW = 4
@@ -104,10 +104,9 @@ def _text_cell(sheet: Worksheet, row: int, column: int, value: str | int | None)
 def build_inquiry_workbook(snapshot: Snapshot, department_name: str, year: int) -> InquiryWorkbook:
     plan = snapshot.plan
     department = find_department(plan, department_name)
-    if not PLAN_FIRST_FISCAL_YEAR <= year <= PLAN_LAST_FISCAL_YEAR:
+    if not facts.in_plan_period(year):
         raise KomaeKpiError(
-            f"照会の年度は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜"
-            f"{fy.label(PLAN_LAST_FISCAL_YEAR)}）から指定してください（指定: {fy.label(year)}）。"
+            f"照会の年度は{facts.PERIOD_TEXT}から指定してください（指定: {fy.label(year)}）。"
         )
     items = department_items(plan, department.name)
     statuses: dict[tuple[int, int], ItemStatus] = {
@@ -118,7 +117,9 @@ def build_inquiry_workbook(snapshot: Snapshot, department_name: str, year: int) 
     assert sheet is not None
     sheet.title = SHEET_TITLE
     title = sheet.cell(row=1, column=1)
-    title.value = f"第7次行財政改革推進計画 取組項目の進捗状況 照会（{fy.label(year)}）"
+    # The plan's title without the publisher's name, as the 照会 has always been titled.
+    plan_title = facts.TITLE.removeprefix(facts.PUBLISHER)
+    title.value = f"{plan_title} 取組項目の進捗状況 照会（{fy.label(year)}）"
     title.font = Font(name=_FONT, bold=True, size=14)
     if snapshot.is_demo:
         title.value = "【デモデータ】" + str(title.value)

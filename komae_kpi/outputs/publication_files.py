@@ -34,6 +34,7 @@ from komae_kpi.outputs.export import (
     table_rows,
 )
 from komae_kpi.outputs.xlsx_text import set_text
+from komae_kpi.plan import facts
 
 # The DOS epoch, the earliest time a ZIP entry can carry: a constant instead of the time of writing,
 # so that the same store gives the same ZIP bytes (as reproducible builds do).
@@ -42,6 +43,7 @@ _ZIP_FILE_MODE = 0o100644  # a regular file, rw-r--r--
 _ZIP_COMPRESS_LEVEL = 9
 
 EXPLANATION_SHEET = "説明"
+WORKBOOK_TITLE = f"{facts.TITLE} 進捗データ"
 
 _INTEGER_FORMAT = "0"  # years and numbers without a thousands separator: 2025, not 2,025
 _DATE_FORMAT = "yyyy-mm-dd"
@@ -162,7 +164,9 @@ def _print_setup(sheet: Worksheet, *, demo: bool) -> None:
     footer.center.text = "&P / &N"
     if demo:
         # A printed sheet travels without the 説明 sheet: mark every page.
-        header.center.text = "【デモデータ】架空の値を含みます。狛江市の実績ではありません。"
+        header.center.text = (
+            f"【デモデータ】架空の値を含みます。{facts.PUBLISHER}の実績ではありません。"
+        )
 
 
 def _value_formats(snapshot: Snapshot, table: Table, rows: list[dict[str, Any]]) -> list[str]:
@@ -200,10 +204,11 @@ def _table_sheet(
 
 
 def _explanation_lines(snapshot: Snapshot) -> list[str]:
+    first = facts.FIRST_FISCAL_YEAR  # an example: the plan's first year
     return [
         "各シートは、オープンデータ（CSV・JSON）の同名の表と同じ行を収録しています。",
         f"収録データの最新の年度: {fy.label(snapshot.latest_fiscal_year())}",
-        "年度は西暦の年度（4月〜翌年3月）で、2025は令和7年度です。",
+        f"年度は西暦の年度（4月〜翌年3月）で、{first}は{fy.wareki(first)}です。",
         "数値は数値として保存しています。負の数は △ で表示します（セルの値は負の数です）。",
         "文字列はすべて文字列として保存しており、= などで始まる文字列も数式として実行されません"
         "（CSVと異なり、先頭に ' は付けていません）。",
@@ -228,8 +233,7 @@ def _explanation_sheet(book: Workbook, snapshot: Snapshot) -> None:
             cell.fill = fill
         row += 1
 
-    title = "狛江市第7次行財政改革推進計画 進捗データ"
-    line(("【デモデータ】" if snapshot.is_demo else "") + title, Font(bold=True, size=14))
+    line(("【デモデータ】" if snapshot.is_demo else "") + WORKBOOK_TITLE, Font(bold=True, size=14))
     if snapshot.is_demo:
         for notice in DEMO_NOTICE.strip().splitlines():
             line(notice, Font(bold=True, size=12, color="C00000"), _DEMO_FILL)
@@ -276,8 +280,8 @@ def finance_workbook(snapshot: Snapshot) -> bytes:
     rows = table_rows(snapshot)
     for table in TABLES:
         _table_sheet(book, snapshot, table, rows[table.file_stem])
-    book.properties.title = "狛江市第7次行財政改革推進計画 進捗データ"
-    book.properties.creator = "狛江市"
+    book.properties.title = WORKBOOK_TITLE
+    book.properties.creator = facts.PUBLISHER
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import DEFAULT_DB_PATH
 from komae_kpi.plan.model import Indicator
@@ -91,7 +92,7 @@ def write_demo_store(path: Path) -> DemoReport:
                 item.item_no,
                 DEMO_STATUS_YEAR,
                 status,
-                f"（デモ）{item.name}について、令和7年度の取組を進めました。",
+                f"（デモ）{item.name}について、{fy.wareki(DEMO_STATUS_YEAR)}の取組を進めました。",
                 "（デモ）担当職員の確保が課題です。"
                 if status in ("やや遅れ", "遅れ", "未着手")
                 else None,

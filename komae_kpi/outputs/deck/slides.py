@@ -66,11 +66,10 @@ from komae_kpi.outputs.deck.layout import (
     tint,
     write_text,
 )
-from komae_kpi.outputs.titles import PLAN_TITLE, PUBLISHER
+from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, Plan
-from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
 from komae_kpi.views import charts
-from komae_kpi.views.indicator_views import change_label, summary
+from komae_kpi.views.indicator_views import summary
 from komae_kpi.views.overview import gap_warnings
 from komae_kpi.views.status_style import STATUS_HEX, indicator_status_text, item_status_text
 
@@ -131,7 +130,7 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
     frame.vertical_anchor = MSO_ANCHOR.BOTTOM
     write_text(
         frame,
-        [PLAN_TITLE, f"{fy.label(fiscal_year)} 進捗状況"],
+        [facts.TITLE, f"{fy.label(fiscal_year)} 進捗状況"],
         Look(36, bold=True, color=NAVY, space_after=6),
     )
     subtitle = slide.placeholders[1]
@@ -142,7 +141,9 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
     sub_frame.vertical_anchor = MSO_ANCHOR.TOP
     today = dt.date.today()
     made = f"{fy.wareki_date(today)}（{today.year}年）"  # as on the progress report's cover
-    write_text(sub_frame, [MEETING, f"{made}　{PUBLISHER}"], Look(22, color=INK, space_after=4))
+    write_text(
+        sub_frame, [MEETING, f"{made}　{facts.PUBLISHER}"], Look(22, color=INK, space_after=4)
+    )
     if snapshot.is_demo:
         box = textbox(
             slide,
@@ -152,7 +153,8 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
             1.0,
             [
                 [Span(DEMO_MARK, bold=True, size=22)],
-                "この資料の数値と進捗状況は説明用に生成したもので、狛江市の実績ではありません。",
+                "この資料の数値と進捗状況は説明用に生成したもので、"
+                f"{facts.PUBLISHER}の実績ではありません。",
             ],
             Look(16, color=DEMO_COLOR),
             anchor=MSO_ANCHOR.MIDDLE,
@@ -163,26 +165,6 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
 
 def _status_cell(status: StatusCode) -> Cell:
     return Cell.of(indicator_status_text(status), fill=tint(STATUS_HEX[status]), bold=True)
-
-
-def gap_text(x: Indicator, a: Assessment) -> str:
-    """The gap to the plan line in words that say which way is good, as overview's warnings word
-    it: '6.2ポイント遅れ' / '0.4ポイント先行' for an improvement target; for a guardrail, whose
-    plan line is its bound, '余裕0.8ポイント' inside it and '0.5ポイント超過' / '1.0億円不足' outside.
-    A bare signed difference cannot: △ is good under a ceiling and bad behind a rising target."""
-    if a.gap is None:
-        return "－"
-    unit = formatting.difference_unit(x.unit)
-    amount = formatting.with_unit(abs(a.gap), unit)
-    if x.kind == "guardrail":
-        assert a.headroom is not None
-        if round(a.headroom, formatting.DEFAULT_DECIMALS) >= 0:
-            return f"余裕{formatting.with_unit(abs(a.headroom), unit)}"
-        return f"{amount}{'超過' if x.comparator == '<=' else '不足'}"
-    if round(a.gap, formatting.DEFAULT_DECIMALS) == 0:
-        return "計画線どおり"
-    behind = (a.gap < 0) == (x.comparator == ">=")
-    return f"{amount}{'遅れ' if behind else '先行'}"
 
 
 OVERVIEW_WIDTHS = (0.45, 3.05, 1.1, 3.1, 1.2, 1.85, 1.68)
@@ -229,11 +211,8 @@ def _overview_rows(
                     formatting.with_unit(x.path_value(fiscal_year), unit, official=True),
                     align=PP_ALIGN.RIGHT,
                 ),
-                Cell.of("－" if a.status == "no_data" else gap_text(x, a), align=PP_ALIGN.RIGHT),
-                Cell.of(
-                    f"{formatting.with_unit(x.target_value, unit, official=True)}{x.comparator_word}",
-                    align=PP_ALIGN.RIGHT,
-                ),
+                Cell.of("－" if a.status == "no_data" else a.gap_text, align=PP_ALIGN.RIGHT),
+                Cell.of(x.target_text(official=True), align=PP_ALIGN.RIGHT),
             ]
         )
     return rows
@@ -251,16 +230,18 @@ def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: in
         f"実績値（{fy.wareki(fiscal_year)}）",
         f"計画線（{fy.wareki(fiscal_year)}）",
         "計画線との差",
-        f"目標値（{fy.wareki(plan.indicators[0].target_fiscal_year)}末）",
+        f"目標値（{fy.wareki(facts.target_fiscal_year(plan))}末）",
     ]
     tally = "　".join(
         f"{STATUS_ICONS[s]} {STATUS_LABELS[s]} {sum(a.status == s for a in assessments)}"
         for s in STATUS_LABELS
     )
+    baseline = fy.wareki(facts.baseline_fiscal_year(plan))
+    guardrails = "と".join(x.name for x in plan.indicators if x.kind == "guardrail")
     notes: list[Paragraph] = [
         [Span("指標の数　", bold=True), Span(tally, bold=True)],
-        "計画線：現状値（令和5年度末）から目標値まで毎年同じ幅で進む線です。すでに目標を満たしている"
-        "経常収支比率と財政調整基金残高は、上限・下限そのものを計画線とします。",
+        f"計画線：現状値（{baseline}末）から目標値まで毎年同じ幅で進む線です。すでに目標を満たしている"
+        f"{guardrails}は、上限・下限そのものを計画線とします。",
         "状況：達成＝目標値を満たす／順調＝計画線に沿う／注意＝計画線より遅れているが傾向では届く見込み、"
         "または上限・下限に近い／遅れ＝届かない見込み、または目標を外れた／未入力＝この年度の実績値がない",
     ]
@@ -301,21 +282,18 @@ def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: in
 def _figure_rows(x: Indicator, a: Assessment) -> list[tuple[str, str, bool]]:
     """(label, value, emphasised) for the key figures of an indicator slide, official style."""
     unit = x.unit
-    path_label = (
-        "計画線" if x.kind == "improvement" else ("上限" if x.comparator == "<=" else "下限")
-    )
     rows = [
         ("実績値", formatting.with_unit(a.latest_value, unit, official=True), False),
-        (path_label, formatting.with_unit(a.path_value, unit, official=True), False),
+        (x.path_label, formatting.with_unit(a.path_value, unit, official=True), False),
         (
             "計画線との差" if x.kind == "improvement" else "目標までの余裕",
-            gap_text(x, a),
+            a.gap_text,
             False,
         ),
     ]
     rows += [
         (
-            change_label(x),
+            x.required_change_label,
             formatting.signed_difference(a.required_annual_change, unit, official=True),
             True,
         ),
@@ -418,7 +396,7 @@ def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year
         plan,
         item_progress.status_index(snapshot.statuses),
         fiscal_year,
-        first_reported_year=PLAN_FIRST_FISCAL_YEAR,
+        first_reported_year=facts.FIRST_FISCAL_YEAR,
     )
     statuses = [c.status for c in groups[0].counts]
     label_width = 3.0
@@ -465,7 +443,7 @@ def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year
     notes: list[Paragraph] = []
     if groups[0].counts[0].change is not None:
         notes.append(f"（　）内は前年度（{fy.label(fiscal_year - 1)}）からの増減です。")
-    elif fiscal_year == PLAN_FIRST_FISCAL_YEAR:
+    elif fiscal_year == facts.FIRST_FISCAL_YEAR:
         notes.append(f"{fy.label(fiscal_year)}は計画の初年度のため、前年度からの増減はありません。")
     for item in plan.items:
         if item.repost_of is not None:
@@ -609,10 +587,10 @@ def _footers(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> N
     total = len(prs.slides)
     for n, slide in enumerate(prs.slides, start=1):
         footer = [
-            (MARGIN, 6.0, f"{PLAN_TITLE}　{fy.label(fiscal_year)} 進捗状況", Look(10, color=MUTED))
+            (MARGIN, 6.0, f"{facts.TITLE}　{fy.label(fiscal_year)} 進捗状況", Look(10, color=MUTED))
         ]
         if snapshot.is_demo:
-            demo = f"【{DEMO_MARK}】狛江市の実績ではありません"
+            demo = f"【{DEMO_MARK}】{facts.PUBLISHER}の実績ではありません"
             footer.append((6.6, 4.9, demo, Look(11, bold=True, color=DEMO_COLOR)))
         page = Look(10, color=MUTED, align=PP_ALIGN.RIGHT)
         footer.append((11.6, MARGIN + CONTENT_WIDTH - 11.6, f"{n} / {total}", page))
@@ -620,22 +598,15 @@ def _footers(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> N
             textbox(slide, left, FOOTER_TOP, width, 0.35, [text], look, anchor=MSO_ANCHOR.MIDDLE)
 
 
-def _check_year(fiscal_year: int) -> None:
-    if not PLAN_FIRST_FISCAL_YEAR <= fiscal_year <= PLAN_LAST_FISCAL_YEAR:
-        raise KomaeKpiError(
-            f"会議資料は計画期間（{fy.label(PLAN_FIRST_FISCAL_YEAR)}〜"
-            f"{fy.label(PLAN_LAST_FISCAL_YEAR)}）の年度について作成します"
-            f"（指定: {fy.label(fiscal_year)}）。"
-        )
-
-
 def _build(
     snapshot: Snapshot, fiscal_year: int, renderer: ChartRenderer
 ) -> tuple[bytes, DeckSummary]:
-    _check_year(fiscal_year)
-    title = f"{PLAN_TITLE} {fy.label(fiscal_year)} 進捗状況（{MEETING}）"
+    problem = facts.made_for_period_problem(fiscal_year, "会議資料")
+    if problem:
+        raise KomaeKpiError(problem)
+    title = f"{facts.TITLE} {fy.label(fiscal_year)} 進捗状況（{MEETING}）"
     prs = new_presentation(
-        title=("【デモデータ】" if snapshot.is_demo else "") + title, author=PUBLISHER
+        title=("【デモデータ】" if snapshot.is_demo else "") + title, author=facts.PUBLISHER
     )
 
     _title_slide(prs, snapshot, fiscal_year)

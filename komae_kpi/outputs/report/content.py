@@ -20,9 +20,8 @@ from komae_kpi.judgement import item_progress
 from komae_kpi.judgement.indicator_status import KIND_LABELS, Assessment, criteria_text
 from komae_kpi.judgement.item_progress import NOT_REPORTED, ItemRow
 from komae_kpi.judgement.progress import Snapshot, assess_all
-from komae_kpi.outputs.titles import PLAN_TITLE, PUBLISHER
+from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, Plan
-from komae_kpi.store.entries import PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
 from komae_kpi.views import charts
 from komae_kpi.views.status_style import indicator_status_text, item_status_text
 
@@ -100,14 +99,16 @@ class ReportContent:
     plan_tree: tuple[PlanHeading, ...]
     criteria: Table
     statuses: Table
+    target_era: str  # the year the targets are for: 令和11年度
+    april_first_note: str | None  # the ※ indicators counted on 1 April; None: there are none
     # anchor → page, filled when printing; {} keeps a blank page column, None has none.
     page_numbers: Mapping[str, int] | None = None
 
     # The same in every report (class attributes, not fields), here so that the template finds
     # every value it shows in one place.
-    plan_title = PLAN_TITLE
+    plan_title_with_period = facts.TITLE_WITH_PERIOD
     report_title = REPORT_TITLE
-    publisher = PUBLISHER
+    publisher = facts.PUBLISHER
     summary = SUMMARY
     summary_indicators = SUMMARY_INDICATORS
     summary_items = SUMMARY_ITEMS
@@ -129,11 +130,11 @@ class ReportContent:
 
     @property
     def first_year(self) -> bool:
-        return self.fiscal_year == PLAN_FIRST_FISCAL_YEAR
+        return self.fiscal_year == facts.FIRST_FISCAL_YEAR
 
     @property
     def title(self) -> str:
-        title = f"{PLAN_TITLE} {self.era} {REPORT_TITLE}"
+        title = f"{facts.TITLE} {self.era} {REPORT_TITLE}"
         return ("【デモデータ】" if self.is_demo else "") + title
 
     @property
@@ -159,13 +160,7 @@ class ReportContent:
 
 def report_year_problem(year: int) -> str | None:
     """Reports are made for the plan period only (the years items are reported for)."""
-    first, last = PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR
-    if first <= year <= last:
-        return None
-    return (
-        f"進捗状況報告と会議資料は計画期間（{fy.label(first)}〜{fy.label(last)}）の年度について"
-        f"作成します（指定: {fy.label(year)}）。"
-    )
+    return facts.made_for_period_problem(year, "進捗状況報告と会議資料")
 
 
 # --- the pieces ---------------------------------------------------------------------------------
@@ -175,31 +170,28 @@ def _official(value: float | None, unit: str) -> str:
     return formatting.with_unit(value, unit, official=True)
 
 
-def _target_text(x: Indicator) -> str:
-    return f"{_official(x.target_value, x.unit)}{x.comparator_word}"
-
-
 def _indicator_table(snapshot: Snapshot, year: int, assessments: Sequence[Assessment]) -> Table:
+    plan = snapshot.plan
     rows = []
     for a in assessments:
-        x = snapshot.plan.indicator(a.indicator_no)
+        x = plan.indicator(a.indicator_no)
         actual = snapshot.actuals(x.indicator_no).get(year)
         rows.append(
             (
                 f"{x.indicator_no} {x.name}",
                 _official(x.baseline_value, x.unit),
                 _official(actual, x.unit) if actual is not None else "未入力",
-                _target_text(x),
+                x.target_text(official=True),
                 indicator_status_text(a.status),
             )
         )
     return Table(
-        f"8つの指標の状況（{fy.label(year)}）",
+        f"{facts.indicator_count_text(plan)}の状況（{fy.label(year)}）",
         (
             "指標",
-            f"現状値（{fy.wareki(PLAN_FIRST_FISCAL_YEAR - 2)}）",
+            f"現状値（{fy.wareki(facts.baseline_fiscal_year(plan))}）",
             f"{fy.wareki(year)}の実績値",
-            "目標値（令和11年度）",
+            f"目標値（{fy.wareki(facts.target_fiscal_year(plan))}）",
             "状況",
         ),
         tuple(rows),
@@ -220,7 +212,7 @@ def _count_tables(snapshot: Snapshot, year: int) -> tuple[Table, Table]:
     per policy."""
     index = item_progress.status_index(snapshot.statuses)
     counts = item_progress.status_counts(
-        snapshot.plan, index, year, first_reported_year=PLAN_FIRST_FISCAL_YEAR
+        snapshot.plan, index, year, first_reported_year=facts.FIRST_FISCAL_YEAR
     )
     overall = counts[0]
     whole = Table(
@@ -248,11 +240,12 @@ def _chart_alt(snapshot: Snapshot, year: int, x: Indicator, assessment: Assessme
     series = "、".join(f"{fy.wareki(y)} {_official(v, x.unit)}" for y, v in shown.items())
     earlier = [y for y in actuals if y < x.baseline_fiscal_year]
     history = f"{fy.wareki(min(earlier))}からの過去の実績値と、" if earlier else ""
+    target = x.target_text(official=True)
     line = (
         f"現状値（{fy.wareki(x.baseline_fiscal_year)}）{_official(x.baseline_value, x.unit)}から"
-        f"目標値（{fy.wareki(x.target_fiscal_year)}）{_target_text(x)}への計画線"
+        f"目標値（{fy.wareki(x.target_fiscal_year)}）{target}への計画線"
         if x.kind == "improvement"
-        else f"目標（{_target_text(x)}）の線と現状値（{fy.wareki(x.baseline_fiscal_year)}）"
+        else f"目標（{target}）の線と現状値（{fy.wareki(x.baseline_fiscal_year)}）"
         f"{_official(x.baseline_value, x.unit)}"
     )
     projection = (
@@ -377,4 +370,6 @@ def report_content(
         plan_tree=_plan_tree(plan, rows),
         criteria=criteria,
         statuses=statuses,
+        target_era=fy.wareki(facts.target_fiscal_year(plan)),
+        april_first_note=facts.april_first_note(plan),
     )
