@@ -9,11 +9,7 @@ import pytest
 from komae_kpi.outputs.report import report_year_problem
 from komae_kpi.plan import facts
 from komae_kpi.plan.plan_files import PLAN_SOURCE, load_plan
-from komae_kpi.store.entries import (
-    PLAN_FIRST_FISCAL_YEAR,
-    PLAN_LAST_FISCAL_YEAR,
-    status_year_problem,
-)
+from komae_kpi.store.entries import status_year_problem
 from tests.conftest import PLAN_TEXT, shared_file
 
 PLAN = load_plan()
@@ -39,10 +35,6 @@ def test_texts_made_from_the_identity() -> None:
 def test_the_period_ends_in_the_year_the_indicators_target() -> None:
     assert facts.target_fiscal_year(PLAN) == facts.LAST_FISCAL_YEAR
     assert facts.baseline_fiscal_year(PLAN) == 2023
-
-
-def test_the_store_re_exports_the_period_until_every_caller_reads_facts() -> None:
-    assert (PLAN_FIRST_FISCAL_YEAR, PLAN_LAST_FISCAL_YEAR) == (2025, 2029)
 
 
 @pytest.mark.parametrize(

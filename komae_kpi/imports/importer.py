@@ -10,9 +10,9 @@ change and its history in one transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import StalePreviewError, ValidationError
@@ -41,7 +41,7 @@ from komae_kpi.imports.table_files import (
     column_letter,
     read_table,
 )
-from komae_kpi.plan.model import IndicatorValue, ItemStatus, Plan
+from komae_kpi.plan.model import IndicatorValue, ItemStatus, Plan, key_names
 from komae_kpi.store.backups import DEFAULT_KEEP, make_backup
 from komae_kpi.store.connection import (
     LOCK_WAIT_SECONDS,
@@ -158,6 +158,9 @@ class ImportResult:
 
 
 # --- reading ------------------------------------------------------------------------------------
+
+
+R = TypeVar("R", IndicatorValue, ItemStatus)
 
 
 class _RowCells:
@@ -360,12 +363,22 @@ class _FileReader:
             return None
         return found[0][1]
 
-    def _kept_text(self, key: RecordKey, name: Field, r: _RowCells) -> str | None:
-        """The cell's text when the file has the column; else what the store holds (kept)."""
-        if name in r.by_field:
-            return cell_text(r.cells[r.by_field[name][0]])
-        existing = self.current.get(key) if key else None
-        return cast(str | None, getattr(existing, name)) if existing is not None else None
+    def _record(self, record_type: type[R], r: _RowCells, **values: Any) -> R:
+        """The record from the row's values. Each text field the file has no column for keeps what
+        the store holds: an import never blanks what it does not mention."""
+        assert self.kind is not None
+        subject_no, fiscal_year = (values[name] for name in key_names(record_type))
+        key = RecordKey(kind=self.kind, subject_no=subject_no, fiscal_year=fiscal_year)
+        existing = self.current.get(key)
+        for f in fields(record_type):
+            if f.name in values:
+                continue
+            column = r.by_field.get(cast(Field, f.name))
+            if column:
+                values[f.name] = cell_text(r.cells[column[0]])
+            else:
+                values[f.name] = getattr(existing, f.name) if existing is not None else None
+        return record_type(**values)
 
     def _actual(
         self, r: _RowCells, indicator_no: int | None, year: int | None
@@ -385,13 +398,8 @@ class _FileReader:
                 r.problem(r.by_field["fiscal_year"][0], problem)
         if indicator_no is None or year is None or value is None:
             return None
-        key = RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=year)
-        return IndicatorValue(
-            indicator_no=indicator_no,
-            fiscal_year=year,
-            value=value,
-            source=self._kept_text(key, "source", r),
-            note=self._kept_text(key, "note", r),
+        return self._record(
+            IndicatorValue, r, indicator_no=indicator_no, fiscal_year=year, value=value
         )
 
     def _value_in_unit(
@@ -462,15 +470,7 @@ class _FileReader:
                 year = None
         if item_no is None or year is None or status is None:
             return None
-        key = RecordKey(kind="item_status", subject_no=item_no, fiscal_year=year)
-        return ItemStatus(
-            item_no=item_no,
-            fiscal_year=year,
-            status=status,
-            achievements=self._kept_text(key, "achievements", r),
-            issues=self._kept_text(key, "issues", r),
-            next_steps=self._kept_text(key, "next_steps", r),
-        )
+        return self._record(ItemStatus, r, item_no=item_no, fiscal_year=year, status=status)
 
 
 def _subject_label(plan: Plan, key: RecordKey) -> str:

@@ -29,10 +29,6 @@ from komae_kpi.store.record_changes import (
     require_store_file,
 )
 
-# The plan period lives in komae_kpi.plan.facts; these names stay until outputs/ and cli.py read
-# it from there.
-PLAN_FIRST_FISCAL_YEAR = facts.FIRST_FISCAL_YEAR
-PLAN_LAST_FISCAL_YEAR = facts.LAST_FISCAL_YEAR
 # A money actual above this multiple of its baseline and target is taken for a unit mistake.
 MONEY_SCALE_LIMIT = 100
 # Actuals may go back to the start of the published history we ship (FY2005).

@@ -60,11 +60,6 @@ def assessment_for(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> A
     return next(a for a in assess_all(snapshot, fiscal_year) if a.indicator_no == indicator_no)
 
 
-def change_label(indicator: Indicator) -> str:
-    """Indicator.required_change_label; stays until cli.py and outputs/ read it from the model."""
-    return indicator.required_change_label
-
-
 def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> IndicatorSummary:
     x = snapshot.plan.indicator(indicator_no)
     a = assessment_for(snapshot, indicator_no, fiscal_year)
