@@ -187,7 +187,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     db = _db(args)
-    sources = [ImportSource(Path(f).name, Path(f).read_bytes()) for f in args.files]
+    sources = [ImportSource(name=Path(f).name, data=Path(f).read_bytes()) for f in args.files]
     preview = preview_import(db, sources, sheet=args.sheet, wait_seconds=args.wait)
     for line in file_lines(preview):
         print(line)

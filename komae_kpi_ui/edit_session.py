@@ -37,7 +37,7 @@ _STATE_KEY = "edit_session"
 _PreviewKey = tuple[tuple[tuple[str, int], ...], str]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class _State:
     shown: dict[RecordKey, Record | None] = field(default_factory=dict)
     generations: dict[RecordKey, int] = field(default_factory=dict)

@@ -178,7 +178,7 @@ def _import(snapshot: Snapshot) -> None:
     )
     if not files:
         return
-    sources = [ImportSource(f.name, f.getvalue()) for f in files]
+    sources = [ImportSource(name=f.name, data=f.getvalue()) for f in files]
     try:
         preview = preview_import(store_access.store_path(), sources, sheet=sheet.strip() or None)
     except KomaeKpiError as exc:

@@ -55,7 +55,7 @@ def _entered(path: Path) -> dict[RecordKey, Record]:
 
 def _status_file(name: str, *rows: tuple[int, int, str]) -> ImportSource:
     text = "取組項目,年度,進捗状況\n" + "".join(f"{no},{year},{s}\n" for no, year, s in rows)
-    return ImportSource(name, text.encode("utf-8"))
+    return ImportSource(name=name, data=text.encode("utf-8"))
 
 
 def _first_state(store: Path) -> None:
@@ -404,7 +404,7 @@ def test_an_import_killed_midway_leaves_the_store_as_it_was(store: Path, tmp_pat
     assert marker == "written 3 logged 7"
     assert dump(store) == before
     # The store is whole and usable: the same import now goes through.
-    result = apply_import(store, [ImportSource(data.name, data.read_bytes())], user="X")
+    result = apply_import(store, [ImportSource(name=data.name, data=data.read_bytes())], user="X")
     assert result.written == 3
 
 

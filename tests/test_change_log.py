@@ -189,7 +189,9 @@ def test_unchanged_records_are_neither_written_nor_logged(store: Path) -> None:
 def test_an_import_logs_the_file_name_and_its_sha256(store: Path) -> None:
     save_item_status(store, 22, 2025, "遅れ", achievements="検討中", user="A")
     data = _status_csv("21,2025,順調,公表した", "22,2025,やや遅れ,検討中")
-    result = apply_import(store, [ImportSource("照会_財政課.csv", data)], user="財政課 取込")
+    result = apply_import(
+        store, [ImportSource(name="照会_財政課.csv", data=data)], user="財政課 取込"
+    )
     assert result.written == 2
     imported = [e for e in load_history(store) if e.method == "import"]
     assert {e.file_name for e in imported} == {"照会_財政課.csv"}
@@ -211,7 +213,7 @@ def test_an_import_without_a_user_records_the_os_user(
     store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(getpass, "getuser", lambda: "komae-os-user")
-    apply_import(store, [ImportSource("a.csv", _status_csv("21,2025,順調,"))])
+    apply_import(store, [ImportSource(name="a.csv", data=_status_csv("21,2025,順調,"))])
     assert {e.changed_by for e in load_history(store)} == {"komae-os-user"}
 
 
@@ -260,7 +262,7 @@ def test_the_history_command_prints_who_how_what_old_and_new(
     save_indicator_value(store, 1, 2025, 72.9, user="財政課 山田")
     save_indicator_value(store, 1, 2025, 73.5, user="財政課 佐藤")
     data = _status_csv("21,2025,順調,公表")
-    apply_import(store, [ImportSource("照会.csv", data)], user="政策室 鈴木")
+    apply_import(store, [ImportSource(name="照会.csv", data=data)], user="政策室 鈴木")
     out = _history_out(store, capsys)
     lines = out.splitlines()
     assert len(lines) == 4  # 2 fields imported, 1 inserted, 1 updated

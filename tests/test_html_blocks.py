@@ -41,7 +41,7 @@ def test_grouped_table_repeats_only_changed_headings() -> None:
 
 
 def test_link_cells_and_link_bars() -> None:
-    frame = pd.DataFrame([{"名": html_blocks.Link("取組<1>", "?item=1&fy=2025")}])
+    frame = pd.DataFrame([{"名": html_blocks.Link(text="取組<1>", href="?item=1&fy=2025")}])
     assert '<a href="?item=1&amp;fy=2025" target="_self">取組&lt;1&gt;</a>' in html_blocks.table(
         frame
     )
@@ -64,7 +64,7 @@ def test_sparkline_is_an_image_with_alt_text() -> None:
 
 
 def test_figures_show_label_value_and_explanation() -> None:
-    out = html_blocks.figures([KeyFigure("計画線", "72.6%", "説明<>")], columns=2)
+    out = html_blocks.figures([KeyFigure(label="計画線", value="72.6%", help="説明<>")], columns=2)
     assert 'style="grid-template-columns: repeat(2, 1fr)"' in out
     assert '<div class="label">計画線</div><div class="value">72.6%</div>' in out
     assert 'title="説明&lt;&gt;"' in out

@@ -34,7 +34,9 @@ from tests.store_helpers import dump
 
 
 def src(name: str, content: str | bytes, encoding: str = "utf-8") -> ImportSource:
-    return ImportSource(name, content.encode(encoding) if isinstance(content, str) else content)
+    return ImportSource(
+        name=name, data=content.encode(encoding) if isinstance(content, str) else content
+    )
 
 
 def xlsx(sheets: dict[str, list[list[Any]]]) -> bytes:
@@ -1035,7 +1037,7 @@ def test_cli_missing_file_is_explained(
 
 def test_importing_into_a_missing_store_creates_nothing(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.duckdb"
-    source = ImportSource("a.csv", "指標,年度,実績値\n3,2025,89\n".encode())
+    source = ImportSource(name="a.csv", data="指標,年度,実績値\n3,2025,89\n".encode())
     with pytest.raises(StoreMissingError):
         apply_import(missing, [source])
     assert not missing.exists()

@@ -218,7 +218,7 @@ def _statuses(store: Path) -> dict[tuple[int, int], ItemStatus]:
 
 def test_an_untouched_workbook_imports_nothing(store: Path) -> None:
     workbook = build_inquiry_workbook(load_snapshot(store), "財政課", 2025)
-    source = ImportSource(workbook.file_name, workbook.data)
+    source = ImportSource(name=workbook.file_name, data=workbook.data)
     preview = preview_import(store, [source])
     assert (preview.count("new"), preview.count("changed")) == (0, 0)
     assert preview.changes == ()
@@ -232,7 +232,7 @@ def test_an_untouched_workbook_imports_nothing(store: Path) -> None:
 def test_a_filled_workbook_imports_back_as_it_is(store: Path) -> None:
     workbook = build_inquiry_workbook(load_snapshot(store), "財政課", 2025)
     filled = _fill(workbook.data, FILLED)
-    source = ImportSource(workbook.file_name, filled)
+    source = ImportSource(name=workbook.file_name, data=filled)
     preview = preview_import(store, [source])
     assert preview.ok, preview.problems
     assert (preview.count("new"), preview.count("changed")) == (3, 0)
@@ -276,7 +276,9 @@ def test_a_workbook_made_after_the_import_is_prefilled_and_imports_as_unchanged(
     store: Path,
 ) -> None:
     first = build_inquiry_workbook(load_snapshot(store), "財政課", 2025)
-    apply_import(store, [ImportSource(first.file_name, _fill(first.data, FILLED))], user="A")
+    apply_import(
+        store, [ImportSource(name=first.file_name, data=_fill(first.data, FILLED))], user="A"
+    )
     again = build_inquiry_workbook(load_snapshot(store), "財政課", 2025)
     sheet = _sheet(again.data)
     rows = _rows(sheet)
@@ -292,7 +294,7 @@ def test_a_workbook_made_after_the_import_is_prefilled_and_imports_as_unchanged(
     assert text_cell.data_type == "s"
     assert b"<f>" not in _sheet_xml(again.data)
 
-    source = ImportSource(again.file_name, again.data)
+    source = ImportSource(name=again.file_name, data=again.data)
     preview = preview_import(store, [source])
     assert preview.ok, preview.problems
     assert (preview.count("new"), preview.count("changed"), preview.count("unchanged")) == (0, 0, 3)
@@ -303,7 +305,7 @@ def test_a_workbook_made_after_the_import_is_prefilled_and_imports_as_unchanged(
 
     # Changing one cell in the prefilled workbook changes exactly that.
     edited = _fill(again.data, {36: {"課題": "なし"}})
-    preview = preview_import(store, [ImportSource(again.file_name, edited)])
+    preview = preview_import(store, [ImportSource(name=again.file_name, data=edited)])
     assert (preview.count("new"), preview.count("changed"), preview.count("unchanged")) == (0, 1, 2)
     changed = next(c for c in preview.changes if c.action == "changed")
     assert changed.key == RecordKey(kind="item_status", subject_no=36, fiscal_year=2025)
@@ -331,7 +333,9 @@ def _sheet_xml(data: bytes) -> bytes:
 
 def test_next_years_workbook_shows_this_years_report_as_last_years(store: Path) -> None:
     first = build_inquiry_workbook(load_snapshot(store), "財政課", 2025)
-    apply_import(store, [ImportSource(first.file_name, _fill(first.data, FILLED))], user="A")
+    apply_import(
+        store, [ImportSource(name=first.file_name, data=_fill(first.data, FILLED))], user="A"
+    )
     following = build_inquiry_workbook(load_snapshot(store), "財政課", 2026)
     assert following.file_name == "照会_財政課_令和8年度.xlsx"
     rows = _rows(_sheet(following.data))
@@ -344,12 +348,12 @@ def test_next_years_workbook_shows_this_years_report_as_last_years(store: Path) 
     # This year's columns are empty: nothing was reported for FY2026 yet.
     assert all(row["進捗状況"] is None and row["取組実績"] is None for row in rows.values())
     # Last year's columns are not read: the untouched FY2026 workbook imports nothing.
-    preview = preview_import(store, [ImportSource(following.file_name, following.data)])
+    preview = preview_import(store, [ImportSource(name=following.file_name, data=following.data)])
     assert preview.changes == ()
     # Filled in, it adds FY2026 records and leaves FY2025's alone.
     before_2025 = {k: v for k, v in _statuses(store).items() if k[1] == 2025}
     filled = _fill(following.data, {21: {"進捗状況": "完了", "取組実績": "計画どおり"}})
-    apply_import(store, [ImportSource(following.file_name, filled)], user="A")
+    apply_import(store, [ImportSource(name=following.file_name, data=filled)], user="A")
     statuses = _statuses(store)
     assert statuses[(21, 2026)] == ItemStatus(
         item_no=21,
@@ -367,7 +371,7 @@ def test_a_status_typed_past_the_dropdown_is_refused_naming_the_cell(store: Path
     filled = _fill(workbook.data, {21: {"進捗状況": "おおむね順調"}, 22: {"進捗状況": "順調"}})
     before = dump(store)
     with pytest.raises(ValidationError) as info:
-        apply_import(store, [ImportSource(workbook.file_name, filled)], user="A")
+        apply_import(store, [ImportSource(name=workbook.file_name, data=filled)], user="A")
     assert len(info.value.problems) == 1
     problem = info.value.problems[0]
     assert "照会_財政課_令和7年度.xlsx" in problem and "I列「進捗状況」" in problem
@@ -465,7 +469,7 @@ def test_every_departments_workbook_imports_every_row(store: Path, department: s
     assert list(workbook.items) == _plan_items(department)
     assert workbook.items, f"{department} has no items"
     filled = _fill(workbook.data, {no: {"進捗状況": "順調"} for no in workbook.items})
-    preview = preview_import(store, [ImportSource(workbook.file_name, filled)])
+    preview = preview_import(store, [ImportSource(name=workbook.file_name, data=filled)])
     assert preview.ok, preview.problems
     assert sorted(c.key.subject_no for c in preview.changes) == sorted(workbook.items)
     assert preview.count("new") == len(workbook.items)

@@ -19,7 +19,7 @@ class FiscalYearError(KomaeKpiError):
     """A text that cannot be read as a fiscal year."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Era:
     name: str
     abbreviations: tuple[str, ...]
@@ -30,9 +30,27 @@ class Era:
 
 # Ordered newest first: formatting picks the first era whose range holds the year.
 ERAS: tuple[Era, ...] = (
-    Era("令和", ("R", "令"), 2019, 2019, None),
-    Era("平成", ("H", "平"), 1989, 1989, 2018),
-    Era("昭和", ("S", "昭"), 1926, 1926, 1988),
+    Era(
+        name="令和",
+        abbreviations=("R", "令"),
+        first_year=2019,
+        first_fiscal_year=2019,
+        last_fiscal_year=None,
+    ),
+    Era(
+        name="平成",
+        abbreviations=("H", "平"),
+        first_year=1989,
+        first_fiscal_year=1989,
+        last_fiscal_year=2018,
+    ),
+    Era(
+        name="昭和",
+        abbreviations=("S", "昭"),
+        first_year=1926,
+        first_fiscal_year=1926,
+        last_fiscal_year=1988,
+    ),
 )
 
 # Years written as text are accepted inside this window; anything else is a typo, not a year.

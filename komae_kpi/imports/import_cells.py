@@ -179,7 +179,7 @@ def name_key(text: str) -> str:
 _NUMBER_REFERENCE = re.compile(r"^(?:指標|取組項目|項目|No\.?|№)?(\d{1,3})(?:\.0)?$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class References:
     """Looks up indicators and items by number, name or alias."""
 
@@ -198,10 +198,10 @@ class References:
                 if name:
                     item_names[name_key(name)] = item.item_no
         return cls(
-            frozenset(x.indicator_no for x in plan.indicators),
-            indicator_names,
-            frozenset(i.item_no for i in plan.items),
-            item_names,
+            indicator_nos=frozenset(x.indicator_no for x in plan.indicators),
+            indicator_names=indicator_names,
+            item_nos=frozenset(i.item_no for i in plan.items),
+            item_names=item_names,
         )
 
     def indicator(self, value: Any) -> int:

@@ -103,13 +103,13 @@ KIND_LABELS: dict[RecordKind, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImportSource:
     name: str
     data: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Column:
     index: int
     header: str
@@ -121,7 +121,7 @@ class Column:
         return f"{column_letter(self.index)}列「{self.header}」"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FileSummary:
     name: str
     sha256: str
@@ -132,7 +132,7 @@ class FileSummary:
     ignored_columns: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImportPreview:
     files: tuple[FileSummary, ...]
     problems: tuple[str, ...]
@@ -150,7 +150,7 @@ class ImportPreview:
         return tuple(c for c in self.changes if c.action != "unchanged")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImportResult:
     preview: ImportPreview
     written: int
@@ -196,7 +196,7 @@ class _RowCells:
         return column
 
 
-@dataclass
+@dataclass(kw_only=True)
 class _FileReader:
     plan: Plan
     references: References
@@ -242,7 +242,7 @@ class _FileReader:
     def _find_header(self) -> tuple[SheetRow, list[Column]] | None:
         for row in self.table.rows[:HEADER_SEARCH_ROWS]:
             columns = [
-                Column(i, str(cell).strip(), found, unit)
+                Column(index=i, header=str(cell).strip(), field=found, unit=unit)
                 for i, cell in enumerate(row.cells)
                 for found, unit in [header_field_and_unit(cell)]
                 if found is not None
@@ -496,7 +496,7 @@ def prepare(
         problems.append("取り込むファイルが指定されていません。")
     for source in sources:
         table = read_table(source.name, source.data, sheet=sheet)
-        reader = _FileReader(plan, references, current, table)
+        reader = _FileReader(plan=plan, references=references, current=current, table=table)
         reader.read()
         problems.extend(reader.problems)
         for row, record in reader.records:
@@ -530,20 +530,20 @@ def prepare(
             )
         summaries.append(
             FileSummary(
-                table.name,
-                table.sha256,
-                table.format_label,
-                reader.kind,
-                len(reader.records),
-                tuple(reader.unreported),
-                tuple(reader.ignored),
+                name=table.name,
+                sha256=table.sha256,
+                format_label=table.format_label,
+                kind=reader.kind,
+                records=len(reader.records),
+                unreported_rows=tuple(reader.unreported),
+                ignored_columns=tuple(reader.ignored),
             )
         )
     if sources and not problems and not changes:
         problems.append(
             "取り込む記録がありません（実績値または進捗状況が記入された行がありません）。"
         )
-    return ImportPreview(tuple(summaries), tuple(problems), tuple(changes))
+    return ImportPreview(files=tuple(summaries), problems=tuple(problems), changes=tuple(changes))
 
 
 # --- the store ----------------------------------------------------------------------------------
@@ -588,10 +588,10 @@ def apply_import(
                 "何も書き込んでいません。もう一度プレビューを確認してから取り込んでください。"
             )
         if not preview.to_write:
-            return ImportResult(preview, 0, None)
+            return ImportResult(preview=preview, written=0, backup=None)
         backup = make_backup(con, path, keep=keep_backups, reason="import")
         with transaction(con):
             written = apply_changes(
                 con, preview.to_write, user=user or current_user(), method="import"
             )
-    return ImportResult(preview, written, backup)
+    return ImportResult(preview=preview, written=written, backup=backup)

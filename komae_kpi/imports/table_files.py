@@ -25,13 +25,13 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # far above a year's reports; guards against 
 DELIMITER_SAMPLE_LINES = 20  # as many lines as the importer searches for the header row
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SheetRow:
     number: int  # the row number a spreadsheet shows (1 = first line)
     cells: tuple[Any, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TableFile:
     name: str
     sha256: str
@@ -50,14 +50,19 @@ def read_table(name: str, data: bytes, *, sheet: str | None = None) -> TableFile
     sha = hashlib.sha256(data).hexdigest()
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
     if len(data) > MAX_FILE_BYTES:
-        return TableFile(name, sha, "", problems=(f"{name}: ファイルが大きすぎます（20MBまで）。",))
+        return TableFile(
+            name=name,
+            sha256=sha,
+            format_label="",
+            problems=(f"{name}: ファイルが大きすぎます（20MBまで）。",),
+        )
     if suffix in ("xlsx", "xlsm"):
         return _read_xlsx(name, sha, data, sheet)
     if suffix == "xls":
         return TableFile(
-            name,
-            sha,
-            "",
+            name=name,
+            sha256=sha,
+            format_label="",
             problems=(
                 f"{name}: 古いExcel形式（.xls）には対応していません。"
                 "Excelで「Excel ブック（.xlsx）」として保存し直してください。",
@@ -66,13 +71,16 @@ def read_table(name: str, data: bytes, *, sheet: str | None = None) -> TableFile
     if suffix in ("csv", "txt", "tsv"):
         if sheet is not None:
             return TableFile(
-                name, sha, "", problems=(f"{name}: CSVファイルにはシートがありません。",)
+                name=name,
+                sha256=sha,
+                format_label="",
+                problems=(f"{name}: CSVファイルにはシートがありません。",),
             )
         return _read_csv(name, sha, data)
     return TableFile(
-        name,
-        sha,
-        "",
+        name=name,
+        sha256=sha,
+        format_label="",
         problems=(f"{name}: 取り込めるのはCSV（.csv）とExcel（.xlsx）のファイルです。",),
     )
 
@@ -117,9 +125,9 @@ def _read_csv(name: str, sha: str, data: bytes) -> TableFile:
     decoded = _decode(data)
     if decoded is None:
         return TableFile(
-            name,
-            sha,
-            "CSV",
+            name=name,
+            sha256=sha,
+            format_label="CSV",
             problems=(
                 f"{name}: 文字コードを判別できません。UTF-8またはShift_JISのCSVとして保存してください。",
             ),
@@ -132,18 +140,18 @@ def _read_csv(name: str, sha: str, data: bytes) -> TableFile:
         # A spreadsheet shows each record as one row, even when a quoted cell holds line breaks,
         # so the row number is the record's position, not the line's.
         for number, cells in enumerate(reader, start=1):
-            rows.append(SheetRow(number, tuple(cells)))
+            rows.append(SheetRow(number=number, cells=tuple(cells)))
     except csv.Error as exc:
         return TableFile(
-            name,
-            sha,
-            f"CSV（{encoding}）",
+            name=name,
+            sha256=sha,
+            format_label=f"CSV（{encoding}）",
             problems=(f"{name}: {len(rows) + 1}行目をCSVとして読めません（{exc}）。",),
         )
-    return TableFile(name, sha, f"CSV（{encoding}）", tuple(rows))
+    return TableFile(name=name, sha256=sha, format_label=f"CSV（{encoding}）", rows=tuple(rows))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UncalculatedFormula:
     """A formula cell whose result the file does not hold (written by a program, never opened
     and saved in Excel): its value is unknown, so it must not be read as blank."""
@@ -175,9 +183,9 @@ def _uncalculated_formula_cells(data: bytes, title: str) -> dict[tuple[int, int]
 
 def _unreadable_xlsx(name: str, sha: str, exc: Exception) -> TableFile:
     return TableFile(
-        name,
-        sha,
-        "Excel",
+        name=name,
+        sha256=sha,
+        format_label="Excel",
         problems=(f"{name}: Excelファイル（.xlsx）として開けません（{type(exc).__name__}）。",),
     )
 
@@ -197,9 +205,9 @@ def _read_xlsx(name: str, sha: str, data: bytes, sheet: str | None) -> TableFile
         else:
             names = "」「".join(workbook.sheetnames)
             return TableFile(
-                name,
-                sha,
-                "Excel",
+                name=name,
+                sha256=sha,
+                format_label="Excel",
                 problems=(f"{name}: シート「{sheet}」がありません（あるのは「{names}」）。",),
             )
         if not isinstance(worksheet, ReadOnlyWorksheet):  # a chart sheet has no cells
@@ -216,7 +224,7 @@ def _read_xlsx(name: str, sha: str, data: bytes, sheet: str | None) -> TableFile
         rows = []
         for cells in worksheet.iter_rows():
             values = tuple(
-                UncalculatedFormula(formulas[_position(c)])
+                UncalculatedFormula(formula=formulas[_position(c)])
                 if c.value is None and _position(c) in formulas
                 else _cell_value(c)
                 for c in cells
@@ -224,12 +232,12 @@ def _read_xlsx(name: str, sha: str, data: bytes, sheet: str | None) -> TableFile
             number = next((c.row for c in cells if getattr(c, "row", None)), None)
             if number is None or all(v is None for v in values):
                 continue
-            rows.append(SheetRow(number, values))
+            rows.append(SheetRow(number=number, cells=values))
         return TableFile(
-            name,
-            sha,
-            f"Excel（シート「{worksheet.title}」）",
-            tuple(rows),
+            name=name,
+            sha256=sha,
+            format_label=f"Excel（シート「{worksheet.title}」）",
+            rows=tuple(rows),
             sheet_names=tuple(workbook.sheetnames),
         )
     except Exception as exc:

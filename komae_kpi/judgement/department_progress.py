@@ -13,7 +13,7 @@ from komae_kpi.judgement.item_progress import ItemRow, status_order
 from komae_kpi.plan.model import Department, Plan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DepartmentSummary:
     department: Department
     rows: tuple[ItemRow, ...]  # every item naming the department, reposts included
@@ -33,7 +33,7 @@ def summarize(plan: Plan, rows: list[ItemRow], department: Department) -> Depart
     mine = tuple(r for r in rows if department.name in r.item.departments)
     counter = Counter(r.status for r in mine if r.item.repost_of is None)
     counts = tuple((s, counter[s]) for s in status_order(plan))
-    return DepartmentSummary(department, mine, counts)
+    return DepartmentSummary(department=department, rows=mine, counts=counts)
 
 
 def department_summaries(plan: Plan, rows: list[ItemRow]) -> list[DepartmentSummary]:

@@ -44,7 +44,7 @@ KIND_LABELS: dict[TargetKind, str] = {
 _PRECISION = 9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Trend:
     slope: float
     intercept: float
@@ -63,7 +63,7 @@ def least_squares(points: Mapping[int, float]) -> Trend | None:
     sxx = sum((x - mean_x) ** 2 for x in points)
     sxy = sum((x - mean_x) * (y - mean_y) for x, y in points.items())
     slope = sxy / sxx
-    return Trend(slope, mean_y - slope * mean_x)
+    return Trend(slope=slope, intercept=mean_y - slope * mean_x)
 
 
 def trend_since_baseline(
@@ -85,7 +85,7 @@ def headroom(indicator: Indicator, value: float) -> float:
     return value - indicator.target_value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Assessment:
     indicator: Indicator
     fiscal_year: int

@@ -14,7 +14,7 @@ from komae_kpi.plan.model import Item, ItemStatus, Plan
 NOT_REPORTED = "未報告"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ItemRow:
     item: Item
     status: str  # a vocabulary term, or NOT_REPORTED
@@ -42,10 +42,20 @@ def item_rows(
         source_no = item.repost_of if item.repost_of is not None else item.item_no
         entry = statuses.get((source_no, fiscal_year))
         if entry is None:
-            rows.append(ItemRow(item, NOT_REPORTED, None, None, None))
+            rows.append(
+                ItemRow(
+                    item=item, status=NOT_REPORTED, achievements=None, issues=None, next_steps=None
+                )
+            )
         else:
             rows.append(
-                ItemRow(item, entry.status, entry.achievements, entry.issues, entry.next_steps)
+                ItemRow(
+                    item=item,
+                    status=entry.status,
+                    achievements=entry.achievements,
+                    issues=entry.issues,
+                    next_steps=entry.next_steps,
+                )
             )
     return rows
 
@@ -55,14 +65,14 @@ def status_order(plan: Plan) -> list[str]:
     return [s.status for s in sorted(plan.statuses, key=lambda s: s.sort_order)] + [NOT_REPORTED]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StatusCount:
     status: str
     count: int
     change: int | None  # from the previous fiscal year; None when that year is outside the data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StatusCounts:
     label: str  # 「全体」 or 「施策1 質の高い行政運営の推進」
     total: int
@@ -105,13 +115,16 @@ def status_counts(
         now = _count(pick(current))
         before = _count(pick(previous)) if previous is not None else None
         counts = tuple(
-            StatusCount(s, now[s], None if before is None else now[s] - before[s]) for s in order
+            StatusCount(
+                status=s, count=now[s], change=None if before is None else now[s] - before[s]
+            )
+            for s in order
         )
-        result.append(StatusCounts(label, sum(now.values()), counts))
+        result.append(StatusCounts(label=label, total=sum(now.values()), counts=counts))
     return result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ItemFilter:
     policy_no: int | None = None
     direction_no: int | None = None  # within policy_no
@@ -153,7 +166,7 @@ def filter_rows(rows: list[ItemRow], f: ItemFilter) -> list[ItemRow]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HistoryEntry:
     fiscal_year: int
     status: str
@@ -167,7 +180,13 @@ def item_history(item: Item, statuses: dict[tuple[int, int], ItemStatus]) -> lis
     source_no = item.repost_of if item.repost_of is not None else item.item_no
     entries = [s for (no, _), s in statuses.items() if no == source_no]
     return [
-        HistoryEntry(s.fiscal_year, s.status, s.achievements, s.issues, s.next_steps)
+        HistoryEntry(
+            fiscal_year=s.fiscal_year,
+            status=s.status,
+            achievements=s.achievements,
+            issues=s.issues,
+            next_steps=s.next_steps,
+        )
         for s in sorted(entries, key=lambda s: s.fiscal_year)
     ]
 
@@ -182,6 +201,14 @@ def filter_from_scope(
 ) -> ItemFilter:
     """The filter for the page's choices; scope is a 施策 ('1') or a 方向性 ('1-2')."""
     if scope is None:
-        return ItemFilter(None, None, department, status, text)
+        return ItemFilter(
+            policy_no=None, direction_no=None, department=department, status=status, text=text
+        )
     parts = [int(x) for x in scope.split("-")]
-    return ItemFilter(parts[0], parts[1] if len(parts) > 1 else None, department, status, text)
+    return ItemFilter(
+        policy_no=parts[0],
+        direction_no=parts[1] if len(parts) > 1 else None,
+        department=department,
+        status=status,
+        text=text,
+    )

@@ -25,7 +25,7 @@ from komae_kpi.store.connection import (
 from komae_kpi.store.record_changes import ChangeEntry, read_history
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Snapshot:
     """Everything the pages, the CLI and the exports read, taken in one read-only connection."""
 

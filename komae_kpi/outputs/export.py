@@ -29,7 +29,7 @@ _KINDS: dict[object, str] = {int: "整数", int | None: "整数", float: "数値
 _TEXT = "文字列"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _Names:
     """What a row refers to by number, by name: the open data repeats names for the reader."""
 

@@ -55,7 +55,7 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _FONT = "Noto Sans CJK JP"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class InquiryWorkbook:
     department: str
     fiscal_year: int
@@ -186,7 +186,10 @@ def build_inquiry_workbook(snapshot: Snapshot, department_name: str, year: int) 
     buffer = io.BytesIO()
     book.save(buffer)
     return InquiryWorkbook(
-        department.name, year, tuple(i.item_no for i in items), buffer.getvalue()
+        department=department.name,
+        fiscal_year=year,
+        items=tuple(i.item_no for i in items),
+        data=buffer.getvalue(),
     )
 
 

@@ -20,7 +20,7 @@ MIME: dict[OutputKind, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Output:
     kind: OutputKind
     title: str
@@ -57,42 +57,42 @@ def outputs(snapshot: Snapshot, year: int) -> list[Output]:
     outside = report_year_problem(year)
     return [
         Output(
-            "pdf",
-            "進捗状況報告（PDF）",
-            f"{fy.label(year)}の進捗状況報告。表紙・目次・指標の状況とグラフ・取組項目ごとの進捗状況・"
+            kind="pdf",
+            title="進捗状況報告（PDF）",
+            description=f"{fy.label(year)}の進捗状況報告。表紙・目次・指標の状況とグラフ・取組項目ごとの進捗状況・"
             "判定方法。A4縦、ページ番号付き。市民への公表用。",
-            f"{demo}進捗状況報告_{era}.pdf",
-            "PDFをダウンロード",
-            outside,
+            file_name=f"{demo}進捗状況報告_{era}.pdf",
+            button="PDFをダウンロード",
+            unavailable=outside,
         ),
         Output(
-            "html",
-            "進捗状況報告（HTML）",
-            "同じ内容のウェブページ（1ファイル）。ホームページへの掲載や、読み上げソフトでの閲覧に。",
-            f"{demo}進捗状況報告_{era}.html",
-            "HTMLをダウンロード",
-            outside,
+            kind="html",
+            title="進捗状況報告（HTML）",
+            description="同じ内容のウェブページ（1ファイル）。ホームページへの掲載や、読み上げソフトでの閲覧に。",
+            file_name=f"{demo}進捗状況報告_{era}.html",
+            button="HTMLをダウンロード",
+            unavailable=outside,
         ),
         Output(
-            "pptx",
-            "推進本部会議資料（PowerPoint）",
-            "16:9。指標の一覧、遅れ・注意の指標ごとのグラフと差、施策ごとの取組項目の状況、遅れている取組項目。",
-            f"{demo}推進本部会議資料_{era}.pptx",
-            "会議資料をダウンロード",
-            outside,
+            kind="pptx",
+            title="推進本部会議資料（PowerPoint）",
+            description="16:9。指標の一覧、遅れ・注意の指標ごとのグラフと差、施策ごとの取組項目の状況、遅れている取組項目。",
+            file_name=f"{demo}推進本部会議資料_{era}.pptx",
+            button="会議資料をダウンロード",
+            unavailable=outside,
         ),
         Output(
-            "zip",
-            "オープンデータ（ZIP）",
-            "指標・実績値・取組項目・進捗状況のCSV（UTF-8 BOM付き）とJSON、データ項目定義。全年度分。",
-            open_data_zip_name(snapshot),
-            "ZIPをダウンロード",
+            kind="zip",
+            title="オープンデータ（ZIP）",
+            description="指標・実績値・取組項目・進捗状況のCSV（UTF-8 BOM付き）とJSON、データ項目定義。全年度分。",
+            file_name=open_data_zip_name(snapshot),
+            button="ZIPをダウンロード",
         ),
         Output(
-            "xlsx",
-            "データ一式（Excel）",
-            "財政課向け。表ごとに1シート（指標・実績値・取組項目・進捗状況・参考の財政指標）と説明シート。",
-            finance_workbook_name(snapshot),
-            "Excelをダウンロード",
+            kind="xlsx",
+            title="データ一式（Excel）",
+            description="財政課向け。表ごとに1シート（指標・実績値・取組項目・進捗状況・参考の財政指標）と説明シート。",
+            file_name=finance_workbook_name(snapshot),
+            button="Excelをダウンロード",
         ),
     ]

@@ -34,7 +34,7 @@ T = TypeVar("T")
 R = TypeVar("R", bound=TableRecord)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class _Reader:
     """Reads one CSV file row by row, collecting problems instead of stopping at the first."""
 
@@ -145,7 +145,7 @@ def _load(
         )
         for f in fields(record_type)
     ]
-    reader = _Reader(directory / f"{record_type.TABLE}.csv")
+    reader = _Reader(path=directory / f"{record_type.TABLE}.csv")
     out = [
         record_type(**{name: read(reader, row, data, column) for name, column, read in cells})
         for row, data in reader.rows([column for _, column, _ in cells])

@@ -54,7 +54,7 @@ def backup_dir(path: Path) -> Path:
     return path.with_name(path.stem + ".backups")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BackupFile:
     path: Path
     taken_at: dt.datetime
@@ -73,7 +73,7 @@ def list_backups(path: Path) -> list[BackupFile]:
             taken_at = dt.datetime.strptime(stamp, "%Y%m%d-%H%M%S-%f")
         except ValueError:
             continue  # not one of ours
-        found.append(BackupFile(entry, taken_at, reason))
+        found.append(BackupFile(path=entry, taken_at=taken_at, reason=reason))
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
 
 
@@ -111,14 +111,14 @@ def backup_store(path: Path, out: Path | None = None) -> Path:
         return make_backup(con, path, reason="manual", out=out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RestorePlan:
     source: Path
     sha256: str
     changes: tuple[RecordChange, ...]  # only records that differ
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RestoreResult:
     plan: RestorePlan
     written: int
@@ -193,9 +193,9 @@ def restore_store(
             for key in sorted(set(current) | set(records))
             if current.get(key) != records.get(key)
         )
-        plan = RestorePlan(snapshot, sha, changes)
+        plan = RestorePlan(source=snapshot, sha256=sha, changes=changes)
         if dry_run or not changes:
-            return RestoreResult(plan, 0, None)
+            return RestoreResult(plan=plan, written=0, backup=None)
         backup = make_backup(con, path, keep=keep, reason="restore")
         with transaction(con):
             written = apply_changes(con, changes, user=user or current_user(), method="restore")
@@ -208,4 +208,4 @@ def restore_store(
                         " WHERE indicator_no = ? AND fiscal_year = ?",
                         [change.key.subject_no, change.key.fiscal_year],
                     )
-    return RestoreResult(plan, written, backup)
+    return RestoreResult(plan=plan, written=written, backup=backup)

@@ -34,7 +34,7 @@ STATUS_WEIGHTS = {"完了": 4, "順調": 52, "やや遅れ": 14, "遅れ": 6, "�
 UNREPORTED_WEIGHT = 14
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DemoReport:
     path: Path
     values: int
@@ -112,4 +112,4 @@ def write_demo_store(path: Path) -> DemoReport:
             " next_steps, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [[*row, now, DEMO_USER] for row in statuses],
         )
-    return DemoReport(path, len(values), len(statuses))
+    return DemoReport(path=path, values=len(values), statuses=len(statuses))

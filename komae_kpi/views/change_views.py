@@ -45,7 +45,7 @@ def field_text(plan: Plan, key: RecordKey, field: str, value: object) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChangeRow:
     action: str
     subject: str
@@ -62,23 +62,23 @@ def change_rows(
     """One row per changed field (new and changed records); one row per unchanged record."""
     rows: list[ChangeRow] = []
     for change in changes:
-        common = (
-            ACTION_LABELS[change.action],
-            subject_label(plan, change.key),
-            fy.label(change.key.fiscal_year),
-        )
+        common = {
+            "action": ACTION_LABELS[change.action],
+            "subject": subject_label(plan, change.key),
+            "fiscal_year": fy.label(change.key.fiscal_year),
+        }
         where = change.file_name or ""
         if change.action == "unchanged":
-            rows.append(ChangeRow(*common, "", "", "", where))
+            rows.append(ChangeRow(**common, field="", before="", after="", where=where))
             continue
         for field, old, new in change.changed_fields():
             rows.append(
                 ChangeRow(
-                    *common,
-                    FIELD_LABELS[field],
-                    field_text(plan, change.key, field, old) if change.before else "",
-                    field_text(plan, change.key, field, new) if change.after else "",
-                    where,
+                    **common,
+                    field=FIELD_LABELS[field],
+                    before=field_text(plan, change.key, field, old) if change.before else "",
+                    after=field_text(plan, change.key, field, new) if change.after else "",
+                    where=where,
                 )
             )
     return rows
@@ -107,7 +107,7 @@ def file_lines(preview: ImportPreview) -> list[str]:
     return lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HistoryRow:
     changed_at: str
     changed_by: str
@@ -131,15 +131,15 @@ def how_text(entry: ChangeEntry) -> str:
 def history_rows(plan: Plan, entries: list[ChangeEntry]) -> list[HistoryRow]:
     return [
         HistoryRow(
-            e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
-            e.changed_by,
-            how_text(e),
-            subject_label(plan, e.key),
-            fy.label(e.key.fiscal_year),
-            LOG_ACTIONS.get(e.action, e.action),
-            FIELD_LABELS.get(e.field, e.field),
-            field_text(plan, e.key, e.field, e.old_value) if e.action != "insert" else "",
-            field_text(plan, e.key, e.field, e.new_value) if e.action != "delete" else "",
+            changed_at=e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
+            changed_by=e.changed_by,
+            method=how_text(e),
+            subject=subject_label(plan, e.key),
+            fiscal_year=fy.label(e.key.fiscal_year),
+            action=LOG_ACTIONS.get(e.action, e.action),
+            field=FIELD_LABELS.get(e.field, e.field),
+            before=field_text(plan, e.key, e.field, e.old_value) if e.action != "insert" else "",
+            after=field_text(plan, e.key, e.field, e.new_value) if e.action != "delete" else "",
         )
         for e in entries
     ]

@@ -23,7 +23,7 @@ from komae_kpi.views.overview import IndicatorTile
 Cell = Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Link:
     """A table cell that links elsewhere in the app."""
 

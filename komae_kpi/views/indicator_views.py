@@ -15,7 +15,7 @@ from komae_kpi.plan.model import Indicator
 from komae_kpi.views.status_style import STATUS_BADGE, indicator_status_text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KeyFigure:
     """A labelled figure for a metric: '計画線' / '72.6%'."""
 
@@ -24,7 +24,7 @@ class KeyFigure:
     help: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IndicatorSummary:
     assessment: Assessment
     figures: tuple[KeyFigure, ...]
@@ -67,27 +67,29 @@ def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Indicato
     diff = formatting.difference_unit(unit)
     figures = [
         KeyFigure(
-            "最新の実績値",
-            formatting.with_unit(a.latest_value, unit),
-            formatting.fiscal_year_label(a.latest_fiscal_year),
+            label="最新の実績値",
+            value=formatting.with_unit(a.latest_value, unit),
+            help=formatting.fiscal_year_label(a.latest_fiscal_year),
         ),
-        KeyFigure(x.path_label, formatting.with_unit(a.path_value, unit)),
+        KeyFigure(label=x.path_label, value=formatting.with_unit(a.path_value, unit)),
         KeyFigure(
-            "計画線との差" if x.kind == "improvement" else "目標までの余裕",
-            formatting.signed_difference(a.gap, unit)
+            label="計画線との差" if x.kind == "improvement" else "目標までの余裕",
+            value=formatting.signed_difference(a.gap, unit)
             if x.kind == "improvement"
             else formatting.with_unit(a.headroom, diff),
         ),
         KeyFigure(
-            f"{fy.label(x.target_fiscal_year)}の見込み",
-            formatting.with_unit(a.projected_value, unit),
-            "現状値以降の実績の傾向（最小二乗法）を延ばした値",
+            label=f"{fy.label(x.target_fiscal_year)}の見込み",
+            value=formatting.with_unit(a.projected_value, unit),
+            help="現状値以降の実績の傾向（最小二乗法）を延ばした値",
         ),
         KeyFigure(
-            x.required_change_label, formatting.signed_difference(a.required_annual_change, unit)
+            label=x.required_change_label,
+            value=formatting.signed_difference(a.required_annual_change, unit),
         ),
         KeyFigure(
-            "実績の年変化（傾向）", formatting.signed_difference(a.observed_annual_change, unit)
+            label="実績の年変化（傾向）",
+            value=formatting.signed_difference(a.observed_annual_change, unit),
         ),
     ]
     return IndicatorSummary(

@@ -40,7 +40,9 @@ def rows_table(
         [
             {
                 "No.": r.item.item_no,
-                "取組項目": html_blocks.Link(_item_label(r.item), item_href(r.item.item_no))
+                "取組項目": html_blocks.Link(
+                    text=_item_label(r.item), href=item_href(r.item.item_no)
+                )
                 if item_href
                 else _item_label(r.item),
                 "推進部署": item_departments_text(r.item, plan),
@@ -52,7 +54,7 @@ def rows_table(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TreeSection:
     """One 基本事業 with the items that passed the filters, under its 施策 and 方向性 headings."""
 
@@ -151,7 +153,7 @@ def item_choice_label(item: Item) -> str:
     return f"取組項目{item.item_no} {item.display_name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ItemDetail:
     title: str
     place: str

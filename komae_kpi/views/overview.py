@@ -17,7 +17,7 @@ from komae_kpi.views.status_style import STATUS_BADGE, indicator_status_text
 SPARKLINE_YEARS = 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IndicatorTile:
     indicator_no: int
     name: str
@@ -85,7 +85,7 @@ def _change_words(value: float | None, unit: str) -> str:
     return f"年{amount}の{'増加' if value > 0 else '減少'}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GapWarning:
     level: Literal["error", "warning"]
     indicator_no: int
@@ -138,10 +138,10 @@ def gap_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
                 continue
             out.append(
                 GapWarning(
-                    level,  # type: ignore[arg-type]
-                    a.indicator_no,
-                    f"{indicator_status_text(a.status)}：指標{a.indicator_no} {a.indicator.name}",
-                    _warning_body(a),
+                    level=level,  # type: ignore[arg-type]
+                    indicator_no=a.indicator_no,
+                    title=f"{indicator_status_text(a.status)}：指標{a.indicator_no} {a.indicator.name}",
+                    body=_warning_body(a),
                 )
             )
     return out

@@ -80,7 +80,7 @@ def tint(hex_color: str, share: float = 0.22) -> RGBColor:
 # --- text ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Span:
     """A run of text with its own look inside a paragraph."""
 
@@ -93,7 +93,7 @@ class Span:
 Paragraph = str | Sequence[Span]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Look:
     """How the text of a box or cell looks; a Span may override size, weight and colour."""
 
@@ -131,7 +131,7 @@ def write_text(frame: TextFrame, paragraphs: Sequence[Paragraph], look: Look) ->
         p.alignment = look.align
         if look.space_after:
             p.space_after = Pt(look.space_after)
-        spans = [Span(paragraph)] if isinstance(paragraph, str) else list(paragraph)
+        spans = [Span(text=paragraph)] if isinstance(paragraph, str) else list(paragraph)
         for span in spans:
             run = p.add_run()
             run.text = span.text
@@ -232,7 +232,7 @@ def shorten(text: str, limit: int) -> tuple[str, bool]:
 # --- tables -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Cell:
     """A table cell; what is None takes the table's own look."""
 
@@ -253,7 +253,14 @@ class Cell:
         size: float | None = None,
         color: RGBColor | None = None,
     ) -> Cell:
-        return Cell(tuple(text.split("\n")), fill, bold, align, size, color)
+        return Cell(
+            paragraphs=tuple(text.split("\n")),
+            fill=fill,
+            bold=bold,
+            align=align,
+            size=size,
+            color=color,
+        )
 
     @property
     def text(self) -> str:
@@ -293,7 +300,7 @@ def _fill_cell(cell: _Cell, content: Cell, *, fill: RGBColor, look: Look) -> Non
         cell.text_frame,
         content.paragraphs,
         Look(
-            content.size or look.size,
+            size=content.size or look.size,
             bold=content.bold or look.bold,
             color=content.color or look.color,
             align=content.align,
@@ -333,10 +340,10 @@ def add_table(
     for i, pt in enumerate(minimum):
         one_line = pt * 1.25 / 72 + 2 * CELL_MARGIN_Y
         table.rows[i].height = Inches(max(one_line, min_row_height if i else 0.0))
-    header_look = Look(header_size, bold=True, color=WHITE)
+    header_look = Look(size=header_size, bold=True, color=WHITE)
     for j, value in enumerate(header):
         _fill_cell(table.cell(0, j), _as_cell(value), fill=NAVY, look=header_look)
-    body_look = Look(size)
+    body_look = Look(size=size)
     for i, row in enumerate(rows, start=1):
         fill = BAND if i % 2 == 0 else WHITE
         for j, value in enumerate(row):
@@ -443,7 +450,7 @@ def new_slide(prs: PresentationObject, title: str) -> Slide:
     frame.vertical_anchor = MSO_ANCHOR.MIDDLE
     frame.margin_left = Inches(0.05)
     size = 26 if line_count(title, CONTENT_WIDTH - 0.1, 26) == 1 else 22
-    write_text(frame, [title], Look(size, bold=True, color=NAVY))
+    write_text(frame, [title], Look(size=size, bold=True, color=NAVY))
     rectangle(
         slide,
         Inches(MARGIN),

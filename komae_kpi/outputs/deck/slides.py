@@ -102,7 +102,7 @@ ITEM_STATUS_TONE: dict[str, StatusCode] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DeckSummary:
     path: Path
     fiscal_year: int
@@ -131,7 +131,7 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
     write_text(
         frame,
         [facts.TITLE, f"{fy.label(fiscal_year)} 進捗状況"],
-        Look(36, bold=True, color=NAVY, space_after=6),
+        Look(size=36, bold=True, color=NAVY, space_after=6),
     )
     subtitle = slide.placeholders[1]
     subtitle.left, subtitle.top = Inches(0.9), Inches(4.0)
@@ -142,7 +142,7 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
     today = dt.date.today()
     made = f"{fy.wareki_date(today)}（{today.year}年）"  # as on the progress report's cover
     write_text(
-        sub_frame, [MEETING, f"{made}　{facts.PUBLISHER}"], Look(22, color=INK, space_after=4)
+        sub_frame, [MEETING, f"{made}　{facts.PUBLISHER}"], Look(size=22, color=INK, space_after=4)
     )
     if snapshot.is_demo:
         box = textbox(
@@ -152,11 +152,11 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
             11.5,
             1.0,
             [
-                [Span(DEMO_MARK, bold=True, size=22)],
+                [Span(text=DEMO_MARK, bold=True, size=22)],
                 "この資料の数値と進捗状況は説明用に生成したもので、"
                 f"{facts.PUBLISHER}の実績ではありません。",
             ],
-            Look(16, color=DEMO_COLOR),
+            Look(size=16, color=DEMO_COLOR),
             anchor=MSO_ANCHOR.MIDDLE,
         )
         box.line.color.rgb = DEMO_COLOR
@@ -184,11 +184,11 @@ def _overview_rows(
             assert a.latest_fiscal_year is not None  # the baseline year at the latest
             # One line, so that a year with no actuals yet still fits the slide.
             latest = Cell(
-                (
+                paragraphs=(
                     [
-                        Span("未入力"),
+                        Span(text="未入力"),
                         Span(
-                            f"（直近{formatting.with_unit(a.latest_value, unit, official=True)}"
+                            text=f"（直近{formatting.with_unit(a.latest_value, unit, official=True)}"
                             f"・{fy.wareki(a.latest_fiscal_year)}）",
                             size=size - 2,
                             color=MUTED,
@@ -239,7 +239,7 @@ def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: in
     baseline = fy.wareki(facts.baseline_fiscal_year(plan))
     guardrails = "と".join(x.name for x in plan.indicators if x.kind == "guardrail")
     notes: list[Paragraph] = [
-        [Span("指標の数　", bold=True), Span(tally, bold=True)],
+        [Span(text="指標の数　", bold=True), Span(text=tally, bold=True)],
         f"計画線：現状値（{baseline}末）から目標値まで毎年同じ幅で進む線です。すでに目標を満たしている"
         f"{guardrails}は、上限・下限そのものを計画線とします。",
         "状況：達成＝目標値を満たす／順調＝計画線に沿う／注意＝計画線より遅れているが傾向では届く見込み、"
@@ -275,7 +275,7 @@ def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: in
         CONTENT_WIDTH,
         BODY_BOTTOM - bottom - OVERVIEW_NOTES_GAP,
         notes,
-        Look(notes_size),
+        Look(size=notes_size),
     )
 
 
@@ -328,8 +328,8 @@ def _indicator_slide(
         BODY_TOP,
         CONTENT_WIDTH,
         0.4,
-        [[Span(f"{fy.label(fiscal_year)}の状況　", bold=True), Span(info.target_text)]],
-        Look(13, color=MUTED),
+        [[Span(text=f"{fy.label(fiscal_year)}の状況　", bold=True), Span(text=info.target_text)]],
+        Look(size=13, color=MUTED),
     )
     figure = charts.indicator_figure(x, snapshot.actuals(indicator_no), a)
     # The slide's title already names the indicator and its status; the chart gives that room to
@@ -384,8 +384,8 @@ def _indicator_slide(
         bottom + 0.15,
         panel_width,
         BODY_BOTTOM - bottom - 0.15,
-        [[Span("判定の理由", bold=True)], a.reason],
-        Look(12, space_after=3),
+        [[Span(text="判定の理由", bold=True)], a.reason],
+        Look(size=12, space_after=3),
     )
 
 
@@ -422,11 +422,11 @@ def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year
         fill = BAND if overall else None
         row: list[str | Cell] = [Cell.of(g.label, bold=overall, fill=fill)]
         for c in g.counts:
-            paragraphs: list[Paragraph] = [[Span(str(c.count), bold=True, size=24)]]
+            paragraphs: list[Paragraph] = [[Span(text=str(c.count), bold=True, size=24)]]
             if c.change is not None:
                 change = formatting.signed_difference(c.change, "", 0, official=True)
-                paragraphs.append([Span(f"（{change}）", size=14, color=MUTED)])
-            row.append(Cell(tuple(paragraphs), align=PP_ALIGN.CENTER, fill=fill))
+                paragraphs.append([Span(text=f"（{change}）", size=14, color=MUTED)])
+            row.append(Cell(paragraphs=tuple(paragraphs), align=PP_ALIGN.CENTER, fill=fill))
         row.append(Cell.of(str(g.total), bold=True, align=PP_ALIGN.CENTER, fill=fill, size=24))
         rows.append(row)
     bottom = add_table(
@@ -454,7 +454,9 @@ def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year
     notes.append(
         f"{NOT_REPORTED}：{fy.label(fiscal_year)}の進捗状況がまだ報告されていない取組項目です。"
     )
-    textbox(slide, MARGIN, bottom + 0.2, CONTENT_WIDTH, BODY_BOTTOM - bottom - 0.2, notes, Look(13))
+    textbox(
+        slide, MARGIN, bottom + 0.2, CONTENT_WIDTH, BODY_BOTTOM - bottom - 0.2, notes, Look(size=13)
+    )
 
 
 def _departments(row: ItemRow) -> str:
@@ -500,9 +502,9 @@ def _item_list_slides(
     for n, page in enumerate(pages, start=1):
         page_title = title if len(pages) == 1 else f"{title}（{n}/{len(pages)}）"
         slide = new_slide(prs, page_title)
-        textbox(slide, MARGIN, BODY_TOP, CONTENT_WIDTH, 0.4, [lead], Look(13, color=MUTED))
+        textbox(slide, MARGIN, BODY_TOP, CONTENT_WIDTH, 0.4, [lead], Look(size=13, color=MUTED))
         if not table_rows:
-            textbox(slide, MARGIN, table_top, CONTENT_WIDTH, 1.0, [empty_text], Look(18))
+            textbox(slide, MARGIN, table_top, CONTENT_WIDTH, 1.0, [empty_text], Look(size=18))
             continue
         add_table(
             slide, MARGIN, table_top, widths, header, [table_rows[i] for i in page], size=size
@@ -525,7 +527,7 @@ def _item_list_slides(
                 CONTENT_WIDTH,
                 footnote_height,
                 ["　".join(notes)],
-                Look(11, color=MUTED),
+                Look(size=11, color=MUTED),
                 anchor=MSO_ANCHOR.BOTTOM,
             )
 
@@ -587,12 +589,17 @@ def _footers(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> N
     total = len(prs.slides)
     for n, slide in enumerate(prs.slides, start=1):
         footer = [
-            (MARGIN, 6.0, f"{facts.TITLE}　{fy.label(fiscal_year)} 進捗状況", Look(10, color=MUTED))
+            (
+                MARGIN,
+                6.0,
+                f"{facts.TITLE}　{fy.label(fiscal_year)} 進捗状況",
+                Look(size=10, color=MUTED),
+            )
         ]
         if snapshot.is_demo:
             demo = f"【{DEMO_MARK}】{facts.PUBLISHER}の実績ではありません"
-            footer.append((6.6, 4.9, demo, Look(11, bold=True, color=DEMO_COLOR)))
-        page = Look(10, color=MUTED, align=PP_ALIGN.RIGHT)
+            footer.append((6.6, 4.9, demo, Look(size=11, bold=True, color=DEMO_COLOR)))
+        page = Look(size=10, color=MUTED, align=PP_ALIGN.RIGHT)
         footer.append((11.6, MARGIN + CONTENT_WIDTH - 11.6, f"{n} / {total}", page))
         for left, width, text, look in footer:
             textbox(slide, left, FOOTER_TOP, width, 0.35, [text], look, anchor=MSO_ANCHOR.MIDDLE)

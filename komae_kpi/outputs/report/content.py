@@ -32,7 +32,7 @@ CHART_HEIGHT = 480
 ImageRenderer = Callable[..., bytes]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TocEntry:
     """A heading that the table of contents lists (and links to by anchor)."""
 
@@ -41,15 +41,15 @@ class TocEntry:
     level: int  # 1 = chapter, 2 = section
 
 
-SUMMARY = TocEntry("summary", "1 概要", 1)
-SUMMARY_INDICATORS = TocEntry("summary-indicators", "1.1 指標の状況", 2)
-SUMMARY_ITEMS = TocEntry("summary-items", "1.2 取組項目の進捗状況", 2)
-INDICATORS = TocEntry("indicators", "2 指標の推移", 1)
-ITEMS = TocEntry("items", "3 取組項目の進捗状況", 1)
-METHOD = TocEntry("method", "4 進捗状況の判定方法", 1)
+SUMMARY = TocEntry(anchor="summary", text="1 概要", level=1)
+SUMMARY_INDICATORS = TocEntry(anchor="summary-indicators", text="1.1 指標の状況", level=2)
+SUMMARY_ITEMS = TocEntry(anchor="summary-items", text="1.2 取組項目の進捗状況", level=2)
+INDICATORS = TocEntry(anchor="indicators", text="2 指標の推移", level=1)
+ITEMS = TocEntry(anchor="items", text="3 取組項目の進捗状況", level=1)
+METHOD = TocEntry(anchor="method", text="4 進捗状況の判定方法", level=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Table:
     """A table whose first column heads its rows; numbers marks the columns of figures (cells
     that start with a digit or a sign are right-aligned)."""
@@ -61,7 +61,7 @@ class Table:
     numbers: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChartSection:
     heading: TocEntry
     status: str
@@ -73,7 +73,7 @@ class ChartSection:
     height: int = CHART_HEIGHT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanHeading:
     """A heading of the plan's tree in chapter 3, and the item tables right under it (only a
     基本事業 has items). Policies are h3 and in the table of contents; directions h4, programs h5."""
@@ -84,7 +84,7 @@ class PlanHeading:
     items: tuple[Table, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReportContent:
     """Everything report.html.j2 shows for one fiscal year."""
 
@@ -146,7 +146,7 @@ class ReportContent:
             INDICATORS,
             *(c.heading for c in self.charts),
             ITEMS,
-            *(TocEntry(h.anchor, h.text, 2) for h in self.plan_tree if h.anchor),
+            *(TocEntry(anchor=h.anchor, text=h.text, level=2) for h in self.plan_tree if h.anchor),
             METHOD,
         )
 
@@ -186,15 +186,15 @@ def _indicator_table(snapshot: Snapshot, year: int, assessments: Sequence[Assess
             )
         )
     return Table(
-        f"{facts.indicator_count_text(plan)}の状況（{fy.label(year)}）",
-        (
+        caption=f"{facts.indicator_count_text(plan)}の状況（{fy.label(year)}）",
+        header=(
             "指標",
             f"現状値（{fy.wareki(facts.baseline_fiscal_year(plan))}）",
             f"{fy.wareki(year)}の実績値",
             f"目標値（{fy.wareki(facts.target_fiscal_year(plan))}）",
             "状況",
         ),
-        tuple(rows),
+        rows=tuple(rows),
         css_class="indicators",
     )
 
@@ -216,18 +216,18 @@ def _count_tables(snapshot: Snapshot, year: int) -> tuple[Table, Table]:
     )
     overall = counts[0]
     whole = Table(
-        f"取組項目の進捗状況の件数（{fy.label(year)}、全{overall.total}項目。再掲の取組項目は"
+        caption=f"取組項目の進捗状況の件数（{fy.label(year)}、全{overall.total}項目。再掲の取組項目は"
         "元の取組項目として1回数えています）",
-        ("進捗状況", "件数", f"前年度（{fy.wareki(year - 1)}）からの増減"),
-        tuple(
+        header=("進捗状況", "件数", f"前年度（{fy.wareki(year - 1)}）からの増減"),
+        rows=tuple(
             (item_status_text(c.status), f"{c.count}件", _count_change(c.change))
             for c in overall.counts
         ),
     )
     by_policy = Table(
-        "施策ごとの件数",
-        ("施策", *[c.status for c in overall.counts]),
-        tuple((g.label, *[f"{c.count}" for c in g.counts]) for g in counts[1:]),
+        caption="施策ごとの件数",
+        header=("施策", *[c.status for c in overall.counts]),
+        rows=tuple((g.label, *[f"{c.count}" for c in g.counts]) for g in counts[1:]),
     )
     return whole, by_policy
 
@@ -271,7 +271,9 @@ def _chart_section(
     png = render(figure, width=CHART_WIDTH, height=CHART_HEIGHT)
     return ChartSection(
         heading=TocEntry(
-            f"indicator-{x.indicator_no}", f"{number} 指標{x.indicator_no} {x.name}", 2
+            anchor=f"indicator-{x.indicator_no}",
+            text=f"{number} 指標{x.indicator_no} {x.name}",
+            level=2,
         ),
         status=f"{indicator_status_text(assessment.status)}　{KIND_LABELS[x.kind]}",
         png_base64=base64.b64encode(png).decode("ascii"),
@@ -286,9 +288,9 @@ def _item_table(row: ItemRow) -> Table:
     status = row.status
     repost = f"（取組項目{item.repost_of}の再掲）" if item.repost_of is not None else ""
     return Table(
-        f"取組項目{item.item_no} {item.display_name}{repost}",
-        (),
-        (
+        caption=f"取組項目{item.item_no} {item.display_name}{repost}",
+        header=(),
+        rows=(
             ("進捗状況", item_status_text(status)),
             ("推進部署", "・".join(item.departments)),
             ("取組実績", row.achievements or ("（未報告）" if status == NOT_REPORTED else "－")),
@@ -310,10 +312,10 @@ def _plan_tree(plan: Plan, rows: Sequence[ItemRow]) -> tuple[PlanHeading, ...]:
     for policy in plan.policies:
         number = f"3.{policy.policy_no}"
         text = f"{number} 施策{policy.policy_no} {policy.name}"
-        tree.append(PlanHeading(3, text, anchor=f"policy-{policy.policy_no}"))
+        tree.append(PlanHeading(level=3, text=text, anchor=f"policy-{policy.policy_no}"))
         for direction in [d for d in plan.directions if d.policy_no == policy.policy_no]:
             code = f"{direction.policy_no}-{direction.direction_no}"
-            tree.append(PlanHeading(4, f"方向性{code} {direction.name}"))
+            tree.append(PlanHeading(level=4, text=f"方向性{code} {direction.name}"))
             for program in plan.programs:
                 if (program.policy_no, program.direction_no) == (
                     direction.policy_no,
@@ -322,23 +324,25 @@ def _plan_tree(plan: Plan, rows: Sequence[ItemRow]) -> tuple[PlanHeading, ...]:
                     key = (program.policy_no, program.direction_no, program.program_no)
                     items = tuple(tables.get(key, []))
                     tree.append(
-                        PlanHeading(5, f"基本事業{program.code} {program.name}", items=items)
+                        PlanHeading(
+                            level=5, text=f"基本事業{program.code} {program.name}", items=items
+                        )
                     )
     return tuple(tree)
 
 
 def _method_tables(plan: Plan) -> tuple[Table, Table]:
     criteria = Table(
-        "指標ごとの判定基準",
-        ("指標", "判定基準"),
-        tuple(
+        caption="指標ごとの判定基準",
+        header=("指標", "判定基準"),
+        rows=tuple(
             (f"{x.indicator_no} {x.name}", criteria_text(x, plan.rule(x.indicator_no)))
             for x in plan.indicators
         ),
     )
     terms = [(item_status_text(s.status), s.description) for s in plan.statuses]
     terms.append((item_status_text(NOT_REPORTED), "その年度の報告がまだない"))
-    statuses = Table("取組項目の進捗状況の区分", ("区分", "意味"), tuple(terms))
+    statuses = Table(caption="取組項目の進捗状況の区分", header=("区分", "意味"), rows=tuple(terms))
     return criteria, statuses
 
 

@@ -56,7 +56,7 @@ def _environment() -> Environment:
 _TEMPLATES = _environment()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReportDocument:
     """The HTML of a report and the values it was written from (to write it again, numbered)."""
 
@@ -77,7 +77,7 @@ class ReportDocument:
 
 
 def _render(content: ReportContent) -> ReportDocument:
-    return ReportDocument(content, _TEMPLATES.get_template(TEMPLATE).render(r=content))
+    return ReportDocument(content=content, html=_TEMPLATES.get_template(TEMPLATE).render(r=content))
 
 
 def build_report(

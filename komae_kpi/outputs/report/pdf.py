@@ -207,7 +207,7 @@ def outline_pages(pdf: bytes) -> dict[str, int]:
     return pages
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PdfReport:
     document: ReportDocument
     pdf: bytes
@@ -265,7 +265,7 @@ def build_pdf_report(
     }
     final = fill_contents(final_charts, numbers)
     pdf = fix_look_alike_text(print_pdf(final.html), html.unescape(final.html))
-    return PdfReport(final, pdf, len(PdfReader(io.BytesIO(pdf)).pages))
+    return PdfReport(document=final, pdf=pdf, pages=len(PdfReader(io.BytesIO(pdf)).pages))
 
 
 def write_report(
