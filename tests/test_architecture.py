@@ -99,6 +99,11 @@ def test_the_layer_contracts_hold() -> None:
             "from komae_kpi_ui import frame\n",
             "komae_kpi.views is not allowed to import komae_kpi_ui",
         ),
+        (
+            "cli.py",  # added to the real module
+            "import komae_kpi_ui.frame\n",
+            "komae_kpi.cli is not allowed to import komae_kpi_ui",
+        ),
         ("judgement/draws.py", "import streamlit\n", "komae_kpi.judgement.draws -> streamlit"),
     ],
 )
@@ -111,7 +116,9 @@ def test_the_layer_contracts_fail_on_a_module_that_breaks_them(
         )
     shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     assert run_lint_imports(tmp_path).returncode == 0  # the copy alone keeps them
-    (tmp_path / "komae_kpi" / module).write_text(source, encoding="utf-8")
+    target = tmp_path / "komae_kpi" / module
+    before = target.read_text(encoding="utf-8") if target.exists() else ""
+    target.write_text(before + source, encoding="utf-8")
     result = run_lint_imports(tmp_path)
     assert result.returncode != 0
     assert message in result.stdout
