@@ -177,11 +177,7 @@ def conflict_table(plan: Plan, current: Record | None, yours: Record) -> pd.Data
 def problems_html(problems: Sequence[str]) -> str:
     """The problems of a refused save or import as a list. Escaped: the messages quote cells
     from the files as they were typed."""
-    return (
-        "<ul class='kpi-problems'>"
-        + "".join(f"<li>{html_blocks.esc(p)}</li>" for p in problems)
-        + "</ul>"
-    )
+    return html_blocks.bullets(problems, css_class="kpi-problems")
 
 
 def history_html(snapshot: Snapshot, kind: str, subject_no: int, limit: int = 30) -> str:
