@@ -22,7 +22,7 @@ from komae_kpi.outputs.inquiry_workbook import (
     inquiry_file_name,
 )
 from komae_kpi.plan.model import IndicatorValue, ItemStatus
-from komae_kpi.store.entries import save_indicator_value, save_item_status
+from komae_kpi.store.entries import SaveOptions, save_indicator_value, save_item_status
 from komae_kpi.store.record_changes import RecordKey
 from komae_kpi.views import entry_views, html_blocks
 from komae_kpi.views.change_views import file_lines, preview_summary
@@ -74,7 +74,7 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
             st.text_area("備考", value=(shown.note or "") if shown else "", height=80),
         )
 
-    def save(typed: _ActualInputs, saving: edit_session.Saving[IndicatorValue]) -> bool:
+    def save(typed: _ActualInputs, saving: SaveOptions[IndicatorValue]) -> bool:
         value = entry_views.value_from_text(indicator, typed.value, plan)
         return save_indicator_value(
             store_access.store_path(),
@@ -129,7 +129,7 @@ def _status_form(snapshot: Snapshot, year: int) -> None:
             st.text_area("今後の方向性", value=(shown.next_steps or "") if shown else ""),
         )
 
-    def save(typed: _StatusInputs, saving: edit_session.Saving[ItemStatus]) -> bool:
+    def save(typed: _StatusInputs, saving: SaveOptions[ItemStatus]) -> bool:
         if typed.status is None:
             raise ValidationError(["進捗状況を選んでください。"])
         return save_item_status(
