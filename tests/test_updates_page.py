@@ -170,8 +170,21 @@ def test_a_status_form_outside_the_plan_period_explains_itself(
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
     at = open_tab(open_updates(monkeypatch, store, year=2024), "取組項目の進捗状況")
-    assert any("計画期間" in i.value for i in at.info)
+    assert [i.value for i in at.info] == [
+        "進捗状況は計画期間（令和7年度 (2025)〜令和11年度 (2029)）の年度について入力します。"
+        "上の年度リンクで年度を選んでください。"
+    ]
     assert not [s for s in at.selectbox if s.key == "updates_item"]
+
+
+def test_no_inquiry_workbook_outside_the_plan_period(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_tab(open_updates(monkeypatch, store, year=2024), "照会様式（Excel）")
+    assert [i.value for i in at.info] == [
+        "照会は計画期間の年度について作成します。上の年度リンクで年度を選んでください。"
+    ]
+    assert not at.get("download_button")
 
 
 def test_an_uploaded_cp932_csv_is_previewed_then_imported(
