@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypedDict, TypeVar
+from typing import TypeVar
 
 import streamlit as st
 
@@ -24,6 +24,7 @@ from komae_kpi.common.errors import ConcurrentEditError, KomaeKpiError, Validati
 from komae_kpi.imports.importer import ImportPreview, ImportSource
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan.model import IndicatorValue, ItemStatus
+from komae_kpi.store.entries import SaveOptions
 from komae_kpi.store.record_changes import Record, RecordKey
 from komae_kpi.views import entry_views, html_blocks
 from komae_kpi_ui import plain_text, store_access
@@ -90,16 +91,6 @@ def show_error(exc: KomaeKpiError) -> None:
 # --- one record's form --------------------------------------------------------------------------
 
 
-class Saving(TypedDict, Generic[R]):
-    """What every save passes to the store besides the record: who saves it, the record as the
-    form showed it (the store refuses the save when it holds another), and how long to wait for
-    another process (an import) to finish."""
-
-    user: str
-    expected: R | None
-    wait_seconds: float
-
-
 def record_form(
     snapshot: Snapshot,
     key: RecordKey,
@@ -108,7 +99,7 @@ def record_form(
     record_type: type[R],
     name: str,
     inputs: Callable[[R | None], V],
-    save: Callable[[V, Saving[R]], bool],
+    save: Callable[[V, SaveOptions[R]], bool],
     notes: str = "",
 ) -> None:
     """One record's form with its caption and 保存する button, and a refused save if there is one.
@@ -116,8 +107,9 @@ def record_form(
     What differs between the forms comes in: current is the record in the store now (None: none
     yet) and record_type its class; name starts the form's key ("actual" gives "actual-3-2025-0").
     inputs draws the fields for the record as shown and returns what they hold; save writes that
-    (passing the Saving on to the store), says whether anything changed, and raises
-    ValidationError for what cannot be saved. notes is HTML shown under the record's caption.
+    (passing the SaveOptions on to the store: who saves, the record as the form showed it, how
+    long to wait for an import), says whether anything changed, and raises ValidationError for
+    what cannot be saved. notes is HTML shown under the record's caption.
     """
     state = _state()
     if key not in state.shown:
@@ -132,7 +124,9 @@ def record_form(
     def write(expected: R | None) -> bool:
         return save(
             entered,
-            Saving(user=store_access.user_name(), expected=expected, wait_seconds=WAIT_SECONDS),
+            SaveOptions(
+                user=store_access.user_name(), expected=expected, wait_seconds=WAIT_SECONDS
+            ),
         )
 
     if submitted:

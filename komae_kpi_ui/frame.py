@@ -25,7 +25,7 @@ _pending = threading.local()  # per script run: Streamlit runs each session in i
 def demo_banner_html(snapshot: Snapshot) -> str:
     if not snapshot.is_demo:
         return ""
-    return f'<div class="kpi-demo" role="note">{html_blocks.esc(DEMO_BANNER)}</div>'
+    return html_blocks.banner(DEMO_BANNER)
 
 
 def fiscal_year_options(snapshot: Snapshot) -> list[int]:
@@ -50,9 +50,10 @@ def page_header(title: str, snapshot: Snapshot) -> int:
     )
     demo = "　表示中: デモデータ（架空の値）" if snapshot.is_demo else ""
     st.html(
-        f"<style>{_CSS}</style>{demo_banner_html(snapshot)}"
-        f'<h1 class="kpi-title">{html_blocks.esc(title)}</h1>'
-        f'<p class="kpi-meta">{html_blocks.esc(fy.label(year))}　{facts.TITLE_WITH_PERIOD}{demo}</p>'
+        html_blocks.stylesheet(_CSS)
+        + demo_banner_html(snapshot)
+        + html_blocks.page_title(title)
+        + html_blocks.paragraph(f"{fy.label(year)}　{facts.TITLE_WITH_PERIOD}{demo}", meta=True)
     )
     _pending.year_links = (st.empty(), options, year)
     return year

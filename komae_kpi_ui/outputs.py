@@ -11,12 +11,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import assert_never
 
 from komae_kpi.judgement.progress import load_snapshot
 from komae_kpi.outputs.chart_images import chart_renderer
 from komae_kpi.outputs.deck import build_meeting_deck
 from komae_kpi.outputs.publication_files import finance_workbook, open_data_zip
 from komae_kpi.outputs.report import build_pdf_report, build_report
+from komae_kpi.outputs.report_views import OutputKind
 from komae_kpi_ui import store_access
 
 _LOCK = threading.Lock()
@@ -73,3 +75,21 @@ def open_data(path: Path) -> Callable[[], bytes]:
 
 def workbook(path: Path) -> Callable[[], bytes]:
     return lambda: _made(_key(path, "xlsx", None), lambda: finance_workbook(load_snapshot(path)))
+
+
+def maker(kind: OutputKind, path: Path, year: int) -> Maker:
+    """What makes the /reports output of this kind (report_views.outputs() lists them) for the
+    year; the data files cover every year."""
+    match kind:
+        case "pdf":
+            return report_pdf(path, year)
+        case "html":
+            return report_html(path, year)
+        case "pptx":
+            return meeting_deck(path, year)
+        case "zip":
+            return open_data(path)
+        case "xlsx":
+            return workbook(path)
+        case _:
+            assert_never(kind)

@@ -46,7 +46,11 @@ def ensure_store() -> Path:
     return path
 
 
-def version_token(path: Path) -> tuple[int, int, int]:
+# The store's version as version_token() gives it: (mtime, size, the write-ahead log's mtime).
+StoreVersion = tuple[int, int, int]
+
+
+def version_token(path: Path) -> StoreVersion:
     """Changes whenever the store is written (the file or its write-ahead log)."""
     stat = path.stat()
     wal = path.with_name(path.name + ".wal")

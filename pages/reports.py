@@ -13,27 +13,28 @@ from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.outputs import report_views
 from komae_kpi.outputs.chart_images import chromium_path
 from komae_kpi.views import html_blocks
-from komae_kpi_ui import app, frame, outputs, plain_text, store_access
+from komae_kpi_ui import app, frame, made_outputs, outputs, plain_text, store_access
 
 
-def _made_here(output: report_views.Output, make: outputs.Maker, version: object) -> None:
+def _made_here(
+    output: report_views.Output, make: outputs.Maker, version: store_access.StoreVersion
+) -> None:
     """A 作成 button; the file it made stays offered until the store changes."""
-    key = f"reports-made-{output.kind}-{output.file_name}"
     if st.button(output.make_label, key=f"make-{output.kind}", icon=":material/build:"):
         with st.spinner("作成しています…（数秒かかります）"):
             try:
-                st.session_state[key] = (version, make())
+                made_outputs.keep(output, version, make())
             except KomaeKpiError as exc:
                 st.error(plain_text.literal(f"作成できませんでした。{exc}"))
             except Exception as exc:  # Chromium or a file problem: say so, never a silent no-op
                 st.error(
                     plain_text.literal(f"作成できませんでした（{type(exc).__name__}: {exc}）。")
                 )
-    made = st.session_state.get(key)
-    if made is not None and made[0] == version:
+    made = made_outputs.made(output, version)
+    if made is not None:
         st.download_button(
             output.button,
-            data=made[1],
+            data=made,
             file_name=output.file_name,
             mime=output.mime,
             icon=":material/download:",
@@ -55,13 +56,6 @@ def show() -> None:
             meta=True,
         )
     )
-    makers = {
-        "pdf": outputs.report_pdf(path, year),
-        "html": outputs.report_html(path, year),
-        "pptx": outputs.meeting_deck(path, year),
-        "zip": outputs.open_data(path),
-        "xlsx": outputs.workbook(path),
-    }
     browser = chromium_path() is not None
     if not browser:
         st.warning(report_views.BROWSER_MISSING, icon=":material/warning:")
@@ -81,7 +75,7 @@ def show() -> None:
             if not output.needs_browser:
                 st.download_button(
                     output.button,
-                    data=makers[output.kind],
+                    data=outputs.maker(output.kind, path, year),
                     file_name=output.file_name,
                     mime=output.mime,
                     icon=":material/download:",
@@ -89,7 +83,7 @@ def show() -> None:
                     key=f"download-{output.kind}",
                 )
             elif browser and output.unavailable is None:
-                _made_here(output, makers[output.kind], version)
+                _made_here(output, outputs.maker(output.kind, path, year), version)
 
 
 if app.guard():

@@ -8,7 +8,7 @@ keeps that protocol and draws both forms; this page says what differs between th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -21,8 +21,9 @@ from komae_kpi.outputs.inquiry_workbook import (
     department_items,
     inquiry_file_name,
 )
+from komae_kpi.plan import facts
 from komae_kpi.plan.model import IndicatorValue, ItemStatus
-from komae_kpi.store.entries import save_indicator_value, save_item_status
+from komae_kpi.store.entries import SaveOptions, save_indicator_value, save_item_status
 from komae_kpi.store.record_changes import RecordKey
 from komae_kpi.views import entry_views, html_blocks
 from komae_kpi.views.change_views import file_lines, preview_summary
@@ -42,13 +43,15 @@ APPLY_KEY = "import-apply"
 # --- the forms ----------------------------------------------------------------------------------
 
 
-class _ActualInputs(NamedTuple):
+@dataclass(frozen=True, kw_only=True)
+class _ActualInputs:
     value: str
     source: str
     note: str
 
 
-class _StatusInputs(NamedTuple):
+@dataclass(frozen=True, kw_only=True)
+class _StatusInputs:
     status: str | None
     achievements: str
     issues: str
@@ -65,16 +68,16 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
 
     def inputs(shown: IndicatorValue | None) -> _ActualInputs:
         return _ActualInputs(
-            st.text_input(
+            value=st.text_input(
                 f"{fy.label(year)}の実績値（単位: {indicator.unit}）",
                 value=entry_views.value_text(shown.value) if shown else "",
                 help="全角数字、3桁区切り、△（負の値）も使えます。億円の指標は千円・百万円・円でも入力でき、億円に換算します。",
             ),
-            st.text_input("出典", value=(shown.source or "") if shown else ""),
-            st.text_area("備考", value=(shown.note or "") if shown else "", height=80),
+            source=st.text_input("出典", value=(shown.source or "") if shown else ""),
+            note=st.text_area("備考", value=(shown.note or "") if shown else "", height=80),
         )
 
-    def save(typed: _ActualInputs, saving: edit_session.Saving[IndicatorValue]) -> bool:
+    def save(typed: _ActualInputs, saving: SaveOptions[IndicatorValue]) -> bool:
         value = entry_views.value_from_text(indicator, typed.value, plan)
         return save_indicator_value(
             store_access.store_path(),
@@ -95,10 +98,9 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
 
 def _status_form(snapshot: Snapshot, year: int) -> None:
     plan = snapshot.plan
-    if year not in entry_views.status_years():
-        first, last = entry_views.status_years()[0], entry_views.status_years()[-1]
+    if not facts.in_plan_period(year):
         st.info(
-            f"進捗状況は計画期間（{fy.label(first)}〜{fy.label(last)}）の年度について入力します。"
+            f"進捗状況は{facts.PERIOD_TEXT}の年度について入力します。"
             "上の年度リンクで年度を選んでください。",
             icon=":material/info:",
         )
@@ -117,19 +119,23 @@ def _status_form(snapshot: Snapshot, year: int) -> None:
 
     def inputs(shown: ItemStatus | None) -> _StatusInputs:
         return _StatusInputs(
-            st.selectbox(
+            status=st.selectbox(
                 f"{fy.label(year)}の進捗状況",
                 vocabulary,
                 index=vocabulary.index(shown.status) if shown else None,
                 placeholder="選んでください",
                 format_func=lambda s: entry_views.status_choice(plan, s),
             ),
-            st.text_area("取組実績", value=(shown.achievements or "") if shown else ""),
-            st.text_area("課題", value=(shown.issues or "") if shown else ""),
-            st.text_area("今後の方向性", value=(shown.next_steps or "") if shown else ""),
+            achievements=st.text_area(
+                "取組実績", value=(shown.achievements or "") if shown else ""
+            ),
+            issues=st.text_area("課題", value=(shown.issues or "") if shown else ""),
+            next_steps=st.text_area(
+                "今後の方向性", value=(shown.next_steps or "") if shown else ""
+            ),
         )
 
-    def save(typed: _StatusInputs, saving: edit_session.Saving[ItemStatus]) -> bool:
+    def save(typed: _StatusInputs, saving: SaveOptions[ItemStatus]) -> bool:
         if typed.status is None:
             raise ValidationError(["進捗状況を選んでください。"])
         return save_item_status(
@@ -238,7 +244,7 @@ def _workbook(snapshot: Snapshot, year: int) -> None:
             meta=True,
         )
     )
-    if year not in entry_views.status_years():
+    if not facts.in_plan_period(year):
         st.info("照会は計画期間の年度について作成します。上の年度リンクで年度を選んでください。")
         return
     department = st.selectbox(

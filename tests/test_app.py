@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import get_args
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -398,6 +399,22 @@ def test_reports_are_made_on_request_then_offered(
     assert not at.exception and not at.error
     offered = {b.proto.label for b in at.get("download_button")}
     assert "会議資料をダウンロード" in offered
+    at.run()  # kept for the session while the store stays as it was
+    assert "会議資料をダウンロード" in {b.proto.label for b in at.get("download_button")}
+    save_indicator_value(entered, 1, 2025, 72.0)  # the store changes: the deck would be stale
+    at.run()
+    assert "会議資料をダウンロード" not in {b.proto.label for b in at.get("download_button")}
+    assert "会議資料を作成" in [b.label for b in at.button]
+
+
+def test_every_output_the_page_lists_has_a_maker(store: Path) -> None:
+    import komae_kpi_ui.outputs as outputs
+    from komae_kpi.outputs import report_views
+
+    listed = report_views.outputs(load_snapshot(store), 2025)
+    assert {o.kind for o in listed} == set(get_args(report_views.OutputKind))
+    for output in listed:
+        assert callable(outputs.maker(output.kind, store, 2025))
 
 
 def test_a_failed_report_is_explained_not_silent(

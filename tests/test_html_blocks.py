@@ -68,3 +68,38 @@ def test_figures_show_label_value_and_explanation() -> None:
     assert 'style="grid-template-columns: repeat(2, 1fr)"' in out
     assert '<div class="label">計画線</div><div class="value">72.6%</div>' in out
     assert 'title="説明&lt;&gt;"' in out
+
+
+def test_page_title_banner_and_stylesheet() -> None:
+    assert html_blocks.page_title("実績<入力>") == '<h1 class="kpi-title">実績&lt;入力&gt;</h1>'
+    assert (
+        html_blocks.banner("デモ&架空") == '<div class="kpi-demo" role="note">デモ&amp;架空</div>'
+    )
+    # Our own stylesheet goes in as written: escaping would break a selector like `a > b`.
+    assert html_blocks.stylesheet(".a > b { x: 1 }") == "<style>.a > b { x: 1 }</style>"
+
+
+def test_a_card_has_an_escaped_title_and_the_blocks_given() -> None:
+    body = html_blocks.paragraph("本文")
+    assert html_blocks.card("指標3 <比率>", body) == (
+        '<section class="kpi-card"><h3 class="kpi-card-title">指標3 &lt;比率&gt;</h3>'
+        "<p>本文</p></section>"
+    )
+    assert html_blocks.card("取組", body, label="詳細").startswith(
+        '<section class="kpi-card" aria-label="詳細">'
+    )
+
+
+def test_definitions_bullets_and_a_link_on_its_own_line() -> None:
+    assert html_blocks.definitions(
+        [("推進部署", "<b>課</b>"), ("内容", "一\n二"), ("推移", None)]
+    ) == (
+        '<dl class="kpi-detail"><dt>推進部署</dt><dd>&lt;b&gt;課&lt;/b&gt;</dd>'
+        "<dt>内容</dt><dd>一<br>二</dd><dt>推移</dt></dl>"
+    )
+    assert html_blocks.bullets(["<i>a</i>", "b"], css_class="kpi-problems") == (
+        "<ul class='kpi-problems'><li>&lt;i&gt;a&lt;/i&gt;</li><li>b</li></ul>"
+    )
+    assert html_blocks.link_paragraph("一覧へ", "?a=1&b=2") == (
+        '<p><a href="?a=1&amp;b=2" target="_self">一覧へ</a></p>'
+    )

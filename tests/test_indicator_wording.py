@@ -63,6 +63,19 @@ def test_indicator_words(
     assert x.higher_is_better is (x.comparator == ">=")
 
 
+@pytest.mark.parametrize(
+    ("x", "label"),
+    [
+        (UP, "計画線との差"),
+        (DOWN, "計画線との差"),
+        (CEILING, "目標までの余裕"),  # a guardrail's plan line is its bound
+        (FLOOR, "目標までの余裕"),
+    ],
+)
+def test_the_gap_is_named_for_the_kind_of_target(x: Indicator, label: str) -> None:
+    assert x.gap_label == label
+
+
 def test_official_target_text_writes_a_negative_with_a_triangle() -> None:
     below_zero = replace(FLOOR, target_value=-1.5)
     assert below_zero.target_text() == "-1.5億円以上"
@@ -102,3 +115,27 @@ def test_the_gap_says_which_way_is_good(
 def test_no_gap_is_neither_behind_nor_worded() -> None:
     a = replace(assessed(UP, 72.0), gap=None)
     assert a.is_behind is False and a.gap_text == "－"
+
+
+@pytest.mark.parametrize(
+    ("x", "actual", "outside"),
+    [
+        (CEILING, 89.5, False),  # under its ceiling
+        (CEILING, 90.0, False),  # on it: no headroom left, but not past it
+        (CEILING, 90.8, True),  # over it
+        (FLOOR, 21.0, False),  # above its floor
+        (FLOOR, 18.8, True),  # below it
+        (UP, 60.0, False),  # an improvement target has no bound to cross, however far behind
+        (DOWN, 180.0, False),
+    ],
+)
+def test_only_a_guardrail_is_outside_its_bound(x: Indicator, actual: float, outside: bool) -> None:
+    a = assessed(x, actual)
+    assert a.is_outside_bound is outside
+    if x.kind == "guardrail":  # its plan line is its bound: behind the line is outside the bound
+        assert a.is_behind is outside
+
+
+def test_no_actual_is_not_outside_the_bound() -> None:
+    a = replace(assessed(CEILING, 90.8), headroom=None, gap=None)
+    assert a.is_outside_bound is False

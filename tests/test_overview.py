@@ -94,3 +94,14 @@ def test_last_completed_fiscal_year() -> None:
     assert last_completed_fiscal_year(dt.date(2026, 11, 29)) == 2025
     assert last_completed_fiscal_year(dt.date(2026, 3, 31)) == 2024
     assert last_completed_fiscal_year(dt.date(2026, 4, 1)) == 2025
+
+
+def test_a_warning_past_a_bound_says_how_far_and_what_brings_it_back(store: Path) -> None:
+    save_indicator_value(store, 3, 2025, 90.8)  # 経常収支比率 over its 90.0% ceiling
+    (ratio,) = gap_warnings(load_snapshot(store), 2025)
+    assert (ratio.level, ratio.title) == ("error", "× 遅れ：指標3 経常収支比率")
+    assert ratio.body == (
+        "最新の実績値は90.8%（令和7年度 (2025)）で、目標（90.0%以下）の上限を0.8ポイント超えています"
+        "（計画線＝上限 90.0%、差 +0.8ポイント）。目標の範囲に戻すには年0.2ポイントの低下が必要です。"
+        "実績の傾向は年1.8ポイントの上昇です。"
+    )

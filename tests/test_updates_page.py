@@ -166,12 +166,28 @@ def test_an_item_status_is_saved_from_the_department_list(
     assert "<script>alert(1)</script>" not in html(at)
 
 
-def test_a_status_form_outside_the_plan_period_explains_itself(
-    monkeypatch: pytest.MonkeyPatch, store: Path
+@pytest.mark.parametrize(
+    ("tab", "message"),
+    [
+        (
+            "取組項目の進捗状況",
+            "進捗状況は計画期間（令和7年度 (2025)〜令和11年度 (2029)）の年度について入力します。"
+            "上の年度リンクで年度を選んでください。",
+        ),
+        (
+            "照会様式（Excel）",
+            "照会は計画期間の年度について作成します。上の年度リンクで年度を選んでください。",
+        ),
+    ],
+)
+def test_a_tab_outside_the_plan_period_explains_itself(
+    monkeypatch: pytest.MonkeyPatch, store: Path, tab: str, message: str
 ) -> None:
-    at = open_tab(open_updates(monkeypatch, store, year=2024), "取組項目の進捗状況")
-    assert any("計画期間" in i.value for i in at.info)
-    assert not [s for s in at.selectbox if s.key == "updates_item"]
+    at = open_tab(open_updates(monkeypatch, store, year=2024), tab)
+    assert [i.value for i in at.info] == [message]
+    chosen = ("updates_item", "updates_workbook_department")
+    assert not [s for s in at.selectbox if s.key in chosen]
+    assert not at.get("download_button")
 
 
 def test_an_uploaded_cp932_csv_is_previewed_then_imported(

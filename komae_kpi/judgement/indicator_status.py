@@ -125,6 +125,13 @@ class Assessment:
         return self.gap < 0 if self.indicator.higher_is_better else self.gap > 0
 
     @property
+    def is_outside_bound(self) -> bool:
+        """Whether a guardrail's latest actual is past its bound (negative headroom): over a
+        ceiling or under a floor. False for an improvement target, which has no bound, and
+        without an actual."""
+        return self.headroom is not None and self.headroom < 0
+
+    @property
     def gap_text(self) -> str:
         """The gap to the plan line in words that say which way is good: '6.2ポイント遅れ' /
         '0.4ポイント先行' / '計画線どおり' for an improvement target; for a guardrail, whose plan

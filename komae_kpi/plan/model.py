@@ -259,6 +259,12 @@ class Indicator:
             return f"目標内にとどまる年変化の{self.bound_word}"
         return "目標達成に必要な年変化"
 
+    @property
+    def gap_label(self) -> str:
+        """What the gap to the plan line is called: '計画線との差', or for a guardrail, whose plan
+        line is its bound, '目標までの余裕'."""
+        return "計画線との差" if self.kind == "improvement" else "目標までの余裕"
+
     def target_text(self, *, official: bool = False) -> str:
         """'90.0%以下', '20.0億円以上': the target with its comparator (official: △ for negatives)."""
         value = formatting.with_unit(self.target_value, self.unit, official=official)

@@ -16,7 +16,6 @@ from komae_kpi.common.errors import ValidationError
 from komae_kpi.imports.import_cells import CellError, is_blank, read_number, value_in_unit
 from komae_kpi.imports.importer import ImportPreview
 from komae_kpi.judgement.progress import Snapshot
-from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, IndicatorValue, Plan
 from komae_kpi.store.record_changes import ChangeEntry, Record, RecordChange, RecordKey, key_of
 from komae_kpi.views import html_blocks
@@ -52,10 +51,6 @@ def status_choice(plan: Plan, status: str) -> str:
     """'順調（計画どおり進んでいる）': a status with its meaning, for the form's list."""
     meaning = next((s.description for s in plan.statuses if s.status == status), "")
     return f"{status}（{meaning}）" if meaning else status
-
-
-def status_years() -> list[int]:
-    return facts.plan_years()
 
 
 def value_from_text(indicator: Indicator, text: str, rule_plan: Plan) -> float:
@@ -177,11 +172,7 @@ def conflict_table(plan: Plan, current: Record | None, yours: Record) -> pd.Data
 def problems_html(problems: Sequence[str]) -> str:
     """The problems of a refused save or import as a list. Escaped: the messages quote cells
     from the files as they were typed."""
-    return (
-        "<ul class='kpi-problems'>"
-        + "".join(f"<li>{html_blocks.esc(p)}</li>" for p in problems)
-        + "</ul>"
-    )
+    return html_blocks.bullets(problems, css_class="kpi-problems")
 
 
 def history_html(snapshot: Snapshot, kind: str, subject_no: int, limit: int = 30) -> str:

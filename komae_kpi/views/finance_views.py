@@ -47,17 +47,14 @@ REFERENCE_NOTE = "「－」は、その年度の値が公表されていない�
 def card_html(summary: IndicatorSummary, fiscal_year: int) -> str:
     """One fiscal indicator's card: status, target, key figures, the reason, a link to its chart."""
     x = summary.indicator
-    return (
-        '<section class="kpi-card">'
-        f'<h3 class="kpi-card-title">指標{x.indicator_no} {html_blocks.esc(x.name)}</h3>'
-        + html_blocks.badge(summary.status_text, summary.badge_color)
+    return html_blocks.card(
+        f"指標{x.indicator_no} {x.name}",
+        html_blocks.badge(summary.status_text, summary.badge_color)
         + html_blocks.paragraph(summary.target_text, meta=True)
         + html_blocks.figures(summary.figures, columns=2)
         + html_blocks.paragraph(summary.assessment.reason)
-        + "<p>"
-        + html_blocks.link(
+        + html_blocks.link_paragraph(
             "この指標のグラフと実績値（指標の画面）",
             f"./indicators?indicator={x.indicator_no}&fy={fiscal_year}",
-        )
-        + "</p></section>"
+        ),
     )

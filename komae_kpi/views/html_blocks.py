@@ -174,6 +174,46 @@ def paragraph(text: str, *, meta: bool = False) -> str:
     return f'<p class="kpi-meta">{esc(text)}</p>' if meta else f"<p>{esc(text)}</p>"
 
 
+def page_title(text: str) -> str:
+    """The page's one <h1>."""
+    return f'<h1 class="kpi-title">{esc(text)}</h1>'
+
+
+def stylesheet(css: str) -> str:
+    """The app's own stylesheet (komae_kpi_ui/style.css) as a <style> element. Not escaped: it is
+    our file, never staff text, and escaping would break selectors such as `a > b`."""
+    return f"<style>{css}</style>"
+
+
+def banner(text: str) -> str:
+    """A note across the top of the page, e.g. that its figures are made up (role="note")."""
+    return f'<div class="kpi-demo" role="note">{esc(text)}</div>'
+
+
+def card(title: str, body: str, *, label: str | None = None) -> str:
+    """A bordered card with a title; body is HTML made by this module's blocks."""
+    aria = f' aria-label="{esc(label)}"' if label else ""
+    return (
+        f'<section class="kpi-card"{aria}><h3 class="kpi-card-title">{esc(title)}</h3>'
+        f"{body}</section>"
+    )
+
+
+def definitions(entries: Sequence[tuple[str, str | None]]) -> str:
+    """Terms with their descriptions (<dl>); a term without one (None) heads what follows the list."""
+    parts = "".join(
+        f"<dt>{esc(term)}</dt>" + ("" if text is None else f"<dd>{esc(text)}</dd>")
+        for term, text in entries
+    )
+    return f'<dl class="kpi-detail">{parts}</dl>'
+
+
+def bullets(items: Iterable[str], *, css_class: str) -> str:
+    """A list of texts (<ul>), each escaped."""
+    entries = "".join(f"<li>{esc(item)}</li>" for item in items)
+    return f"<ul class='{esc(css_class)}'>{entries}</ul>"
+
+
 def columns(blocks: Sequence[str]) -> str:
     """Blocks side by side in equal columns (stacking on a narrow screen)."""
     cells = "".join(f'<div class="kpi-column">{b}</div>' for b in blocks)
@@ -183,6 +223,11 @@ def columns(blocks: Sequence[str]) -> str:
 def link(text: str, href: str) -> str:
     """A link within the app (opens in the same tab)."""
     return f'<a href="{esc(href)}" target="_self">{esc(text)}</a>'
+
+
+def link_paragraph(text: str, href: str) -> str:
+    """A link within the app on a line of its own."""
+    return f"<p>{link(text, href)}</p>"
 
 
 def link_bar(

@@ -73,7 +73,7 @@ def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Indicato
         ),
         KeyFigure(label=x.path_label, value=formatting.with_unit(a.path_value, unit)),
         KeyFigure(
-            label="計画線との差" if x.kind == "improvement" else "目標までの余裕",
+            label=x.gap_label,
             value=formatting.signed_difference(a.gap, unit)
             if x.kind == "improvement"
             else formatting.with_unit(a.headroom, diff),

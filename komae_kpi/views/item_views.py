@@ -216,26 +216,25 @@ def tree_groups(sections: list[TreeSection]) -> list[tuple[tuple[str, str, str],
 
 def detail_html(detail: ItemDetail, fiscal_year: int, *, close_href: str | None = None) -> str:
     """The item's card: title, place, departments, repost note, the plan's text and this year's status."""
-    esc = html_blocks.esc
-    repost = f'<p class="kpi-meta">{esc(detail.repost_note)}</p>' if detail.repost_note else ""
-    close = f"<p>{html_blocks.link('詳細を閉じて一覧へ', close_href)}</p>" if close_href else ""
-    return (
-        '<section class="kpi-card" aria-label="取組項目の詳細">'
-        f'<h3 class="kpi-card-title">{esc(detail.title)}</h3>'
-        f'<p class="kpi-meta">{esc(detail.place)}</p>{repost}'
-        f'<dl class="kpi-detail"><dt>推進部署</dt><dd>{esc(detail.departments)}</dd>'
-        f"<dt>取組内容（計画）</dt><dd>{esc(detail.text)}</dd>"
-        f"<dt>{esc(fy.label(fiscal_year))}の進捗状況</dt><dd>{esc(detail.status_text)}</dd>"
-        "<dt>進捗状況と取組実績の推移</dt></dl>"
-        + (
-            html_blocks.paragraph("まだ進捗状況の報告がありません。", meta=True)
-            if detail.history.empty
-            else html_blocks.table(
-                detail.history, label=f"{detail.title}の進捗状況と取組実績の推移"
-            )
-        )
-        + close
-        + "</section>"
+    repost = html_blocks.paragraph(detail.repost_note, meta=True) if detail.repost_note else ""
+    close = html_blocks.link_paragraph("詳細を閉じて一覧へ", close_href) if close_href else ""
+    history = (
+        html_blocks.paragraph("まだ進捗状況の報告がありません。", meta=True)
+        if detail.history.empty
+        else html_blocks.table(detail.history, label=f"{detail.title}の進捗状況と取組実績の推移")
+    )
+    described = html_blocks.definitions(
+        [
+            ("推進部署", detail.departments),
+            ("取組内容（計画）", detail.text),
+            (f"{fy.label(fiscal_year)}の進捗状況", detail.status_text),
+            ("進捗状況と取組実績の推移", None),
+        ]
+    )
+    return html_blocks.card(
+        detail.title,
+        html_blocks.paragraph(detail.place, meta=True) + repost + described + history + close,
+        label="取組項目の詳細",
     )
 
 

@@ -100,18 +100,17 @@ def _warning_body(a: Assessment) -> str:
     observed = _change_words(a.observed_annual_change, x.unit)
     target = x.target_text()
     goal_year = fy.label(x.target_fiscal_year)
+    required = _change_words(a.required_annual_change, x.unit)
     if a.kind == "guardrail":
         assert a.headroom is not None
         bound = x.bound_word
         room = x.amount_text(a.headroom)
-        position = (
-            f"{bound}を{room}超えています" if a.headroom < 0 else f"{bound}まで残り{room}です"
-        )
-        allowed = (
-            f"{goal_year}まで目標の範囲内にとどまるには、年変化を{_change_words(a.required_annual_change, x.unit)}までに抑える必要があります"
-            if a.headroom >= 0
-            else f"目標の範囲に戻すには{_change_words(a.required_annual_change, x.unit)}が必要です"
-        )
+        if a.is_outside_bound:
+            position = f"{bound}を{room}超えています"
+            allowed = f"目標の範囲に戻すには{required}が必要です"
+        else:
+            position = f"{bound}まで残り{room}です"
+            allowed = f"{goal_year}まで目標の範囲内にとどまるには、年変化を{required}までに抑える必要があります"
         return (
             f"最新の実績値は{latest}（{year}）で、目標（{target}）の{position}"
             f"（計画線＝{bound} {formatting.with_unit(a.path_value, x.unit)}、"
@@ -123,7 +122,7 @@ def _warning_body(a: Assessment) -> str:
         f"最新の実績値は{latest}（{year}）で、計画線 {formatting.with_unit(a.path_value, x.unit)}より"
         f"{x.amount_text(a.gap)}{'遅れて' if a.is_behind else '進んで'}います"
         f"（差 {formatting.signed_difference(a.gap, x.unit)}）。"
-        f"目標（{target}、{goal_year}）の達成には{_change_words(a.required_annual_change, x.unit)}が必要ですが、"
+        f"目標（{target}、{goal_year}）の達成には{required}が必要ですが、"
         f"実績の傾向は{observed}です。"
     )
 

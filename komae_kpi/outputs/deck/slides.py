@@ -285,11 +285,7 @@ def _figure_rows(x: Indicator, a: Assessment) -> list[tuple[str, str, bool]]:
     rows = [
         ("実績値", formatting.with_unit(a.latest_value, unit, official=True), False),
         (x.path_label, formatting.with_unit(a.path_value, unit, official=True), False),
-        (
-            "計画線との差" if x.kind == "improvement" else "目標までの余裕",
-            a.gap_text,
-            False,
-        ),
+        (x.gap_label, a.gap_text, False),
     ]
     rows += [
         (
