@@ -11,24 +11,8 @@ from komae_kpi.judgement.indicator_status import (
     criteria_text,
     least_squares,
 )
-from komae_kpi.plan.model import Comparator, Indicator, JudgementRule
-
-
-def indicator(baseline: float, target: float, comparator: Comparator) -> Indicator:
-    return Indicator(
-        indicator_no=1,
-        name="テスト指標",
-        unit="%",
-        baseline_fiscal_year=2023,
-        baseline_value=baseline,
-        target_fiscal_year=2029,
-        target_value=target,
-        comparator=comparator,
-        measured_at="fiscal_year_end",
-        description=None,
-        note=None,
-    )
-
+from komae_kpi.plan.model import Indicator, JudgementRule
+from tests.model_helpers import make_indicator as indicator
 
 RULE = JudgementRule(indicator_no=1, path_tolerance=0.5, headroom_margin=1.0, basis="テスト")
 

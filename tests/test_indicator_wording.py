@@ -8,25 +8,10 @@ from dataclasses import replace
 import pytest
 
 from komae_kpi.judgement.indicator_status import Assessment, assess
-from komae_kpi.plan.model import Comparator, Indicator, JudgementRule
+from komae_kpi.plan.model import Indicator, JudgementRule
+from tests.model_helpers import make_indicator as indicator
 
 RULE = JudgementRule(indicator_no=1, path_tolerance=0.0, headroom_margin=0.0, basis="テスト")
-
-
-def indicator(baseline: float, target: float, comparator: Comparator, unit: str) -> Indicator:
-    return Indicator(
-        indicator_no=1,
-        name="テスト指標",
-        unit=unit,
-        baseline_fiscal_year=2023,
-        baseline_value=baseline,
-        target_fiscal_year=2029,
-        target_value=target,
-        comparator=comparator,
-        measured_at="fiscal_year_end",
-        description=None,
-        note=None,
-    )
 
 
 # Improvement, higher is better (%): 70 -> 82, a path of 74 in FY2025.
