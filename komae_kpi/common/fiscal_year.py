@@ -8,8 +8,10 @@ within it; by the usual convention it is written 令和元年度, and 平成31�
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from komae_kpi.common.errors import KomaeKpiError
@@ -92,6 +94,16 @@ def wareki(fiscal_year: int) -> str:
     """'令和7年度' for FY2025, '令和元年度' for FY2019."""
     name, n = era_year(fiscal_year)
     return f"{name}{_era_number(n)}年度"
+
+
+def wareki_years(fiscal_years: Sequence[int]) -> str:
+    """'令和6・7年度' for FY2024 and FY2025: years of one era share its name and 年度
+    ('平成30年度・令和元・2年度' across eras)."""
+    parts = [
+        f"{name}{'・'.join(_era_number(era_year(y)[1]) for y in years)}年度"
+        for name, years in itertools.groupby(fiscal_years, key=lambda y: era_year(y)[0])
+    ]
+    return "・".join(parts)
 
 
 def wareki_short(fiscal_year: int) -> str:
