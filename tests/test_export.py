@@ -209,7 +209,9 @@ class _Sample:
 
 
 def test_a_table_lists_the_models_fields_and_places_only_the_derived_columns() -> None:
-    derived = Column(name="derived", label="導出", kind="文字列", description="", value=lambda r, n: None)
+    derived = Column(
+        name="derived", label="導出", kind="文字列", description="", value=lambda r, n: None
+    )
     table = _table(_Sample, "見本", lambda s: (), after={"no": ("alias", derived)})
     assert [c.name for c in table.columns] == ["no", "alias", "derived", "name", "added"]
     assert [c.kind for c in table.columns] == ["整数", "文字列", "文字列", "文字列", "数値"]
