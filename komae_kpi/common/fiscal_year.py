@@ -130,6 +130,11 @@ def wareki_date(day: dt.date) -> str:
     raise FiscalYearError(f"{day.isoformat()}は和暦で表せません（昭和以降に対応）。")
 
 
+def wareki_date_with_year(day: dt.date) -> str:
+    """'令和8年11月29日（2026年）': the date a report or a deck is made on, as their covers print it."""
+    return f"{wareki_date(day)}（{day.year}年）"
+
+
 def label(fiscal_year: int) -> str:
     """The form used everywhere in the UI: '令和7年度 (2025)'."""
     return f"{wareki(fiscal_year)} ({fiscal_year})"
