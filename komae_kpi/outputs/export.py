@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Literal, get_type_hints
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.files import atomic_path, atomic_write_text
@@ -130,6 +130,30 @@ def _table(
     return Table(file_stem=record_type.TABLE, title=title, columns=tuple(ordered), records=records)
 
 
+def _as_of(value: Literal["baseline", "target"], label: str) -> Column:
+    """The date an indicator's baseline or target describes (Indicator.as_of): its fiscal year's
+    end, or for a ※ indicator the next 1 April."""
+    year = f"{value}_fiscal_year"
+    return Column(
+        name=f"{value}_as_of",
+        label=f"{label}の時点",
+        kind=_DATE,
+        description=f"{label}が示す日（年度末または4月1日）",
+        value=lambda x, _: x.as_of(getattr(x, year)).isoformat(),
+    )
+
+
+def _of_indicator(*, name: str, label: str, of: str) -> Column:
+    """A field (`of`) of the value's indicator, repeated for the reader (参照用)."""
+    return Column(
+        name=name,
+        label=label,
+        kind=_TEXT,
+        description=f"参照用の{label}",
+        value=lambda v, n: getattr(n.snapshot.plan.indicator(v.indicator_no), of),
+    )
+
+
 TABLES: tuple[Table, ...] = (
     _table(
         Indicator,
@@ -144,20 +168,8 @@ TABLES: tuple[Table, ...] = (
                     description="improvement = 改善目標（現状値が目標値に達していない）、guardrail = 維持目標（現状値が既に目標を満たし、上限・下限を守る）",
                     value=lambda x, _: x.kind,
                 ),
-                Column(
-                    name="baseline_as_of",
-                    label="現状値の時点",
-                    kind=_DATE,
-                    description="現状値が示す日（年度末または4月1日）",
-                    value=lambda x, _: x.as_of(x.baseline_fiscal_year).isoformat(),
-                ),
-                Column(
-                    name="target_as_of",
-                    label="目標値の時点",
-                    kind=_DATE,
-                    description="目標値が示す日（年度末または4月1日）",
-                    value=lambda x, _: x.as_of(x.target_fiscal_year).isoformat(),
-                ),
+                _as_of("baseline", "現状値"),
+                _as_of("target", "目標値"),
             ),
         },
     ),
@@ -167,20 +179,8 @@ TABLES: tuple[Table, ...] = (
         lambda s: s.values,
         after={
             "note": (
-                Column(
-                    name="indicator_name",
-                    label="指標名",
-                    kind=_TEXT,
-                    description="参照用の指標名",
-                    value=lambda v, n: n.snapshot.plan.indicator(v.indicator_no).name,
-                ),
-                Column(
-                    name="unit",
-                    label="単位",
-                    kind=_TEXT,
-                    description="参照用の単位",
-                    value=lambda v, n: n.snapshot.plan.indicator(v.indicator_no).unit,
-                ),
+                _of_indicator(name="indicator_name", label="指標名", of="name"),
+                _of_indicator(name="unit", label="単位", of="unit"),
             ),
         },
     ),
