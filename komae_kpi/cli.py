@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from komae_kpi.common import fiscal_year, formatting
 from komae_kpi.common.errors import KomaeKpiError
-from komae_kpi.common.paths import DB_ENV_VAR, resolve_db_path
+from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.judgement.progress import load_snapshot, status_records
 from komae_kpi.outputs.chart_images import chart_renderer
@@ -33,7 +33,7 @@ from komae_kpi.store.backups import (
     restore_store,
 )
 from komae_kpi.store.connection import LOCK_WAIT_SECONDS, init_store
-from komae_kpi.store.demo import write_demo_store
+from komae_kpi.store.demo import DEMO_YEARS, write_demo_store
 from komae_kpi.store.record_changes import RecordChange, RecordKind
 from komae_kpi.store.record_changes import load_history as load_change_history
 from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
@@ -320,9 +320,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     snapshot = load_snapshot(_db(args))
-    baseline_year = min(x.baseline_fiscal_year for x in snapshot.plan.indicators)
+    baseline_year = facts.baseline_fiscal_year(snapshot.plan)
     target = args.fiscal_year if args.fiscal_year is not None else snapshot.latest_fiscal_year()
-    last_year = max(x.target_fiscal_year for x in snapshot.plan.indicators)
+    last_year = facts.target_fiscal_year(snapshot.plan)
     if not baseline_year <= target <= last_year:
         raise KomaeKpiError(
             f"指標の判定は現状値の年度から目標年度まで（{fiscal_year.label(baseline_year)}〜"
@@ -408,7 +408,8 @@ _COMMANDS: tuple[_Command, ...] = (
         name="demo",
         handler=_cmd_demo,
         help="デモ用のストアを作成する（市の実データ用ストアには書き込みません）",
-        description="架空の実績値（令和6・7年度）と進捗状況を持つデモ用ストアを --db の場所に作成します。"
+        description=f"架空の実績値（{fiscal_year.wareki_years(DEMO_YEARS)}）と進捗状況を持つ"
+        "デモ用ストアを --db の場所に作成します。"
         "画面には「デモデータ」と表示されます。",
     ),
     _Command(
@@ -528,13 +529,17 @@ _COMMANDS: tuple[_Command, ...] = (
 )
 
 
+# The default store as help names it: 'data/komae_kpi.duckdb', relative to the project's folder.
+_DEFAULT_DB = DEFAULT_DB_PATH.relative_to(PROJECT_ROOT).as_posix()
+
+
 def _add_common_options(parser: argparse.ArgumentParser, db_default: str | None) -> None:
     parser.add_argument("-h", "--help", action="help", help="この説明を表示して終了する")
     parser.add_argument(
         "--db",
         metavar="PATH",
         default=db_default,
-        help=f"ストアのファイル（既定: 環境変数 {DB_ENV_VAR}、なければ data/komae_kpi.duckdb）",
+        help=f"ストアのファイル（既定: 環境変数 {DB_ENV_VAR}、なければ {_DEFAULT_DB}）",
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.plan import facts
 from komae_kpi_ui import frame, store_access
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
@@ -33,7 +34,7 @@ _run = threading.local()  # Streamlit runs each session's script in a thread of 
 
 def main() -> None:
     st.set_page_config(
-        page_title="狛江市 行財政改革 進捗管理",
+        page_title=f"{facts.PUBLISHER} 行財政改革 進捗管理",
         layout="wide",
     )
     try:

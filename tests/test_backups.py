@@ -396,9 +396,8 @@ def test_an_import_killed_midway_leaves_the_store_as_it_was(store: Path, tmp_pat
             return written
         imports.apply_changes = stall
         path = Path({str(data)!r})
-        imports.apply_import(
-            Path({str(store)!r}), [imports.ImportSource(name=path.name, data=path.read_bytes())], user="X"
-        )
+        source = imports.ImportSource(name=path.name, data=path.read_bytes())
+        imports.apply_import(Path({str(store)!r}), [source], user="X")
     """)
     # 3 records written, and their 3 log rows beside the 4 of _first_state, all uncommitted.
     assert marker == "written 3 logged 7"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from komae_kpi.common.errors import KomaeKpiError
-from komae_kpi.common.paths import DEFAULT_DB_PATH
+from komae_kpi.common.paths import DEFAULT_DB_PATH, PLAN_DIR
 from komae_kpi.judgement.progress import load_snapshot, status_records
 from komae_kpi.store.connection import init_store
 from komae_kpi.store.demo import DEMO_SOURCE, DEMO_YEARS, write_demo_store
@@ -63,3 +64,25 @@ def test_init_keeps_a_demo_store_a_demo_store(tmp_path: Path) -> None:
     write_demo_store(db)
     assert init_store(db).kind == "demo"
     assert load_snapshot(db).is_demo
+
+
+def test_indicators_a_plan_revision_adds_get_demo_values_too(tmp_path: Path) -> None:
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(PLAN_DIR, plan_dir)
+    # 9: an improvement (a rise to a floor); 10: a guardrail under a ceiling it already meets.
+    with (plan_dir / "indicators.csv").open("a", encoding="utf-8") as f:
+        f.write("9,試験用の改善指標,%,2023,40.0,2029,52.0,>=,fiscal_year_end,,\n")
+        f.write("10,試験用の維持指標,%,2023,30.0,2029,40.0,<=,fiscal_year_end,,\n")
+    with (plan_dir / "indicator_rules.csv").open("a", encoding="utf-8") as f:
+        f.write("9,0.5,,0,100,試験用\n10,,1.0,0,100,試験用\n")
+    revised, standard = tmp_path / "revised.duckdb", tmp_path / "standard.duckdb"
+    assert write_demo_store(revised, plan_dir=plan_dir).values == 20
+    write_demo_store(standard)
+    values = {(v.indicator_no, v.fiscal_year): v.value for v in load_snapshot(revised).values}
+    # 9 keeps the plan's pace (+2.0 a year) and 10 drifts a tenth of its headroom (+1.0) a year
+    # toward its ceiling, each within the demo's noise.
+    assert values[(9, 2025)] == pytest.approx(44.0, abs=0.2)
+    assert values[(10, 2025)] == pytest.approx(32.0, abs=0.2)
+    # The eight indicators the demo's tables know move exactly as before.
+    known = {(v.indicator_no, v.fiscal_year): v.value for v in load_snapshot(standard).values}
+    assert {k: v for k, v in values.items() if k[0] <= 8} == known

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from komae_kpi.common.spreadsheet_text import spreadsheet_safe
 from komae_kpi.judgement.progress import load_snapshot
-from komae_kpi.outputs.export import TABLES, export_open_data
+from komae_kpi.outputs.export import TABLES, Column, _table, data_dictionary, export_open_data
+from komae_kpi.plan.model import column
 from komae_kpi.plan.plan_files import load_plan
 from komae_kpi.store.demo import write_demo_store
 from komae_kpi.store.entries import save_item_status
@@ -170,3 +173,47 @@ def test_a_demo_stores_export_says_it_is_demo_data(tmp_path: Path) -> None:
 
 def test_the_citys_export_has_no_demo_notice(exported: Path) -> None:
     assert "デモ" not in (exported / "README.txt").read_text(encoding="utf-8-sig")
+
+
+def test_the_dictionary_states_the_plans_facts_from_the_plan(store: Path) -> None:
+    snapshot = load_snapshot(store)
+    described = {(t.file_stem, c.name): c.description for t, c in data_dictionary(snapshot)}
+    assert not [d for d in described.values() if "{" in d or "}" in d]
+    assert described[("indicators", "indicator_no")] == "計画の「6 指標」の番号（1〜8）"
+    assert described[("indicators", "target_value")] == (
+        "令和11年度末の目標値（※の指標は令和12年4月1日時点）"
+    )
+    assert described[("item_statuses", "status")] == (
+        "完了・順調・やや遅れ・遅れ・未着手・見直し のいずれか"
+    )
+    # A plan with three indicators, none of them counted on 1 April, says so.
+    fewer = replace(snapshot.plan, indicators=snapshot.plan.indicators[2:5])
+    assert not any(x.measured_at == "next_april_1" for x in fewer.indicators)
+    changed = {
+        (t.file_stem, c.name): c.description
+        for t, c in data_dictionary(replace(snapshot, plan=fewer))
+    }
+    assert changed[("indicators", "indicator_no")] == "計画の「6 指標」の番号（3〜5）"
+    assert changed[("indicators", "target_value")] == "令和11年度末の目標値"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Sample:
+    TABLE: ClassVar[str] = "samples"
+
+    no: int = field(metadata=column("番号", "番号", key=True))
+    name: str = field(metadata=column("名称", "名称"))
+    hidden: str
+    alias: str | None = field(metadata=column("別名", "別名"))
+    added: float = field(metadata=column("新しい列", "後から足した列"))
+
+
+def test_a_table_lists_the_models_fields_and_places_only_the_derived_columns() -> None:
+    derived = Column(
+        name="derived", label="導出", kind="文字列", description="", value=lambda r, n: None
+    )
+    table = _table(_Sample, "見本", lambda s: (), after={"no": ("alias", derived)})
+    assert [c.name for c in table.columns] == ["no", "alias", "derived", "name", "added"]
+    assert [c.kind for c in table.columns] == ["整数", "文字列", "文字列", "文字列", "数値"]
+    with pytest.raises(ValueError, match="hidden"):
+        _table(_Sample, "見本", lambda s: (), after={"hidden": (derived,)})

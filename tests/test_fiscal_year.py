@@ -88,6 +88,16 @@ def test_label_is_wareki_with_the_western_year() -> None:
     assert fy.label(2019) == "令和元年度 (2019)"
 
 
+def test_a_made_date_gives_the_western_year_too() -> None:
+    assert fy.wareki_date_with_year(dt.date(2026, 11, 29)) == "令和8年11月29日（2026年）"
+
+
+def test_several_years_share_their_eras_name() -> None:
+    assert fy.wareki_years([2024, 2025]) == "令和6・7年度"
+    assert fy.wareki_years([2025]) == "令和7年度"
+    assert fy.wareki_years([2018, 2019, 2020]) == "平成30年度・令和元・2年度"
+
+
 def test_short_forms_match_the_plans_table_headings() -> None:
     assert [fy.wareki_short(y) for y in (2020, 2023, 2029, 2018)] == ["R2", "R5", "R11", "H30"]
 

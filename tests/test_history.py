@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 
-from komae_kpi.plan.plan_files import PLAN_SOURCE, load_history, load_plan
+from komae_kpi.plan import facts
+from komae_kpi.plan.plan_files import load_history, load_plan
 from tests.conftest import FISCAL_HISTORY, shared_file
 
 PLAN = load_plan()
@@ -55,6 +56,6 @@ def test_other_indicators_have_their_plan_baseline_as_the_fy2023_actual() -> Non
     for x in PLAN.indicators:
         assert baselines[x.indicator_no].value == x.baseline_value
         if x.indicator_no != 3:
-            assert baselines[x.indicator_no].source == PLAN_SOURCE
+            assert baselines[x.indicator_no].source == facts.BASELINE_SOURCE
     # No invented numbers: apart from the ratio's published series, only the baselines ship.
     assert {v.indicator_no for v in HISTORY.indicator_values if v.fiscal_year != 2023} == {3}

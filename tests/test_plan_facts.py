@@ -8,7 +8,7 @@ import pytest
 
 from komae_kpi.outputs.report import report_year_problem
 from komae_kpi.plan import facts
-from komae_kpi.plan.plan_files import PLAN_SOURCE, load_plan
+from komae_kpi.plan.plan_files import load_plan
 from komae_kpi.store.entries import status_year_problem
 from tests.conftest import PLAN_TEXT, shared_file
 
@@ -28,7 +28,7 @@ def test_texts_made_from_the_identity() -> None:
     assert facts.PERIOD_LABEL == "令和7年度～令和11年度"
     assert facts.TITLE_WITH_PERIOD == "狛江市第7次行財政改革推進計画（令和7年度～令和11年度）"
     assert facts.BASELINE_SOURCE == "狛江市第7次行財政改革推進計画（令和7年12月） 現状値"
-    assert PLAN_SOURCE == facts.BASELINE_SOURCE
+    assert facts.PLAN_NAME == "第7次行財政改革推進計画"
     assert facts.PERIOD_TEXT == PERIOD
 
 
@@ -67,6 +67,26 @@ def test_counts_follow_the_plan_data() -> None:
     assert facts.indicator_count_text(PLAN) == "8つの指標"
     fewer = replace(PLAN, indicators=PLAN.indicators[:3])
     assert facts.indicator_count_text(fewer) == "3つの指標"
+    assert facts.item_count_text(PLAN) == "62項目（うち再掲1）"
+    no_reposts = replace(PLAN, items=tuple(i for i in PLAN.items if i.repost_of is None))
+    assert facts.item_count_text(no_reposts) == "61項目"
+
+
+def test_the_values_the_column_descriptions_name() -> None:
+    assert facts.description_values(PLAN) == {
+        "item_nos": "1〜62",
+        "policy_nos": "1〜3",
+        "indicator_nos": "1〜8",
+        "first_fiscal_year": "2025",
+        "first_wareki": "令和7年度",
+        "baseline_fiscal_year": "2023",
+        "baseline_wareki": "令和5年度",
+        "target_fiscal_year": "2029",
+        "target_wareki": "令和11年度",
+        "baseline_april_first": "（※の指標は令和6年4月1日時点）",
+        "target_april_first": "（※の指標は令和12年4月1日時点）",
+        "status_words": "完了・順調・やや遅れ・遅れ・未着手・見直し",
+    }
 
 
 def test_the_april_first_indicators_come_from_the_data() -> None:

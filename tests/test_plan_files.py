@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 from pathlib import Path
@@ -232,3 +233,53 @@ def test_history_rejects_unknown_indicators(tmp_path: Path) -> None:
         f.write("9,2020,1.0,テスト,\n")
     with pytest.raises(PlanDataError, match="指標9"):
         load_history(PLAN, history)
+
+
+def test_duplicate_keys_are_found_in_every_plan_file(tmp_path: Path) -> None:
+    plan_dir = _copy_plan(tmp_path)
+    for name in ("items.csv", "directions.csv", "departments.csv", "indicator_policies.csv"):
+        with (plan_dir / name).open(encoding="utf-8", newline="") as f:
+            first_row = list(csv.reader(f))[1]
+        with (plan_dir / name).open("a", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerow(first_row)
+    with pytest.raises(PlanDataError) as info:
+        load_plan(plan_dir)
+    assert info.value.problems == [
+        "directions.csv: (1, 1) が重複しています。",
+        "items.csv item_no: 1 が重複しています。",
+        "departments.csv department: 政策室 が重複しています。",
+        "indicator_policies.csv: (1, 1) が重複しています。",
+    ]
+
+
+def test_indicator_years_must_fit_the_plan_period(tmp_path: Path) -> None:
+    plan_dir = _copy_plan(tmp_path)
+    indicators = plan_dir / "indicators.csv"
+    text = indicators.read_text(encoding="utf-8")
+    # Indicator 1's baseline moves into the period and indicator 5's target past its end.
+    text = text.replace("割合,%,2023,71.4,2029,", "割合,%,2025,71.4,2029,", 1)
+    text = text.replace("市債残高,億円,2023,167.7,2029,", "市債残高,億円,2023,167.7,2030,", 1)
+    indicators.write_text(text, encoding="utf-8")
+    with pytest.raises(PlanDataError) as info:
+        load_plan(plan_dir)
+    assert info.value.problems == [
+        "indicators.csv: 指標1 の現状値の年度（令和7年度 (2025)）が計画期間の初年度"
+        "（令和7年度 (2025)）より前ではありません。",
+        "indicators.csv: 指標5 の目標年度（令和12年度 (2030)）が"
+        "計画期間（令和7年度 (2025)〜令和11年度 (2029)）の外です。",
+    ]
+
+
+def test_the_period_in_facts_ends_where_the_indicators_aim(tmp_path: Path) -> None:
+    plan_dir = _copy_plan(tmp_path)
+    indicators = plan_dir / "indicators.csv"
+    # Every indicator aiming at 2028 (inside the period) leaves facts.LAST_FISCAL_YEAR alone.
+    indicators.write_text(
+        indicators.read_text(encoding="utf-8").replace(",2029,", ",2028,"), encoding="utf-8"
+    )
+    with pytest.raises(PlanDataError) as info:
+        load_plan(plan_dir)
+    assert info.value.problems == [
+        "indicators.csv: 目標年度が計画期間の最終年度（令和11年度 (2029)）の指標がありません。"
+        "計画期間（plan/facts.py）と指標の目標年度を合わせてください。"
+    ]

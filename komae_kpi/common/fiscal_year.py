@@ -8,8 +8,10 @@ within it; by the usual convention it is written 令和元年度, and 平成31�
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from komae_kpi.common.errors import KomaeKpiError
@@ -94,6 +96,16 @@ def wareki(fiscal_year: int) -> str:
     return f"{name}{_era_number(n)}年度"
 
 
+def wareki_years(fiscal_years: Sequence[int]) -> str:
+    """'令和6・7年度' for FY2024 and FY2025: years of one era share its name and 年度
+    ('平成30年度・令和元・2年度' across eras)."""
+    parts = [
+        f"{name}{'・'.join(_era_number(era_year(y)[1]) for y in years)}年度"
+        for name, years in itertools.groupby(fiscal_years, key=lambda y: era_year(y)[0])
+    ]
+    return "・".join(parts)
+
+
 def wareki_short(fiscal_year: int) -> str:
     """'R7' for FY2025, 'H30' for FY2018: the plan's table headings use this form."""
     name, n = era_year(fiscal_year)
@@ -116,6 +128,11 @@ def wareki_date(day: dt.date) -> str:
             n = day.year - start.year + 1
             return f"{name}{_era_number(n)}年{day.month}月{day.day}日"
     raise FiscalYearError(f"{day.isoformat()}は和暦で表せません（昭和以降に対応）。")
+
+
+def wareki_date_with_year(day: dt.date) -> str:
+    """'令和8年11月29日（2026年）': the date a report or a deck is made on, as their covers print it."""
+    return f"{wareki_date(day)}（{day.year}年）"
 
 
 def label(fiscal_year: int) -> str:

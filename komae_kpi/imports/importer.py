@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, get_args, get_type_hints
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import StalePreviewError, ValidationError
 from komae_kpi.imports.import_cells import (
+    HEADERS,
     REFERENCE_FIELDS,
     CellError,
     Field,
@@ -41,7 +42,7 @@ from komae_kpi.imports.table_files import (
     column_letter,
     read_table,
 )
-from komae_kpi.plan.model import IndicatorValue, ItemStatus, Plan, key_names
+from komae_kpi.plan.model import IndicatorValue, ItemStatus, Plan, columns, key_names
 from komae_kpi.store.backups import DEFAULT_KEEP, make_backup
 from komae_kpi.store.connection import (
     LOCK_WAIT_SECONDS,
@@ -58,6 +59,8 @@ from komae_kpi.store.entries import (
 )
 from komae_kpi.store.queries import read_plan
 from komae_kpi.store.record_changes import (
+    ENTRY_FIELDS,
+    RECORD_TYPES,
     Record,
     RecordChange,
     RecordKey,
@@ -69,34 +72,49 @@ from komae_kpi.store.record_changes import (
 
 HEADER_SEARCH_ROWS = 20  # a title and notes may sit above the header row (the 照会 workbook has)
 
+# The importer's own fields for what a row refers to: a subject, by number or name, and a unit.
+_SUBJECT: dict[RecordKind, Field] = {"indicator_value": "indicator", "item_status": "item"}
+_CHECKED: dict[RecordKind, tuple[Field, ...]] = {"indicator_value": ("unit",), "item_status": ()}
+
+
+def _entered(kind: RecordKind) -> tuple[Field, ...]:
+    """The fields a person enters for this kind (record_changes.ENTRY_FIELDS) that have headers."""
+    return tuple(name for name in ENTRY_FIELDS[kind] if name in HEADERS)
+
+
+def _required(kind: RecordKind) -> tuple[Field, ...]:
+    """The subject, the year, and each entered field the record cannot leave empty (None)."""
+    hints = get_type_hints(RECORD_TYPES[kind])
+    filled = [f for f in _entered(kind) if type(None) not in get_args(hints[f])]
+    return (_SUBJECT[kind], "fiscal_year", *filled)
+
+
+_ENTERED: dict[RecordKind, tuple[Field, ...]] = {kind: _entered(kind) for kind in RECORD_TYPES}
+_REQUIRED: dict[RecordKind, tuple[Field, ...]] = {kind: _required(kind) for kind in RECORD_TYPES}
+# A file's kind shows in its 実績値 column or any status column; 出典 and 備考 do not tell it (a
+# status sheet may have a 備考 column of its own, which is ignored).
 _KIND_FIELDS: dict[RecordKind, tuple[Field, ...]] = {
     "indicator_value": ("value",),
-    "item_status": ("status", "achievements", "issues", "next_steps"),
-}
-_REQUIRED: dict[RecordKind, tuple[Field, ...]] = {
-    "indicator_value": ("indicator", "fiscal_year", "value"),
-    "item_status": ("item", "fiscal_year", "status"),
+    "item_status": _ENTERED["item_status"],
 }
 # Columns that belong to the other kind of file, or to none, are read only where they apply.
 _USED: dict[RecordKind, frozenset[Field]] = {
-    "indicator_value": frozenset({"indicator", "fiscal_year", "value", "unit", "source", "note"}),
-    "item_status": frozenset(
-        {"item", "fiscal_year", "status", "achievements", "issues", "next_steps"}
-    ),
+    kind: frozenset({_SUBJECT[kind], "fiscal_year", *_ENTERED[kind], *_CHECKED[kind]})
+    for kind in RECORD_TYPES
 }
+# How messages name a field: the subject and the unit in the importer's words, the record's fields
+# by the open data's 項目名 (plan.model's labels).
 _FIELD_NAMES: dict[Field, str] = {
     "indicator": "指標（指標番号・指標名）",
     "item": "取組項目（項目番号・取組項目名）",
-    "fiscal_year": "年度",
-    "value": "実績値",
     "unit": "単位",
-    "status": "進捗状況",
-    "achievements": "取組実績",
-    "issues": "課題",
-    "next_steps": "今後の方向性",
-    "note": "備考",
-    "source": "出典",
 }
+_FIELD_NAMES.update(
+    (name, c.label)
+    for record_type in RECORD_TYPES.values()
+    for name, c in columns(record_type)
+    if name in HEADERS and c.label is not None
+)
 KIND_LABELS: dict[RecordKind, str] = {
     "indicator_value": "指標の実績値",
     "item_status": "取組項目の進捗状況",
@@ -296,8 +314,7 @@ class _FileReader:
         used = [c for c in columns if c.field in _USED[self.kind]]
         if all(is_blank(cells[c]) for c in used):
             return  # an empty line
-        entry_fields = {"value", "source", "note", "status", "achievements", "issues", "next_steps"}
-        if all(is_blank(cells[c]) for c in used if c.field in entry_fields):
+        if all(is_blank(cells[c]) for c in used if c.field in _ENTERED[self.kind]):
             self.unreported.append(row.number)
             return
         before = len(self.problems)
@@ -320,8 +337,7 @@ class _FileReader:
             by_field.setdefault(c.field, []).append(c)
         r = _RowCells(row, cells, by_field, self)
 
-        subject_field: Field = "indicator" if self.kind == "indicator_value" else "item"
-        subject = self._read_subject(r, by_field[subject_field])
+        subject = self._read_subject(r, by_field[_SUBJECT[self.kind]])
         year_column = r.required("fiscal_year")
         year = None
         if year_column is not None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Literal, get_type_hints
 
+from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.files import atomic_path, atomic_write_text
 from komae_kpi.common.spreadsheet_text import spreadsheet_safe
 from komae_kpi.judgement.progress import Snapshot
+from komae_kpi.plan import facts
 from komae_kpi.plan.model import (
     Indicator,
     IndicatorValue,
@@ -23,10 +25,12 @@ from komae_kpi.plan.model import (
     column_of,
 )
 from komae_kpi.plan.plan_files import DEPARTMENT_SEPARATOR
+from komae_kpi.store.demo import DEMO_SOURCE
 
 # How the data dictionary names a field's type (型) by its type in the model.
 _KINDS: dict[object, str] = {int: "整数", int | None: "整数", float: "数値", float | None: "数値"}
 _TEXT = "文字列"
+_DATE = "日付"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,20 +83,11 @@ def _field_value(name: str) -> Callable[[Any, _Names], object]:
     return value
 
 
-def _table(
-    record_type: type[TableRecord],
-    title: str,
-    records: Callable[[Snapshot], Sequence[Any]],
-    layout: tuple[str | Column, ...],
-) -> Table:
-    """The open data table of a model record class: its published fields and derived columns.
-
-    A field is published when it has a label (plan.model.ColumnSpec). The columns follow `layout`
-    (field names and derived columns, in the published order); a published field the layout does
-    not name comes last, so that a new field is published without a change here.
-    """
+def _published_columns(record_type: type[TableRecord]) -> dict[str, Column]:
+    """The record class's published fields (those with a label, plan.model.ColumnSpec) as columns,
+    in declaration order."""
     hints = get_type_hints(record_type)
-    published = {
+    return {
         f.name: Column(
             name=f.name,
             label=info.label,
@@ -103,145 +98,181 @@ def _table(
         for f in fields(record_type)
         if (info := column_of(f)).label is not None
     }
-    named = [c if isinstance(c, Column) else published[c] for c in layout]
-    rest = [c for name, c in published.items() if name not in layout]
-    return Table(file_stem=record_type.TABLE, title=title, columns=(*named, *rest), records=records)
 
 
-def _derived(
-    name: str, label: str, kind: str, description: str, value: Callable[[Any, _Names], object]
-) -> Column:
-    return Column(name=name, label=label, kind=kind, description=description, value=value)
+def _table(
+    record_type: type[TableRecord],
+    title: str,
+    records: Callable[[Snapshot], Sequence[Any]],
+    after: Mapping[str, tuple[str | Column, ...]],
+) -> Table:
+    """The open data table of a model record class: its published fields, in the model's order, and
+    the derived columns.
+
+    after: what stands after a published field: derived columns, or a field moved there from its
+    place in the model (by name; the open data's column order is older than the model's field
+    order). A new field is published where the model declares it, without a change here.
+    """
+    published = _published_columns(record_type)
+    placed = [c for cs in after.values() for c in cs]
+    unknown = [
+        n for n in [*after, *(c for c in placed if isinstance(c, str))] if n not in published
+    ]
+    if unknown:
+        raise ValueError(f"{record_type.__name__} publishes no field {unknown}")
+    moved = {c for c in placed if isinstance(c, str)}
+    ordered: list[Column] = []
+    for name, column in published.items():
+        if name not in moved:
+            ordered.append(column)
+        for c in after.get(name, ()):
+            ordered.append(published[c] if isinstance(c, str) else c)
+    return Table(file_stem=record_type.TABLE, title=title, columns=tuple(ordered), records=records)
 
 
-D = _derived
+def _as_of(value: Literal["baseline", "target"], label: str) -> Column:
+    """The date an indicator's baseline or target describes (Indicator.as_of): its fiscal year's
+    end, or for a ※ indicator the next 1 April."""
+    year = f"{value}_fiscal_year"
+    return Column(
+        name=f"{value}_as_of",
+        label=f"{label}の時点",
+        kind=_DATE,
+        description=f"{label}が示す日（年度末または4月1日）",
+        value=lambda x, _: x.as_of(getattr(x, year)).isoformat(),
+    )
+
+
+def _of_indicator(*, name: str, label: str, of: str) -> Column:
+    """A field (`of`) of the value's indicator, repeated for the reader (参照用)."""
+    return Column(
+        name=name,
+        label=label,
+        kind=_TEXT,
+        description=f"参照用の{label}",
+        value=lambda v, n: getattr(n.snapshot.plan.indicator(v.indicator_no), of),
+    )
+
+
 TABLES: tuple[Table, ...] = (
     _table(
         Indicator,
         "指標",
         lambda s: s.plan.indicators,
-        (
-            *("indicator_no", "name", "unit", "baseline_fiscal_year", "baseline_value"),
-            *("target_fiscal_year", "target_value", "comparator"),
-            D(
-                "kind",
-                "目標の種類",
-                "文字列",
-                "improvement = 改善目標（現状値が目標値に達していない）、guardrail = 維持目標（現状値が既に目標を満たし、上限・下限を守る）",
-                lambda x, _: x.kind,
+        after={
+            "comparator": (
+                Column(
+                    name="kind",
+                    label="目標の種類",
+                    kind=_TEXT,
+                    description="improvement = 改善目標（現状値が目標値に達していない）、guardrail = 維持目標（現状値が既に目標を満たし、上限・下限を守る）",
+                    value=lambda x, _: x.kind,
+                ),
+                _as_of("baseline", "現状値"),
+                _as_of("target", "目標値"),
             ),
-            D(
-                "baseline_as_of",
-                "現状値の時点",
-                "日付",
-                "現状値が示す日（年度末または4月1日）",
-                lambda x, _: x.as_of(x.baseline_fiscal_year).isoformat(),
-            ),
-            D(
-                "target_as_of",
-                "目標値の時点",
-                "日付",
-                "目標値が示す日（年度末または4月1日）",
-                lambda x, _: x.as_of(x.target_fiscal_year).isoformat(),
-            ),
-            *("description", "note"),
-        ),
+        },
     ),
     _table(
         IndicatorValue,
         "指標の実績値",
         lambda s: s.values,
-        (
-            *("indicator_no", "fiscal_year", "value", "source", "note"),
-            D(
-                "indicator_name",
-                "指標名",
-                "文字列",
-                "参照用の指標名",
-                lambda v, n: n.snapshot.plan.indicator(v.indicator_no).name,
+        after={
+            "note": (
+                _of_indicator(name="indicator_name", label="指標名", of="name"),
+                _of_indicator(name="unit", label="単位", of="unit"),
             ),
-            D(
-                "unit",
-                "単位",
-                "文字列",
-                "参照用の単位",
-                lambda v, n: n.snapshot.plan.indicator(v.indicator_no).unit,
-            ),
-        ),
+        },
     ),
     _table(
         Item,
         "取組項目",
         lambda s: s.plan.items,
-        (
-            *("item_no", "name", "policy_no", "direction_no", "program_no"),
-            D(
-                "program_name",
-                "基本事業名",
-                "文字列",
-                "基本事業の名称",
-                lambda i, n: (
-                    n.snapshot.plan.program(i.policy_no, i.direction_no, i.program_no).name
+        after={
+            "item_no": ("name",),
+            "program_no": (
+                Column(
+                    name="program_name",
+                    label="基本事業名",
+                    kind=_TEXT,
+                    description="基本事業の名称",
+                    value=lambda i, n: (
+                        n.snapshot.plan.program(i.policy_no, i.direction_no, i.program_no).name
+                    ),
                 ),
             ),
-            *("departments", "repost_of"),
-            D(
-                "policy_name",
-                "施策名",
-                "文字列",
-                "施策の名称",
-                lambda i, n: n.policies[i.policy_no],
+            "repost_of": (
+                Column(
+                    name="policy_name",
+                    label="施策名",
+                    kind=_TEXT,
+                    description="施策の名称",
+                    value=lambda i, n: n.policies[i.policy_no],
+                ),
+                Column(
+                    name="direction_name",
+                    label="方向性名",
+                    kind=_TEXT,
+                    description="方向性の名称",
+                    value=lambda i, n: n.directions[(i.policy_no, i.direction_no)],
+                ),
+                "alias",
             ),
-            D(
-                "direction_name",
-                "方向性名",
-                "文字列",
-                "方向性の名称",
-                lambda i, n: n.directions[(i.policy_no, i.direction_no)],
-            ),
-            *("alias", "text"),
-        ),
+        },
     ),
     _table(
         ItemStatus,
         "取組項目の進捗状況",
         lambda s: s.statuses,
-        (
-            *("item_no", "fiscal_year", "status", "achievements", "issues", "next_steps"),
-            D(
-                "item_name",
-                "取組項目名",
-                "文字列",
-                "参照用の取組項目名",
-                lambda s, n: n.items.get(s.item_no),
+        after={
+            "next_steps": (
+                Column(
+                    name="item_name",
+                    label="取組項目名",
+                    kind=_TEXT,
+                    description="参照用の取組項目名",
+                    value=lambda s, n: n.items.get(s.item_no),
+                ),
             ),
-        ),
+        },
     ),
     _table(
         ReferenceValue,
         "参考の財政指標",
         lambda s: s.reference_values,
-        (
-            "series_code",
-            D(
-                "series_name",
-                "系列名",
-                "文字列",
-                "財政力指数・実質公債費比率・将来負担比率",
-                lambda v, n: n.series[v.series_code].name,
+        after={
+            "series_code": (
+                Column(
+                    name="series_name",
+                    label="系列名",
+                    kind=_TEXT,
+                    description="財政力指数・実質公債費比率・将来負担比率",
+                    value=lambda v, n: n.series[v.series_code].name,
+                ),
             ),
-            *("fiscal_year", "value"),
-            D(
-                "unit",
-                "単位",
-                "文字列",
-                "単位（財政力指数は無名数）",
-                lambda v, n: n.series[v.series_code].unit,
+            "value": (
+                Column(
+                    name="unit",
+                    label="単位",
+                    kind=_TEXT,
+                    description="単位（財政力指数は無名数）",
+                    value=lambda v, n: n.series[v.series_code].unit,
+                ),
             ),
-            *("source", "note"),
-        ),
+        },
     ),
 )
+
+
+def data_dictionary(snapshot: Snapshot) -> list[tuple[Table, Column]]:
+    """Every published column with its table, its description's {placeholders} filled from the plan
+    (plan.facts.description_values): the data dictionary of the open data and the workbook."""
+    values = facts.description_values(snapshot.plan)
+    return [
+        (table, replace(column, description=column.description.format_map(values)))
+        for table in TABLES
+        for column in table.columns
+    ]
 
 
 def table_rows(snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:
@@ -287,17 +318,18 @@ def export_open_data(snapshot: Snapshot, out_dir: Path) -> list[Path]:
         json_rows = [{n: row[n] for n in names} for row in rows[table.file_stem]]
         atomic_write_text(json_path, json.dumps(json_rows, ensure_ascii=False, indent=1) + "\n")
         written += [csv_path, json_path]
-    written += _write_dictionary(out_dir, demo=snapshot.is_demo)
+    written += _write_dictionary(out_dir, snapshot)
     return written
 
 
 DEMO_NOTICE = (
-    "【デモデータ】このデータセットは説明用に生成した架空の値を含みます。狛江市の実績ではありません。\r\n"
-    "（架空の値の出典欄は「デモデータ（架空の値）」です）\r\n\r\n"
+    "【デモデータ】このデータセットは説明用に生成した架空の値を含みます。"
+    f"{facts.PUBLISHER}の実績ではありません。\r\n"
+    f"（架空の値の出典欄は「{DEMO_SOURCE}」です）\r\n\r\n"
 )
 
 
-def _write_dictionary(out_dir: Path, *, demo: bool) -> list[Path]:
+def _write_dictionary(out_dir: Path, snapshot: Snapshot) -> list[Path]:
     header = ["ファイル", "列名", "項目名", "型", "説明"]
     entries = [
         [
@@ -307,8 +339,7 @@ def _write_dictionary(out_dir: Path, *, demo: bool) -> list[Path]:
             c.kind,
             c.description,
         ]
-        for t in TABLES
-        for c in t.columns
+        for t, c in data_dictionary(snapshot)
     ]
     csv_path = out_dir / "data_dictionary.csv"
     with atomic_path(csv_path) as partial, partial.open("w", encoding="utf-8-sig", newline="") as f:
@@ -316,13 +347,14 @@ def _write_dictionary(out_dir: Path, *, demo: bool) -> list[Path]:
         writer.writerow(header)
         writer.writerows(entries)
     readme = out_dir / "README.txt"
+    first_year = facts.FIRST_FISCAL_YEAR
     atomic_write_text(
         readme,
-        (DEMO_NOTICE if demo else "")
-        + "狛江市第7次行財政改革推進計画 進捗データ（オープンデータ）\r\n"
+        (DEMO_NOTICE if snapshot.is_demo else "")
+        + f"{facts.TITLE} 進捗データ（オープンデータ）\r\n"
         "\r\n"
         "各表をCSV（UTF-8 BOM付き、Excelでそのまま開けます）とJSON（UTF-8）で収録しています。\r\n"
-        "年度は西暦の年度（4月〜翌年3月）で、2025は令和7年度です。\r\n"
+        f"年度は西暦の年度（4月〜翌年3月）で、{first_year}は{fy.wareki(first_year)}です。\r\n"
         "各列の意味は data_dictionary.csv（データ項目定義）を参照してください。\r\n"
         "CSVでは、= + - @ などで始まる文字列のセル（' に続けてそれらで始まるものを含む）に、"
         "表計算ソフトが数式として実行しないよう先頭に ' を付けています（JSONは元の値のままです）。\r\n",

@@ -117,9 +117,8 @@ def build_inquiry_workbook(snapshot: Snapshot, department_name: str, year: int) 
     assert sheet is not None
     sheet.title = SHEET_TITLE
     title = sheet.cell(row=1, column=1)
-    # The plan's title without the publisher's name, as the 照会 has always been titled.
-    plan_title = facts.TITLE.removeprefix(facts.PUBLISHER)
-    title.value = f"{plan_title} 取組項目の進捗状況 照会（{fy.label(year)}）"
+    # The plan's name without the publisher's, as the 照会 has always been titled.
+    title.value = f"{facts.PLAN_NAME} 取組項目の進捗状況 照会（{fy.label(year)}）"
     title.font = Font(name=_FONT, bold=True, size=14)
     if snapshot.is_demo:
         title.value = "【デモデータ】" + str(title.value)

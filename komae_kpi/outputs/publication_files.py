@@ -30,6 +30,7 @@ from komae_kpi.outputs.export import (
     TABLES,
     Column,
     Table,
+    data_dictionary,
     export_open_data,
     table_rows,
 )
@@ -246,22 +247,21 @@ def _explanation_sheet(book: Workbook, snapshot: Snapshot) -> None:
     _write_header(sheet, row, header)
     header_row = row
     widths = {n: _display_width(h) for n, h in enumerate(header, start=1)}
-    for table in TABLES:
-        for column in table.columns:
-            row += 1
-            values = [
-                table.title,
-                f"{table.file_stem}.csv / {table.file_stem}.json",
-                column.name,
-                column.label,
-                column.kind,
-                column.description,
-            ]
-            for n, value in enumerate(values, start=1):
-                cell = sheet.cell(row=row, column=n)
-                assert isinstance(cell, Cell)
-                set_text(cell, value)
-                widths[n] = max(widths[n], _display_width(value))
+    for table, column in data_dictionary(snapshot):
+        row += 1
+        values = [
+            table.title,
+            f"{table.file_stem}.csv / {table.file_stem}.json",
+            column.name,
+            column.label,
+            column.kind,
+            column.description,
+        ]
+        for n, value in enumerate(values, start=1):
+            cell = sheet.cell(row=row, column=n)
+            assert isinstance(cell, Cell)
+            set_text(cell, value)
+            widths[n] = max(widths[n], _display_width(value))
     for n, width in widths.items():
         sheet.column_dimensions[get_column_letter(n)].width = min(width, _TEXT_WIDTH_MAX) + 2
         if width > _TEXT_WIDTH_MAX:

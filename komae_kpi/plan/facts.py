@@ -7,16 +7,25 @@ so that 「8つの指標」 or 「指標2・7」 follow the data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.plan.model import Indicator, Plan
 
 TITLE = "狛江市第7次行財政改革推進計画"
 PUBLISHER = "狛江市"
+# The title without the publisher: '第7次行財政改革推進計画', as the 照会 workbook names the plan.
+PLAN_NAME = TITLE.removeprefix(PUBLISHER)
 PUBLISHED = "令和7年12月"  # as the plan's cover prints it
 # The plan period: the years items are reported for, 令和7年度 to 令和11年度.
 FIRST_FISCAL_YEAR = 2025
 LAST_FISCAL_YEAR = 2029
 
+# The two period texts join the years with different tildes because the outputs have always
+# printed them so: the title line (PERIOD_LABEL) with the full-width tilde ～ (U+FF5E), as the plan's
+# cover prints 「令和 7 年度～令和 11 年度」, and the messages (PERIOD_TEXT) with the wave dash 〜
+# (U+301C), as every other range in the program's texts. They look alike, but a search or a test
+# comparing the texts tells them apart: do not "fix" one to match the other.
 PERIOD_LABEL = f"{fy.wareki(FIRST_FISCAL_YEAR)}～{fy.wareki(LAST_FISCAL_YEAR)}"
 TITLE_WITH_PERIOD = f"{TITLE}（{PERIOD_LABEL}）"
 # The source recorded with the baselines the plan publishes.
@@ -71,6 +80,12 @@ def indicator_count_text(plan: Plan) -> str:
     return f"{len(plan.indicators)}つの指標"
 
 
+def item_count_text(plan: Plan) -> str:
+    """'62項目（うち再掲1）': reposts are one activity shown in two places."""
+    reposts = sum(1 for i in plan.items if i.repost_of is not None)
+    return f"{len(plan.items)}項目（うち再掲{reposts}）" if reposts else f"{len(plan.items)}項目"
+
+
 def april_first_indicators(plan: Plan) -> tuple[Indicator, ...]:
     """The ※ indicators, counted on 1 April rather than at the fiscal year's end: 2 and 7."""
     return tuple(x for x in plan.indicators if x.measured_at == "next_april_1")
@@ -94,3 +109,45 @@ def april_first_note(plan: Plan) -> str | None:
         f"{indicator_numbers_text(indicators)}は各年4月1日時点の値です"
         f"（現状値は{baseline}、目標値は{target}）"
     )
+
+
+def _number_range(numbers: list[int]) -> str:
+    return f"{min(numbers)}〜{max(numbers)}"
+
+
+def description_values(plan: Plan) -> dict[str, str]:
+    """What the model's column descriptions name in braces, from the plan: the ranges of its numbers
+    ({item_nos} '1〜62', {policy_nos} '1〜3', {indicator_nos} '1〜8'), its years ({first_fiscal_year}
+    '2025' = {first_wareki} '令和7年度', {baseline_fiscal_year} '2023' = {baseline_wareki}, and
+    {target_fiscal_year} = {target_wareki}), the ※ indicators' dates ({baseline_april_first}
+    '（※の指標は令和6年4月1日時点）', empty when the plan has none; {target_april_first}) and the
+    status words ({status_words} '完了・順調・やや遅れ・遅れ・未着手・見直し').
+
+    The model cannot read these itself (this module reads the model), so whoever publishes a
+    description fills it: `description.format_map(description_values(plan))`.
+    """
+    baseline, target = baseline_fiscal_year(plan), target_fiscal_year(plan)
+    april_first = april_first_indicators(plan)
+
+    def april_first_date(year_of: Callable[[Indicator], int]) -> str:
+        if not april_first:
+            return ""
+        first = april_first[0]
+        return f"（※の指標は{fy.wareki_date(first.as_of(year_of(first)))}時点）"
+
+    return {
+        "item_nos": _number_range([i.item_no for i in plan.items]),
+        "policy_nos": _number_range([p.policy_no for p in plan.policies]),
+        "indicator_nos": _number_range([x.indicator_no for x in plan.indicators]),
+        "first_fiscal_year": str(FIRST_FISCAL_YEAR),
+        "first_wareki": fy.wareki(FIRST_FISCAL_YEAR),
+        "baseline_fiscal_year": str(baseline),
+        "baseline_wareki": fy.wareki(baseline),
+        "target_fiscal_year": str(target),
+        "target_wareki": fy.wareki(target),
+        "baseline_april_first": april_first_date(lambda x: x.baseline_fiscal_year),
+        "target_april_first": april_first_date(lambda x: x.target_fiscal_year),
+        "status_words": "・".join(
+            s.status for s in sorted(plan.statuses, key=lambda s: s.sort_order)
+        ),
+    }

@@ -33,7 +33,9 @@ class ColumnSpec:
     key: the field is part of the record's key (the store table's primary key).
     blank: text the file may leave empty (kept as ""); other text must be filled in.
     label / description: the 項目名 and 説明 of the open data's data dictionary; a field without a
-    label is not published.
+    label is not published. A description names the plan's facts (counts, years, words of its
+    vocabulary) as {placeholders}, never as copies: the data dictionary fills them from the plan
+    (plan.facts.description_values).
     """
 
     csv: str | None = None
@@ -149,8 +151,10 @@ class Program(_Numbered):
 class Item:
     TABLE: ClassVar[str] = "items"
 
-    item_no: int = field(metadata=column("取組項目番号", "計画の取組項目の番号（1〜62）", key=True))
-    policy_no: int = field(metadata=column("施策番号", "施策の番号（1〜3）"))
+    item_no: int = field(
+        metadata=column("取組項目番号", "計画の取組項目の番号（{item_nos}）", key=True)
+    )
+    policy_no: int = field(metadata=column("施策番号", "施策の番号（{policy_nos}）"))
     direction_no: int = field(metadata=column("方向性番号", "施策内の方向性の番号"))
     program_no: int = field(metadata=column("基本事業番号", "方向性内の基本事業の番号"))
     name: str = field(metadata=column("取組項目名", "計画本文に記載の取組項目名"))
@@ -202,21 +206,23 @@ class Indicator:
     TABLE: ClassVar[str] = "indicators"
 
     indicator_no: int = field(
-        metadata=column("指標番号", "計画の「6 指標」の番号（1〜8）", key=True)
+        metadata=column("指標番号", "計画の「6 指標」の番号（{indicator_nos}）", key=True)
     )
     name: str = field(metadata=column("指標名", "計画に記載の指標名"))
     unit: str = field(metadata=column("単位", "%、億円、日"))
     baseline_fiscal_year: int = field(
-        metadata=column("現状値の年度", "現状値の年度（西暦の年度。2023 = 令和5年度）")
+        metadata=column(
+            "現状値の年度", "現状値の年度（西暦の年度。{baseline_fiscal_year} = {baseline_wareki}）"
+        )
     )
     baseline_value: float = field(
-        metadata=column("現状値", "令和5年度末の値（※の指標は令和6年4月1日時点）")
+        metadata=column("現状値", "{baseline_wareki}末の値{baseline_april_first}")
     )
     target_fiscal_year: int = field(
-        metadata=column("目標値の年度", "目標値の年度（2029 = 令和11年度）")
+        metadata=column("目標値の年度", "目標値の年度（{target_fiscal_year} = {target_wareki}）")
     )
     target_value: float = field(
-        metadata=column("目標値", "令和11年度末の目標値（※の指標は令和12年4月1日時点）")
+        metadata=column("目標値", "{target_wareki}末の目標値{target_april_first}")
     )
     comparator: Comparator = field(
         metadata=column("目標の向き", "「>=」は目標値以上、「<=」は目標値以下を目指す")
@@ -392,7 +398,9 @@ class IndicatorValue:
 
     indicator_no: int = field(metadata=column("指標番号", "indicators の指標番号", key=True))
     fiscal_year: int = field(
-        metadata=column("年度", "西暦の年度（4月〜翌年3月。2025 = 令和7年度）", key=True)
+        metadata=column(
+            "年度", "西暦の年度（4月〜翌年3月。{first_fiscal_year} = {first_wareki}）", key=True
+        )
     )
     value: float = field(metadata=column("実績値", "指標の単位による値"))
     source: str | None = field(metadata=column("出典", "値の出典"))
@@ -426,10 +434,10 @@ class ItemStatus:
     TABLE: ClassVar[str] = "item_statuses"
 
     item_no: int = field(metadata=column("取組項目番号", "items の取組項目番号", key=True))
-    fiscal_year: int = field(metadata=column("年度", "西暦の年度（2025 = 令和7年度）", key=True))
-    status: str = field(
-        metadata=column("進捗状況", "完了・順調・やや遅れ・遅れ・未着手・見直し のいずれか")
+    fiscal_year: int = field(
+        metadata=column("年度", "西暦の年度（{first_fiscal_year} = {first_wareki}）", key=True)
     )
+    status: str = field(metadata=column("進捗状況", "{status_words} のいずれか"))
     achievements: str | None = field(metadata=column("取組実績", "その年度の取組実績"))
     issues: str | None = field(metadata=column("課題", "その年度の課題"))
     next_steps: str | None = field(metadata=column("今後の方向性", "今後の方向性"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
+from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import PlanDataError
 from komae_kpi.common.paths import HISTORY_DIR, PLAN_DIR
 from komae_kpi.plan import facts
@@ -24,11 +25,12 @@ from komae_kpi.plan.model import (
     ReferenceValue,
     TableRecord,
     column_of,
+    columns,
+    key_names,
     plan_parts,
 )
 
 DEPARTMENT_SEPARATOR = "・"
-PLAN_SOURCE = facts.BASELINE_SOURCE
 
 T = TypeVar("T")
 R = TypeVar("R", bound=TableRecord)
@@ -173,22 +175,51 @@ def _duplicates(keys: list[T]) -> list[T]:
     return [k for k in keys if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
 
 
+def _duplicate_keys(plan: Plan) -> list[str]:
+    """Each record's key (its key fields, plan.model) stands once in its file:
+    'items.csv item_no: 3 が重複しています。', 'directions.csv: (1, 2) が重複しています。'."""
+    problems: list[str] = []
+    for name, part in plan_parts():
+        keys = key_names(part)
+        header = {n: c.csv or n for n, c in columns(part)}
+        where = f"{part.TABLE}.csv" + (f" {header[keys[0]]}" if len(keys) == 1 else "")
+        found = [
+            getattr(r, keys[0]) if len(keys) == 1 else tuple(getattr(r, k) for k in keys)
+            for r in getattr(plan, name)
+        ]
+        problems += [f"{where}: {dup} が重複しています。" for dup in _duplicates(found)]
+    return problems
+
+
+def _period_problems(plan: Plan) -> list[str]:
+    """The indicators' years fit the plan period of plan.facts: each baseline before the period,
+    each target inside it, and the last target its last year. facts.LAST_FISCAL_YEAR and
+    facts.target_fiscal_year(plan) both name the period's end; this keeps the two the same."""
+    problems: list[str] = []
+    first, last = facts.FIRST_FISCAL_YEAR, facts.LAST_FISCAL_YEAR
+    for x in plan.indicators:
+        if x.baseline_fiscal_year >= first:
+            problems.append(
+                f"indicators.csv: 指標{x.indicator_no} の現状値の年度（{fy.label(x.baseline_fiscal_year)}）が"
+                f"計画期間の初年度（{fy.label(first)}）より前ではありません。"
+            )
+        if not facts.in_plan_period(x.target_fiscal_year):
+            problems.append(
+                f"indicators.csv: 指標{x.indicator_no} の目標年度（{fy.label(x.target_fiscal_year)}）が"
+                f"{facts.PERIOD_TEXT}の外です。"
+            )
+    targets = [x.target_fiscal_year for x in plan.indicators]
+    if targets and all(facts.in_plan_period(t) for t in targets) and max(targets) != last:
+        problems.append(
+            f"indicators.csv: 目標年度が計画期間の最終年度（{fy.label(last)}）の指標がありません。"
+            "計画期間（plan/facts.py）と指標の目標年度を合わせてください。"
+        )
+    return problems
+
+
 def check_plan(plan: Plan) -> list[str]:
     """Cross-file consistency: every reference resolves, numbers are unique, rules fit kinds."""
-    problems: list[str] = []
-    keyed: list[tuple[str, list[object]]] = [
-        ("policies.csv policy_no", [p.policy_no for p in plan.policies]),
-        ("directions.csv", [(d.policy_no, d.direction_no) for d in plan.directions]),
-        ("programs.csv", [(g.policy_no, g.direction_no, g.program_no) for g in plan.programs]),
-        ("items.csv item_no", [i.item_no for i in plan.items]),
-        ("departments.csv department", [d.name for d in plan.departments]),
-        ("indicators.csv indicator_no", [x.indicator_no for x in plan.indicators]),
-        ("indicator_rules.csv indicator_no", [x.indicator_no for x in plan.rules]),
-        ("status_vocabulary.csv status", [s.status for s in plan.statuses]),
-    ]
-    for name, keys in keyed:
-        for dup in _duplicates(keys):
-            problems.append(f"{name}: {dup} が重複しています。")
+    problems = _duplicate_keys(plan) + _period_problems(plan)
     policy_nos = {p.policy_no for p in plan.policies}
     direction_keys = {(d.policy_no, d.direction_no) for d in plan.directions}
     program_keys = {(g.policy_no, g.direction_no, g.program_no) for g in plan.programs}
@@ -311,7 +342,7 @@ def load_history(plan: Plan, history_dir: Path = HISTORY_DIR) -> ShippedHistory:
             indicator_no=x.indicator_no,
             fiscal_year=x.baseline_fiscal_year,
             value=x.baseline_value,
-            source=PLAN_SOURCE,
+            source=facts.BASELINE_SOURCE,
             note=None,
         )
         for x in plan.indicators

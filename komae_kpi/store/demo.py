@@ -13,10 +13,11 @@ from pathlib import Path
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import KomaeKpiError
-from komae_kpi.common.paths import DEFAULT_DB_PATH
-from komae_kpi.plan.model import Indicator
+from komae_kpi.common.paths import DEFAULT_DB_PATH, PLAN_DIR
+from komae_kpi.plan.model import Indicator, IndicatorValue, ItemStatus
 from komae_kpi.plan.plan_files import load_plan
 from komae_kpi.store.connection import connect, init_store, store_kind, transaction
+from komae_kpi.store.record_changes import write_entered
 
 DEMO_YEARS = (2024, 2025)
 DEMO_STATUS_YEAR = 2025
@@ -29,6 +30,11 @@ SEED = 20251201
 # year (in the indicator's unit).
 IMPROVEMENT_PACE = {1: 1.15, 2: 0.45, 5: 1.2, 6: 0.55, 7: 1.05, 8: 0.95}
 GUARDRAIL_DRIFT = {3: 0.95, 4: -0.2}
+# An indicator the tables above do not know (one a plan revision adds) keeps the plan's pace, or as
+# a guardrail drifts this share of its headroom a year toward its bound (up under a ceiling, down
+# above a floor), so that the demo works for any plan.
+DEFAULT_PACE = 1.0
+DEFAULT_HEADROOM_SHARE = 0.1
 # Shares of the item vocabulary in the demo; the rest is left unreported (未報告).
 STATUS_WEIGHTS = {"完了": 4, "順調": 52, "やや遅れ": 14, "遅れ": 6, "未着手": 8, "見直し": 2}
 UNREPORTED_WEIGHT = 14
@@ -43,20 +49,23 @@ class DemoReport:
 
 def _demo_value(x: Indicator, year: int, rng: random.Random) -> float:
     years = year - x.baseline_fiscal_year
-    if x.indicator_no in GUARDRAIL_DRIFT:
-        value = x.baseline_value + GUARDRAIL_DRIFT[x.indicator_no] * years
+    if x.kind == "guardrail":
+        headroom = x.target_value - x.baseline_value
+        drift = GUARDRAIL_DRIFT.get(x.indicator_no, headroom * DEFAULT_HEADROOM_SHARE)
+        value = x.baseline_value + drift * years
     else:
         on_path = x.path_value(year)
         assert on_path is not None
-        value = x.baseline_value + (on_path - x.baseline_value) * IMPROVEMENT_PACE[x.indicator_no]
+        pace = IMPROVEMENT_PACE.get(x.indicator_no, DEFAULT_PACE)
+        value = x.baseline_value + (on_path - x.baseline_value) * pace
     value += rng.uniform(-0.05, 0.05) * max(abs(x.target_value - x.baseline_value) / 6, 0.1)
     if x.unit == "%":
         value = min(max(value, 0.0), 100.0)
     return round(value, 1)
 
 
-def write_demo_store(path: Path) -> DemoReport:
-    """Create (or refresh) a demo store at path. Refuses the city's store."""
+def write_demo_store(path: Path, *, plan_dir: Path = PLAN_DIR) -> DemoReport:
+    """Create (or refresh) a demo store at path for the plan in plan_dir. Refuses the city's store."""
     if path.resolve() == DEFAULT_DB_PATH.resolve():
         raise KomaeKpiError(
             f"{path} は市の実データ用の既定のストアです。デモデータは別のファイルに作成してください"
@@ -69,18 +78,24 @@ def write_demo_store(path: Path) -> DemoReport:
                     f"{path} は市の実データ用のストアです。デモデータは書き込めません。"
                     "別のファイルを指定してください。"
                 )
-    init_store(path, kind="demo")
-    plan = load_plan()
+    init_store(path, plan_dir=plan_dir, kind="demo")
+    plan = load_plan(plan_dir)
     rng = random.Random(SEED)
     now = dt.datetime.now()
     values = [
-        (x.indicator_no, year, _demo_value(x, year, rng))
+        IndicatorValue(
+            indicator_no=x.indicator_no,
+            fiscal_year=year,
+            value=_demo_value(x, year, rng),
+            source=DEMO_SOURCE,
+            note=None,
+        )
         for x in plan.indicators
         for year in DEMO_YEARS
     ]
     terms: list[str | None] = [*STATUS_WEIGHTS, None]
     weights = [*STATUS_WEIGHTS.values(), UNREPORTED_WEIGHT]
-    statuses = []
+    statuses: list[ItemStatus] = []
     for item in plan.items:
         if item.repost_of is not None:
             continue  # one activity: reported once, under its original
@@ -88,28 +103,21 @@ def write_demo_store(path: Path) -> DemoReport:
         if status is None:
             continue
         statuses.append(
-            (
-                item.item_no,
-                DEMO_STATUS_YEAR,
-                status,
-                f"（デモ）{item.name}について、{fy.wareki(DEMO_STATUS_YEAR)}の取組を進めました。",
-                "（デモ）担当職員の確保が課題です。"
+            ItemStatus(
+                item_no=item.item_no,
+                fiscal_year=DEMO_STATUS_YEAR,
+                status=status,
+                achievements=(
+                    f"（デモ）{item.name}について、{fy.wareki(DEMO_STATUS_YEAR)}の取組を進めました。"
+                ),
+                issues="（デモ）担当職員の確保が課題です。"
                 if status in ("やや遅れ", "遅れ", "未着手")
                 else None,
-                "（デモ）引き続き取り組みます。",
+                next_steps="（デモ）引き続き取り組みます。",
             )
         )
     with connect(path, read_only=False) as con, transaction(con):
         con.execute("DELETE FROM indicator_values WHERE origin = 'user'")
         con.execute("DELETE FROM item_statuses")
-        con.executemany(
-            "INSERT OR REPLACE INTO indicator_values (indicator_no, fiscal_year, value, source,"
-            " origin, updated_at, updated_by) VALUES (?, ?, ?, ?, 'user', ?, ?)",
-            [[no, year, value, DEMO_SOURCE, now, DEMO_USER] for no, year, value in values],
-        )
-        con.executemany(
-            "INSERT INTO item_statuses (item_no, fiscal_year, status, achievements, issues,"
-            " next_steps, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [[*row, now, DEMO_USER] for row in statuses],
-        )
+        write_entered(con, [*values, *statuses], now=now, user=DEMO_USER)
     return DemoReport(path=path, values=len(values), statuses=len(statuses))

@@ -186,18 +186,29 @@ def apply_changes(
 def _write_record(
     con: duckdb.DuckDBPyConnection, change: RecordChange, now: dt.datetime, user: str
 ) -> None:
-    key = change.key
-    table = RECORD_TYPES[key.kind].TABLE
-    if change.after is None:
-        where = _key_values(key)
-        con.execute(
-            f"DELETE FROM {table} WHERE {' AND '.join(f'{n} = ?' for n in where)}",
-            list(where.values()),
-        )
+    if change.after is not None:
+        write_entered(con, [change.after], now=now, user=user)
         return
-    row = stored_row(change.after) | _USER_COLUMNS[key.kind]
-    row |= {"updated_at": now, "updated_by": user}
-    con.execute(insert_sql(table, list(row), verb="INSERT OR REPLACE"), list(row.values()))
+    table = RECORD_TYPES[change.key.kind].TABLE
+    where = _key_values(change.key)
+    con.execute(
+        f"DELETE FROM {table} WHERE {' AND '.join(f'{n} = ?' for n in where)}",
+        list(where.values()),
+    )
+
+
+def write_entered(
+    con: duckdb.DuckDBPyConnection, records: Sequence[Record], *, now: dt.datetime, user: str
+) -> None:
+    """Write records as entered by `user` at `now` (replacing any with the same key), without
+    logging them: apply_changes() logs what it writes; the demo store's invented records have no
+    history."""
+    for record in records:
+        row = stored_row(record) | _USER_COLUMNS[key_of(record).kind]
+        row |= {"updated_at": now, "updated_by": user}
+        con.execute(
+            insert_sql(record.TABLE, list(row), verb="INSERT OR REPLACE"), list(row.values())
+        )
 
 
 # --- reading the history ------------------------------------------------------------------------

@@ -126,7 +126,7 @@ class ReportContent:
 
     @property
     def date_text(self) -> str:
-        return f"{fy.wareki_date(self.made_on)}（{self.made_on.year}年）"
+        return fy.wareki_date_with_year(self.made_on)
 
     @property
     def first_year(self) -> bool:
