@@ -9,7 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from komae_kpi.judgement import item_progress
 from komae_kpi.plan import facts
-from komae_kpi.views import entry_views, html_blocks, item_views, plan_views
+from komae_kpi.views import entry_views, html_blocks, item_views
 from komae_kpi.views.status_style import item_status_text
 from komae_kpi_ui import app, frame, store_access, url_state
 
@@ -81,7 +81,7 @@ def show() -> None:
         )
 
     shown = html_blocks.paragraph(
-        f"{len(rows)}項目を表示（全{plan_views.item_count_text(plan)}）。"
+        f"{len(rows)}項目を表示（全{facts.item_count_text(plan)}）。"
         "取組項目名を選ぶと、計画の取組内容と進捗状況の推移を表示します。",
         meta=True,
     )

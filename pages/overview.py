@@ -9,7 +9,7 @@ import streamlit as st
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement import item_progress
 from komae_kpi.plan import facts
-from komae_kpi.views import html_blocks, item_views, overview, plan_views
+from komae_kpi.views import html_blocks, item_views, overview
 from komae_kpi_ui import app, frame, store_access
 
 
@@ -43,7 +43,7 @@ def show() -> None:
     st.html(html_blocks.tiles(overview.tiles(snapshot, year)))
 
     plan = snapshot.plan
-    title = html_blocks.heading(f"取組項目の進捗状況（{plan_views.item_count_text(plan)}）")
+    title = html_blocks.heading(f"取組項目の進捗状況（{facts.item_count_text(plan)}）")
     if not facts.in_plan_period(year):
         st.html(
             title

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-# A plan count, kept with the plan's facts; named here too while pages/ still call it from here.
-from komae_kpi.plan.facts import item_count_text as item_count_text
 from komae_kpi.plan.model import Item, Plan
 
 

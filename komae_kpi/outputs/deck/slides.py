@@ -139,8 +139,7 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
     sub_frame = subtitle.text_frame
     sub_frame.word_wrap = True
     sub_frame.vertical_anchor = MSO_ANCHOR.TOP
-    today = dt.date.today()
-    made = f"{fy.wareki_date(today)}（{today.year}年）"  # as on the progress report's cover
+    made = fy.wareki_date_with_year(dt.date.today())  # as on the progress report's cover
     write_text(
         sub_frame, [MEETING, f"{made}　{facts.PUBLISHER}"], Look(size=22, color=INK, space_after=4)
     )
