@@ -85,6 +85,7 @@ def test_the_values_the_column_descriptions_name() -> None:
         "target_wareki": "令和11年度",
         "baseline_april_first": "（※の指標は令和6年4月1日時点）",
         "target_april_first": "（※の指標は令和12年4月1日時点）",
+        "units": "%、億円、日",
         "status_words": "完了・順調・やや遅れ・遅れ・未着手・見直し",
     }
 

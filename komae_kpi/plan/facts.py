@@ -121,7 +121,8 @@ def description_values(plan: Plan) -> dict[str, str]:
     '2025' = {first_wareki} '令和7年度', {baseline_fiscal_year} '2023' = {baseline_wareki}, and
     {target_fiscal_year} = {target_wareki}), the ※ indicators' dates ({baseline_april_first}
     '（※の指標は令和6年4月1日時点）', empty when the plan has none; {target_april_first}) and the
-    status words ({status_words} '完了・順調・やや遅れ・遅れ・未着手・見直し').
+    status words ({status_words} '完了・順調・やや遅れ・遅れ・未着手・見直し') and the indicators'
+    units ({units} '%、億円、日').
 
     The model cannot read these itself (this module reads the model), so whoever publishes a
     description fills it: `description.format_map(description_values(plan))`.
@@ -147,6 +148,7 @@ def description_values(plan: Plan) -> dict[str, str]:
         "target_wareki": fy.wareki(target),
         "baseline_april_first": april_first_date(lambda x: x.baseline_fiscal_year),
         "target_april_first": april_first_date(lambda x: x.target_fiscal_year),
+        "units": "、".join(dict.fromkeys(x.unit for x in plan.indicators)),
         "status_words": "・".join(
             s.status for s in sorted(plan.statuses, key=lambda s: s.sort_order)
         ),

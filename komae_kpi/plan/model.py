@@ -209,7 +209,7 @@ class Indicator:
         metadata=column("指標番号", "計画の「6 指標」の番号（{indicator_nos}）", key=True)
     )
     name: str = field(metadata=column("指標名", "計画に記載の指標名"))
-    unit: str = field(metadata=column("単位", "%、億円、日"))
+    unit: str = field(metadata=column("単位", "{units}"))
     baseline_fiscal_year: int = field(
         metadata=column(
             "現状値の年度", "現状値の年度（西暦の年度。{baseline_fiscal_year} = {baseline_wareki}）"
