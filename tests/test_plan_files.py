@@ -283,3 +283,42 @@ def test_the_period_in_facts_ends_where_the_indicators_aim(tmp_path: Path) -> No
         "indicators.csv: 目標年度が計画期間の最終年度（令和11年度 (2029)）の指標がありません。"
         "計画期間（plan/facts.py）と指標の目標年度を合わせてください。"
     ]
+
+
+def test_indicator_departments_are_the_systems_setting_read_from_the_plan() -> None:
+    answering = {
+        x.indicator_no: PLAN.departments_of_indicator(x.indicator_no) for x in PLAN.indicators
+    }
+    assert answering == {
+        1: ("政策室",),
+        2: ("政策室", "施設課"),  # item 14's departments, its catch-all left out
+        3: ("財政課",),
+        4: ("財政課",),
+        5: ("財政課",),
+        6: ("職員課",),
+        7: ("職員課",),
+        8: ("職員課",),
+    }
+    assert all(x.basis.startswith("当システムによる設定") for x in PLAN.indicator_departments)
+    # Each basis that names an item names one whose departments include the row's department.
+    items = {i.item_no: i for i in PLAN.items}
+    for link in PLAN.indicator_departments:
+        for no in re.findall(r"取組項目(\d+)", link.basis):
+            assert link.department in items[int(no)].departments, (link, no)
+
+
+def test_indicator_departments_are_checked_against_the_plan(tmp_path: Path) -> None:
+    plan_dir = _copy_plan(tmp_path)
+    path = plan_dir / "indicator_departments.csv"
+    rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [r for r in rows if not r.startswith("8,")]
+    kept += ["9,財政課,試験\n", "1,架空課,試験\n", "2,関係各課,試験\n"]
+    path.write_text("".join(kept), encoding="utf-8")
+    with pytest.raises(PlanDataError) as info:
+        load_plan(plan_dir)
+    assert info.value.problems == [
+        "indicator_departments.csv: 指標9 は indicators.csv にありません。",
+        "indicator_departments.csv: 指標1 の部署「架空課」が departments.csv にありません。",
+        "indicator_departments.csv: 指標2 の部署「関係各課」は特定の部署ではありません（総称）。",
+        "indicator_departments.csv: 指標8 の担当部署がありません。",
+    ]

@@ -123,6 +123,7 @@ def test_a_plan_change_that_would_orphan_entered_data_is_refused(
     _drop_line(plan_dir / "indicators.csv", "1,")
     _drop_line(plan_dir / "indicator_rules.csv", "1,")
     _drop_line(plan_dir / "indicator_policies.csv", "1,")
+    _drop_line(plan_dir / "indicator_departments.csv", "1,")
     with pytest.raises(PlanConflictError) as info:
         init_store(store, plan_dir=plan_dir)
     message = str(info.value)

@@ -340,6 +340,18 @@ class IndicatorPolicy:
 
 
 @dataclass(frozen=True, kw_only=True)
+class IndicatorDepartment:
+    """A department that answers for an indicator's actuals: the system's setting, not the plan's
+    (the plan names departments for items only; basis says how each row was read from it)."""
+
+    TABLE: ClassVar[str] = "indicator_departments"
+
+    indicator_no: int = field(metadata=column(key=True))
+    department: str = field(metadata=column(key=True))
+    basis: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class StatusTerm:
     TABLE: ClassVar[str] = "status_vocabulary"
 
@@ -362,12 +374,19 @@ class Plan:
     rules: tuple[JudgementRule, ...]
     indicator_policies: tuple[IndicatorPolicy, ...]
     statuses: tuple[StatusTerm, ...]
+    indicator_departments: tuple[IndicatorDepartment, ...]
 
     def indicator(self, indicator_no: int) -> Indicator:
         for indicator in self.indicators:
             if indicator.indicator_no == indicator_no:
                 return indicator
         raise KeyError(indicator_no)
+
+    def departments_of_indicator(self, indicator_no: int) -> tuple[str, ...]:
+        """The departments that answer for an indicator (indicator_departments.csv)."""
+        return tuple(
+            x.department for x in self.indicator_departments if x.indicator_no == indicator_no
+        )
 
     def rule(self, indicator_no: int) -> JudgementRule:
         for rule in self.rules:

@@ -297,6 +297,32 @@ def check_plan(plan: Plan) -> list[str]:
             problems.append(
                 f"indicator_policies.csv: 指標{link.indicator_no}・施策{link.policy_no} の組合せが計画にありません。"
             )
+    return problems + _indicator_department_problems(plan)
+
+
+def _indicator_department_problems(plan: Plan) -> list[str]:
+    """Every indicator has a department that answers for it, and each is one of the plan's own
+    departments (a catch-all such as 関係各課 names no one)."""
+    problems: list[str] = []
+    where = "indicator_departments.csv"
+    indicator_nos = {x.indicator_no for x in plan.indicators}
+    departments = {d.name: d for d in plan.departments}
+    for link in plan.indicator_departments:
+        if link.indicator_no not in indicator_nos:
+            problems.append(f"{where}: 指標{link.indicator_no} は indicators.csv にありません。")
+        found = departments.get(link.department)
+        if found is None:
+            problems.append(
+                f"{where}: 指標{link.indicator_no} の部署「{link.department}」が departments.csv にありません。"
+            )
+        elif found.is_catch_all:
+            problems.append(
+                f"{where}: 指標{link.indicator_no} の部署「{link.department}」は特定の部署ではありません（総称）。"
+            )
+    answered = {link.indicator_no for link in plan.indicator_departments}
+    for indicator in plan.indicators:
+        if indicator.indicator_no not in answered:
+            problems.append(f"{where}: 指標{indicator.indicator_no} の担当部署がありません。")
     return problems
 
 
