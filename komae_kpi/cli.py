@@ -36,6 +36,15 @@ from komae_kpi.store.connection import LOCK_WAIT_SECONDS, init_store
 from komae_kpi.store.demo import DEMO_YEARS, write_demo_store
 from komae_kpi.store.record_changes import RecordChange, RecordKind
 from komae_kpi.store.record_changes import load_history as load_change_history
+from komae_kpi.store.users import (
+    ACTION_LABELS,
+    User,
+    list_users,
+    normalize_email,
+    remove_user,
+    role_choices,
+    save_user,
+)
 from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
 
 EXIT_PROBLEM = 1
@@ -141,6 +150,8 @@ class _Command:
     help: str  # the line in the list of commands
     description: str  # the paragraph of the command's own --help
     arguments: tuple[_Argument, ...] = ()
+    # A command made of commands (`users add`, `users list`): each with its own handler.
+    subcommands: tuple[_Command, ...] = ()
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -377,6 +388,64 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_users_add(args: argparse.Namespace) -> int:
+    entry = save_user(
+        _db(args),
+        email=args.email,
+        role=args.role,
+        departments=args.department or (),
+        name=args.name,
+        user=args.user,
+    )
+    if entry is None:
+        print(
+            f"ユーザー {normalize_email(args.email)} は既にこの内容で登録されています（変更なし）。"
+        )
+        return 0
+    assert entry.after is not None
+    print(f"ユーザーを{ACTION_LABELS[entry.action]}しました: {_user_line(entry.after)}")
+    return 0
+
+
+def _cmd_users_list(args: argparse.Namespace) -> int:
+    users = list_users(_db(args))
+    if args.json:
+        records = [
+            {
+                "email": u.email,
+                "name": u.name,
+                "role": u.role,
+                "role_label": u.role_label,
+                "departments": list(u.departments),
+            }
+            for u in users
+        ]
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+        return 0
+    if not users:
+        print("登録されたユーザーはいません（全員が閲覧・入力できる、1人で使う状態です）。")
+    for u in users:
+        print(_user_line(u))
+    return 0
+
+
+def _cmd_users_remove(args: argparse.Namespace) -> int:
+    entry = remove_user(_db(args), args.email, user=args.user)
+    print(f"ユーザー {entry.email} を削除しました。")
+    return 0
+
+
+def _user_line(user: User) -> str:
+    """'yamada@city.komae.lg.jp（山田 太郎）部署担当: 財政課・納税課'."""
+    name = f"（{user.name}）" if user.name else ""
+    departments = f": {'・'.join(user.departments)}" if user.departments else ""
+    return f"{user.email}{name} {user.role_label}{departments}"
+
+
+_EMAIL_ARGUMENT = _arg(
+    "email", metavar="EMAIL", help="メールアドレス（大文字・小文字は区別しない）"
+)
+
 # The commands in the order `--help` lists them.
 _COMMANDS: tuple[_Command, ...] = (
     _Command(
@@ -526,6 +595,48 @@ _COMMANDS: tuple[_Command, ...] = (
         "または表ごとに1シートのExcelに（.xlsx）書き出します。",
         arguments=(_out_option("FILE", "保存先（.zip または .xlsx）"),),
     ),
+    _Command(
+        name="users",
+        handler=_cmd_users_list,
+        help="ユーザーと役割を登録・一覧・削除する",
+        description="サインインして使う人の役割（閲覧・部署担当・承認者・管理者）と部署を管理します。"
+        "変更はすべて記録します。",
+        subcommands=(
+            _Command(
+                name="add",
+                handler=_cmd_users_add,
+                help="ユーザーを追加する（登録済みなら内容を変更する）",
+                description="ユーザーを追加します。登録済みのメールアドレスなら役割・部署・氏名を変更します。"
+                f"役割: {role_choices()}。部署担当には部署が1つ以上必要です。",
+                arguments=(
+                    _EMAIL_ARGUMENT,
+                    _arg("--role", required=True, metavar="役割", help=f"役割（{role_choices()}）"),
+                    _arg(
+                        "--department",
+                        action="append",
+                        metavar="部署名",
+                        help="担当する部署（複数回指定可。例: --department 財政課）",
+                    ),
+                    _arg("--name", metavar="氏名", help="氏名"),
+                    _USER_OPTION,
+                ),
+            ),
+            _Command(
+                name="list",
+                handler=_cmd_users_list,
+                help="ユーザーの一覧を表示する",
+                description="登録されたユーザーを、メールアドレス順に表示します。",
+                arguments=(_arg("--json", action="store_true", help="JSON で出力する"),),
+            ),
+            _Command(
+                name="remove",
+                handler=_cmd_users_remove,
+                help="ユーザーを削除する",
+                description="ユーザーの登録を削除します。",
+                arguments=(_EMAIL_ARGUMENT, _USER_OPTION),
+            ),
+        ),
+    ),
 )
 
 
@@ -552,7 +663,13 @@ def build_parser() -> argparse.ArgumentParser:
         title="コマンド", metavar="コマンド", required=True, parser_class=_JapaneseParser
     )
     _add_common_options(parser, None)
-    for command in _COMMANDS:
+    _add_commands(commands, _COMMANDS)
+    return parser
+
+
+def _add_commands(commands: Any, table: Sequence[_Command]) -> None:
+    """One parser per command of the table, under `commands` (an add_subparsers action)."""
+    for command in table:
         sub = commands.add_parser(command.name, help=command.help, description=command.description)
         sub.set_defaults(handler=command.handler)
         # --db is taken after the command as well as before it; SUPPRESS keeps this parser's
@@ -560,7 +677,16 @@ def build_parser() -> argparse.ArgumentParser:
         _add_common_options(sub, argparse.SUPPRESS)
         for names, options in command.arguments:
             sub.add_argument(*names, **options)
-    return parser
+        if command.subcommands:
+            _add_commands(
+                sub.add_subparsers(
+                    title="コマンド",
+                    metavar="コマンド",
+                    required=True,
+                    parser_class=_JapaneseParser,
+                ),
+                command.subcommands,
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

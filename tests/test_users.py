@@ -1,0 +1,222 @@
+"""Users and roles in the store (issue 10, first slice): the core, the command line, the log and
+the migrations applied to a store made by the previous schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from komae_kpi.cli import main
+from komae_kpi.common.errors import ValidationError
+from komae_kpi.plan.model import IndicatorDepartment, plan_parts
+from komae_kpi.plan.plan_files import load_plan
+from komae_kpi.store import queries
+from komae_kpi.store.connection import connect, init_store
+from komae_kpi.store.entries import save_item_status
+from komae_kpi.store.users import (
+    User,
+    list_users,
+    parse_role,
+    remove_user,
+    save_user,
+    user_log,
+)
+from tests.store_helpers import dump
+
+
+def test_roles_are_accepted_in_japanese_or_english() -> None:
+    assert [parse_role(t) for t in ("閲覧", "部署担当", "承認者", "管理者")] == [
+        "viewer",
+        "editor",
+        "approver",
+        "admin",
+    ]
+    assert [parse_role(t) for t in ("viewer", "Editor", " APPROVER ", "admin")] == [
+        "viewer",
+        "editor",
+        "approver",
+        "admin",
+    ]
+    assert parse_role("boss") is None and parse_role("") is None
+
+
+def test_add_change_and_remove_are_kept_and_logged(store: Path) -> None:
+    added = save_user(
+        store,
+        email="Yamada@City.Komae.LG.jp",
+        role="部署担当",
+        departments=["財政課", "納税課"],
+        name="山田 太郎",
+        user="管理者 佐藤",
+    )
+    assert added is not None and added.action == "add"
+    yamada = User(
+        email="yamada@city.komae.lg.jp",
+        name="山田 太郎",
+        role="editor",
+        departments=("財政課", "納税課"),
+    )
+    assert list_users(store) == [yamada]
+    assert yamada.role_label == "部署担当"
+    # The same address in other case is the same person: a change, not a second user.
+    changed = save_user(store, email="YAMADA@city.komae.lg.jp", role="approver", user="佐藤")
+    assert changed is not None and changed.action == "change"
+    approver = User(email=yamada.email, name=None, role="approver", departments=())
+    assert list_users(store) == [approver]
+    # Saving the same again changes and logs nothing.
+    assert save_user(store, email=yamada.email, role="承認者") is None
+    removed = remove_user(store, "yamada@CITY.komae.lg.jp", user="佐藤")
+    assert removed.action == "remove"
+    assert list_users(store) == []
+    log = user_log(store)
+    assert [(e.action, e.changed_by, e.email) for e in log] == [
+        ("add", "管理者 佐藤", yamada.email),
+        ("change", "佐藤", yamada.email),
+        ("remove", "佐藤", yamada.email),
+    ]
+    assert [(e.before, e.after) for e in log] == [
+        (None, yamada),
+        (yamada, approver),
+        (approver, None),
+    ]
+    assert [e.change_id for e in log] == [1, 2, 3]
+
+
+def test_the_os_user_is_logged_without_a_user(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("komae_kpi.store.users.current_user", lambda: "os-user")
+    save_user(store, email="a@city.komae.lg.jp", role="viewer")
+    assert [e.changed_by for e in user_log(store)] == ["os-user"]
+
+
+def test_every_bad_input_is_listed_at_once_and_nothing_is_written(store: Path) -> None:
+    before = dump(store)
+    with pytest.raises(ValidationError) as info:
+        save_user(store, email="山田", role="boss", departments=["架空課", "関係各課"])
+    problems = info.value.problems
+    assert len(problems) == 4
+    assert "メールアドレス「山田」" in problems[0]
+    assert "役割「boss」" in problems[1] and "承認者 / approver" in problems[1]
+    assert "部署「架空課」は計画の部署にありません" in problems[2]
+    assert "部署「関係各課」は総称" in problems[3]
+    with pytest.raises(ValidationError, match="部署担当（editor）には部署を1つ以上"):
+        save_user(store, email="b@city.komae.lg.jp", role="editor")
+    with pytest.raises(ValidationError, match="は登録されていません"):
+        remove_user(store, "nobody@city.komae.lg.jp")
+    assert dump(store) == before
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_users_commands(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ["--db", str(store)]
+    code, out, _ = _cli(
+        capsys,
+        "users",
+        "add",
+        "Suzuki@City.Komae.lg.jp",
+        "--role",
+        "部署担当",
+        "--department",
+        "職員課",
+        "--department",
+        "政策室",
+        "--name",
+        "鈴木",
+        "--user",
+        "admin@city.komae.lg.jp",
+        *db,
+    )
+    assert code == 0 and "追加しました" in out and "suzuki@city.komae.lg.jp" in out
+    code, out, _ = _cli(capsys, "users", "add", "a@city.komae.lg.jp", "--role", "admin", *db)
+    assert code == 0
+    code, out, _ = _cli(capsys, "users", "add", "SUZUKI@city.komae.lg.jp", "--role", "閲覧", *db)
+    assert code == 0 and "変更しました" in out
+    code, out, _ = _cli(capsys, "users", "list", "--json", *db)
+    assert code == 0
+    assert json.loads(out) == [
+        {
+            "email": "a@city.komae.lg.jp",
+            "name": None,
+            "role": "admin",
+            "role_label": "管理者",
+            "departments": [],
+        },
+        {
+            "email": "suzuki@city.komae.lg.jp",
+            "name": None,
+            "role": "viewer",
+            "role_label": "閲覧",
+            "departments": [],
+        },
+    ]
+    code, out, _ = _cli(capsys, "users", "list", *db)
+    assert code == 0 and "suzuki@city.komae.lg.jp 閲覧" in out
+    code, out, _ = _cli(capsys, "users", "remove", "a@City.Komae.lg.jp", *db)
+    assert code == 0 and "削除しました" in out
+    assert next(e.changed_by for e in user_log(store)) == "admin@city.komae.lg.jp"
+    assert [e.action for e in user_log(store)] == ["add", "add", "change", "remove"]
+
+
+def test_users_commands_refuse_bad_input_in_japanese(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--db", str(store)]
+    before = dump(store)
+    code, _, err = _cli(
+        capsys, "users", "add", "x", "--role", "boss", "--department", "架空課", *db
+    )
+    assert code == 1
+    assert "「x」" in err and "「boss」" in err and "「架空課」" in err
+    code, _, err = _cli(capsys, "users", "add", "e@city.komae.lg.jp", "--role", "editor", *db)
+    assert code == 1 and "部署を1つ以上" in err
+    code, _, err = _cli(capsys, "users", "remove", "nobody@city.komae.lg.jp", *db)
+    assert code == 1 and "登録されていません" in err
+    assert dump(store) == before
+    code, out, _ = _cli(capsys, "users", "list", *db)
+    assert code == 0 and "登録されたユーザーはいません" in out
+
+
+def test_the_migrations_upgrade_a_store_of_the_previous_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store made by the code before users and indicator departments (schema 3), with data
+    entered, upgrades: the data is kept, the new tables are there and filled from the plan."""
+    import komae_kpi.store.connection as store_module
+
+    path = tmp_path / "v3.duckdb"
+    previous = [m for m in store_module.migrations() if m.version <= 3]
+    parts = [p for p in plan_parts() if p[1] is not IndicatorDepartment]
+    monkeypatch.setattr(store_module, "migrations", lambda: previous)
+    monkeypatch.setattr(store_module, "LATEST_SCHEMA_VERSION", 3)
+    monkeypatch.setattr(store_module, "plan_parts", lambda: parts)
+    init_store(path)
+    monkeypatch.undo()
+    con = duckdb.connect(str(path))
+    con.execute(
+        "INSERT INTO item_statuses (item_no, fiscal_year, status, achievements, issues, next_steps,"
+        " updated_at, updated_by) VALUES (21, 2025, '順調', '実績', NULL, NULL, now(), '財政課')"
+    )
+    tables = {
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+    con.close()
+    assert "users" not in tables and "indicator_departments" not in tables
+    entered = {t: rows for t, rows in dump(path).items() if t in ("item_statuses", "change_log")}
+
+    report = init_store(path)
+    assert report.migrations_applied == (4, 5)
+    after = dump(path)
+    assert {t: after[t] for t in entered} == entered
+    assert after["users"] == [] and after["user_log"] == []
+    with connect(path, read_only=True) as con:
+        assert queries.read_plan(con) == load_plan()
+    save_item_status(path, 22, 2025, "順調", user="財政課")  # the upgraded store takes entries
+    save_user(path, email="a@city.komae.lg.jp", role="admin")
+    assert [u.email for u in list_users(path)] == ["a@city.komae.lg.jp"]
