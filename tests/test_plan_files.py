@@ -320,5 +320,4 @@ def test_indicator_departments_are_checked_against_the_plan(tmp_path: Path) -> N
         "indicator_departments.csv: 指標9 は indicators.csv にありません。",
         "indicator_departments.csv: 指標1 の部署「架空課」が departments.csv にありません。",
         "indicator_departments.csv: 指標2 の部署「関係各課」は特定の部署ではありません（総称）。",
-        "indicator_departments.csv: 指標8 の担当部署がありません。",
     ]

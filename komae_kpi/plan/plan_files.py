@@ -301,8 +301,9 @@ def check_plan(plan: Plan) -> list[str]:
 
 
 def _indicator_department_problems(plan: Plan) -> list[str]:
-    """Every indicator has a department that answers for it, and each is one of the plan's own
-    departments (a catch-all such as 関係各課 names no one)."""
+    """Each row names an indicator of the plan and one of the plan's own departments (a catch-all
+    such as 関係各課 names no one). An indicator without a row is allowed: no department answers
+    for it (a plan revision may add an indicator before anyone decides who enters it)."""
     problems: list[str] = []
     where = "indicator_departments.csv"
     indicator_nos = {x.indicator_no for x in plan.indicators}
@@ -319,10 +320,6 @@ def _indicator_department_problems(plan: Plan) -> list[str]:
             problems.append(
                 f"{where}: 指標{link.indicator_no} の部署「{link.department}」は特定の部署ではありません（総称）。"
             )
-    answered = {link.indicator_no for link in plan.indicator_departments}
-    for indicator in plan.indicators:
-        if indicator.indicator_no not in answered:
-            problems.append(f"{where}: 指標{indicator.indicator_no} の担当部署がありません。")
     return problems
 
 
