@@ -63,3 +63,14 @@ class ConcurrentEditError(KomaeKpiError):
 
 class StalePreviewError(KomaeKpiError):
     """The store changed between an import's preview and its application; nothing was written."""
+
+
+class PermissionDeniedError(KomaeKpiError):
+    """The acting person's role or departments do not allow this; nothing was written.
+
+    Every problem starts with 「権限がありません：」 and names the record or action refused.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))

@@ -282,6 +282,33 @@ def list_users(path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> list[U
         return _read_users(con)
 
 
+def find_user(
+    path: Path, email: str, *, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> User | None:
+    """The registered user with this email (any case), or None."""
+    require_store_file(path)
+    with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
+        require_current_schema(con, path)
+        found = _read_users(con, normalize_email(email))
+    return found[0] if found else None
+
+
+def read_users(con: duckdb.DuckDBPyConnection) -> list[User]:
+    """Every registered user, by email, on an open connection."""
+    return _read_users(con)
+
+
+def read_user(con: duckdb.DuckDBPyConnection, email: str) -> User | None:
+    """The registered user with this email (any case), on an open connection."""
+    found = _read_users(con, normalize_email(email))
+    return found[0] if found else None
+
+
+def administrators(users: Sequence[User]) -> list[User]:
+    """Whom to ask for access: the admins, by email."""
+    return [u for u in users if u.role == "admin"]
+
+
 def _logged_user(
     email: str, name: str | None, role: str | None, departments: str | None
 ) -> User | None:
