@@ -36,14 +36,13 @@ from komae_kpi.store.connection import LOCK_WAIT_SECONDS, init_store
 from komae_kpi.store.demo import DEMO_YEARS, write_demo_store
 from komae_kpi.store.record_changes import RecordChange, RecordKind
 from komae_kpi.store.record_changes import load_history as load_change_history
+from komae_kpi.store.user_admin import remove_user, save_user
 from komae_kpi.store.users import (
     ACTION_LABELS,
     User,
     list_users,
     normalize_email,
-    remove_user,
     role_choices,
-    save_user,
 )
 from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
 

@@ -10,18 +10,17 @@ import duckdb
 import pytest
 
 from komae_kpi.cli import main
-from komae_kpi.common.errors import ValidationError
+from komae_kpi.common.errors import PermissionDeniedError, ValidationError
 from komae_kpi.plan.model import IndicatorDepartment, plan_parts
 from komae_kpi.plan.plan_files import load_plan
 from komae_kpi.store import queries
 from komae_kpi.store.connection import connect, init_store
 from komae_kpi.store.entries import save_item_status
+from komae_kpi.store.user_admin import remove_user, save_user
 from komae_kpi.store.users import (
     User,
     list_users,
     parse_role,
-    remove_user,
-    save_user,
     user_log,
 )
 from tests.store_helpers import dump
@@ -43,14 +42,19 @@ def test_roles_are_accepted_in_japanese_or_english() -> None:
     assert parse_role("boss") is None and parse_role("") is None
 
 
+SATO = "sato@city.komae.lg.jp"
+
+
 def test_add_change_and_remove_are_kept_and_logged(store: Path) -> None:
+    # The first user is added by whoever runs the command; from then on by an administrator.
+    save_user(store, email=SATO, role="管理者", name="佐藤", user="os-user")
     added = save_user(
         store,
         email="Yamada@City.Komae.LG.jp",
         role="部署担当",
         departments=["財政課", "納税課"],
         name="山田 太郎",
-        user="管理者 佐藤",
+        user="Sato@City.Komae.lg.jp",
     )
     assert added is not None and added.action == "add"
     yamada = User(
@@ -59,34 +63,53 @@ def test_add_change_and_remove_are_kept_and_logged(store: Path) -> None:
         role="editor",
         departments=("財政課", "納税課"),
     )
-    assert list_users(store) == [yamada]
+    sato = User(email=SATO, name="佐藤", role="admin", departments=())
+    assert list_users(store) == [sato, yamada]
     assert yamada.role_label == "部署担当"
     # The same address in other case is the same person: a change, not a second user.
-    changed = save_user(store, email="YAMADA@city.komae.lg.jp", role="approver", user="佐藤")
+    changed = save_user(store, email="YAMADA@city.komae.lg.jp", role="approver", user=SATO)
     assert changed is not None and changed.action == "change"
     approver = User(email=yamada.email, name=None, role="approver", departments=())
-    assert list_users(store) == [approver]
+    assert list_users(store) == [sato, approver]
     # Saving the same again changes and logs nothing.
-    assert save_user(store, email=yamada.email, role="承認者") is None
-    removed = remove_user(store, "yamada@CITY.komae.lg.jp", user="佐藤")
+    assert save_user(store, email=yamada.email, role="承認者", user=SATO) is None
+    removed = remove_user(store, "yamada@CITY.komae.lg.jp", user=SATO)
     assert removed.action == "remove"
-    assert list_users(store) == []
+    assert list_users(store) == [sato]
     log = user_log(store)
     assert [(e.action, e.changed_by, e.email) for e in log] == [
-        ("add", "管理者 佐藤", yamada.email),
-        ("change", "佐藤", yamada.email),
-        ("remove", "佐藤", yamada.email),
+        ("add", "os-user", SATO),
+        ("add", SATO, yamada.email),
+        ("change", SATO, yamada.email),
+        ("remove", SATO, yamada.email),
     ]
-    assert [(e.before, e.after) for e in log] == [
+    assert [(e.before, e.after) for e in log][1:] == [
         (None, yamada),
         (yamada, approver),
         (approver, None),
     ]
-    assert [e.change_id for e in log] == [1, 2, 3]
+    assert [e.change_id for e in log] == [1, 2, 3, 4]
+
+
+def test_only_an_administrator_manages_users_once_any_exist(store: Path) -> None:
+    save_user(store, email=SATO, role="admin")
+    save_user(store, email="kato@city.komae.lg.jp", role="承認者", user=SATO)
+    before = dump(store)
+    for who in ("kato@city.komae.lg.jp", "stranger@example.jp", "os-user"):
+        with pytest.raises(PermissionDeniedError, match="^権限がありません："):
+            save_user(store, email="new@city.komae.lg.jp", role="viewer", user=who)
+        with pytest.raises(PermissionDeniedError, match="^権限がありません："):
+            remove_user(store, "kato@city.komae.lg.jp", user=who)
+    # The last administrator stays while others need one.
+    with pytest.raises(ValidationError, match="最後の管理者"):
+        remove_user(store, SATO, user=SATO)
+    with pytest.raises(ValidationError, match="最後の管理者"):
+        save_user(store, email=SATO, role="viewer", user=SATO)
+    assert dump(store) == before
 
 
 def test_the_os_user_is_logged_without_a_user(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("komae_kpi.store.users.current_user", lambda: "os-user")
+    monkeypatch.setattr("komae_kpi.store.user_admin.current_user", lambda: "os-user")
     save_user(store, email="a@city.komae.lg.jp", role="viewer")
     assert [e.changed_by for e in user_log(store)] == ["os-user"]
 
@@ -117,6 +140,11 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 def test_users_commands(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = ["--db", str(store)]
     code, out, _ = _cli(
+        capsys, "users", "add", "a@city.komae.lg.jp", "--role", "admin", "--user", "setup", *db
+    )
+    assert code == 0
+    as_admin = ["--user", "A@city.komae.lg.jp"]
+    code, out, _ = _cli(
         capsys,
         "users",
         "add",
@@ -129,14 +157,15 @@ def test_users_commands(store: Path, capsys: pytest.CaptureFixture[str]) -> None
         "政策室",
         "--name",
         "鈴木",
-        "--user",
-        "admin@city.komae.lg.jp",
+        *as_admin,
         *db,
     )
     assert code == 0 and "追加しました" in out and "suzuki@city.komae.lg.jp" in out
-    code, out, _ = _cli(capsys, "users", "add", "a@city.komae.lg.jp", "--role", "admin", *db)
-    assert code == 0
-    code, out, _ = _cli(capsys, "users", "add", "SUZUKI@city.komae.lg.jp", "--role", "閲覧", *db)
+    code, _, err = _cli(capsys, "users", "add", "b@city.komae.lg.jp", "--role", "admin", *db)
+    assert code == 1 and "権限がありません" in err  # the OS user is not an administrator
+    code, out, _ = _cli(
+        capsys, "users", "add", "SUZUKI@city.komae.lg.jp", "--role", "閲覧", *as_admin, *db
+    )
     assert code == 0 and "変更しました" in out
     code, out, _ = _cli(capsys, "users", "list", "--json", *db)
     assert code == 0
@@ -158,9 +187,9 @@ def test_users_commands(store: Path, capsys: pytest.CaptureFixture[str]) -> None
     ]
     code, out, _ = _cli(capsys, "users", "list", *db)
     assert code == 0 and "suzuki@city.komae.lg.jp 閲覧" in out
-    code, out, _ = _cli(capsys, "users", "remove", "a@City.Komae.lg.jp", *db)
+    code, out, _ = _cli(capsys, "users", "remove", "Suzuki@City.Komae.lg.jp", *as_admin, *db)
     assert code == 0 and "削除しました" in out
-    assert next(e.changed_by for e in user_log(store)) == "admin@city.komae.lg.jp"
+    assert [e.changed_by for e in user_log(store)] == ["setup"] + ["a@city.komae.lg.jp"] * 3
     assert [e.action for e in user_log(store)] == ["add", "add", "change", "remove"]
 
 
@@ -211,9 +240,9 @@ def test_the_migrations_upgrade_a_store_of_the_previous_schema(
     entered = {t: rows for t, rows in dump(path).items() if t in ("item_statuses", "change_log")}
 
     report = init_store(path)
-    assert report.migrations_applied == (4, 5)
+    assert report.migrations_applied[:2] == (4, 5)
     after = dump(path)
-    assert {t: after[t] for t in entered} == entered
+    assert after["item_statuses"] == entered["item_statuses"]
     assert after["users"] == [] and after["user_log"] == []
     with connect(path, read_only=True) as con:
         assert queries.read_plan(con) == load_plan()

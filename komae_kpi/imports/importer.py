@@ -42,6 +42,7 @@ from komae_kpi.imports.table_files import (
     column_letter,
     read_table,
 )
+from komae_kpi.judgement.approvals import finding_rule
 from komae_kpi.plan.model import IndicatorValue, ItemStatus, Plan, columns, key_names
 from komae_kpi.store.backups import DEFAULT_KEEP, make_backup
 from komae_kpi.store.connection import (
@@ -57,7 +58,8 @@ from komae_kpi.store.entries import (
     status_problem,
     status_year_problem,
 )
-from komae_kpi.store.queries import read_plan
+from komae_kpi.store.permissions import Actor, entry_refusal, require_reviewer, resolve_actor
+from komae_kpi.store.queries import read_indicator_values, read_plan
 from komae_kpi.store.record_changes import (
     ENTRY_FIELDS,
     RECORD_TYPES,
@@ -65,9 +67,14 @@ from komae_kpi.store.record_changes import (
     RecordChange,
     RecordKey,
     RecordKind,
-    apply_changes,
-    read_records,
     require_store_file,
+)
+from komae_kpi.store.review import (
+    approve_submissions,
+    explanation_problem,
+    read_submissions,
+    submit_changes,
+    working_records,
 )
 
 HEADER_SEARCH_ROWS = 20  # a title and notes may sit above the header row (the 照会 workbook has)
@@ -171,8 +178,11 @@ class ImportPreview:
 @dataclass(frozen=True, kw_only=True)
 class ImportResult:
     preview: ImportPreview
-    written: int
+    written: int  # records saved: in force at once, or submitted for review
     backup: Path | None
+    submitted: int = 0  # of those, submitted for review (0 when no users are registered)
+    approved: int = 0  # of the submitted, approved at once (`import --approve`)
+    left_waiting: tuple[str, ...] = ()  # submitted but not approved at once, each with why
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -501,8 +511,14 @@ def prepare(
     sources: Sequence[ImportSource],
     *,
     sheet: str | None = None,
+    actor: Actor | None = None,
 ) -> ImportPreview:
-    """Read every file against the plan and the current records. Writes nothing."""
+    """Read every file against the plan and the current records. Writes nothing.
+
+    actor: the person importing. A row outside their role or departments is a problem, so such a
+    file is refused whole with every such row named; once review is on (users registered), an
+    item status of 遅れ or 見直し without 課題 and 今後の方向性 is one too.
+    """
     references = References.of(plan)
     problems: list[str] = []
     summaries: list[FileSummary] = []
@@ -535,6 +551,12 @@ def prepare(
                 )
                 continue
             seen[key] = here
+            refusal = entry_refusal(actor, plan, key) if actor else None
+            if refusal:
+                problems.append(f"{here}: {refusal}")
+            unexplained = explanation_problem(record) if actor and not actor.single_user else None
+            if unexplained:
+                problems.append(f"{here}: {_subject_label(plan, key)}: {unexplained}")
             changes.append(
                 RecordChange(
                     key=key,
@@ -570,11 +592,17 @@ def preview_import(
     sources: Sequence[ImportSource],
     *,
     sheet: str | None = None,
+    user: str | None = None,
     wait_seconds: float = LOCK_WAIT_SECONDS,
 ) -> ImportPreview:
+    """What importing these files would do, as `user` (default: the OS user). Writes nothing.
+
+    Each record is compared with the one waiting for review, if any, else the one in force.
+    """
     with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
-        return prepare(read_plan(con), read_records(con), sources, sheet=sheet)
+        actor = resolve_actor(con, user or current_user())
+        return prepare(read_plan(con), working_records(con), sources, sheet=sheet, actor=actor)
 
 
 def apply_import(
@@ -584,18 +612,25 @@ def apply_import(
     user: str | None = None,
     sheet: str | None = None,
     expected: ImportPreview | None = None,
+    approve: bool = False,
     keep_backups: int = DEFAULT_KEEP,
     wait_seconds: float = LOCK_WAIT_SECONDS,
 ) -> ImportResult:
     """Write every change of the files in one transaction, after a backup; nothing on a problem.
 
-    expected is the preview the person confirmed: if the store changed since, so that the
-    preview would now differ, StalePreviewError and nothing is written.
+    Once users are registered the records are submitted for review; approve (an approver's
+    `import --approve`) approves them as well, except the actuals that need a comment (所見) to
+    be approved, which stay waiting. expected is the preview the person confirmed: if the store
+    changed since, so that the preview would now differ, StalePreviewError and nothing is written.
     """
     require_store_file(path)
     with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
-        preview = prepare(read_plan(con), read_records(con), sources, sheet=sheet)
+        plan = read_plan(con)
+        actor = resolve_actor(con, user or current_user())
+        if approve:
+            require_reviewer(actor)
+        preview = prepare(plan, working_records(con), sources, sheet=sheet, actor=actor)
         if not preview.ok:
             raise ValidationError(list(preview.problems))
         if expected is not None and expected.changes != preview.changes:
@@ -607,7 +642,25 @@ def apply_import(
             return ImportResult(preview=preview, written=0, backup=None)
         backup = make_backup(con, path, keep=keep_backups, reason="import")
         with transaction(con):
-            written = apply_changes(
-                con, preview.to_write, user=user or current_user(), method="import"
-            )
-    return ImportResult(preview=preview, written=written, backup=backup)
+            submitted = submit_changes(con, plan, actor, preview.to_write, method="import")
+            approved: list[int] = []
+            waiting: list[str] = []
+            if approve and submitted:
+                needs_finding = finding_rule(plan, read_indicator_values(con))
+                for submission in read_submissions(con, ids=submitted):
+                    reason = needs_finding(submission)
+                    if reason:
+                        waiting.append(f"{_subject_label(plan, submission.key)}: {reason}")
+                    else:
+                        approved.append(submission.submission_id)
+                approve_submissions(
+                    con, plan, actor, approved, needs_finding=needs_finding, own_allowed=True
+                )
+    return ImportResult(
+        preview=preview,
+        written=len(preview.to_write),
+        backup=backup,
+        submitted=len(submitted),
+        approved=len(approved),
+        left_waiting=tuple(waiting),
+    )

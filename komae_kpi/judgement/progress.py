@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from komae_kpi.judgement.indicator_status import Assessment, assess
 from komae_kpi.plan.model import (
@@ -22,7 +23,11 @@ from komae_kpi.store.connection import (
     require_current_schema,
     store_kind,
 )
-from komae_kpi.store.record_changes import ChangeEntry, read_history
+from komae_kpi.store.record_changes import ChangeEntry, Record, RecordKey, key_of, read_history
+from komae_kpi.store.review import Submission, latest_findings, open_submissions, waiting_records
+from komae_kpi.store.users import read_users
+
+R = TypeVar("R", IndicatorValue, ItemStatus)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,10 +42,32 @@ class Snapshot:
     reference_series: tuple[ReferenceSeries, ...]
     reference_values: tuple[ReferenceValue, ...]
     changes: tuple[ChangeEntry, ...] = ()  # the change history, newest first
+    # Review (store/review.py): whether users are registered, so that saves wait for approval;
+    # what waits (submitted, or returned to its submitter); the approvers' comments on actuals.
+    reviewing: bool = False
+    open_submissions: tuple[Submission, ...] = ()
+    findings: Mapping[RecordKey, str] = field(default_factory=dict)
+    # With include_pending, values and statuses show each waiting submission in place of what is
+    # in force; these are the records so shown, to be marked 承認待ち.
+    shown_pending: frozenset[RecordKey] = frozenset()
 
     @property
     def is_demo(self) -> bool:
         return self.kind == "demo"
+
+    @property
+    def waiting(self) -> tuple[Submission, ...]:
+        """The submissions waiting for approval."""
+        return tuple(s for s in self.open_submissions if s.state == "submitted")
+
+    def is_pending(self, key: RecordKey) -> bool:
+        """Whether this record is shown with its waiting submission (mark it 承認待ち)."""
+        return key in self.shown_pending
+
+    def finding(self, indicator_no: int, fiscal_year: int) -> str | None:
+        """The approver's comment (所見) on this actual in force."""
+        key = RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=fiscal_year)
+        return self.findings.get(key)
 
     def actuals(self, indicator_no: int) -> dict[int, float]:
         return {v.fiscal_year: v.value for v in self.values if v.indicator_no == indicator_no}
@@ -64,19 +91,40 @@ class Snapshot:
         return max([baseline, *years])
 
 
-def load_snapshot(path: Path) -> Snapshot:
+def load_snapshot(path: Path, *, include_pending: bool = False) -> Snapshot:
+    """The store as people read it: what is in force (approved), or, with include_pending, each
+    record replaced by its waiting submission (marked through Snapshot.is_pending)."""
     with connect(path, read_only=True) as con:
         require_current_schema(con, path)
+        values = queries.read_indicator_values(con)
+        statuses = queries.read_item_statuses(con)
+        waiting = waiting_records(con) if include_pending else {}
+        if waiting:
+            values = _overlay(values, waiting, IndicatorValue)
+            statuses = _overlay(statuses, waiting, ItemStatus)
         return Snapshot(
             path=path,
             kind=store_kind(con),
             plan=queries.read_plan(con),
-            values=tuple(queries.read_indicator_values(con)),
-            statuses=tuple(queries.read_item_statuses(con)),
+            values=tuple(values),
+            statuses=tuple(statuses),
             reference_series=tuple(queries.read_reference_series(con)),
             reference_values=tuple(queries.read_reference_values(con)),
             changes=tuple(read_history(con)),
+            reviewing=bool(read_users(con)),
+            open_submissions=tuple(open_submissions(con)),
+            findings=latest_findings(con),
+            shown_pending=frozenset(waiting),
         )
+
+
+def _overlay(
+    records: Sequence[R], waiting: Mapping[RecordKey, Record], record_type: type[R]
+) -> list[R]:
+    """Records in force with the waiting ones put in their place, in key order."""
+    merged = {key_of(r): r for r in records}
+    merged |= {k: r for k, r in waiting.items() if isinstance(r, record_type)}
+    return [merged[k] for k in sorted(merged)]
 
 
 def assess_all(snapshot: Snapshot, fiscal_year: int) -> list[Assessment]:

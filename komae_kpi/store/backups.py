@@ -34,6 +34,7 @@ from komae_kpi.store.connection import (
     store_kind,
     transaction,
 )
+from komae_kpi.store.permissions import require_restorer, resolve_actor
 from komae_kpi.store.record_changes import (
     Record,
     RecordChange,
@@ -171,11 +172,17 @@ def restore_store(
     keep: int = DEFAULT_KEEP,
     wait_seconds: float = LOCK_WAIT_SECONDS,
 ) -> RestoreResult:
-    """Make the store's entered records those of the snapshot, in one transaction."""
+    """Make the store's entered records those of the snapshot, in one transaction.
+
+    Once users are registered, only an administrator (`user`, default the OS user) may restore;
+    what it puts back is in force at once, like what it replaces.
+    """
     require_store_file(path)
     records, shipped, kind, sha = _read_snapshot(snapshot)
     with connect(path, read_only=dry_run, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
+        actor = resolve_actor(con, user or current_user())
+        require_restorer(actor)
         if store_kind(con) != kind:
             raise KomaeKpiError(
                 f"{snapshot} は{'デモ用' if kind == 'demo' else '市の実データ用'}ストアのバックアップです。"
@@ -198,7 +205,7 @@ def restore_store(
             return RestoreResult(plan=plan, written=0, backup=None)
         backup = make_backup(con, path, keep=keep, reason="restore")
         with transaction(con):
-            written = apply_changes(con, changes, user=user or current_user(), method="restore")
+            written = apply_changes(con, changes, user=actor.identity, method="restore")
             # apply_changes marks every row it writes as entered ('user'); a shipped figure put
             # back stays shipped, so that init keeps following the shipped files for it.
             for change in changes:

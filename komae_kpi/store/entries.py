@@ -19,15 +19,15 @@ from komae_kpi.store.connection import (
     require_current_schema,
     transaction,
 )
+from komae_kpi.store.permissions import resolve_actor
 from komae_kpi.store.queries import read_plan
 from komae_kpi.store.record_changes import (
     Record,
     RecordChange,
-    apply_changes,
     key_of,
-    read_record,
     require_store_file,
 )
+from komae_kpi.store.review import submit_changes, working_record
 
 # A money actual above this multiple of its baseline and target is taken for a unit mistake.
 MONEY_SCALE_LIMIT = 100
@@ -104,28 +104,31 @@ def _save(
 ) -> bool:
     """Validate against the store's plan, then write in one transaction; nothing on a problem.
 
-    expected is the record as the form showed it (None: there was none). If the store holds
-    something else now, someone saved meanwhile: ConcurrentEditError, nothing written. Returns
-    whether anything changed (saving the same content again writes nothing and logs nothing).
+    user is the acting person (default: the OS user); their role and departments must allow the
+    record (store/permissions.py). Once users are registered the record is submitted for review;
+    otherwise it is in force at once (store/review.py).
+
+    expected is the record as the form showed it (None: there was none): the one waiting for
+    review if there is one, else the one in force. If the store holds something else now, someone
+    saved meanwhile: ConcurrentEditError, nothing written. Returns whether anything changed
+    (saving the same content again writes nothing and logs nothing).
     """
     require_store_file(path)
     with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
-        problems = check(read_plan(con))
+        plan = read_plan(con)
+        problems = check(plan)
         if problems:
             raise ValidationError(problems)
         with transaction(con):
+            actor = resolve_actor(con, user or current_user())
             key = key_of(record)
-            before = read_record(con, key)
+            before = working_record(con, key)
             if not isinstance(expected, _Unchecked) and before != expected:
                 raise ConcurrentEditError(current=before, yours=record)
-            written = apply_changes(
-                con,
-                [RecordChange(key=key, before=before, after=record)],
-                user=user or current_user(),
-                method="form",
-            )
-    return written > 0
+            change = RecordChange(key=key, before=before, after=record)
+            submit_changes(con, plan, actor, [change], method="form")
+    return change.action != "unchanged"
 
 
 def _text(value: str | None) -> str | None:

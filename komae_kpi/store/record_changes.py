@@ -24,7 +24,7 @@ from komae_kpi.store.tables import insert_sql, record_from, stored_names, stored
 
 RecordKind = Literal["indicator_value", "item_status"]
 Record = IndicatorValue | ItemStatus
-Method = Literal["form", "import", "restore"]
+Method = Literal["form", "import", "restore", "review", "migration"]
 Action = Literal["new", "changed", "unchanged", "deleted"]
 
 RECORD_TYPES: dict[RecordKind, type[IndicatorValue] | type[ItemStatus]] = {
@@ -48,8 +48,21 @@ _USER_COLUMNS: dict[RecordKind, dict[str, object]] = {
     "indicator_value": {"origin": "user"},
     "item_status": {},
 }
-METHOD_LABELS: dict[str, str] = {"form": "画面で入力", "import": "ファイル取込", "restore": "復元"}
-LOG_ACTIONS: dict[str, str] = {"insert": "追加", "update": "変更", "delete": "削除"}
+METHOD_LABELS: dict[str, str] = {
+    "form": "画面で入力",
+    "import": "ファイル取込",
+    "restore": "復元",
+    "review": "承認",
+    "migration": "移行",
+}
+LOG_ACTIONS: dict[str, str] = {
+    "insert": "追加",
+    "update": "変更",
+    "delete": "削除",
+    "submit": "提出",
+    "approve": "承認",
+    "return": "差戻し",
+}
 
 
 @dataclass(frozen=True, order=True, kw_only=True)
@@ -129,12 +142,88 @@ def read_record(con: duckdb.DuckDBPyConnection, key: RecordKey) -> Record | None
     return found[0] if found else None
 
 
-def _log_text(value: object) -> str | None:
+def log_text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+class ChangeBatch:
+    """The rows of one change of the log (one save, import, restore or review), written together.
+
+    Every row shares the change_id, the time and the person; seq numbers them in order.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, user: str, method: Method) -> None:
+        self.change_id = int(
+            fetch_all(con, "SELECT coalesce(max(change_id), 0) + 1 FROM change_log")[0][0]
+        )
+        self.now = dt.datetime.now()
+        self.user = user
+        self.method = method
+        self.entries: list[ChangeEntry] = []
+
+    def add(
+        self,
+        key: RecordKey,
+        *,
+        action: str,
+        field: str,
+        old: object = None,
+        new: object = None,
+        file_name: str | None = None,
+        file_sha256: str | None = None,
+        submission_id: int | None = None,
+        comment: str | None = None,
+    ) -> None:
+        self.entries.append(
+            ChangeEntry(
+                change_id=self.change_id,
+                seq=len(self.entries) + 1,
+                changed_at=self.now,
+                changed_by=self.user,
+                method=self.method,
+                file_name=file_name,
+                file_sha256=file_sha256,
+                record_kind=key.kind,
+                subject_no=key.subject_no,
+                fiscal_year=key.fiscal_year,
+                action=action,
+                field=field,
+                old_value=log_text(old),
+                new_value=log_text(new),
+                submission_id=submission_id,
+                comment=comment,
+            )
+        )
+
+    def add_fields(
+        self, change: RecordChange, *, action: str, submission_id: int | None = None
+    ) -> None:
+        """One row per entry field that differs between the change's before and after."""
+        for name, old, new in change.changed_fields():
+            self.add(
+                change.key,
+                action=action,
+                field=name,
+                old=old,
+                new=new,
+                file_name=change.file_name,
+                file_sha256=change.file_sha256,
+                submission_id=submission_id,
+            )
+
+    def write(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self.entries:
+            con.executemany(
+                insert_sql(ChangeEntry.TABLE, stored_names(ChangeEntry)),
+                [list(stored_row(entry).values()) for entry in self.entries],
+            )
+
+
+_WRITE_ACTIONS = {"new": "insert", "changed": "update", "deleted": "delete"}
 
 
 def apply_changes(
@@ -143,43 +232,25 @@ def apply_changes(
     *,
     user: str,
     method: Method,
+    batch: ChangeBatch | None = None,
+    submission_ids: Sequence[int | None] = (),
 ) -> int:
     """Write the records that change and log each changed field. Call inside a transaction.
 
     Returns the number of records written; unchanged ones are skipped and not logged.
+    batch: a change of the log to add to (its caller writes it); a new one otherwise.
+    submission_ids: per change, the approved submission it comes from (method 'review').
     """
-    real = [c for c in changes if c.action != "unchanged"]
+    ids = list(submission_ids) or [None] * len(changes)
+    real = [(c, s) for c, s in zip(changes, ids, strict=True) if c.action != "unchanged"]
     if not real:
         return 0
-    now = dt.datetime.now()
-    change_id = int(fetch_all(con, "SELECT coalesce(max(change_id), 0) + 1 FROM change_log")[0][0])
-    log: list[ChangeEntry] = []
-    for change in real:
-        _write_record(con, change, now, user)
-        action = {"new": "insert", "changed": "update", "deleted": "delete"}[change.action]
-        for name, old, new in change.changed_fields():
-            log.append(
-                ChangeEntry(
-                    change_id=change_id,
-                    seq=len(log) + 1,
-                    changed_at=now,
-                    changed_by=user,
-                    method=method,
-                    file_name=change.file_name,
-                    file_sha256=change.file_sha256,
-                    record_kind=change.key.kind,
-                    subject_no=change.key.subject_no,
-                    fiscal_year=change.key.fiscal_year,
-                    action=action,
-                    field=name,
-                    old_value=_log_text(old),
-                    new_value=_log_text(new),
-                )
-            )
-    con.executemany(
-        insert_sql(ChangeEntry.TABLE, stored_names(ChangeEntry)),
-        [list(stored_row(entry).values()) for entry in log],
-    )
+    log = batch or ChangeBatch(con, user=user, method=method)
+    for change, submission_id in real:
+        _write_record(con, change, log.now, user)
+        log.add_fields(change, action=_WRITE_ACTIONS[change.action], submission_id=submission_id)
+    if batch is None:
+        log.write(con)
     return len(real)
 
 
@@ -230,10 +301,12 @@ class ChangeEntry:
     record_kind: RecordKind
     subject_no: int
     fiscal_year: int
-    action: str  # insert / update / delete
-    field: str
+    action: str  # insert / update / delete, or submit / approve / return (see LOG_ACTIONS)
+    field: str  # an entry field, or 'review_state' for an approval or a return
     old_value: str | None
     new_value: str | None
+    submission_id: int | None = None  # the submission a submit, approve or return acted on
+    comment: str | None = None  # the approver's comment on an approval or a return
 
     @property
     def key(self) -> RecordKey:

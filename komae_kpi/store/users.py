@@ -7,8 +7,8 @@ A user is known by their email, kept lowercased so that 「Yamada@City.Komae.lg.
 - 承認者 (approver): reviews and approves; enters anything.
 - 管理者 (admin): everything, including users.
 Departments are the plan's own (departments.csv in the store); the catch-alls 関係各課 and
-各施設所管課 name no one and cannot be given. Every add, change and remove is one transaction that
-also appends a row to user_log; a save that changes nothing writes nothing.
+各施設所管課 name no one and cannot be given. This module holds the users and reads them and
+their log; adding, changing and removing them is store/user_admin.py.
 """
 
 from __future__ import annotations
@@ -22,17 +22,13 @@ from typing import Literal, get_args
 
 import duckdb
 
-from komae_kpi.common.errors import ValidationError
 from komae_kpi.plan.plan_files import DEPARTMENT_SEPARATOR
 from komae_kpi.store.connection import (
     LOCK_WAIT_SECONDS,
     connect,
-    current_user,
     fetch_all,
     require_current_schema,
-    transaction,
 )
-from komae_kpi.store.queries import read_plan
 from komae_kpi.store.record_changes import require_store_file
 
 Role = Literal["viewer", "editor", "approver", "admin"]
@@ -127,11 +123,8 @@ def user_problems(
     return problems
 
 
-def _joined(departments: tuple[str, ...]) -> str:
-    return DEPARTMENT_SEPARATOR.join(departments)
-
-
-def _read_users(con: duckdb.DuckDBPyConnection, email: str | None = None) -> list[User]:
+def read_users(con: duckdb.DuckDBPyConnection, email: str | None = None) -> list[User]:
+    """Every registered user by email, or the one with this (lowercased) email."""
     departments: dict[str, list[str]] = {}
     for owner, department in fetch_all(
         con, "SELECT email, department FROM user_departments ORDER BY email, seq"
@@ -146,161 +139,26 @@ def _read_users(con: duckdb.DuckDBPyConnection, email: str | None = None) -> lis
     ]
 
 
-def _write_user(con: duckdb.DuckDBPyConnection, email: str, after: User | None) -> None:
-    con.execute("DELETE FROM user_departments WHERE email = ?", [email])
-    con.execute("DELETE FROM users WHERE email = ?", [email])
-    if after is None:
-        return
-    con.execute(
-        "INSERT INTO users (email, name, role) VALUES (?, ?, ?)",
-        [after.email, after.name, after.role],
-    )
-    for seq, department in enumerate(after.departments, start=1):
-        con.execute(
-            "INSERT INTO user_departments (email, seq, department) VALUES (?, ?, ?)",
-            [after.email, seq, department],
-        )
-
-
-def _log(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    user: str,
-    action: UserAction,
-    email: str,
-    before: User | None,
-    after: User | None,
-) -> UserLogEntry:
-    change_id = int(fetch_all(con, "SELECT coalesce(max(change_id), 0) + 1 FROM user_log")[0][0])
-    entry = UserLogEntry(
-        change_id=change_id,
-        changed_at=dt.datetime.now(),
-        changed_by=user,
-        action=action,
-        email=email,
-        before=before,
-        after=after,
-    )
-    con.execute(
-        "INSERT INTO user_log (change_id, changed_at, changed_by, action, email, name_before,"
-        " name_after, role_before, role_after, departments_before, departments_after)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            entry.change_id,
-            entry.changed_at,
-            entry.changed_by,
-            entry.action,
-            entry.email,
-            before.name if before else None,
-            after.name if after else None,
-            before.role if before else None,
-            after.role if after else None,
-            _joined(before.departments) if before else None,
-            _joined(after.departments) if after else None,
-        ],
-    )
-    return entry
-
-
-def save_user(
-    path: Path,
-    *,
-    email: str,
-    role: str,
-    departments: Sequence[str] = (),
-    name: str | None = None,
-    user: str | None = None,
-    wait_seconds: float = LOCK_WAIT_SECONDS,
-) -> UserLogEntry | None:
-    """Add a user, or change the one with this email (logged as 'change').
-
-    role: Japanese or English. Raises ValidationError listing every problem, writing nothing.
-    Returns the log entry, or None when the user already is exactly so (nothing written).
-    """
-    require_store_file(path)
-    with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
-        require_current_schema(con, path)
-        plan_departments = read_plan(con).departments
-        unique = tuple(dict.fromkeys(d.strip() for d in departments if d.strip()))
-        problems = user_problems(
-            email=email,
-            role=role,
-            departments=unique,
-            known_departments=[d.name for d in plan_departments if not d.is_catch_all],
-            catch_alls=[d.name for d in plan_departments if d.is_catch_all],
-        )
-        parsed = parse_role(role)
-        if problems or parsed is None:
-            raise ValidationError(problems)
-        key = normalize_email(email)
-        after = User(email=key, name=(name or "").strip() or None, role=parsed, departments=unique)
-        with transaction(con):
-            found = _read_users(con, key)
-            before = found[0] if found else None
-            if before == after:
-                return None
-            _write_user(con, key, after)
-            action: UserAction = "add" if before is None else "change"
-            return _log(
-                con,
-                user=user or current_user(),
-                action=action,
-                email=key,
-                before=before,
-                after=after,
-            )
-
-
-def remove_user(
-    path: Path, email: str, *, user: str | None = None, wait_seconds: float = LOCK_WAIT_SECONDS
-) -> UserLogEntry:
-    """Remove the user with this email (any case). ValidationError, nothing written, if unknown."""
-    require_store_file(path)
-    key = normalize_email(email)
-    with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
-        require_current_schema(con, path)
-        with transaction(con):
-            found = _read_users(con, key)
-            if not found:
-                raise ValidationError([f"ユーザー「{email}」は登録されていません。"])
-            _write_user(con, key, None)
-            return _log(
-                con,
-                user=user or current_user(),
-                action="remove",
-                email=key,
-                before=found[0],
-                after=None,
-            )
-
-
 def list_users(path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> list[User]:
     """Every registered user, by email."""
     require_store_file(path)
     with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
-        return _read_users(con)
+        return read_users(con)
 
 
-def find_user(
-    path: Path, email: str, *, wait_seconds: float = LOCK_WAIT_SECONDS
-) -> User | None:
+def find_user(path: Path, email: str, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> User | None:
     """The registered user with this email (any case), or None."""
     require_store_file(path)
     with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
-        found = _read_users(con, normalize_email(email))
+        found = read_users(con, normalize_email(email))
     return found[0] if found else None
-
-
-def read_users(con: duckdb.DuckDBPyConnection) -> list[User]:
-    """Every registered user, by email, on an open connection."""
-    return _read_users(con)
 
 
 def read_user(con: duckdb.DuckDBPyConnection, email: str) -> User | None:
     """The registered user with this email (any case), on an open connection."""
-    found = _read_users(con, normalize_email(email))
+    found = read_users(con, normalize_email(email))
     return found[0] if found else None
 
 

@@ -1,0 +1,192 @@
+"""Adding, changing and removing users: an administrator's work once any user exists.
+
+The first user is added by whoever can run the command (whoever can, has the file anyway); from
+then on the acting person must be a registered 管理者. Every change is one transaction that also
+appends a row to user_log; a save that changes nothing writes nothing. The last administrator can
+be neither removed nor given another role while other users exist: no one could manage users then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from komae_kpi.common.errors import ValidationError
+from komae_kpi.plan.plan_files import DEPARTMENT_SEPARATOR
+from komae_kpi.store.connection import (
+    LOCK_WAIT_SECONDS,
+    connect,
+    current_user,
+    fetch_all,
+    require_current_schema,
+    transaction,
+)
+from komae_kpi.store.permissions import require_user_manager, resolve_actor
+from komae_kpi.store.queries import read_plan
+from komae_kpi.store.record_changes import require_store_file
+from komae_kpi.store.users import (
+    User,
+    UserAction,
+    UserLogEntry,
+    normalize_email,
+    parse_role,
+    read_users,
+    user_problems,
+)
+
+
+def _last_admin_problem(users: Sequence[User], email: str, after: User | None) -> str | None:
+    """Refuse to leave other users without an administrator."""
+    admins = [u for u in users if u.role == "admin"]
+    others = [u for u in users if u.email != email]
+    if [a.email for a in admins] == [email] and others and (after is None or after.role != "admin"):
+        return (
+            f"「{email}」は最後の管理者のため、削除・役割の変更はできません"
+            "（先に別の管理者を追加してください）。"
+        )
+    return None
+
+
+def _joined(departments: tuple[str, ...]) -> str:
+    return DEPARTMENT_SEPARATOR.join(departments)
+
+
+def _write_user(con: duckdb.DuckDBPyConnection, email: str, after: User | None) -> None:
+    con.execute("DELETE FROM user_departments WHERE email = ?", [email])
+    con.execute("DELETE FROM users WHERE email = ?", [email])
+    if after is None:
+        return
+    con.execute(
+        "INSERT INTO users (email, name, role) VALUES (?, ?, ?)",
+        [after.email, after.name, after.role],
+    )
+    for seq, department in enumerate(after.departments, start=1):
+        con.execute(
+            "INSERT INTO user_departments (email, seq, department) VALUES (?, ?, ?)",
+            [after.email, seq, department],
+        )
+
+
+def _log(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    user: str,
+    action: UserAction,
+    email: str,
+    before: User | None,
+    after: User | None,
+) -> UserLogEntry:
+    change_id = int(fetch_all(con, "SELECT coalesce(max(change_id), 0) + 1 FROM user_log")[0][0])
+    entry = UserLogEntry(
+        change_id=change_id,
+        changed_at=dt.datetime.now(),
+        changed_by=user,
+        action=action,
+        email=email,
+        before=before,
+        after=after,
+    )
+    con.execute(
+        "INSERT INTO user_log (change_id, changed_at, changed_by, action, email, name_before,"
+        " name_after, role_before, role_after, departments_before, departments_after)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            entry.change_id,
+            entry.changed_at,
+            entry.changed_by,
+            entry.action,
+            entry.email,
+            before.name if before else None,
+            after.name if after else None,
+            before.role if before else None,
+            after.role if after else None,
+            _joined(before.departments) if before else None,
+            _joined(after.departments) if after else None,
+        ],
+    )
+    return entry
+
+
+def save_user(
+    path: Path,
+    *,
+    email: str,
+    role: str,
+    departments: Sequence[str] = (),
+    name: str | None = None,
+    user: str | None = None,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+) -> UserLogEntry | None:
+    """Add a user, or change the one with this email (logged as 'change').
+
+    role: Japanese or English. Raises ValidationError listing every problem, writing nothing.
+    Returns the log entry, or None when the user already is exactly so (nothing written).
+    """
+    require_store_file(path)
+    with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
+        require_current_schema(con, path)
+        plan_departments = read_plan(con).departments
+        unique = tuple(dict.fromkeys(d.strip() for d in departments if d.strip()))
+        problems = user_problems(
+            email=email,
+            role=role,
+            departments=unique,
+            known_departments=[d.name for d in plan_departments if not d.is_catch_all],
+            catch_alls=[d.name for d in plan_departments if d.is_catch_all],
+        )
+        parsed = parse_role(role)
+        if problems or parsed is None:
+            raise ValidationError(problems)
+        key = normalize_email(email)
+        after = User(email=key, name=(name or "").strip() or None, role=parsed, departments=unique)
+        with transaction(con):
+            actor = resolve_actor(con, user or current_user())
+            require_user_manager(actor)
+            found = read_users(con, key)
+            before = found[0] if found else None
+            if before == after:
+                return None
+            last_admin = _last_admin_problem(read_users(con), key, after)
+            if last_admin:
+                raise ValidationError([last_admin])
+            _write_user(con, key, after)
+            action: UserAction = "add" if before is None else "change"
+            return _log(
+                con,
+                user=actor.identity,
+                action=action,
+                email=key,
+                before=before,
+                after=after,
+            )
+
+
+def remove_user(
+    path: Path, email: str, *, user: str | None = None, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> UserLogEntry:
+    """Remove the user with this email (any case). ValidationError, nothing written, if unknown."""
+    require_store_file(path)
+    key = normalize_email(email)
+    with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
+        require_current_schema(con, path)
+        with transaction(con):
+            actor = resolve_actor(con, user or current_user())
+            require_user_manager(actor)
+            found = read_users(con, key)
+            if not found:
+                raise ValidationError([f"ユーザー「{email}」は登録されていません。"])
+            last_admin = _last_admin_problem(read_users(con), key, None)
+            if last_admin:
+                raise ValidationError([last_admin])
+            _write_user(con, key, None)
+            return _log(
+                con,
+                user=actor.identity,
+                action="remove",
+                email=key,
+                before=found[0],
+                after=None,
+            )
