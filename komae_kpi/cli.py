@@ -15,6 +15,7 @@ from komae_kpi.common import fiscal_year, formatting
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
+from komae_kpi.judgement.approvals import approve, return_to_submitter
 from komae_kpi.judgement.progress import load_snapshot, status_records
 from komae_kpi.outputs.chart_images import chart_renderer
 from komae_kpi.outputs.deck import write_meeting_deck
@@ -36,6 +37,7 @@ from komae_kpi.store.connection import LOCK_WAIT_SECONDS, init_store
 from komae_kpi.store.demo import DEMO_YEARS, write_demo_store
 from komae_kpi.store.record_changes import RecordChange, RecordKind
 from komae_kpi.store.record_changes import load_history as load_change_history
+from komae_kpi.store.review import PENDING_MARK
 from komae_kpi.store.user_admin import remove_user, save_user
 from komae_kpi.store.users import (
     ACTION_LABELS,
@@ -45,6 +47,7 @@ from komae_kpi.store.users import (
     role_choices,
 )
 from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
+from komae_kpi.views.review_views import change_line, pending_note, review_rows, submission_line
 
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
@@ -139,7 +142,11 @@ def _out_option(metavar: str, help: str) -> _Argument:
     return _arg("--out", required=True, metavar=metavar, help=help)
 
 
-_USER_OPTION = _arg("--user", metavar="名前", help="変更履歴に記録する名前（既定: OSのユーザー名）")
+_USER_OPTION = _arg(
+    "--user",
+    metavar="EMAIL",
+    help="操作する人（ユーザー登録後は登録済みのメールアドレス。変更履歴に記録します。既定: OSのユーザー名）",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,7 +205,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     db = _db(args)
     sources = [ImportSource(name=Path(f).name, data=Path(f).read_bytes()) for f in args.files]
-    preview = preview_import(db, sources, sheet=args.sheet, wait_seconds=args.wait)
+    preview = preview_import(db, sources, sheet=args.sheet, user=args.user, wait_seconds=args.wait)
     for line in file_lines(preview):
         print(line)
     if not preview.ok:
@@ -223,10 +230,21 @@ def _cmd_import(args: argparse.Namespace) -> int:
         user=args.user,
         sheet=args.sheet,
         expected=preview,
+        approve=args.approve,
         keep_backups=args.keep_backups,
         wait_seconds=args.wait,
     )
-    print(f"{result.written}件を取り込みました。取り込む前のバックアップ: {result.backup}")
+    if not result.submitted:
+        print(f"{result.written}件を取り込みました。取り込む前のバックアップ: {result.backup}")
+        return 0
+    print(
+        f"{result.submitted}件を取り込み、提出しました（{PENDING_MARK}）。"
+        f"取り込む前のバックアップ: {result.backup}"
+    )
+    if args.approve:
+        print(f"そのうち{result.approved}件を承認しました。")
+    for line in result.left_waiting:
+        print(f"  {PENDING_MARK}のまま: {line}")
     return 0
 
 
@@ -329,7 +347,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    snapshot = load_snapshot(_db(args))
+    snapshot = load_snapshot(_db(args), include_pending=args.include_pending)
     baseline_year = facts.baseline_fiscal_year(snapshot.plan)
     target = args.fiscal_year if args.fiscal_year is not None else snapshot.latest_fiscal_year()
     last_year = facts.target_fiscal_year(snapshot.plan)
@@ -343,11 +361,18 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(records, ensure_ascii=False, indent=2))
         return 0
     demo = "【デモデータ】" if snapshot.is_demo else ""
-    print(f"{demo}{fiscal_year.label(target)} の指標の状況")
+    pending = f"（{PENDING_MARK}の実績値を含む）" if snapshot.shown_pending else ""
+    print(f"{demo}{fiscal_year.label(target)} の指標の状況{pending}")
+    waiting = len(snapshot.waiting)
+    if waiting and not args.include_pending:
+        print(
+            f"{pending_note(waiting)}承認済みの内容で判定しています（--include-pending で含めます）。"
+        )
     for r in records:
         unit = r["unit"]
         indicator = snapshot.plan.indicator(r["indicator_no"])
-        print(f"\n{r['indicator_no']}. {r['name']}  [{r['status_label']}]")
+        mark = f"［{PENDING_MARK}］" if r["pending"] else ""
+        print(f"\n{r['indicator_no']}. {r['name']}  [{r['status_label']}]{mark}")
         print(
             f"   最新の実績値 {formatting.with_unit(r['latest_value'], unit)}"
             f"（{formatting.fiscal_year_label(r['latest_fiscal_year'])}）"
@@ -362,6 +387,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
             f"／実績の年変化 {formatting.signed_difference(r['observed_annual_change'], unit)}"
         )
         print(f"   {r['reason']}")
+        if r["finding"]:
+            print(f"   所見: {r['finding']}")
     return 0
 
 
@@ -434,12 +461,72 @@ def _cmd_users_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_review_list(args: argparse.Namespace) -> int:
+    rows = review_rows(load_snapshot(_db(args)))
+    if args.json:
+        print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print(f"{PENDING_MARK}・差戻しの記録はありません。")
+        return 0
+    for row in rows:
+        print(submission_line(row))
+        for change in row.changes:
+            print(f"    {change_line(change)}")
+        if row.submission.review_comment:
+            print(
+                f"    差戻しの理由: {row.submission.review_comment}（{row.submission.reviewed_by}）"
+            )
+        if row.needs_finding:
+            print(f"    注: {row.needs_finding}（--comment で記入）")
+    return 0
+
+
+def _cmd_review_approve(args: argparse.Namespace) -> int:
+    db = _db(args)
+    if bool(args.ids) == bool(args.all):
+        raise KomaeKpiError("承認する提出番号か --all のどちらか一方を指定してください。")
+    ids = args.ids or None
+    comment_ids = args.ids or [s.submission_id for s in load_snapshot(db).waiting]
+    comments = {sid: args.comment for sid in comment_ids} if args.comment else None
+    result = approve(
+        db,
+        ids,
+        department=args.department,
+        comments=comments,
+        user=args.user,
+        wait_seconds=args.wait,
+    )
+    print(f"{len(result.approved)}件を承認しました。")
+    for s in result.approved:
+        print(f"  #{s.submission_id}")
+    for reason in result.skipped:
+        print(f"  承認していません: {reason}")
+    return 0
+
+
+def _cmd_review_return(args: argparse.Namespace) -> int:
+    submission = return_to_submitter(
+        _db(args), args.id, comment=args.comment, user=args.user, wait_seconds=args.wait
+    )
+    print(f"#{submission.submission_id} を差し戻しました（提出者: {submission.submitted_by}）。")
+    return 0
+
+
 def _user_line(user: User) -> str:
     """'yamada@city.komae.lg.jp（山田 太郎）部署担当: 財政課・納税課'."""
     name = f"（{user.name}）" if user.name else ""
     departments = f": {'・'.join(user.departments)}" if user.departments else ""
     return f"{user.email}{name} {user.role_label}{departments}"
 
+
+_WAIT_OPTION = _arg(
+    "--wait",
+    type=float,
+    default=LOCK_WAIT_SECONDS,
+    metavar="秒",
+    help=f"ストアが使用中のとき待つ秒数（既定: {LOCK_WAIT_SECONDS:g}）",
+)
 
 _EMAIL_ARGUMENT = _arg(
     "email", metavar="EMAIL", help="メールアドレス（大文字・小文字は区別しない）"
@@ -463,6 +550,11 @@ _COMMANDS: tuple[_Command, ...] = (
                 "判定する年度（例: 2025、令和7年度、R7）。既定はデータのある最新の年度"
             ),
             _arg("--json", action="store_true", help="JSON で出力する"),
+            _arg(
+                "--include-pending",
+                action="store_true",
+                help=f"承認前の実績値（{PENDING_MARK}）を含めて判定する（既定: 承認済みのみ）",
+            ),
         ),
     ),
     _Command(
@@ -497,26 +589,25 @@ _COMMANDS: tuple[_Command, ...] = (
             _arg("--sheet", metavar="シート名", help="Excelの読み込むシート（既定: 先頭のシート）"),
             _USER_OPTION,
             _arg(
+                "--approve",
+                action="store_true",
+                help="取り込んだ記録を承認もする（承認者・管理者のみ。所見が必要な実績値は承認待ちに残す）",
+            ),
+            _arg(
                 "--keep-backups",
                 type=_positive_int,
                 default=DEFAULT_KEEP,
                 metavar="N",
                 help=f"自動バックアップを新しい順に何件残すか（既定: {DEFAULT_KEEP}）",
             ),
-            _arg(
-                "--wait",
-                type=float,
-                default=LOCK_WAIT_SECONDS,
-                metavar="秒",
-                help=f"ストアが使用中のとき待つ秒数（既定: {LOCK_WAIT_SECONDS:g}）",
-            ),
+            _WAIT_OPTION,
         ),
     ),
     _Command(
         name="history",
         handler=_cmd_history,
         help="実績値・進捗状況の変更履歴を表示する",
-        description="いつ・誰が・どの方法で（画面入力・ファイル取込・復元）何を変更したかを、新しい順に表示します。",
+        description="いつ・誰が・どの方法で（画面入力・ファイル取込・復元・承認）何を変更・提出・承認・差戻ししたかを、新しい順に表示します。",
         arguments=(
             _arg("--indicator", type=int, metavar="番号", help="指標番号で絞り込む"),
             _arg("--item", type=int, metavar="番号", help="取組項目番号で絞り込む"),
@@ -633,6 +724,50 @@ _COMMANDS: tuple[_Command, ...] = (
                 help="ユーザーを削除する",
                 description="ユーザーの登録を削除します。",
                 arguments=(_EMAIL_ARGUMENT, _USER_OPTION),
+            ),
+        ),
+    ),
+    _Command(
+        name="review",
+        handler=_cmd_review_list,
+        help="提出された実績値・進捗状況を一覧・承認・差戻しする",
+        description="ユーザー登録後、入力・取込された記録は承認されるまで反映されません（承認待ち）。"
+        "承認者・管理者が承認すると、画面・報告書・会議資料・オープンデータに反映されます。"
+        "自分の提出は承認できません。",
+        subcommands=(
+            _Command(
+                name="list",
+                handler=_cmd_review_list,
+                help="承認待ち・差戻しの記録を表示する",
+                description="承認待ちと差戻しの記録を、現在の内容との違いとともに表示します。",
+                arguments=(_arg("--json", action="store_true", help="JSON で出力する"),),
+            ),
+            _Command(
+                name="approve",
+                handler=_cmd_review_approve,
+                help="提出された記録を承認する",
+                description="提出番号を指定して承認します（--all で承認待ちのすべて）。"
+                "遅れ・注意と判定される実績値の承認には所見（--comment）が必要です。",
+                arguments=(
+                    _arg("ids", nargs="*", type=int, metavar="ID", help="提出番号（複数可）"),
+                    _arg("--all", action="store_true", help="承認待ちのすべてを承認する"),
+                    _arg("--department", metavar="部署名", help="この部署の記録だけを承認する"),
+                    _arg("--comment", metavar="所見", help="承認のコメント（所見）"),
+                    _USER_OPTION,
+                    _WAIT_OPTION,
+                ),
+            ),
+            _Command(
+                name="return",
+                handler=_cmd_review_return,
+                help="提出された記録をコメントを付けて差し戻す",
+                description="提出者に理由を伝えて差し戻します。差し戻した記録は、提出し直すまで承認できません。",
+                arguments=(
+                    _arg("id", type=int, metavar="ID", help="提出番号"),
+                    _arg("--comment", required=True, metavar="理由", help="差し戻す理由"),
+                    _USER_OPTION,
+                    _WAIT_OPTION,
+                ),
             ),
         ),
     ),

@@ -3,6 +3,7 @@ approvals and returns, what everyone reads, and the migration of a store made be
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -179,9 +180,9 @@ def test_editors_and_viewers_cannot_approve_or_return(team: Path) -> None:
     save_item_status(team, 21, 2025, "順調", user=FINANCE)
     before = dump(team)
     for who in (FINANCE, VIEWER, STAFF):
-        with pytest.raises(PermissionDeniedError, match="^権限がありません："):
+        with pytest.raises(PermissionDeniedError, match=r"^権限がありません："):
             approve(team, [1], user=who)
-        with pytest.raises(PermissionDeniedError, match="^権限がありません："):
+        with pytest.raises(PermissionDeniedError, match=r"^権限がありません："):
             return_to_submitter(team, 1, comment="x", user=who)
     assert dump(team) == before
 
@@ -326,7 +327,7 @@ def test_only_an_administrator_restores_a_backup(team: Path) -> None:
         backup = make_backup(con, team, reason="manual")
     assert backup is not None
     for who in (APPROVER, FINANCE, "os-user"):
-        with pytest.raises(PermissionDeniedError, match="^権限がありません："):
+        with pytest.raises(PermissionDeniedError, match=r"^権限がありません："):
             restore_store(team, backup, user=who)
     assert restore_store(team, backup, user=ADMIN).written == 0
 
@@ -382,3 +383,74 @@ def test_the_migration_approves_what_a_store_of_the_previous_schema_holds(
     assert snapshot.item_status(21, 2025) is not None and snapshot.waiting == ()
     with connect(path, read_only=True) as con:
         assert open_submissions(con) == []
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from komae_kpi.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_review_commands(team: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ["--db", str(team)]
+    data = tmp_path / "actuals.csv"
+    data.write_text("指標,年度,実績値\n3,2025,95.0\n4,2025,22.5\n", "utf-8")
+    code, out, err = _cli(capsys, "import", str(data), "--user", FINANCE, *db)
+    assert code == 0 and "2件を取り込み、提出しました（承認待ち）" in out, err
+    code, out, _ = _cli(capsys, "review", "list", "--json", *db)
+    listed = json.loads(out)
+    assert [(r["submission_id"], r["state"], r["departments"]) for r in listed] == [
+        (1, "submitted", ["財政課"]),
+        (2, "submitted", ["財政課"]),
+    ]
+    assert listed[0]["changes"] == [{"field": "実績値", "before": "", "after": "95%"}]
+    assert "所見" in listed[0]["needs_finding"] and listed[1]["needs_finding"] is None
+    # Neither ids nor --all; an editor approving; the submitter's own; a returned record.
+    code, _, err = _cli(capsys, "review", "approve", *db)
+    assert code == 1 and "--all" in err
+    code, _, err = _cli(capsys, "review", "approve", "2", "--user", FINANCE, *db)
+    assert code == 1 and "権限がありません" in err
+    code, out, _ = _cli(capsys, "status", "--json", "--fiscal-year", "2025", *db)
+    assert json.loads(out)[3]["latest_fiscal_year"] == 2023  # 指標4 not yet approved
+    code, out, _ = _cli(
+        capsys, "status", "--json", "--fiscal-year", "2025", "--include-pending", *db
+    )
+    pending = json.loads(out)[3]
+    assert (pending["latest_value"], pending["pending"]) == (22.5, True)
+    code, out, _ = _cli(capsys, "review", "approve", "--all", "--user", APPROVER, *db)
+    assert code == 0 and "1件を承認しました" in out and "承認していません: 提出番号1" in out
+    code, out, _ = _cli(
+        capsys,
+        "review",
+        "return",
+        "1",
+        "--comment",
+        "出典を付けてください",
+        "--user",
+        APPROVER,
+        *db,
+    )
+    assert code == 0 and "差し戻しました" in out and FINANCE in out
+    code, _, err = _cli(
+        capsys, "review", "approve", "1", "--comment", "所見", "--user", APPROVER2, *db
+    )
+    assert code == 1 and "差し戻した記録は承認できません" in err
+    code, out, _ = _cli(capsys, "review", "list", *db)
+    assert "差戻しの理由: 出典を付けてください" in out
+    code, out, _ = _cli(capsys, "status", "--fiscal-year", "2025", *db)
+    assert "承認待ち" not in out and "22.5億円" in out
+    # An approver's import --approve, with the comment-needing actual left waiting.
+    data.write_text("指標,年度,実績値\n3,2025,96.0\n5,2025,166.0\n", "utf-8")
+    code, out, _ = _cli(capsys, "import", str(data), "--approve", "--user", APPROVER, *db)
+    assert code == 0 and "そのうち0件を承認しました" in out and out.count("承認待ちのまま") == 2
+    code, out, _ = _cli(
+        capsys, "review", "approve", "3", "--comment", "人件費の増による", "--user", APPROVER2, *db
+    )
+    assert code == 0
+    code, out, _ = _cli(capsys, "status", "--fiscal-year", "2025", *db)
+    assert "所見: 人件費の増による" in out

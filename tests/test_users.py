@@ -96,9 +96,9 @@ def test_only_an_administrator_manages_users_once_any_exist(store: Path) -> None
     save_user(store, email="kato@city.komae.lg.jp", role="承認者", user=SATO)
     before = dump(store)
     for who in ("kato@city.komae.lg.jp", "stranger@example.jp", "os-user"):
-        with pytest.raises(PermissionDeniedError, match="^権限がありません："):
+        with pytest.raises(PermissionDeniedError, match=r"^権限がありません："):
             save_user(store, email="new@city.komae.lg.jp", role="viewer", user=who)
-        with pytest.raises(PermissionDeniedError, match="^権限がありません："):
+        with pytest.raises(PermissionDeniedError, match=r"^権限がありません："):
             remove_user(store, "kato@city.komae.lg.jp", user=who)
     # The last administrator stays while others need one.
     with pytest.raises(ValidationError, match="最後の管理者"):

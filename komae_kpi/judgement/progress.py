@@ -166,6 +166,19 @@ def status_records(snapshot: Snapshot, fiscal_year: int) -> list[dict[str, Any]]
             "comparator": a.indicator.comparator,
             "headroom": _rounded(a.headroom),
             "reason": a.reason,
+            # Whether the latest actual is a submission waiting for approval (include_pending).
+            "pending": a.latest_fiscal_year is not None
+            and snapshot.is_pending(
+                RecordKey(
+                    kind="indicator_value",
+                    subject_no=a.indicator_no,
+                    fiscal_year=a.latest_fiscal_year,
+                )
+            ),
+            # The approver's comment on the latest actual, if any.
+            "finding": snapshot.finding(a.indicator_no, a.latest_fiscal_year)
+            if a.latest_fiscal_year is not None
+            else None,
         }
         for a in assess_all(snapshot, fiscal_year)
     ]

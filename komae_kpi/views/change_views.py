@@ -16,7 +16,9 @@ from komae_kpi.store.record_changes import (
     RecordKey,
     entry_values,
 )
+from komae_kpi.store.review import STATE_FIELD, STATE_LABELS
 
+STATE_FIELD_LABEL = "承認の状態"
 ACTION_LABELS = {"new": "新規", "changed": "変更", "unchanged": "変更なし", "deleted": "削除"}
 BLANK = "（空欄）"
 
@@ -128,21 +130,37 @@ def how_text(entry: ChangeEntry) -> str:
     return label
 
 
-def history_rows(plan: Plan, entries: list[ChangeEntry]) -> list[HistoryRow]:
-    return [
-        HistoryRow(
-            changed_at=e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
-            changed_by=e.changed_by,
-            method=how_text(e),
-            subject=subject_label(plan, e.key),
-            fiscal_year=fy.label(e.key.fiscal_year),
-            action=LOG_ACTIONS.get(e.action, e.action),
-            field=FIELD_LABELS.get(e.field, e.field),
-            before=field_text(plan, e.key, e.field, e.old_value) if e.action != "insert" else "",
-            after=field_text(plan, e.key, e.field, e.new_value) if e.action != "delete" else "",
+def _state_text(value: str | None) -> str:
+    return STATE_LABELS.get(value, value) if value else ""  # type: ignore[call-overload]
+
+
+def _history_row(plan: Plan, e: ChangeEntry) -> HistoryRow:
+    common = {
+        "changed_at": e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "changed_by": e.changed_by,
+        "method": how_text(e),
+        "subject": subject_label(plan, e.key),
+        "fiscal_year": fy.label(e.key.fiscal_year),
+        "action": LOG_ACTIONS.get(e.action, e.action),
+    }
+    if e.field == STATE_FIELD:  # an approval or a return, with the approver's comment
+        comment = f"（{e.comment}）" if e.comment else ""
+        return HistoryRow(
+            **common,
+            field=STATE_FIELD_LABEL,
+            before=_state_text(e.old_value),
+            after=_state_text(e.new_value) + comment,
         )
-        for e in entries
-    ]
+    return HistoryRow(
+        **common,
+        field=FIELD_LABELS.get(e.field, e.field),
+        before=field_text(plan, e.key, e.field, e.old_value) if e.action != "insert" else "",
+        after=field_text(plan, e.key, e.field, e.new_value) if e.action != "delete" else "",
+    )
+
+
+def history_rows(plan: Plan, entries: list[ChangeEntry]) -> list[HistoryRow]:
+    return [_history_row(plan, e) for e in entries]
 
 
 def record_fields(plan: Plan, change: RecordChange) -> list[tuple[str, str, str]]:
