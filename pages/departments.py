@@ -22,7 +22,9 @@ def show() -> None:
     plan = snapshot.plan
     year = frame.page_header("部署別", snapshot)
 
-    rows = item_progress.item_rows(plan, item_progress.status_index(snapshot.statuses), year)
+    rows = item_progress.item_rows(
+        plan, item_progress.status_index(snapshot.statuses), year, snapshot.pending_items
+    )
     summaries = department_progress.department_summaries(plan, rows)
     catch_alls = {s.department.name: s.department for s in summaries if s.department.is_catch_all}
     names = [ALL, *(s.department.name for s in summaries)]

@@ -66,14 +66,14 @@ def show() -> None:
         scope, department=department, status=status, text=text
     )
     index = item_progress.status_index(snapshot.statuses)
-    all_rows = item_progress.item_rows(plan, index, year)
+    all_rows = item_progress.item_rows(plan, index, year, snapshot.pending_items)
     rows = item_progress.filter_rows(all_rows, item_filter)
 
     chosen = url_state.choose(
         [None, *(r.item.item_no for r in all_rows)], param="item", default=None, to_text=str
     )
     if chosen is not None:
-        detail = item_views.item_detail(plan, index, chosen, year)
+        detail = item_views.item_detail(plan, index, chosen, year, snapshot.pending_items)
         st.html(
             item_views.detail_html(detail, year, close_href=url_state.href(item=None))
             + html_blocks.heading("変更履歴", 3)

@@ -7,6 +7,7 @@ repeats, and counts are made once, at the original item's place.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from komae_kpi.plan.model import Item, ItemStatus, Plan
@@ -21,6 +22,7 @@ class ItemRow:
     achievements: str | None
     issues: str | None
     next_steps: str | None
+    pending: bool = False  # shown with its submission waiting for approval (承認待ち)
 
     @property
     def reported(self) -> bool:
@@ -34,9 +36,15 @@ def status_index(
 
 
 def item_rows(
-    plan: Plan, statuses: dict[tuple[int, int], ItemStatus], fiscal_year: int
+    plan: Plan,
+    statuses: dict[tuple[int, int], ItemStatus],
+    fiscal_year: int,
+    pending: Collection[tuple[int, int]] = (),
 ) -> list[ItemRow]:
-    """Every item with its status for the year, reposts showing their original's status."""
+    """Every item with its status for the year, reposts showing their original's status.
+
+    pending: the (item_no, fiscal_year) shown with a submission waiting for approval.
+    """
     rows = []
     for item in plan.items:
         source_no = item.repost_of if item.repost_of is not None else item.item_no
@@ -55,6 +63,7 @@ def item_rows(
                     achievements=entry.achievements,
                     issues=entry.issues,
                     next_steps=entry.next_steps,
+                    pending=(source_no, fiscal_year) in pending,
                 )
             )
     return rows

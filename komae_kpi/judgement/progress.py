@@ -64,6 +64,19 @@ class Snapshot:
         """Whether this record is shown with its waiting submission (mark it 承認待ち)."""
         return key in self.shown_pending
 
+    def is_pending_actual(self, indicator_no: int, fiscal_year: int | None) -> bool:
+        """Whether this actual is shown with its waiting submission."""
+        return fiscal_year is not None and self.is_pending(
+            RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=fiscal_year)
+        )
+
+    @property
+    def pending_items(self) -> frozenset[tuple[int, int]]:
+        """(item_no, fiscal_year) of the item statuses shown with their waiting submission."""
+        return frozenset(
+            (k.subject_no, k.fiscal_year) for k in self.shown_pending if k.kind == "item_status"
+        )
+
     def finding(self, indicator_no: int, fiscal_year: int) -> str | None:
         """The approver's comment (所見) on this actual in force."""
         key = RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=fiscal_year)
@@ -167,14 +180,7 @@ def status_records(snapshot: Snapshot, fiscal_year: int) -> list[dict[str, Any]]
             "headroom": _rounded(a.headroom),
             "reason": a.reason,
             # Whether the latest actual is a submission waiting for approval (include_pending).
-            "pending": a.latest_fiscal_year is not None
-            and snapshot.is_pending(
-                RecordKey(
-                    kind="indicator_value",
-                    subject_no=a.indicator_no,
-                    fiscal_year=a.latest_fiscal_year,
-                )
-            ),
+            "pending": snapshot.is_pending_actual(a.indicator_no, a.latest_fiscal_year),
             # The approver's comment on the latest actual, if any.
             "finding": snapshot.finding(a.indicator_no, a.latest_fiscal_year)
             if a.latest_fiscal_year is not None

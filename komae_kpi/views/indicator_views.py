@@ -12,7 +12,7 @@ from komae_kpi.judgement.indicator_status import KIND_LABELS, Assessment, criter
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator
-from komae_kpi.views.status_style import STATUS_BADGE, indicator_status_text
+from komae_kpi.views.status_style import STATUS_BADGE, indicator_status_text, pending_text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +29,8 @@ class IndicatorSummary:
     assessment: Assessment
     figures: tuple[KeyFigure, ...]
     criteria: str
+    pending: bool = False  # the latest actual waits for approval (shown with include_pending)
+    finding: str | None = None  # the approver's comment on the latest actual
 
     @property
     def target_text(self) -> str:
@@ -45,7 +47,7 @@ class IndicatorSummary:
 
     @property
     def status_text(self) -> str:
-        return indicator_status_text(self.assessment.status)
+        return pending_text(indicator_status_text(self.assessment.status), self.pending)
 
     @property
     def badge_color(self) -> str:
@@ -96,6 +98,10 @@ def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Indicato
         assessment=a,
         figures=tuple(figures),
         criteria=criteria_text(x, snapshot.plan.rule(indicator_no)),
+        pending=snapshot.is_pending_actual(indicator_no, a.latest_fiscal_year),
+        finding=snapshot.finding(indicator_no, a.latest_fiscal_year)
+        if a.latest_fiscal_year is not None
+        else None,
     )
 
 
@@ -107,7 +113,10 @@ def values_table(
     rows = [
         {
             "年度": fy.label(v.fiscal_year),
-            "実績値": formatting.with_unit(v.value, x.unit),
+            "実績値": pending_text(
+                formatting.with_unit(v.value, x.unit),
+                snapshot.is_pending_actual(indicator_no, v.fiscal_year),
+            ),
             "出典": v.source or "",
             "備考": v.note or "",
         }
@@ -132,7 +141,10 @@ def all_indicators_table(snapshot: Snapshot, fiscal_year: int) -> pd.DataFrame:
             {
                 "No.": a.indicator_no,
                 "指標": a.indicator.name,
-                "状況": indicator_status_text(a.status),
+                "状況": pending_text(
+                    indicator_status_text(a.status),
+                    snapshot.is_pending_actual(a.indicator_no, a.latest_fiscal_year),
+                ),
                 "最新の実績値": f"{formatting.with_unit(a.latest_value, a.indicator.unit)}"
                 f"（{fy.label(a.latest_fiscal_year or a.indicator.baseline_fiscal_year)}）",
                 baseline: formatting.with_unit(a.indicator.baseline_value, a.indicator.unit),

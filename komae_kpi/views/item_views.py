@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import pandas as pd
@@ -21,7 +21,7 @@ from komae_kpi.judgement.item_progress import (
 from komae_kpi.plan.model import Item, ItemStatus, Plan
 from komae_kpi.views import html_blocks
 from komae_kpi.views.plan_views import item_departments_text
-from komae_kpi.views.status_style import item_status_text
+from komae_kpi.views.status_style import item_status_text, pending_text
 
 ITEM_COLUMNS = ["No.", "取組項目", "推進部署", "進捗状況"]
 
@@ -46,7 +46,7 @@ def rows_table(
                 if item_href
                 else _item_label(r.item),
                 "推進部署": item_departments_text(r.item, plan),
-                "進捗状況": item_status_text(r.status),
+                "進捗状況": pending_text(item_status_text(r.status), r.pending),
             }
             for r in rows
         ],
@@ -165,7 +165,11 @@ class ItemDetail:
 
 
 def item_detail(
-    plan: Plan, statuses: dict[tuple[int, int], ItemStatus], item_no: int, fiscal_year: int
+    plan: Plan,
+    statuses: dict[tuple[int, int], ItemStatus],
+    item_no: int,
+    fiscal_year: int,
+    pending: Collection[tuple[int, int]] = (),
 ) -> ItemDetail:
     """One item: its place in the tree, departments, plan text, this year's status and its history."""
     item = next(i for i in plan.items if i.item_no == item_no)
@@ -189,7 +193,9 @@ def item_detail(
             repost_note = (
                 f"この取組項目は{places}として再掲されています（1つの取組を2か所に掲載）。"
             )
-    row = next(r for r in item_rows(plan, statuses, fiscal_year) if r.item.item_no == item_no)
+    row = next(
+        r for r in item_rows(plan, statuses, fiscal_year, pending) if r.item.item_no == item_no
+    )
     return ItemDetail(
         title=item_choice_label(item),
         place=f"施策{policy.policy_no} {policy.name} ＞ 方向性{direction.code} {direction.name} ＞ "
@@ -197,7 +203,7 @@ def item_detail(
         departments=item_departments_text(item, plan),
         repost_note=repost_note,
         text="\n".join(f"・{line}" for line in item.text.splitlines()),
-        status_text=item_status_text(row.status),
+        status_text=pending_text(item_status_text(row.status), row.pending),
         history=history_table(item_history(item, statuses)),
     )
 

@@ -12,7 +12,7 @@ from komae_kpi.judgement.indicator_status import Assessment, StatusCode, criteri
 from komae_kpi.judgement.item_progress import item_rows, status_index
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.plan import facts
-from komae_kpi.views.status_style import STATUS_BADGE, indicator_status_text
+from komae_kpi.views.status_style import STATUS_BADGE, indicator_status_text, pending_text
 
 SPARKLINE_YEARS = 10
 
@@ -56,7 +56,10 @@ def tiles(snapshot: Snapshot, fiscal_year: int) -> list[IndicatorTile]:
                 indicator_no=x.indicator_no,
                 name=x.name,
                 status=a.status,
-                status_text=indicator_status_text(a.status),
+                status_text=pending_text(
+                    indicator_status_text(a.status),
+                    snapshot.is_pending_actual(x.indicator_no, latest_year),
+                ),
                 badge_color=STATUS_BADGE[a.status],
                 value_text=formatting.with_unit(a.latest_value, x.unit),
                 year_text=formatting.fiscal_year_label(latest_year),
@@ -127,6 +130,14 @@ def _warning_body(a: Assessment) -> str:
     )
 
 
+def finding_text(snapshot: Snapshot, a: Assessment) -> str:
+    """The approver's comment (所見) on the judged actual, to show beside its warning, or ''."""
+    if a.latest_fiscal_year is None:
+        return ""
+    finding = snapshot.finding(a.indicator_no, a.latest_fiscal_year)
+    return f"　所見（承認者）: {finding}" if finding else ""
+
+
 def gap_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
     """Every off_track indicator as an error, then every at_risk one as a warning."""
     out = []
@@ -139,8 +150,11 @@ def gap_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
                 GapWarning(
                     level=level,  # type: ignore[arg-type]
                     indicator_no=a.indicator_no,
-                    title=f"{indicator_status_text(a.status)}：指標{a.indicator_no} {a.indicator.name}",
-                    body=_warning_body(a),
+                    title=pending_text(
+                        f"{indicator_status_text(a.status)}：指標{a.indicator_no} {a.indicator.name}",
+                        snapshot.is_pending_actual(a.indicator_no, a.latest_fiscal_year),
+                    ),
+                    body=_warning_body(a) + finding_text(snapshot, a),
                 )
             )
     return out
@@ -160,7 +174,7 @@ def freshness_notes(snapshot: Snapshot, fiscal_year: int, today: dt.date) -> lis
         names = "、".join(f"指標{x.indicator_no} {x.name}" for x in missing)
         notes.append(f"{fy.label(fiscal_year)}の実績が未入力です（{len(missing)}指標）: {names}")
     if facts.in_plan_period(fiscal_year):
-        rows = item_rows(plan, status_index(snapshot.statuses), fiscal_year)
+        rows = item_rows(plan, status_index(snapshot.statuses), fiscal_year, snapshot.pending_items)
         unreported = [r for r in rows if not r.reported and r.item.repost_of is None]
         if unreported:
             notes.append(

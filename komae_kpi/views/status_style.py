@@ -44,3 +44,11 @@ def item_status_text(status: str) -> str:
     """'○ 順調'; an unknown term is shown as it is."""
     icon = ITEM_STATUS_ICONS.get(status)
     return f"{icon} {status}" if icon else status
+
+
+PENDING_TAG = "［承認待ち］"
+
+
+def pending_text(text: str, pending: bool) -> str:
+    """A shown value marked when it comes from a submission waiting for approval."""
+    return f"{text}{PENDING_TAG}" if pending else text
