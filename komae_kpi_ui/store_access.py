@@ -59,20 +59,43 @@ def version_token(path: Path) -> StoreVersion:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _snapshot(path_text: str, version: tuple[int, int, int]) -> Snapshot:
-    return load_snapshot(Path(path_text))
+def _snapshot(
+    path_text: str, version: tuple[int, int, int], include_pending: bool = False
+) -> Snapshot:
+    return load_snapshot(Path(path_text), include_pending=include_pending)
+
+
+def approved_snapshot() -> Snapshot:
+    """The store as everyone reads it (what is approved); cached until the file changes, so
+    imports show on the next load."""
+    path = ensure_store()
+    return _snapshot(str(path), version_token(path))
+
+
+def working_snapshot() -> Snapshot:
+    """The store with each record waiting for approval in place of the approved one: what entry
+    forms show and save over."""
+    path = ensure_store()
+    return _snapshot(str(path), version_token(path), True)
 
 
 def snapshot() -> Snapshot:
-    """The store as it is now; cached until the file changes, so imports show on the next load."""
-    path = ensure_store()
-    return _snapshot(str(path), version_token(path))
+    """What the pages show: the approved state, or, for an editor or approver who switched the
+    header's toggle on, the records waiting for approval in their place (marked 承認待ち)."""
+    return working_snapshot() if _showing_pending() else approved_snapshot()
+
+
+def _showing_pending() -> bool:
+    from komae_kpi_ui import access  # access reads the visitor, which reads the store's users
+
+    return access.include_pending() and access.may_include_pending(approved_snapshot())
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _indicator_figure(
     path_text: str,
     version: tuple[int, int, int],
+    include_pending: bool,
     indicator_no: int,
     fiscal_year: int,
     since: int | None,
@@ -81,7 +104,7 @@ def _indicator_figure(
 ) -> go.Figure:
     # cache_resource, not cache_data: the same figure object is handed out without a pickled copy
     # (building one costs ~7 ms, unpickling about as much); pages never modify figures.
-    snapshot = _snapshot(path_text, version)
+    snapshot = _snapshot(path_text, version, include_pending)
     return charts.indicator_figure(
         snapshot.plan.indicator(indicator_no),
         snapshot.actuals(indicator_no),
@@ -103,7 +126,14 @@ def indicator_figure(
     """The indicator's chart, built once per store version."""
     path = ensure_store()
     return _indicator_figure(
-        str(path), version_token(path), indicator_no, fiscal_year, since, height, compact
+        str(path),
+        version_token(path),
+        _showing_pending(),
+        indicator_no,
+        fiscal_year,
+        since,
+        height,
+        compact,
     )
 
 

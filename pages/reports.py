@@ -12,7 +12,7 @@ import streamlit as st
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.outputs import report_views
 from komae_kpi.outputs.chart_images import chromium_path
-from komae_kpi.views import html_blocks
+from komae_kpi.views import html_blocks, review_views
 from komae_kpi_ui import app, frame, made_outputs, outputs, plain_text, store_access
 
 
@@ -56,6 +56,13 @@ def show() -> None:
             meta=True,
         )
     )
+    waiting = len(snapshot.waiting)
+    if waiting:
+        st.warning(
+            f"{review_views.pending_note(waiting)}報告書・会議資料・オープンデータには承認済みの内容だけを"
+            "載せます。承認は「承認」のページで行います。",
+            icon=":material/pending_actions:",
+        )
     browser = chromium_path() is not None
     if not browser:
         st.warning(report_views.BROWSER_MISSING, icon=":material/warning:")

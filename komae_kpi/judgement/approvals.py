@@ -82,13 +82,16 @@ def approve(
     comments: Mapping[int, str] | None = None,
     user: str | None = None,
     own_allowed: bool = False,
+    seen: Sequence[int] | None = None,
     wait_seconds: float = LOCK_WAIT_SECONDS,
 ) -> ApprovalResult:
     """Approve these submissions, only those of one department if given. All or nothing: every
     problem is listed and nothing is written.
 
     ids None: every waiting submission (of the department); those this person may not approve
-    (their own, or an actual that needs a comment) are left waiting and listed in `skipped`.
+    (their own, or an actual that needs a comment) are left waiting and listed in `skipped`;
+    seen limits them to those the approver was shown (a page's "approve all"), so that nothing
+    submitted meanwhile is approved unseen.
     own_allowed: for `import --approve`, where an approver imports and approves a file at once.
     """
     require_store_file(path)
@@ -102,6 +105,8 @@ def approve(
             chosen = read_submissions(con, states=("submitted",) if ids is None else None, ids=ids)
             if department is not None:
                 chosen = [s for s in chosen if in_department(plan, s, department)]
+            if seen is not None:
+                chosen = [s for s in chosen if s.submission_id in set(seen)]
             wanted = [s.submission_id for s in chosen] if ids is None or department else list(ids)
             needs_finding = finding_rule(plan, read_indicator_values(con))
             skipped: list[str] = []

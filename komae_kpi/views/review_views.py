@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement.approvals import finding_rule
 from komae_kpi.judgement.progress import Snapshot
@@ -129,6 +131,38 @@ def returned_to(snapshot: Snapshot, identity: str) -> list[ReviewRow]:
         for r in review_rows(snapshot)
         if r.submission.state == "returned" and normalize_email(r.submission.submitted_by) == me
     ]
+
+
+def changes_table(row: ReviewRow) -> pd.DataFrame:
+    """項目 / 現在（承認済み） / 提出された内容: the fields the submission would change."""
+    return pd.DataFrame(
+        [
+            {"項目": c.field, "現在（承認済み）": c.before or "（なし）", "提出された内容": c.after}
+            for c in row.changes
+        ],
+        columns=["項目", "現在（承認済み）", "提出された内容"],
+    )
+
+
+def submitted_text(row: ReviewRow) -> str:
+    """「提出番号3　a@…　2026-11-30 09:12　ファイル取込（zaisei.xlsx）（新規）」."""
+    s = row.submission
+    how = (
+        "ファイル取込" + (f"（{s.file_name}）" if s.file_name else "")
+        if s.method == "import"
+        else "画面で入力"
+    )
+    new = "　（新規）" if row.is_new else ""
+    return (
+        f"提出番号{s.submission_id}　{s.submitted_by}　{s.submitted_at:%Y-%m-%d %H:%M}　{how}{new}"
+    )
+
+
+def returned_text(row: ReviewRow) -> str:
+    """「差戻し: b@…　2026-11-30 10:00　理由: 出典を付けてください」."""
+    s = row.submission
+    when = f"　{s.reviewed_at:%Y-%m-%d %H:%M}" if s.reviewed_at else ""
+    return f"差戻し: {s.reviewed_by or ''}{when}　理由: {s.review_comment or ''}"
 
 
 def submission_line(row: ReviewRow) -> str:
