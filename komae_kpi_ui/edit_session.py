@@ -119,7 +119,9 @@ def record_form(
     generation = state.generations.get(key, 0)
     with st.form(f"{name}-{key.subject_no}-{key.fiscal_year}-{generation}"):
         entered = inputs(shown)
-        submitted = st.form_submit_button("保存する", type="primary")
+        submitted = st.form_submit_button(
+            "保存して提出する" if snapshot.reviewing else "保存する", type="primary"
+        )
 
     def write(expected: R | None) -> bool:
         return save(
@@ -130,7 +132,7 @@ def record_form(
         )
 
     if submitted:
-        _save(key, write, shown)
+        _save(key, write, shown, reviewing=snapshot.reviewing)
     _follow_the_store(key, shown, current, submitted)
     _show_conflict(snapshot, key, record_type, write)
 
@@ -149,7 +151,13 @@ def _reset(key: RecordKey) -> None:
     state.generations[key] = state.generations.get(key, 0) + 1
 
 
-def _save(key: RecordKey, write: Callable[[R | None], bool], expected: R | None) -> None:
+def _save(
+    key: RecordKey,
+    write: Callable[[R | None], bool],
+    expected: R | None,
+    *,
+    reviewing: bool = False,
+) -> None:
     try:
         changed = write(expected)
     except ConcurrentEditError as exc:
@@ -159,7 +167,14 @@ def _save(key: RecordKey, write: Callable[[R | None], bool], expected: R | None)
         show_error(exc)
         return
     _reset(key)
-    leave_message("保存しました。" if changed else "内容が同じため、変更はありませんでした。")
+    if not changed:
+        leave_message("内容が同じため、変更はありませんでした。")
+    elif reviewing:
+        leave_message(
+            "保存して提出しました（承認待ち）。承認されると、画面・報告書に反映されます。"
+        )
+    else:
+        leave_message("保存しました。")
     st.rerun()
 
 
@@ -196,7 +211,7 @@ def _show_conflict(
         )
     c1, c2 = st.columns(2)
     if c1.button("あなたの入力で上書きする", key=f"overwrite-{key}"):
-        _save(key, write, theirs)
+        _save(key, write, theirs, reviewing=snapshot.reviewing)
     if c2.button("別の人の変更を残す（入力を破棄）", key=f"discard-{key}"):
         _reset(key)
         st.rerun()

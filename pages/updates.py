@@ -25,9 +25,9 @@ from komae_kpi.plan import facts
 from komae_kpi.plan.model import IndicatorValue, ItemStatus
 from komae_kpi.store.entries import SaveOptions, save_indicator_value, save_item_status
 from komae_kpi.store.record_changes import RecordKey
-from komae_kpi.views import entry_views, html_blocks
+from komae_kpi.views import entry_views, html_blocks, review_views
 from komae_kpi.views.change_views import file_lines, preview_summary
-from komae_kpi_ui import app, edit_session, frame, store_access
+from komae_kpi_ui import access, app, edit_session, frame, store_access
 
 ALL = "すべて"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,9 +58,18 @@ class _StatusInputs:
     next_steps: str
 
 
+def _scope(snapshot: Snapshot) -> tuple[str, ...] | None:
+    """The departments this person enters for (None: everything)."""
+    actor = access.actor(snapshot)
+    return None if actor is None or actor.may_enter_anything else actor.departments
+
+
 def _actual_form(snapshot: Snapshot, year: int) -> None:
     plan = snapshot.plan
-    options = entry_views.indicator_options(plan)
+    options = entry_views.indicator_options(plan, _scope(snapshot))
+    if not options:
+        st.info("担当する指標がありません（指標の実績値は、その指標を担当する部署が入力します）。")
+        return
     indicator_no = st.selectbox(
         "指標", list(options), format_func=lambda n: options[n], key=INDICATOR_KEY
     )
@@ -92,7 +101,14 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
     key = RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=year)
     current = snapshot.indicator_value(indicator_no, year)
     edit_session.record_form(
-        snapshot, key, current, record_type=IndicatorValue, name="actual", inputs=inputs, save=save
+        snapshot,
+        key,
+        current,
+        record_type=IndicatorValue,
+        name="actual",
+        inputs=inputs,
+        save=save,
+        notes=entry_views.pending_record_html(snapshot, key),
     )
 
 
@@ -106,10 +122,11 @@ def _status_form(snapshot: Snapshot, year: int) -> None:
         )
         return
     c1, c2 = st.columns([1, 2])
+    scope = _scope(snapshot)
     department = c1.selectbox(
-        "推進部署", [ALL, *entry_views.entry_departments(plan)], key=DEPARTMENT_KEY
+        "推進部署", [ALL, *entry_views.entry_departments(plan, scope)], key=DEPARTMENT_KEY
     )
-    options = entry_views.item_options(plan, None if department == ALL else department)
+    options = entry_views.item_options(plan, None if department == ALL else department, scope)
     item_no = c2.selectbox(
         "取組項目", list(options), format_func=lambda n: options[n], key=ITEM_KEY
     )
@@ -149,15 +166,17 @@ def _status_form(snapshot: Snapshot, year: int) -> None:
             **saving,
         )
 
+    key = RecordKey(kind="item_status", subject_no=item_no, fiscal_year=year)
     edit_session.record_form(
         snapshot,
-        RecordKey(kind="item_status", subject_no=item_no, fiscal_year=year),
+        key,
         snapshot.item_status(item_no, year),
         record_type=ItemStatus,
         name="status",
         inputs=inputs,
         save=save,
-        notes=entry_views.previous_status_html(snapshot, item_no, year),
+        notes=entry_views.pending_record_html(snapshot, key)
+        + entry_views.previous_status_html(snapshot, item_no, year),
     )
 
 
@@ -186,7 +205,12 @@ def _import(snapshot: Snapshot) -> None:
         return
     sources = [ImportSource(name=f.name, data=f.getvalue()) for f in files]
     try:
-        preview = preview_import(store_access.store_path(), sources, sheet=sheet.strip() or None)
+        preview = preview_import(
+            store_access.store_path(),
+            sources,
+            sheet=sheet.strip() or None,
+            user=store_access.user_name(),
+        )
     except KomaeKpiError as exc:
         edit_session.show_error(exc)
         return
@@ -214,7 +238,8 @@ def _import(snapshot: Snapshot) -> None:
     if not preview.to_write:
         st.info("ストアの内容と同じため、取り込む変更はありません。", icon=":material/info:")
         return
-    if st.button(f"{len(preview.to_write)}件を取り込む", type="primary", key=APPLY_KEY):
+    verb = "提出する" if snapshot.reviewing else "取り込む"
+    if st.button(f"{len(preview.to_write)}件を{verb}", type="primary", key=APPLY_KEY):
         try:
             result = apply_import(
                 store_access.store_path(),
@@ -228,8 +253,13 @@ def _import(snapshot: Snapshot) -> None:
             edit_session.show_error(exc)
             return
         edit_session.renew_uploads()
+        done = (
+            f"{result.submitted}件を取り込み、提出しました（承認されると反映されます）"
+            if result.submitted
+            else f"{result.written}件を取り込みました"
+        )
         edit_session.leave_message(
-            f"{result.written}件を取り込みました（{'、'.join(f.name for f in preview.files)}）。"
+            f"{done}（{'、'.join(f.name for f in preview.files)}）。"
             f"取り込む前のバックアップ: {result.backup}"
         )
         st.rerun()
@@ -281,26 +311,48 @@ def _history(snapshot: Snapshot) -> None:
     )
 
 
-TABS: dict[str, Callable[[Snapshot, int], None]] = {
+ENTRY_TABS: dict[str, Callable[[Snapshot, int], None]] = {
     "指標の実績値": _actual_form,
     "取組項目の進捗状況": _status_form,
     "ファイルの取込": lambda snapshot, year: _import(snapshot),
+}
+READING_TABS: dict[str, Callable[[Snapshot, int], None]] = {
     "照会様式（Excel）": _workbook,
     "変更履歴": lambda snapshot, year: _history(snapshot),
 }
 
 
+def _returned(snapshot: Snapshot) -> None:
+    """The person's records an approver returned, each with the comment."""
+    actor = access.actor(snapshot)
+    rows = review_views.returned_to(snapshot, actor.identity) if actor else []
+    for row in rows:
+        st.warning(
+            f"差し戻されました：{row.label}\n\n{review_views.returned_text(row)}\n\n"
+            "内容を直して、もう一度保存（提出）してください。",
+            icon=":material/undo:",
+        )
+
+
 def show() -> None:
-    snapshot = store_access.snapshot()
-    year = frame.page_header("実績入力", snapshot)
+    approved = store_access.approved_snapshot()
+    # The forms show and save over what waits for approval, where anything does.
+    snapshot = store_access.working_snapshot()
+    year = frame.page_header("実績入力", store_access.snapshot())
     edit_session.show_messages()
+    may_enter = access.actor(approved) is not None
+    if not may_enter:
+        st.info(access.why_read_only(approved), icon=":material/lock:")
+    else:
+        _returned(snapshot)
+    tabs_shown = {**ENTRY_TABS, **READING_TABS} if may_enter else READING_TABS
     # Only the open tab is drawn (Streamlit reruns when another is chosen): drawing all five
     # forms, the uploader and the history on every run made this the slowest page (bench/).
-    tabs = st.tabs(list(TABS), key=TAB_KEY, on_change="rerun")
-    for tab, draw in zip(tabs, TABS.values(), strict=True):
+    tabs = st.tabs(list(tabs_shown), key=TAB_KEY, on_change="rerun")
+    for tab, (name, draw) in zip(tabs, tabs_shown.items(), strict=True):
         if tab.open:
             with tab:
-                draw(snapshot, year)
+                draw(snapshot if name in ENTRY_TABS else approved, year)
     edit_session.end_run()  # the messages were shown in this completed run
 
 

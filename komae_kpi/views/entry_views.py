@@ -6,7 +6,7 @@ the file importer, so a value accepted in a file is accepted in the form and vic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TypeVar
 
 import pandas as pd
@@ -29,22 +29,50 @@ from komae_kpi.views.change_views import (
 )
 
 
-def indicator_options(plan: Plan) -> dict[int, str]:
-    return {x.indicator_no: f"{x.indicator_no}. {x.name}（{x.unit}）" for x in plan.indicators}
+def indicator_options(plan: Plan, scope: Collection[str] | None = None) -> dict[int, str]:
+    """The indicators to enter actuals for; scope: only those these departments answer for."""
+    return {
+        x.indicator_no: f"{x.indicator_no}. {x.name}（{x.unit}）"
+        for x in plan.indicators
+        if scope is None or set(plan.departments_of_indicator(x.indicator_no)) & set(scope)
+    }
 
 
-def entry_departments(plan: Plan) -> list[str]:
-    """Departments that report items (the catch-alls 関係各課 and 各施設所管課 do not)."""
-    return [d.name for d in plan.departments if not d.is_catch_all]
+def entry_departments(plan: Plan, scope: Collection[str] | None = None) -> list[str]:
+    """Departments that report items (the catch-alls 関係各課 and 各施設所管課 do not); scope:
+    only these."""
+    return [
+        d.name
+        for d in plan.departments
+        if not d.is_catch_all and (scope is None or d.name in scope)
+    ]
 
 
-def item_options(plan: Plan, department: str | None = None) -> dict[int, str]:
-    """Items a status is entered for: reposts are entered under their original."""
+def item_options(
+    plan: Plan, department: str | None = None, scope: Collection[str] | None = None
+) -> dict[int, str]:
+    """Items a status is entered for: reposts are entered under their original. scope: only the
+    items these departments lead (shared ones included)."""
     return {
         i.item_no: f"{i.item_no}. {i.name}"
         for i in plan.items
-        if i.repost_of is None and (department is None or department in i.departments)
+        if i.repost_of is None
+        and (department is None or department in i.departments)
+        and (scope is None or set(i.departments) & set(scope))
     }
+
+
+def pending_record_html(snapshot: Snapshot, key: RecordKey) -> str:
+    """For a form showing a record that waits for approval: whose submission it is ('' if none)."""
+    waiting = [s for s in snapshot.waiting if s.key == key]
+    if not waiting:
+        return ""
+    s = waiting[-1]
+    return html_blocks.paragraph(
+        f"承認待ち: {s.submitted_by} が {s.submitted_at:%Y-%m-%d %H:%M} に提出した内容を表示しています"
+        "（承認されるまで、画面・報告書には承認済みの内容が載ります）。保存すると、提出し直します。",
+        meta=True,
+    )
 
 
 def status_choice(plan: Plan, status: str) -> str:
