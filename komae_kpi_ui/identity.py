@@ -90,22 +90,24 @@ def read_only_reason(address: str | None, header_names: Iterable[str]) -> str | 
     """Why a request without sign-in may not change data, or None when it came from this machine.
 
     >>> read_only_reason("203.0.113.7", ["Host"]).split("。")[0]
-    'この画面は読み取り専用です（203.0.113.7 から開かれています）'
+    'この画面は読み取り専用です：203.0.113.7 から開かれています'
     >>> read_only_reason(None, ["x-real-ip"]).split("。")[0]
-    'この画面は読み取り専用です（プロキシを経由しています（X-Real-IP））'
+    'この画面は読み取り専用です：プロキシ経由で開かれています（転送ヘッダー X-Real-IP）'
     >>> read_only_reason("::1", ["Host"]) is None
     True
     """
-    reasons = []
-    if not is_loopback(address):
-        reasons.append(f"{address} から開かれています")
+    remote = not is_loopback(address)
     proxied = proxy_headers(header_names)
-    if proxied:
-        reasons.append(f"プロキシを経由しています（{'、'.join(proxied)}）")
-    if not reasons:
+    if not remote and not proxied:
         return None
+    where = f"{address} から" if remote else ""
+    how = (
+        f"{'、' if where else ''}プロキシ経由で開かれています（転送ヘッダー {'、'.join(proxied)}）"
+        if proxied
+        else "開かれています"
+    )
     return (
-        f"この画面は読み取り専用です（{'。'.join(reasons)}）。"
+        f"この画面は読み取り専用です：{where}{how}。"
         "サインインが設定されていないため、このコンピューター以外からは閲覧だけができ、"
         "入力・取込はできません。"
         f"同僚が使えるようにするには、サインインを設定してください（{README_SECTION}）。"

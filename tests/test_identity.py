@@ -84,13 +84,16 @@ def test_a_request_from_elsewhere_is_read_only_and_says_why_and_how() -> None:
     assert "読み取り専用" in reason
     assert "192.168.1.10 から開かれています" in reason
     assert "README の「同僚に公開する（サインイン）」" in reason
+    both = read_only_reason("203.0.113.7", ["Forwarded"])
+    assert both is not None
+    assert "203.0.113.7 から、プロキシ経由で開かれています（転送ヘッダー Forwarded）" in both
 
 
 def test_a_proxied_request_from_loopback_is_read_only_naming_the_header() -> None:
     reason = read_only_reason(None, ["x-forwarded-for", "X-Real-Ip"])
     assert reason is not None
-    assert "プロキシを経由しています（X-Forwarded-For、X-Real-IP）" in reason
-    assert "から開かれています" not in reason
+    assert "プロキシ経由で開かれています（転送ヘッダー X-Forwarded-For、X-Real-IP）" in reason
+    assert "から" not in reason.split("。")[0]
 
 
 def test_identity_is_the_email_lowercased_else_the_sub() -> None:
