@@ -43,7 +43,16 @@ EXPIRED_NOTICE_SECONDS = 3.0
 
 def main() -> None:
     st.set_page_config(page_title=frame.APP_TITLE, layout="wide")
+    # The visitor is worked out once for this run and forgotten after it: a widget callback, which
+    # runs before the next run's main(), must look again (a token may have expired meanwhile).
     identity.forget()
+    try:
+        _route()
+    finally:
+        identity.forget()
+
+
+def _route() -> None:
     try:
         identity.check_sign_in_settings()
         visitor = identity.visitor()

@@ -326,12 +326,13 @@ _run = threading.local()  # Streamlit runs each session's script in a thread of 
 
 
 def forget() -> None:
-    """Start a new run: the next visitor() looks again (the router calls this first)."""
+    """The next visitor() looks again (the router calls this before and after each run)."""
     _run.visitor = None
 
 
 def visitor() -> Visitor:
-    """The visitor of this run, worked out once per run (app.main() calls forget() first).
+    """The visitor of this run: worked out once while the router runs (app.main() forgets it
+    before and after), afresh on every call outside it (e.g. in a widget callback).
 
     Reads the store's users only when they matter: signed in, or acting as the OS user.
     """

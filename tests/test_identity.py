@@ -311,3 +311,25 @@ def test_without_sign_in_the_app_is_the_single_user_tool(
     page = _html(at)
     assert '<h1 class="kpi-title">全体概況</h1>' in page
     assert "サインイン中" not in page and "読み取り専用" not in page
+
+
+def _who_is_writing() -> None:
+    import streamlit as st
+
+    from komae_kpi_ui import store_access
+
+    st.text(store_access.user_name())
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_writes_are_recorded_under_the_signed_in_address_else_the_os_user(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    monkeypatch.setenv(DB_ENV_VAR, str(store))
+    monkeypatch.setattr(identity, "current_user", lambda: "shokuin")
+    at = AppTest.from_function(_who_is_writing)
+    at.secrets["auth"] = AUTH
+    at.user = _signed_in("Yamada@City.Komae.lg.jp", name="山田 太郎")
+    assert at.run().text[0].value == "yamada@city.komae.lg.jp"
+    plain = AppTest.from_function(_who_is_writing).run()
+    assert plain.text[0].value == "shokuin"
