@@ -10,6 +10,11 @@ slower than at "/"; the overview ("/") is compared with the floors at "/", the o
 those at "/page". The browser cache is warm (every URL is loaded once before measuring) and the rounds are
 interleaved, so drift on the machine hits every target alike. Pages are compared with the Plotly
 floor when they draw a Plotly chart, with the bare floor otherwise; the goal is at most 1.3x.
+
+The pages are measured twice in the same rounds: as today, without sign-in, and on a second
+server with sign-in configured ([auth] pointing at an OpenID Connect provider on loopback, the
+one the browser tests use), in a browser context signed in as an admin through the provider's
+real authorization form. Both are compared with the same floors, so their ratios sit side by side.
 This reports; it asserts nothing.
 """
 
@@ -29,7 +34,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from komae_kpi.store.demo import write_demo_store  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAGES, streamlit_server  # noqa: E402
+from komae_kpi.store.users import save_user  # noqa: E402
+from tests.browser.conftest import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PAGES,
+    oidc_provider_server,
+    settle,
+    sign_in_through,
+    streamlit_server,
+)
 
 GOAL = 1.3
 IDLE_WATCH = """
@@ -56,11 +70,14 @@ new MutationObserver((mutations) => {
 })();
 """
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+ADMIN = "kanri@city.komae.lg.jp"
+SIGNED_IN = " (signed in)"
 
 
-def load_once(context: Any, url: str) -> tuple[float, float, bool]:
+def load_once(context: Any, url: str, *, must_show: str | None = None) -> tuple[float, float, bool]:
     """Milliseconds from navigation start to the last script run's end, and to the moment the
-    page was also fully drawn (Plotly charts included); whether it draws Plotly charts."""
+    page was also fully drawn (Plotly charts included); whether it draws Plotly charts.
+    must_show: a selector the page must contain (that it is signed in, not the sign-in screen)."""
     page = context.new_page()
     try:
         page.goto(url)
@@ -79,6 +96,8 @@ def load_once(context: Any, url: str) -> tuple[float, float, bool]:
         plotly = page.locator(".js-plotly-plot").count() > 0
         if page.locator('[data-testid="stException"]').count():
             raise RuntimeError(f"exception box on {url}")
+        if must_show is not None and page.locator(must_show).count() == 0:
+            raise RuntimeError(f"{must_show} missing on {url}")
         return elapsed, max(elapsed, drawn), plotly
     finally:
         page.close()
@@ -94,17 +113,30 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp) / "demo.duckdb"
         write_demo_store(demo)
+        demo_signed = Path(tmp) / "signed" / "demo.duckdb"
+        demo_signed.parent.mkdir()
+        write_demo_store(demo_signed)
+        save_user(demo_signed, email=ADMIN, role="admin", name="管理 花子")
         with (
             streamlit_server(demo, script=ROOT / "bench" / "floors" / "bare.py") as bare,
             streamlit_server(
                 demo, script=ROOT / "bench" / "floors" / "plotly_chart.py"
             ) as plotly_url,
             streamlit_server(demo) as app,
+            oidc_provider_server() as provider,
+            streamlit_server(demo_signed, oidc=provider) as signed_app,
             sync_playwright() as p,
         ):
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1920, "height": 1080})
             context.add_init_script(IDLE_WATCH)
+            signed = browser.new_context(viewport={"width": 1920, "height": 1080})
+            signed.add_init_script(IDLE_WATCH)
+            page = signed.new_page()
+            page.goto(signed_app)
+            settle(page)
+            sign_in_through(provider, page, ADMIN)  # the cookie stays in this context
+            page.close()
             targets = {
                 "floor: bare page at /": bare + "/",
                 "floor: bare page at /page": bare + "/page",
@@ -112,14 +144,24 @@ def main() -> int:
                 "floor: one Plotly chart at /page": plotly_url + "/page",
             }
             targets |= {f"{path} {title}": f"{app}{path}?fy=2025" for path, title in PAGES.items()}
+            targets |= {
+                f"{path} {title}{SIGNED_IN}": f"{signed_app}{path}?fy=2025"
+                for path, title in PAGES.items()
+            }
+
+            def load(name: str) -> tuple[float, float, bool]:
+                if name.endswith(SIGNED_IN):
+                    return load_once(signed, targets[name], must_show=".kpi-account")
+                return load_once(context, targets[name])
+
             draws_plotly = {}
-            for name, url in targets.items():  # warm the cache, and the server's
-                _, _, draws_plotly[name] = load_once(context, url)
+            for name in targets:  # warm the cache, and the server's
+                _, _, draws_plotly[name] = load(name)
             times: dict[str, list[float]] = {name: [] for name in targets}
             drawn: dict[str, list[float]] = {name: [] for name in targets}
             for _ in range(args.rounds):
-                for name, url in targets.items():
-                    elapsed, settled, _ = load_once(context, url)
+                for name in targets:
+                    elapsed, settled, _ = load(name)
                     times[name].append(elapsed)
                     drawn[name].append(settled)
             browser.close()
@@ -162,6 +204,21 @@ def main() -> int:
             f"{'' if ratio is None else f'{ratio:.2f}'} | {verdict} | {med_drawn:.0f} | "
             f"{'' if drawn_ratio is None else f'{drawn_ratio:.2f}'} |"
         )
+    ratios = {name: ratio for name, _, _, _, _, ratio, _, _ in rows}
+    lines += [
+        "",
+        "With sign-in beside without (same rounds, same floors):",
+        "",
+        "| page | median ms without | ratio without | median ms signed in (admin) "
+        "| ratio signed in | difference ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for path, title in PAGES.items():
+        plain, signed_in = f"{path} {title}", f"{path} {title}{SIGNED_IN}"
+        lines.append(
+            f"| {plain} | {median[plain]:.0f} | {ratios[plain]:.2f} | {median[signed_in]:.0f} "
+            f"| {ratios[signed_in]:.2f} | {median[signed_in] - median[plain]:+.0f} |"
+        )
     report = "\n".join(lines)
     print(report)
     if args.write:
@@ -175,8 +232,10 @@ def main() -> int:
             '"/", so the overview is compared with the floors at "/" and the other pages with '
             'the floors at "/page". The *drawn* '
             "columns add the time until every Plotly chart has been drawn (the script can end "
-            "before Plotly's bundle has loaded), for information. What these figures led to: "
-            "bench/README.md.\n",
+            "before Plotly's bundle has loaded), for information. *(signed in)* rows are the same "
+            "pages on a server with sign-in configured, loaded in a browser signed in as an admin "
+            "through an OpenID Connect provider on loopback (the browser tests' oidc-provider-mock). "
+            "What these figures led to: bench/README.md.\n",
             encoding="utf-8",
         )
     return 0

@@ -5,18 +5,24 @@ until some run has called st.navigation. On a server's first request for a deep 
 /finance?fy=2025 it would then run pages/finance.py on its own, without this frame (or, for a
 path with no file of that name, show an English "Page not found" box). guard() notices that the
 router is not running and runs it instead, which routes back to the same page.
+
+The sign-in gate (komae_kpi_ui/identity.py decides, frame.py draws) runs before anything from the
+store is drawn. With sign-in configured, a visitor who is signed out, whose token has expired or
+who is not a registered user gets one screen instead of the pages, served at every page's path
+with the navigation hidden, so that a deep link shows that screen and not a page.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
 from komae_kpi.common.errors import KomaeKpiError
-from komae_kpi.plan import facts
-from komae_kpi_ui import frame, store_access
+from komae_kpi_ui import frame, identity, store_access
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 # (file in pages/ and URL path, title, Material icon); the first is the default page at "/".
@@ -30,17 +36,37 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("reports", "公表・会議資料", "description"),
 )
 _run = threading.local()  # Streamlit runs each session's script in a thread of its own
+# How long the expired-sign-in notice stays before st.logout() takes the browser away (its redirect
+# leaves at once, and nothing survives it to say why on the next screen).
+EXPIRED_NOTICE_SECONDS = 3.0
 
 
 def main() -> None:
-    st.set_page_config(
-        page_title=f"{facts.PUBLISHER} 行財政改革 進捗管理",
-        layout="wide",
-    )
+    st.set_page_config(page_title=frame.APP_TITLE, layout="wide")
+    # The visitor is worked out once for this run and forgotten after it: a widget callback, which
+    # runs before the next run's main(), must look again (a token may have expired meanwhile).
+    identity.forget()
     try:
-        store_access.snapshot()  # fail early, with a message, if the store cannot be read
+        _route()
+    finally:
+        identity.forget()
+
+
+def _route() -> None:
+    try:
+        identity.check_sign_in_settings()
+        visitor = identity.visitor()
+        if visitor.may_see_data:
+            store_access.snapshot()  # fail early, with a message, if the store cannot be read
+    except identity.SignInSettingsError as exc:
+        problems = exc.problems
+        _gate(lambda: frame.settings_error_screen(problems))
+        return
     except KomaeKpiError as exc:
         st.error(f"データベースを開けませんでした。\n\n{exc}")
+        return
+    if not visitor.may_see_data:
+        _gate(lambda: _gate_screen(visitor))
         return
     page = st.navigation(
         [
@@ -57,12 +83,47 @@ def main() -> None:
         # has to be drawn (it cost about 30 ms a page in bench/).
         position="top",
     )
+    if visitor.signed_in:
+        frame.account_bar(visitor)
+    if visitor.read_only_reason:
+        frame.read_only_banner(visitor.read_only_reason)
     _run.active = True
     try:
         page.run()
         frame.draw_year_links()
     finally:
         _run.active = False
+
+
+def _gate_screen(visitor: identity.Visitor) -> None:
+    if visitor.status == "signed_out":
+        frame.sign_in_screen()
+    elif visitor.status == "expired":
+        frame.expired_screen(visitor)
+        time.sleep(EXPIRED_NOTICE_SECONDS)
+        st.logout()
+    else:  # unregistered
+        try:
+            admins = identity.administrators_text(identity.registered_users())
+        except KomaeKpiError:
+            admins = []
+        frame.no_permission_screen(visitor, admins)
+
+
+def _gate(screen: Callable[[], None]) -> None:
+    """Show one screen at every page's path, with no navigation to the pages."""
+    st.navigation(
+        [
+            st.Page(
+                screen,
+                title=title,
+                default=name == "overview",
+                url_path=None if name == "overview" else name,
+            )
+            for name, title, _ in PAGES
+        ],
+        position="hidden",
+    ).run()
 
 
 def guard() -> bool:

@@ -1,4 +1,5 @@
-"""What every page shares: the stylesheet, the demo banner, and the header with the year selector."""
+"""What every page shares: the stylesheet, the demo banner, the header with the year selector, who
+is signed in (or why the page is read-only), and the screens the sign-in gate shows instead of a page."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan import facts
 from komae_kpi.views import html_blocks
 from komae_kpi_ui import url_state
+from komae_kpi_ui.identity import Visitor
 
+APP_TITLE = f"{facts.PUBLISHER} 行財政改革 進捗管理"
 DEMO_BANNER = f"デモデータ：この画面の数値は説明用に生成した架空の値で、{facts.PUBLISHER}の実績ではありません。"
 FY_PARAM = "fy"
 STYLE = Path(__file__).with_name("style.css")
@@ -83,3 +86,90 @@ def draw_year_links() -> None:
         else ""
     )
     slot.html(years + notice)
+
+
+def read_only_banner(reason: str) -> None:
+    """Across the top of every page when a request without sign-in came from elsewhere."""
+    st.html(f'<div class="kpi-readonly" role="note">{html_blocks.esc(reason)}</div>')
+
+
+def account_bar(visitor: Visitor) -> None:
+    """Who is signed in (name, address, role) and 「サインアウト」, at the top right of every page."""
+    with st.container(
+        horizontal=True,
+        horizontal_alignment="right",
+        vertical_alignment="center",
+        key="kpi-account",
+    ):
+        st.html(
+            f'<span class="kpi-account">サインイン中：{html_blocks.esc(visitor.account_text)}</span>',
+            width="content",
+        )
+        if st.button("サインアウト", key="kpi-sign-out"):
+            st.logout()
+
+
+def _gate_head(title: str, *lines: str) -> None:
+    st.html(
+        html_blocks.stylesheet(_CSS)
+        + html_blocks.page_title(title)
+        + html_blocks.paragraph(facts.TITLE_WITH_PERIOD, meta=True)
+        + "".join(html_blocks.paragraph(line) for line in lines)
+    )
+
+
+def sign_in_screen() -> None:
+    """What a signed-out visitor sees: the title, why, and the button. Nothing from the store."""
+    _gate_head(
+        APP_TITLE,
+        "このダッシュボードは、利用者として登録された職員だけが使えます。"
+        "組織のアカウントでサインインしてください。",
+    )
+    if st.button("サインイン", type="primary", key="kpi-sign-in"):
+        st.login()
+
+
+def expired_screen(visitor: Visitor) -> None:
+    """The notice drawn just before an expired sign-in is signed out (the caller signs out)."""
+    when = f"（{visitor.expires_at:%Y-%m-%d %H:%M}）" if visitor.expires_at else ""
+    _gate_head(
+        APP_TITLE,
+        f"サインインの有効期限{when}が切れたため、サインアウトします。"
+        "もう一度サインインしてください。",
+    )
+
+
+def no_permission_screen(visitor: Visitor, administrators: list[str]) -> None:
+    """権限がありません: signed in, but not a registered user. Whom to ask; no data, no pages."""
+    address = visitor.identity or "（アドレスのないアカウント）"
+    if administrators:
+        ask = html_blocks.paragraph(
+            "利用するには、次の管理者に利用者としての登録を依頼してください。"
+        ) + html_blocks.bullets(administrators, css_class="kpi-admins")
+    else:
+        ask = html_blocks.paragraph(
+            "管理者がまだ登録されていません。システムの管理者に、次のコマンドで"
+            "利用者を登録するよう依頼してください（役割は 閲覧・部署担当・承認者・管理者）。"
+        ) + (
+            f"<p><code>python -m komae_kpi users add {html_blocks.esc(visitor.identity)}"
+            " --role 閲覧</code></p>"
+        )
+    _gate_head("権限がありません")
+    st.html(
+        html_blocks.paragraph(
+            f"{address} でサインインしていますが、このアドレスはこのダッシュボードの"
+            "利用者として登録されていません。"
+        )
+        + ask
+    )
+    if st.button("サインアウト", key="kpi-sign-out"):
+        st.logout()
+
+
+def settings_error_screen(problems: list[str]) -> None:
+    """The [auth] settings cannot be used: say what to fix (to whoever runs the server)."""
+    _gate_head(APP_TITLE)
+    st.error(
+        "サインインの設定に問題があるため、表示できません。\n\n"
+        + "\n".join(f"- {p}" for p in problems)
+    )

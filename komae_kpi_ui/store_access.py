@@ -12,7 +12,6 @@ import streamlit as st
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import PROJECT_ROOT, resolve_db_path
 from komae_kpi.judgement.progress import Snapshot, load_snapshot
-from komae_kpi.store.connection import current_user
 from komae_kpi.views import charts, indicator_views
 
 
@@ -149,12 +148,8 @@ def reference_figure() -> go.Figure:
 
 
 def user_name() -> str:
-    """Who is making a change: the signed-in name when sign-in is configured, else the OS user."""
-    try:
-        if st.user.get("is_logged_in"):
-            name = st.user.get("name") or st.user.get("email")
-            if name:
-                return str(name)
-    except Exception:  # st.user raises outside a configured platform in some versions
-        pass
-    return current_user()
+    """Who is making a change, as the change log records it: the signed-in address when sign-in is
+    configured, else the OS user (komae_kpi_ui.identity.visitor().identity)."""
+    from komae_kpi_ui import identity  # imported here: identity reads the store through this module
+
+    return identity.visitor().identity

@@ -1,15 +1,32 @@
-"""A real Streamlit server and Debian's headless Chromium (Playwright cannot download its own here)."""
+"""A real Streamlit server and Debian's headless Chromium (Playwright cannot download its own here),
+and a real OpenID Connect provider on loopback to sign in through (oidc-provider-mock).
+
+Signing in, for any test:
+
+    def test_x(tmp_path, oidc_provider, sign_in, open_page):
+        db = ...; save_user(db, email="kanri@example.com", role="admin")
+        with streamlit_server(db, oidc=oidc_provider) as url:
+            page = open_page(url, "x")            # the sign-in screen
+            sign_in(page, "kanri@example.com", name="管理 花子")   # now on "/", signed in
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,16 +60,110 @@ PAGES = {
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # oidc-provider-mock 0.3.4 calls an Authlib API that Authlib 1.9 deprecates; the provider runs
+    # in the test process, so its warnings would otherwise be reported on every sign-in test.
+    config.addinivalue_line("filterwarnings", "ignore:get_jwt_config:DeprecationWarning")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class OidcProvider:
+    """An OpenID Connect provider (oidc-provider-mock) serving on loopback in this process.
+
+    Its authorization form takes any `sub`; the claims a subject gets are set with set_user()
+    (the mock's PUT /users/<sub>), else just {"email": sub}.
+    """
+
+    url: str
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.url}/.well-known/openid-configuration"
+
+    def set_user(self, sub: str, claims: dict[str, object]) -> None:
+        request = urllib.request.Request(
+            f"{self.url}/users/{urllib.parse.quote(sub, safe='')}",
+            data=json.dumps(claims).encode(),
+            headers={"Content-Type": "application/json"},
+            method="PUT",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 204, response.status
+
+
 @contextmanager
-def streamlit_server(db: Path, script: Path | None = None) -> Iterator[str]:
-    """Serve the dashboard (or another script, e.g. a benchmark floor) on a free local port."""
+def oidc_provider_server(
+    token_max_age: dt.timedelta = dt.timedelta(hours=1),
+) -> Iterator[OidcProvider]:
+    """Run an OpenID Connect provider on a free loopback port in a thread of this process.
+
+    token_max_age sets the lifetime (`exp` - `iat`) of the ID tokens it issues; a negative one
+    issues tokens that have already expired (see tests/browser/test_sign_in.py).
+    """
+    import authlib.deprecate  # type: ignore[import-untyped]  # first: it adds an "always" filter
+    import werkzeug.serving
+
+    with warnings.catch_warnings():  # it imports Authlib modules that Authlib 1.9 deprecates
+        warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
+        import oidc_provider_mock  # type: ignore[import-untyped]  # no py.typed marker
+
+    class QuietHandler(werkzeug.serving.WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass  # a line per request would bury the test's own output
+
+    app = oidc_provider_mock.app(access_token_max_age=token_max_age)
+    server = werkzeug.serving.make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.start()
+    try:
+        yield OidcProvider(url=f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(10)
+        server.server_close()
+
+
+def auth_secrets(provider: OidcProvider, app_url: str) -> str:
+    """secrets.toml's [auth] section for a dashboard at app_url signing in through provider."""
+    return (
+        "[auth]\n"
+        f'redirect_uri = "{app_url}/oauth2callback"\n'
+        f'cookie_secret = "{secrets.token_hex(32)}"\n'
+        'client_id = "komae-kpi-test"\n'
+        'client_secret = "komae-kpi-test-secret"\n'
+        f'server_metadata_url = "{provider.metadata_url}"\n'
+    )
+
+
+@contextmanager
+def streamlit_server(
+    db: Path,
+    script: Path | None = None,
+    *,
+    oidc: OidcProvider | None = None,
+    address: str | None = "127.0.0.1",
+) -> Iterator[str]:
+    """Serve the dashboard (or another script, e.g. a benchmark floor) on a free local port.
+
+    oidc: sign in through this provider (a secrets.toml with [auth] is written beside db and
+    given with --secrets.files). Without it the server is given a secrets file that does not
+    exist, so that a developer's own .streamlit/secrets.toml never turns sign-in on in a test.
+    address: --server.address; None leaves it to .streamlit/config.toml. The URL yielded is
+    always the loopback one.
+    """
     port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    secrets_file = db.parent / f"secrets-{port}.toml"
+    if oidc is not None:
+        secrets_file.write_text(auth_secrets(oidc, url), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != DB_ENV_VAR} | {DB_ENV_VAR: str(db)}
     log = (db.parent / f"streamlit-{port}.log").open("w")
     proc = subprocess.Popen(
@@ -66,19 +177,19 @@ def streamlit_server(db: Path, script: Path | None = None) -> Iterator[str]:
             "true",
             "--server.port",
             str(port),
-            "--server.address",
-            "127.0.0.1",
+            *(["--server.address", address] if address is not None else []),
             "--server.fileWatcherType",
             "none",
             "--browser.gatherUsageStats",
             "false",
+            "--secrets.files",
+            str(secrets_file),
         ],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -147,3 +258,71 @@ def open_page(browser: Browser) -> Iterator[Callable[[str, str], Page]]:
     yield _open
     for page in pages:
         page.close()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[OidcProvider]:
+    """One OpenID Connect provider for the session, issuing tokens valid for an hour."""
+    with oidc_provider_server() as provider:
+        yield provider
+
+
+def authorize(provider: OidcProvider, page: Page, email: str, name: str | None = None) -> None:
+    """From the dashboard's sign-in screen (page shows it), through the provider's real
+    authorization form as `email` (the token's email and sub; `name` its name claim), until the
+    browser is back on the dashboard (not waiting for its script to run)."""
+    claims: dict[str, object] = {"email": email, "email_verified": True}
+    if name is not None:
+        claims["name"] = name
+    provider.set_user(email, claims)
+    page.get_by_role("button", name="サインイン").click()
+    page.wait_for_url(f"{provider.url}/oauth2/authorize*")
+    page.locator('input[name="sub"]').fill(email)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(lambda url: not url.startswith(provider.url) and "oauth2callback" not in url)
+
+
+def sign_in_through(
+    provider: OidcProvider, page: Page, email: str, name: str | None = None
+) -> Page:
+    """Sign in (see authorize()); returns the page back on the dashboard, its script run ended.
+    Whether the person sees data is for the test to check."""
+    authorize(provider, page, email, name)
+    settle(page)
+    return page
+
+
+def sign_out_through(provider: OidcProvider, page: Page) -> Page:
+    """Press 「サインアウト」 and confirm on the provider's end-session page; back on the dashboard."""
+    page.get_by_role("button", name="サインアウト").click()
+    end_session_page(provider, page)
+    return page
+
+
+def end_session_page(provider: OidcProvider, page: Page) -> None:
+    """Confirm the provider's end-session page (where st.logout() sends the browser), then wait
+    until the browser is back on the dashboard with its script run ended."""
+    page.wait_for_url(f"{provider.url}/oauth2/end_session*")
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(lambda url: not url.startswith(provider.url) and "oauth2callback" not in url)
+    settle(page)
+
+
+@pytest.fixture
+def sign_in(oidc_provider: OidcProvider) -> Callable[..., Page]:
+    """sign_in(page, email, name=None) -> page: sign in through the session's provider."""
+
+    def _sign_in(page: Page, email: str, name: str | None = None) -> Page:
+        return sign_in_through(oidc_provider, page, email, name)
+
+    return _sign_in
+
+
+@pytest.fixture
+def sign_out(oidc_provider: OidcProvider) -> Callable[[Page], Page]:
+    """sign_out(page) -> page: press 「サインアウト」 and come back signed out."""
+
+    def _sign_out(page: Page) -> Page:
+        return sign_out_through(oidc_provider, page)
+
+    return _sign_out

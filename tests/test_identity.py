@@ -1,0 +1,335 @@
+"""The sign-in gate's decisions (komae_kpi_ui/identity.py) as plain functions, and the gate's
+screens in AppTest. Signing in for real, through an OpenID Connect provider in Chromium, is
+tests/browser/test_sign_in.py; these tests seed st.user and do not replace it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
+from komae_kpi.store.users import User, save_user
+from komae_kpi_ui import identity
+from komae_kpi_ui.identity import (
+    administrators_text,
+    auth_settings_problems,
+    describe,
+    identity_claim,
+    is_loopback,
+    proxy_headers,
+    read_only_reason,
+    token_expired,
+)
+
+DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
+NOW = 1_800_000_000.0
+ADMIN = User(email="kanri@city.komae.lg.jp", name="管理 花子", role="admin", departments=())
+VIEWER = User(email="etsuran@city.komae.lg.jp", name=None, role="viewer", departments=())
+EDITOR = User(
+    email="yamada@city.komae.lg.jp", name="山田 太郎", role="editor", departments=("財政課",)
+)
+AUTH = {
+    "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+    "cookie_secret": "a-test-secret-of-enough-length",
+    "client_id": "komae-kpi",
+    "client_secret": "client-secret",
+    "server_metadata_url": "http://127.0.0.1:9400/.well-known/openid-configuration",
+}
+
+
+@pytest.mark.parametrize(
+    "address",
+    [None, "127.0.0.1", "127.8.9.10", "::1", "[::1]", "::ffff:127.0.0.1", " 127.0.0.1 "],
+)
+def test_loopback_addresses(address: str | None) -> None:
+    assert is_loopback(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "192.168.1.10",
+        "203.0.113.7",
+        "10.0.0.1",
+        "::ffff:10.0.0.1",
+        "fe80::1%eth0",
+        "2001:db8::1",
+        "",
+        "localhost",
+        "not an address",
+    ],
+)
+def test_other_addresses_are_not_loopback(address: str) -> None:
+    assert not is_loopback(address)
+
+
+def test_proxy_headers_are_found_in_any_case_and_named_as_written() -> None:
+    names = ["HOST", "x-forwarded-for", "X-REAL-IP", "forwarded", "Cookie", "x-forwarded-host"]
+    assert proxy_headers(names) == ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP"]
+    assert proxy_headers(["Host", "Origin", "Cookie", "User-Agent"]) == []
+
+
+def test_a_request_from_this_machine_without_a_proxy_may_write() -> None:
+    assert read_only_reason(None, ["Host", "Origin"]) is None
+    assert read_only_reason("::ffff:127.0.0.1", []) is None
+
+
+def test_a_request_from_elsewhere_is_read_only_and_says_why_and_how() -> None:
+    reason = read_only_reason("192.168.1.10", ["Host"])
+    assert reason is not None
+    assert "読み取り専用" in reason
+    assert "192.168.1.10 から開かれています" in reason
+    assert "README の「同僚に公開する（サインイン）」" in reason
+    both = read_only_reason("203.0.113.7", ["Forwarded"])
+    assert both is not None
+    assert "203.0.113.7 から、プロキシ経由で開かれています（転送ヘッダー Forwarded）" in both
+
+
+def test_a_proxied_request_from_loopback_is_read_only_naming_the_header() -> None:
+    reason = read_only_reason(None, ["x-forwarded-for", "X-Real-Ip"])
+    assert reason is not None
+    assert "プロキシ経由で開かれています（転送ヘッダー X-Forwarded-For、X-Real-IP）" in reason
+    assert "から" not in reason.split("。")[0]
+
+
+def test_identity_is_the_email_lowercased_else_the_sub() -> None:
+    assert identity_claim({"email": " Yamada@City.Komae.LG.jp ", "sub": "42"}) == (
+        "yamada@city.komae.lg.jp"
+    )
+    assert identity_claim({"sub": "User-42"}) == "user-42"
+    assert identity_claim({"email": "", "sub": "42"}) == "42"
+    assert identity_claim({"email": None, "sub": "42"}) == "42"
+    assert identity_claim({}) is None
+
+
+def test_an_unverified_email_is_not_the_identity() -> None:
+    claims = {"email": "kanri@city.komae.lg.jp", "email_verified": False, "sub": "abc"}
+    assert identity_claim(claims) == "abc"
+    assert identity_claim(claims | {"email_verified": True}) == "kanri@city.komae.lg.jp"
+
+
+@pytest.mark.parametrize(
+    ("exp", "expired"),
+    [
+        (NOW + 60, False),
+        (int(NOW) + 1, False),
+        (str(NOW + 60), False),
+        (NOW - 1, True),
+        (NOW, True),
+        (None, True),
+        (True, True),
+        ("tomorrow", True),
+    ],
+)
+def test_token_expiry(exp: Any, expired: bool) -> None:
+    claims = {"sub": "x"} if exp is None else {"sub": "x", "exp": exp}
+    assert token_expired(claims, NOW) is expired
+
+
+def test_auth_settings_problems_name_each_missing_key() -> None:
+    assert auth_settings_problems(AUTH) == []
+    problems = auth_settings_problems({k: v for k, v in AUTH.items() if k != "client_secret"})
+    assert len(problems) == 1
+    assert "`client_secret`" in problems[0]
+    assert len(auth_settings_problems({"redirect_uri": "x", "cookie_secret": " "})) == 4
+
+
+def test_administrators_are_listed_with_name_and_address() -> None:
+    nameless = User(email="root@city.komae.lg.jp", name=None, role="admin", departments=())
+    assert administrators_text([ADMIN, VIEWER, nameless]) == [
+        "管理 花子 <kanri@city.komae.lg.jp>",
+        "root@city.komae.lg.jp",
+    ]
+
+
+def _describe(**facts: Any) -> identity.Visitor:
+    base: dict[str, Any] = {
+        "configured": True,
+        "claims": {},
+        "address": None,
+        "header_names": [],
+        "users": [ADMIN, VIEWER, EDITOR],
+        "os_user": "shokuin",
+        "now": NOW,
+    }
+    return describe(**(base | facts))
+
+
+def test_without_sign_in_on_this_machine_the_os_user_may_write() -> None:
+    visitor = _describe(configured=False, claims={"email": "ignored@example.com"})
+    assert visitor.status == "local"
+    assert visitor.identity == "shokuin"
+    assert not visitor.signed_in and not visitor.sign_in_configured
+    assert visitor.may_see_data and not visitor.read_only
+    assert visitor.read_only_reason is None and visitor.user is None
+
+
+def test_without_sign_in_from_elsewhere_the_pages_are_read_only() -> None:
+    visitor = _describe(configured=False, address="192.168.1.10")
+    assert visitor.status == "remote"
+    assert visitor.may_see_data and visitor.read_only
+    assert visitor.read_only_reason is not None and "192.168.1.10" in visitor.read_only_reason
+    proxied = _describe(configured=False, header_names=["X-Forwarded-Host"])
+    assert proxied.read_only and proxied.read_only_reason is not None
+
+
+def test_signed_out_sees_nothing() -> None:
+    for claims in ({}, {"is_logged_in": False}):
+        visitor = _describe(claims=claims)
+        assert visitor.status == "signed_out"
+        assert not visitor.may_see_data and visitor.read_only and not visitor.signed_in
+
+
+def test_a_registered_address_in_another_case_is_that_user() -> None:
+    claims = {"is_logged_in": True, "email": "Yamada@City.Komae.lg.jp", "exp": NOW + 3600}
+    visitor = _describe(claims=claims)
+    assert visitor.status == "registered"
+    assert visitor.user == EDITOR
+    assert visitor.identity == "yamada@city.komae.lg.jp"
+    assert visitor.display_name == "山田 太郎"
+    assert visitor.may_see_data and not visitor.read_only
+    assert visitor.account_text == "山田 太郎（yamada@city.komae.lg.jp）・部署担当"
+
+
+def test_a_registered_viewer_is_read_only_and_named_by_the_token_when_unnamed() -> None:
+    claims = {"is_logged_in": True, "email": VIEWER.email, "name": "閲覧 次郎", "exp": NOW + 60}
+    visitor = _describe(claims=claims)
+    assert visitor.status == "registered" and visitor.read_only
+    assert visitor.display_name == "閲覧 次郎"
+
+
+def test_an_unregistered_address_sees_nothing() -> None:
+    claims = {"is_logged_in": True, "email": "dareka@example.com", "exp": NOW + 60}
+    visitor = _describe(claims=claims)
+    assert visitor.status == "unregistered"
+    assert visitor.identity == "dareka@example.com"
+    assert visitor.user is None and not visitor.may_see_data and visitor.read_only
+
+
+def test_an_expired_token_sees_nothing_even_for_an_admin() -> None:
+    claims = {"is_logged_in": True, "email": ADMIN.email, "exp": NOW - 1}
+    visitor = _describe(claims=claims)
+    assert visitor.status == "expired"
+    assert visitor.user is None and not visitor.may_see_data
+    assert visitor.expires_at is not None and visitor.expires_at.timestamp() == NOW - 1
+
+
+# ---- the gate in AppTest (st.user seeded; the real sign-in is in tests/browser) --------------
+
+
+def _app(monkeypatch: pytest.MonkeyPatch, db: Path, user: dict[str, Any], **auth: Any) -> AppTest:
+    monkeypatch.setenv(DB_ENV_VAR, str(db))
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.secrets["auth"] = auth or AUTH
+    at.user = user
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _html(at: AppTest) -> str:
+    return "".join(h.value for h in at.html)
+
+
+def _signed_in(email: str, **claims: Any) -> dict[str, Any]:
+    return {"is_logged_in": True, "email": email, "exp": time.time() + 3600} | claims
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_gate_signed_out_shows_only_the_sign_in_button(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = _app(monkeypatch, store, {"is_logged_in": False})
+    assert [b.label for b in at.button] == ["サインイン"]
+    assert "経常収支比率" not in _html(at)
+    assert "全体概況" not in _html(at)
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_gate_incomplete_settings_say_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = _app(monkeypatch, store, {}, redirect_uri="http://127.0.0.1:8501/oauth2callback")
+    text = at.error[0].value
+    assert "サインインの設定に問題があるため" in text
+    assert "`cookie_secret`" in text and "`server_metadata_url`" in text
+    assert not at.button
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_gate_unregistered_names_the_address_and_the_admins(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = _app(monkeypatch, store, _signed_in("dareka@example.com"))
+    assert "利用するには" not in _html(at)  # no admin yet: the command instead
+    assert "python -m komae_kpi users add dareka@example.com" in _html(at)
+    save_user(store, email="Kanri@City.Komae.lg.jp", role="admin", name="管理 花子")
+    at = _app(monkeypatch, store, _signed_in("dareka@example.com"))
+    page = _html(at)
+    assert "権限がありません" in page
+    assert "dareka@example.com でサインインしています" in page
+    assert "管理 花子 &lt;kanri@city.komae.lg.jp&gt;" in page
+    assert "経常収支比率" not in page
+    assert [b.label for b in at.button] == ["サインアウト"]
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_gate_registered_sees_the_pages_and_who_is_signed_in(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    save_user(store, email="Kanri@City.Komae.lg.jp", role="admin", name="管理 花子")
+    at = _app(monkeypatch, store, _signed_in("KANRI@city.komae.lg.jp"))
+    page = _html(at)
+    assert "サインイン中：管理 花子（kanri@city.komae.lg.jp）・管理者" in page
+    assert '<h1 class="kpi-title">全体概況</h1>' in page
+    assert "サインアウト" in [b.label for b in at.button]
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_gate_expired_says_so_and_signs_out(monkeypatch: pytest.MonkeyPatch, store: Path) -> None:
+    from komae_kpi_ui import app
+
+    monkeypatch.setattr(app, "EXPIRED_NOTICE_SECONDS", 0.0)
+    save_user(store, email="kanri@city.komae.lg.jp", role="admin")
+    at = _app(monkeypatch, store, _signed_in("kanri@city.komae.lg.jp", exp=time.time() - 5))
+    assert "サインインの有効期限" in _html(at) and "サインアウトします" in _html(at)
+    assert "全体概況</h1>" not in _html(at)
+    assert at.user.get("is_logged_in") is False  # st.logout() cleared this session's user
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_without_sign_in_the_app_is_the_single_user_tool(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    monkeypatch.setenv(DB_ENV_VAR, str(store))
+    at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    assert not at.exception
+    page = _html(at)
+    assert '<h1 class="kpi-title">全体概況</h1>' in page
+    assert "サインイン中" not in page and "読み取り専用" not in page
+
+
+def _who_is_writing() -> None:
+    import streamlit as st
+
+    from komae_kpi_ui import store_access
+
+    st.text(store_access.user_name())
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_writes_are_recorded_under_the_signed_in_address_else_the_os_user(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    monkeypatch.setenv(DB_ENV_VAR, str(store))
+    monkeypatch.setattr(identity, "current_user", lambda: "shokuin")
+    at = AppTest.from_function(_who_is_writing)
+    at.secrets["auth"] = AUTH
+    at.user = _signed_in("Yamada@City.Komae.lg.jp", name="山田 太郎")
+    assert at.run().text[0].value == "yamada@city.komae.lg.jp"
+    plain = AppTest.from_function(_who_is_writing).run()
+    assert plain.text[0].value == "shokuin"
