@@ -11,7 +11,10 @@ from komae_kpi.store.permissions import Actor, entry_refusal
 from komae_kpi.store.record_changes import RecordKey
 from komae_kpi_ui import identity
 
+# The choice is kept under a key of its own: a widget's state is dropped when a page is left, and
+# the choice must follow the person from page to page.
 _INCLUDE_PENDING_KEY = "include_pending"
+_TOGGLE_KEY = "include_pending_toggle"
 
 
 def actor(snapshot: Snapshot) -> Actor | None:
@@ -64,9 +67,15 @@ def pending_toggle(snapshot: Snapshot) -> None:
     """The header's switch 「承認待ちを含めて表示」, for those who may use it when anything waits."""
     if not may_include_pending(snapshot) or (not snapshot.waiting and not include_pending()):
         return
+
+    def keep() -> None:
+        st.session_state[_INCLUDE_PENDING_KEY] = st.session_state[_TOGGLE_KEY]
+
     st.toggle(
         f"承認待ち（{len(snapshot.waiting)}件）を含めて表示",
-        key=_INCLUDE_PENDING_KEY,
+        value=include_pending(),
+        key=_TOGGLE_KEY,
+        on_change=keep,
         help="入力・取込されて、まだ承認されていない記録を、承認済みの記録の代わりに表示します。"
         "該当する値には［承認待ち］と表示します。",
     )

@@ -33,6 +33,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("items", "取組項目", "checklist"),
     ("departments", "部署別", "apartment"),
     ("updates", "実績入力", "edit_note"),
+    ("review", "承認", "task_alt"),
     ("reports", "公表・会議資料", "description"),
 )
 _run = threading.local()  # Streamlit runs each session's script in a thread of its own

@@ -12,7 +12,7 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan import facts
 from komae_kpi.views import html_blocks
-from komae_kpi_ui import url_state
+from komae_kpi_ui import access, url_state
 from komae_kpi_ui.identity import Visitor
 
 APP_TITLE = f"{facts.PUBLISHER} 行財政改革 進捗管理"
@@ -59,6 +59,8 @@ def page_header(title: str, snapshot: Snapshot) -> int:
         + html_blocks.paragraph(f"{fy.label(year)}　{facts.TITLE_WITH_PERIOD}{demo}", meta=True)
     )
     _pending.year_links = (st.empty(), options, year)
+    # Editors and approvers may look at what waits for approval in place of what is approved.
+    access.pending_toggle(snapshot)
     return year
 
 

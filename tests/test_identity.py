@@ -12,7 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
-from komae_kpi.store.users import User, save_user
+from komae_kpi.store.user_admin import save_user
+from komae_kpi.store.users import User
 from komae_kpi_ui import identity
 from komae_kpi_ui.identity import (
     administrators_text,

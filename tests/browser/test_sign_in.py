@@ -20,7 +20,7 @@ import pytest
 from komae_kpi.common.paths import PROJECT_ROOT
 from komae_kpi.store.connection import init_store
 from komae_kpi.store.entries import save_indicator_value
-from komae_kpi.store.users import save_user
+from komae_kpi.store.user_admin import save_user
 from tests.browser.conftest import (
     PAGES,
     SCREENSHOTS,
@@ -57,7 +57,7 @@ def make_store(tmp_path: Path) -> Path:
     init_store(db)
     save_indicator_value(db, 3, 2025, 89.6, source="決算（テスト）")
     save_user(db, email=ADMIN, role="admin", name="管理 花子")
-    save_user(db, email=EDITOR, role="editor", departments=["財政課"], name="山田 太郎")
+    save_user(db, email=EDITOR, role="editor", departments=["財政課"], name="山田 太郎", user=ADMIN)
     return db
 
 
