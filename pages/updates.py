@@ -293,13 +293,14 @@ def _workbook(snapshot: Snapshot, year: int) -> None:
 
 
 def _history(snapshot: Snapshot) -> None:
-    if not snapshot.changes:
+    changes = entry_views.readable_changes(snapshot)
+    if not changes:
         st.html(html_blocks.paragraph("変更履歴はまだありません。", meta=True))
         return
-    latest = snapshot.changes[:200]
+    latest = changes[:200]
     st.html(
         html_blocks.paragraph(
-            f"新しい順に{len(latest)}件（全{len(snapshot.changes)}件）。"
+            f"新しい順に{len(latest)}件（全{len(changes)}件）。"
             "コマンド `python -m komae_kpi history` でも表示できます。",
             meta=True,
         )
@@ -352,7 +353,8 @@ def show() -> None:
     for tab, (name, draw) in zip(tabs, tabs_shown.items(), strict=True):
         if tab.open:
             with tab:
-                draw(snapshot if name in ENTRY_TABS else approved, year)
+                # What waits is for those who enter; readers get the approved state.
+                draw(snapshot if may_enter and name != "照会様式（Excel）" else approved, year)
     edit_session.end_run()  # the messages were shown in this completed run
 
 

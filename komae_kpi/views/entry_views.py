@@ -172,11 +172,26 @@ def history_table(plan: Plan, entries: list[ChangeEntry] | tuple[ChangeEntry, ..
     return _frame(history_rows(plan, list(entries)), HISTORY_COLUMNS)
 
 
+# Log entries about what is not (yet) in force: a submission, and an approver returning one.
+PRE_APPROVAL_ACTIONS = ("submit", "return")
+
+
+def readable_changes(snapshot: Snapshot) -> list[ChangeEntry]:
+    """The history as a page shows it: of an approved snapshot, only what went into force and its
+    approvals (a submitted value is not for readers until approved); with what waits included,
+    every entry."""
+    if snapshot.shown_pending:
+        return list(snapshot.changes)
+    return [e for e in snapshot.changes if e.action not in PRE_APPROVAL_ACTIONS]
+
+
 def history_for(
     snapshot: Snapshot, key_kind: str, subject_no: int, limit: int = 100
 ) -> list[ChangeEntry]:
     return [
-        e for e in snapshot.changes if e.key.kind == key_kind and e.key.subject_no == subject_no
+        e
+        for e in readable_changes(snapshot)
+        if e.key.kind == key_kind and e.key.subject_no == subject_no
     ][:limit]
 
 

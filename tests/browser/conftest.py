@@ -55,6 +55,7 @@ PAGES = {
     "/items": "取組項目",
     "/departments": "部署別",
     "/updates": "実績入力",
+    "/review": "承認",
     "/reports": "公表・会議資料",
 }
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
