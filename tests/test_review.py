@@ -454,3 +454,41 @@ def test_review_commands(team: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0
     code, out, _ = _cli(capsys, "status", "--fiscal-year", "2025", *db)
     assert "所見: 人件費の増による" in out
+
+
+# --- what is published --------------------------------------------------------------------------
+
+
+def test_the_report_and_the_deck_carry_the_approved_state_and_the_finding(
+    team: Path, tmp_path: Path
+) -> None:
+    import io
+
+    from pptx import Presentation
+
+    from komae_kpi.outputs.chart_images import chart_renderer, chromium_path
+    from komae_kpi.outputs.deck import build_meeting_deck
+    from komae_kpi.outputs.export import export_open_data
+    from komae_kpi.outputs.report import build_report
+
+    if chromium_path() is None:
+        pytest.skip("Chromium is not installed")
+    save_indicator_value(team, 3, 2025, 95.0, user=FINANCE)
+    approve(team, [1], comments={1: "扶助費の増による"}, user=APPROVER)
+    save_indicator_value(team, 5, 2025, 175.0, user=FINANCE)  # waits: in no output
+    snapshot = load_snapshot(team)
+    with chart_renderer() as renderer:
+        report = build_report(snapshot, 2025, renderer.image).html
+        deck = Presentation(io.BytesIO(build_meeting_deck(snapshot, 2025, renderer)))
+    assert "所見（承認者）: 扶助費の増による" in report
+    assert "175.0" not in report and "175億円" not in report
+    texts = [
+        shape.text_frame.text
+        for slide in deck.slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+    ]
+    assert any("扶助費の増による" in t for t in texts)
+    export_open_data(snapshot, tmp_path / "open")
+    values = (tmp_path / "open" / "indicator_values.csv").read_text("utf-8-sig")
+    assert "95.0" in values and "175.0" not in values

@@ -373,13 +373,16 @@ def _indicator_slide(
         size=13,
         header_size=12,
     )
+    reason_lines: list[str | list[Span]] = [[Span(text="判定の理由", bold=True)], a.reason]
+    if info.finding:  # the approver's comment, beside the warning it explains
+        reason_lines += [[Span(text="所見（承認者）", bold=True)], info.finding]
     textbox(
         slide,
         panel_left,
         bottom + 0.15,
         panel_width,
         BODY_BOTTOM - bottom - 0.15,
-        [[Span(text="判定の理由", bold=True)], a.reason],
+        reason_lines,
         Look(size=12, space_after=3),
     )
 

@@ -23,6 +23,7 @@ from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, Plan
 from komae_kpi.views import charts
+from komae_kpi.views.overview import finding_text
 from komae_kpi.views.status_style import indicator_status_text, item_status_text
 
 REPORT_TITLE = "進捗状況報告"
@@ -279,7 +280,7 @@ def _chart_section(
         png_base64=base64.b64encode(png).decode("ascii"),
         alt=_chart_alt(snapshot, year, x, assessment),
         caption=f"図 指標{x.indicator_no} {x.name}（{fy.label(year)}時点）",
-        reason=assessment.reason,
+        reason=assessment.reason + finding_text(snapshot, assessment),
     )
 
 
