@@ -17,16 +17,10 @@ from komae_kpi.judgement.progress import load_snapshot
 from komae_kpi.store.entries import save_indicator_value, save_item_status
 from komae_kpi.store.record_changes import load_history
 from komae_kpi.store.user_admin import save_user
+from tests.auth_settings import AUTH
 from tests.store_helpers import dump
 
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
-AUTH = {
-    "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
-    "cookie_secret": "a-test-secret-of-enough-length",
-    "client_id": "komae-kpi",
-    "client_secret": "client-secret",
-    "server_metadata_url": "http://127.0.0.1:9400/.well-known/openid-configuration",
-}
 ADMIN = "kanri@city.komae.lg.jp"
 FINANCE = "zaisei@city.komae.lg.jp"
 APPROVER = "shonin@city.komae.lg.jp"

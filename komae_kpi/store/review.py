@@ -346,21 +346,7 @@ def approve_submissions(
     log = ChangeBatch(con, user=actor.identity, method="review")
     for sid in unique:
         submission = found[sid]
-        comment = (comments.get(sid) or "").strip() or None
-        con.execute(
-            "UPDATE submissions SET state = 'approved', reviewed_at = ?, reviewed_by = ?,"
-            " review_comment = ? WHERE submission_id = ?",
-            [log.now, actor.identity, comment, sid],
-        )
-        log.add(
-            submission.key,
-            action="approve",
-            field=STATE_FIELD,
-            old="submitted",
-            new="approved",
-            submission_id=sid,
-            comment=comment,
-        )
+        _decide(con, log, submission, "approved", (comments.get(sid) or "").strip() or None)
         change = RecordChange(
             key=submission.key,
             before=in_force.get(submission.key),
@@ -393,19 +379,30 @@ def return_submission(
         raise ValidationError(problems)
     submission = found[0]
     log = ChangeBatch(con, user=actor.identity, method="review")
+    _decide(con, log, submission, "returned", comment.strip())
+    log.write(con)
+    return submission
+
+
+def _decide(
+    con: duckdb.DuckDBPyConnection,
+    log: ChangeBatch,
+    submission: Submission,
+    state: Literal["approved", "returned"],
+    comment: str | None,
+) -> None:
+    """Record an approver's decision on a submission, and log it with their comment."""
     con.execute(
-        "UPDATE submissions SET state = 'returned', reviewed_at = ?, reviewed_by = ?,"
+        "UPDATE submissions SET state = ?, reviewed_at = ?, reviewed_by = ?,"
         " review_comment = ? WHERE submission_id = ?",
-        [log.now, actor.identity, comment.strip(), submission_id],
+        [state, log.now, log.user, comment, submission.submission_id],
     )
     log.add(
         submission.key,
-        action="return",
+        action="approve" if state == "approved" else "return",
         field=STATE_FIELD,
         old="submitted",
-        new="returned",
-        submission_id=submission_id,
-        comment=comment.strip(),
+        new=state,
+        submission_id=submission.submission_id,
+        comment=comment,
     )
-    log.write(con)
-    return submission
