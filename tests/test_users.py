@@ -102,6 +102,8 @@ def test_only_an_administrator_manages_users_once_any_exist(store: Path) -> None
             remove_user(store, "kato@city.komae.lg.jp", user=who)
     # The last administrator stays while others need one.
     with pytest.raises(ValidationError, match="最後の管理者"):
+        save_user(store, email=SATO, role="承認者", user=SATO)
+    with pytest.raises(ValidationError, match="最後の管理者"):
         remove_user(store, SATO, user=SATO)
     with pytest.raises(ValidationError, match="最後の管理者"):
         save_user(store, email=SATO, role="viewer", user=SATO)
@@ -110,7 +112,7 @@ def test_only_an_administrator_manages_users_once_any_exist(store: Path) -> None
 
 def test_the_os_user_is_logged_without_a_user(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("komae_kpi.store.user_admin.current_user", lambda: "os-user")
-    save_user(store, email="a@city.komae.lg.jp", role="viewer")
+    save_user(store, email="a@city.komae.lg.jp", role="admin")
     assert [e.changed_by for e in user_log(store)] == ["os-user"]
 
 
@@ -249,3 +251,11 @@ def test_the_migrations_upgrade_a_store_of_the_previous_schema(
     save_item_status(path, 22, 2025, "順調", user="財政課")  # the upgraded store takes entries
     save_user(path, email="a@city.komae.lg.jp", role="admin")
     assert [u.email for u in list_users(path)] == ["a@city.komae.lg.jp"]
+
+
+def test_the_first_user_must_be_an_administrator(store: Path) -> None:
+    before = dump(store)
+    with pytest.raises(ValidationError, match="最初のユーザーは管理者にしてください"):
+        save_user(store, email="yamada@city.komae.lg.jp", role="部署担当", departments=["財政課"])
+    assert dump(store) == before
+    assert save_user(store, email="sato@city.komae.lg.jp", role="管理者") is not None

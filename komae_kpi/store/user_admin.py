@@ -1,7 +1,7 @@
 """Adding, changing and removing users: an administrator's work once any user exists.
 
-The first user is added by whoever can run the command (whoever can, has the file anyway); from
-then on the acting person must be a registered 管理者. Every change is one transaction that also
+The first user is added by whoever can run the command (whoever can, has the file anyway), and
+must be a 管理者; from then on the acting person must be a registered 管理者. Every change is one transaction that also
 appends a row to user_log; a save that changes nothing writes nothing. The last administrator can
 be neither removed nor given another role while other users exist: no one could manage users then.
 """
@@ -149,7 +149,16 @@ def save_user(
             before = found[0] if found else None
             if before == after:
                 return None
-            last_admin = _last_admin_problem(read_users(con), key, after)
+            everyone = read_users(con)
+            if not everyone and after.role != "admin":
+                # Once a user exists only an administrator manages users: the first must be one.
+                raise ValidationError(
+                    [
+                        f"最初のユーザーは管理者にしてください（「{key}」の役割: {after.role_label}）。"
+                        "管理者を登録した後で、その管理者として（--user）ほかのユーザーを追加します。"
+                    ]
+                )
+            last_admin = _last_admin_problem(everyone, key, after)
             if last_admin:
                 raise ValidationError([last_admin])
             _write_user(con, key, after)
