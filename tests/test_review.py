@@ -492,3 +492,18 @@ def test_the_report_and_the_deck_carry_the_approved_state_and_the_finding(
     export_open_data(snapshot, tmp_path / "open")
     values = (tmp_path / "open" / "indicator_values.csv").read_text("utf-8-sig")
     assert "95.0" in values and "175.0" not in values
+
+
+def test_a_plan_change_that_would_orphan_a_waiting_submission_is_refused(
+    team: Path, tmp_path: Path
+) -> None:
+    from komae_kpi.common.errors import PlanConflictError
+    from tests.test_store import _drop_line, _plan_copy
+
+    save_item_status(team, 21, 2025, "順調", user=FINANCE)
+    plan_dir = _plan_copy(tmp_path)
+    _drop_line(plan_dir / "items.csv", "21,")
+    before = dump(team)
+    with pytest.raises(PlanConflictError, match="取組項目21: 承認待ちの提出が1件"):
+        init_store(team, plan_dir=plan_dir)
+    assert dump(team) == before
