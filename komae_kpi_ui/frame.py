@@ -111,8 +111,9 @@ def account_bar(visitor: Visitor) -> None:
             st.logout()
 
 
-def _gate_head(title: str, *lines: str) -> None:
-    st.html(
+def _gate_head(title: str, *lines: str) -> str:
+    """The stylesheet, a gate screen's title, the plan's name and lines of text, as one block."""
+    return (
         html_blocks.stylesheet(_CSS)
         + html_blocks.page_title(title)
         + html_blocks.paragraph(facts.TITLE_WITH_PERIOD, meta=True)
@@ -122,10 +123,12 @@ def _gate_head(title: str, *lines: str) -> None:
 
 def sign_in_screen() -> None:
     """What a signed-out visitor sees: the title, why, and the button. Nothing from the store."""
-    _gate_head(
-        APP_TITLE,
-        "このダッシュボードは、利用者として登録された職員だけが使えます。"
-        "組織のアカウントでサインインしてください。",
+    st.html(
+        _gate_head(
+            APP_TITLE,
+            "このダッシュボードは、利用者として登録された職員だけが使えます。"
+            "組織のアカウントでサインインしてください。",
+        )
     )
     if st.button("サインイン", type="primary", key="kpi-sign-in"):
         st.login()
@@ -134,10 +137,12 @@ def sign_in_screen() -> None:
 def expired_screen(visitor: Visitor) -> None:
     """The notice drawn just before an expired sign-in is signed out (the caller signs out)."""
     when = f"（{visitor.expires_at:%Y-%m-%d %H:%M}）" if visitor.expires_at else ""
-    _gate_head(
-        APP_TITLE,
-        f"サインインの有効期限{when}が切れたため、サインアウトします。"
-        "もう一度サインインしてください。",
+    st.html(
+        _gate_head(
+            APP_TITLE,
+            f"サインインの有効期限{when}が切れたため、サインアウトします。"
+            "もう一度サインインしてください。",
+        )
     )
 
 
@@ -156,11 +161,11 @@ def no_permission_screen(visitor: Visitor, administrators: list[str]) -> None:
             f"<p><code>python -m komae_kpi users add {html_blocks.esc(visitor.identity)}"
             " --role 閲覧</code></p>"
         )
-    _gate_head("権限がありません")
     st.html(
-        html_blocks.paragraph(
+        _gate_head(
+            "権限がありません",
             f"{address} でサインインしていますが、このアドレスはこのダッシュボードの"
-            "利用者として登録されていません。"
+            "利用者として登録されていません。",
         )
         + ask
     )
@@ -170,7 +175,7 @@ def no_permission_screen(visitor: Visitor, administrators: list[str]) -> None:
 
 def settings_error_screen(problems: list[str]) -> None:
     """The [auth] settings cannot be used: say what to fix (to whoever runs the server)."""
-    _gate_head(APP_TITLE)
+    st.html(_gate_head(APP_TITLE))
     st.error(
         "サインインの設定に問題があるため、表示できません。\n\n"
         + "\n".join(f"- {p}" for p in problems)

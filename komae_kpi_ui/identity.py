@@ -173,7 +173,15 @@ class Visitor:
     """The person behind this run.
 
     identity: what core writes take as `user=` and the change log records: the token's address
-    when signed in, else the OS user. user: the registered user with that identity, if any.
+        (email, else sub; lowercased) when signed in, else the OS user; "" when signed out.
+    display_name: the registered name, else the token's `name`, else identity.
+    signed_in: holds a sign-in that has not expired (registered or not).
+    sign_in_configured: secrets.toml has an [auth] section.
+    status: which of the cases in VisitorStatus this is.
+    read_only_reason: without sign-in, why this request may not change data (shown on every
+        page), or None.
+    user: the registered user with that identity, while they may see data; else None.
+    expires_at: when the token expires (local time), if signed in.
     """
 
     identity: str
@@ -252,13 +260,22 @@ def describe(
         display_name=(user.name if user and user.name else None)
         or (token_name.strip() if isinstance(token_name, str) and token_name.strip() else None)
         or identity,
-        signed_in=True,
+        signed_in=status != "expired",
         sign_in_configured=True,
         status=status,
         read_only_reason=None,
         user=user if status == "registered" else None,
-        expires_at=dt.datetime.fromtimestamp(expiry) if expiry is not None else None,
+        expires_at=_local_time(expiry),
     )
+
+
+def _local_time(timestamp: float | None) -> dt.datetime | None:
+    if timestamp is None:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(timestamp)
+    except (OverflowError, OSError, ValueError):  # a year beyond what the platform can show
+        return None
 
 
 class SignInSettingsError(Exception):

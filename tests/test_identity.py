@@ -215,8 +215,10 @@ def test_an_expired_token_sees_nothing_even_for_an_admin() -> None:
     claims = {"is_logged_in": True, "email": ADMIN.email, "exp": NOW - 1}
     visitor = _describe(claims=claims)
     assert visitor.status == "expired"
-    assert visitor.user is None and not visitor.may_see_data
+    assert visitor.user is None and not visitor.may_see_data and not visitor.signed_in
     assert visitor.expires_at is not None and visitor.expires_at.timestamp() == NOW - 1
+    absurd = _describe(claims=claims | {"exp": 1e300})
+    assert absurd.status == "registered" and absurd.expires_at is None
 
 
 # ---- the gate in AppTest (st.user seeded; the real sign-in is in tests/browser) --------------
