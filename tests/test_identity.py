@@ -25,6 +25,7 @@ from komae_kpi_ui.identity import (
     read_only_reason,
     token_expired,
 )
+from tests.auth_settings import AUTH
 
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
 NOW = 1_800_000_000.0
@@ -33,13 +34,6 @@ VIEWER = User(email="etsuran@city.komae.lg.jp", name=None, role="viewer", depart
 EDITOR = User(
     email="yamada@city.komae.lg.jp", name="山田 太郎", role="editor", departments=("財政課",)
 )
-AUTH = {
-    "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
-    "cookie_secret": "a-test-secret-of-enough-length",
-    "client_id": "komae-kpi",
-    "client_secret": "client-secret",
-    "server_metadata_url": "http://127.0.0.1:9400/.well-known/openid-configuration",
-}
 
 
 @pytest.mark.parametrize(
