@@ -26,6 +26,7 @@ PAGES = {
     "items": "pages/items.py",
     "departments": "pages/departments.py",
     "updates": "pages/updates.py",
+    "review": "pages/review.py",
     "reports": "pages/reports.py",
 }
 TITLES = {
@@ -33,6 +34,7 @@ TITLES = {
     "indicators": "指標",
     "finance": "財政指標",
     "items": "取組項目",
+    "review": "承認",
     "departments": "部署別",
     "updates": "実績入力",
     "reports": "公表・会議資料",
