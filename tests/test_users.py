@@ -259,3 +259,37 @@ def test_the_first_user_must_be_an_administrator(store: Path) -> None:
         save_user(store, email="yamada@city.komae.lg.jp", role="部署担当", departments=["財政課"])
     assert dump(store) == before
     assert save_user(store, email="sato@city.komae.lg.jp", role="管理者") is not None
+
+
+def test_the_only_administrator_cannot_take_another_role(store: Path) -> None:
+    save_user(store, email=SATO, role="admin")
+    before = dump(store)
+    with pytest.raises(ValidationError, match="最後の管理者"):
+        save_user(store, email=SATO, role="閲覧", user=SATO)
+    assert dump(store) == before
+    remove_user(store, SATO, user=SATO)  # the very last user: back to use on one PC
+    assert list_users(store) == []
+
+
+def test_a_store_with_users_but_no_administrator_can_be_given_one(tmp_path: Path) -> None:
+    """Users registered before roles were enforced (the first slice let anyone add anyone) may
+    include no administrator: whoever can run the command may then add one, and only that."""
+    path = tmp_path / "kpi.duckdb"
+    init_store(path)
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO users VALUES ('ed@city.komae.lg.jp', NULL, 'editor')")
+    con.execute("INSERT INTO user_departments VALUES ('ed@city.komae.lg.jp', 1, '財政課')")
+    con.close()
+    with pytest.raises(ValidationError, match="管理者が登録されていません"):
+        save_user(path, email="v@city.komae.lg.jp", role="viewer", user="os-user")
+    with pytest.raises(ValidationError, match="管理者が登録されていません"):
+        remove_user(path, "ed@city.komae.lg.jp", user="os-user")
+    save_user(path, email="kanri@city.komae.lg.jp", role="管理者", user="os-user")
+    with pytest.raises(PermissionDeniedError):
+        save_user(path, email="v@city.komae.lg.jp", role="viewer", user="os-user")
+    save_user(path, email="v@city.komae.lg.jp", role="viewer", user="kanri@city.komae.lg.jp")
+    assert [u.email for u in list_users(path)] == [
+        "ed@city.komae.lg.jp",
+        "kanri@city.komae.lg.jp",
+        "v@city.komae.lg.jp",
+    ]

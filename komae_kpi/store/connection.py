@@ -321,10 +321,17 @@ def _check_entered_data_fits(con: duckdb.DuckDBPyConnection, plan: Plan) -> None
                 f"指標{indicator_no}: 実績値が{count}件入力済みですが、新しい計画データにありません。"
             )
     known = {"item_status": item_nos, "indicator_value": indicator_nos}
-    for kind, subject_no, count in fetch_all(
-        con,
-        "SELECT record_kind, subject_no, count(*) FROM submissions WHERE state = 'submitted'"
-        " GROUP BY record_kind, subject_no ORDER BY record_kind, subject_no",
+    has_submissions = fetch_all(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'submissions'"
+    )[0][0]
+    for kind, subject_no, count in (
+        []
+        if not has_submissions
+        else fetch_all(
+            con,
+            "SELECT record_kind, subject_no, count(*) FROM submissions WHERE state = 'submitted'"
+            " GROUP BY record_kind, subject_no ORDER BY record_kind, subject_no",
+        )
     ):
         if subject_no not in known[kind]:
             subject = "取組項目" if kind == "item_status" else "指標"

@@ -24,7 +24,7 @@ from komae_kpi.store.connection import (
     require_current_schema,
     transaction,
 )
-from komae_kpi.store.permissions import require_user_manager, resolve_actor
+from komae_kpi.store.permissions import Actor, require_user_manager, resolve_actor
 from komae_kpi.store.queries import read_plan
 from komae_kpi.store.record_changes import require_store_file
 from komae_kpi.store.users import (
@@ -39,15 +39,37 @@ from komae_kpi.store.users import (
 
 
 def _last_admin_problem(users: Sequence[User], email: str, after: User | None) -> str | None:
-    """Refuse to leave other users without an administrator."""
+    """Refuse to leave users without an administrator: the last one may not take another role,
+    nor be removed while others remain (removing the very last user returns to one-PC use)."""
     admins = [u for u in users if u.role == "admin"]
     others = [u for u in users if u.email != email]
-    if [a.email for a in admins] == [email] and others and (after is None or after.role != "admin"):
+    if [a.email for a in admins] != [email]:
+        return None
+    if (after is None and others) or (after is not None and after.role != "admin"):
         return (
             f"「{email}」は最後の管理者のため、削除・役割の変更はできません"
             "（先に別の管理者を追加してください）。"
         )
     return None
+
+
+def _require_manager(con: duckdb.DuckDBPyConnection, identity: str, after: User | None) -> Actor:
+    """The acting person, who must be an administrator; except that while no administrator
+    exists (a store whose users were registered before roles were enforced), whoever can run the
+    command may make someone one, so that such a store can always be put right."""
+    everyone = read_users(con)
+    if everyone and not [u for u in everyone if u.role == "admin"]:
+        if after is not None and after.role == "admin":
+            return Actor(identity=identity, user=None)
+        raise ValidationError(
+            [
+                "管理者が登録されていません。先に管理者を登録してください"
+                "（例: python -m komae_kpi users add アドレス --role 管理者）。"
+            ]
+        )
+    actor = resolve_actor(con, identity)
+    require_user_manager(actor)
+    return actor
 
 
 def _joined(departments: tuple[str, ...]) -> str:
@@ -143,8 +165,7 @@ def save_user(
         key = normalize_email(email)
         after = User(email=key, name=(name or "").strip() or None, role=parsed, departments=unique)
         with transaction(con):
-            actor = resolve_actor(con, user or current_user())
-            require_user_manager(actor)
+            actor = _require_manager(con, user or current_user(), after)
             found = read_users(con, key)
             before = found[0] if found else None
             if before == after:
@@ -182,8 +203,7 @@ def remove_user(
     with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
         with transaction(con):
-            actor = resolve_actor(con, user or current_user())
-            require_user_manager(actor)
+            actor = _require_manager(con, user or current_user(), None)
             found = read_users(con, key)
             if not found:
                 raise ValidationError([f"ユーザー「{email}」は登録されていません。"])
