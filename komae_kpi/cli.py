@@ -486,9 +486,11 @@ def _cmd_review_approve(args: argparse.Namespace) -> int:
     db = _db(args)
     if bool(args.ids) == bool(args.all):
         raise KomaeKpiError("承認する提出番号か --all のどちらか一方を指定してください。")
+    if args.all and args.comment:
+        # A finding is about one record: one comment for every waiting record would be none.
+        raise KomaeKpiError("所見（--comment）は、提出番号を指定して承認するときに付けてください。")
     ids = args.ids or None
-    comment_ids = args.ids or [s.submission_id for s in load_snapshot(db).waiting]
-    comments = {sid: args.comment for sid in comment_ids} if args.comment else None
+    comments = {sid: args.comment for sid in args.ids} if args.comment else None
     result = approve(
         db,
         ids,

@@ -79,9 +79,9 @@ def end_run() -> None:
     _state().messages.clear()
 
 
-def show_error(exc: KomaeKpiError) -> None:
+def show_error(exc: KomaeKpiError, *, action: str = "保存") -> None:
     if isinstance(exc, ValidationError):
-        st.error(f"保存できません（問題が{len(exc.problems)}件）。何も書き込んでいません。")
+        st.error(f"{action}できません（問題が{len(exc.problems)}件）。何も書き込んでいません。")
         st.html(entry_views.problems_html(exc.problems))
     else:
         # Messages quote paths and file names: shown literally, never as Markdown.

@@ -59,9 +59,12 @@ def version_token(path: Path) -> StoreVersion:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _snapshot(
-    path_text: str, version: tuple[int, int, int], include_pending: bool = False
+    path_text: str,
+    version: tuple[int, int, int],
+    include_pending: bool = False,
+    editing: bool = False,
 ) -> Snapshot:
-    return load_snapshot(Path(path_text), include_pending=include_pending)
+    return load_snapshot(Path(path_text), include_pending=include_pending, editing=editing)
 
 
 def approved_snapshot() -> Snapshot:
@@ -72,10 +75,10 @@ def approved_snapshot() -> Snapshot:
 
 
 def working_snapshot() -> Snapshot:
-    """The store with each record waiting for approval in place of the approved one: what entry
-    forms show and save over."""
+    """The store as entry forms show it and save over: under review, each record replaced by its
+    waiting submission, or by the returned one its submitter is to correct."""
     path = ensure_store()
-    return _snapshot(str(path), version_token(path), True)
+    return _snapshot(str(path), version_token(path), False, True)
 
 
 def snapshot() -> Snapshot:

@@ -1,8 +1,9 @@
 """承認: records waiting for approval, by department, before → after; approve or return with a
 comment, or approve all of one department at once. Returned records are listed below them.
 
-Everyone signed in sees what waits; only approvers and administrators get the buttons (the core
-refuses anyone else: judgement/approvals.py).
+Those who enter (editors, approvers, administrators) see what waits; only approvers and
+administrators get the buttons (the core refuses anyone else: judgement/approvals.py). Readers
+(viewers, a request from elsewhere without sign-in) see only how many records wait.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _act(done: str, run: Callable[[], object]) -> None:
     try:
         run()
     except KomaeKpiError as exc:
-        edit_session.show_error(exc)
+        edit_session.show_error(exc, action="承認・差戻し")
         return
     edit_session.leave_message(done)
     st.rerun()
@@ -122,6 +123,16 @@ def show() -> None:
         return
     reviewer = access.actor(snapshot)
     reviewer_id = reviewer.identity if reviewer is not None and reviewer.may_review else None
+    if not access.may_include_pending(snapshot):
+        # What waits is not yet the city's figure: readers get how much waits, not what.
+        waiting_count = len(snapshot.waiting)
+        st.info(
+            (review_views.pending_note(waiting_count) or "承認待ちの記録はありません。")
+            + "承認待ちの内容は、入力する人（部署担当・承認者・管理者）だけが見られます。",
+            icon=":material/lock:",
+        )
+        edit_session.end_run()
+        return
     waiting = review_views.waiting_rows(snapshot)
     returned = [r for r in review_views.review_rows(snapshot) if r.submission.state == "returned"]
     st.html(

@@ -507,3 +507,83 @@ def test_a_plan_change_that_would_orphan_a_waiting_submission_is_refused(
     with pytest.raises(PlanConflictError, match="取組項目21: 承認待ちの提出が1件"):
         init_store(team, plan_dir=plan_dir)
     assert dump(team) == before
+
+
+def test_approving_ids_outside_the_department_named_is_refused(team: Path) -> None:
+    save_item_status(team, 21, 2025, "順調", user=FINANCE)
+    save_item_status(team, 62, 2025, "順調", user=STAFF)
+    before = dump(team)
+    with pytest.raises(ValidationError, match="提出番号2は財政課の記録ではありません"):
+        approve(team, [1, 2], department="財政課", user=APPROVER)
+    with pytest.raises(ValidationError, match="提出番号9はありません"):
+        approve(team, [9], department="財政課", user=APPROVER)
+    assert dump(team) == before
+
+
+def test_an_unchanged_row_of_a_workbook_is_neither_refused_nor_submitted(team: Path) -> None:
+    # A 遅れ entered before review (no 課題) and another department's item, both already in force.
+    with connect(team, read_only=False) as con:
+        con.execute(
+            "INSERT INTO item_statuses VALUES (21, 2025, '遅れ', NULL, NULL, NULL, now(), 'x'),"
+            " (62, 2025, '順調', NULL, NULL, NULL, now(), 'x')"
+        )
+    source = _file("取組項目,年度,進捗状況\n21,2025,遅れ\n62,2025,順調\n22,2025,完了\n")
+    result = apply_import(team, [source], user=FINANCE)
+    assert (result.written, result.submitted) == (1, 1)
+    assert [s.key.subject_no for s in load_snapshot(team).waiting] == [22]
+
+
+def test_back_to_one_pc_a_save_replaces_a_submission_left_waiting(team: Path) -> None:
+    save_indicator_value(team, 3, 2025, 95.0, user=FINANCE)
+    with connect(team, read_only=False) as con:  # every user removed (as by users remove)
+        con.execute("DELETE FROM user_departments")
+        con.execute("DELETE FROM users")
+    assert save_indicator_value(team, 3, 2025, 95.0, user="os-user")  # in force, not "the same"
+    value = load_snapshot(team).indicator_value(3, 2025)
+    assert value is not None and value.value == 95.0
+    with connect(team, read_only=True) as con:
+        assert [s.state for s in read_submissions(con)] == ["superseded"]
+    log = [(e.action, e.submission_id) for e in load_history(team) if e.field == "review_state"]
+    assert log == [("supersede", 1)]
+
+
+def test_a_returned_record_comes_back_to_its_form_to_be_corrected(team: Path) -> None:
+    save_item_status(team, 22, 2025, "順調", achievements="市債を削減", user=FINANCE)
+    return_to_submitter(team, 1, comment="金額を記入してください", user=APPROVER)
+    editing = load_snapshot(team, editing=True)
+    shown = editing.item_status(22, 2025)
+    assert shown is not None and shown.achievements == "市債を削減"
+    assert load_snapshot(team).item_status(22, 2025) is None
+    assert load_snapshot(team, include_pending=True).item_status(22, 2025) is None
+    # The form's save compares with what it showed: the returned content.
+    assert save_item_status(
+        team,
+        22,
+        2025,
+        "順調",
+        achievements="市債を3億円削減",
+        user=FINANCE,
+        expected=shown,
+    )
+    assert [s.state for s in load_snapshot(team).open_submissions] == ["submitted"]
+
+
+def test_one_finding_for_every_record_is_refused(
+    team: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    save_indicator_value(team, 3, 2025, 95.0, user=FINANCE)
+    before = dump(team)
+    code, _, err = _cli(
+        capsys,
+        "review",
+        "approve",
+        "--all",
+        "--comment",
+        "確認済み",
+        "--user",
+        APPROVER,
+        "--db",
+        str(team),
+    )
+    assert code == 1 and "提出番号を指定して" in err
+    assert dump(team) == before

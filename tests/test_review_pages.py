@@ -105,11 +105,14 @@ def test_no_review_buttons_for_ones_own_submission_a_viewer_or_an_editor(
     at = _open(monkeypatch, team, APPROVER, "review")
     assert "自分の提出は承認できません" in "".join(c.value for c in at.caption)
     assert not [b for b in at.button if b.label in ("承認する", "差し戻す")]
-    for who in (VIEWER, FINANCE):
-        at = _open(monkeypatch, team, who, "review")
-        assert "取組項目21" in _html(at)
-        assert not [b for b in at.button if b.label in ("承認する", "差し戻す")]
-        assert "承認・差戻しは承認者・管理者が行います" in _html(at)
+    at = _open(monkeypatch, team, FINANCE, "review")
+    assert "取組項目21" in _html(at)
+    assert not [b for b in at.button if b.label in ("承認する", "差し戻す")]
+    assert "承認・差戻しは承認者・管理者が行います" in _html(at)
+    # A viewer reads the approved state only: how many records wait, not what they say.
+    at = _open(monkeypatch, team, VIEWER, "review")
+    assert "取組項目21" not in _html(at)
+    assert "承認待ちの記録が1件あります" in _texts(at)
 
 
 def test_approving_a_department_at_once(monkeypatch: pytest.MonkeyPatch, team: Path) -> None:
@@ -151,6 +154,18 @@ def test_an_editor_gets_only_their_departments_records_and_submits(
     at.run()
     _ok(at)
     assert at.selectbox[0].options == ["すべて", "財政課"]
+
+
+def test_a_returned_record_is_shown_in_its_form_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch, team: Path
+) -> None:
+    save_indicator_value(team, 5, 2025, 165.0, source="決算見込み", user=FINANCE)
+    return_to_submitter(team, 1, comment="決算の数値にしてください", user=APPROVER)
+    at = _open(monkeypatch, team, FINANCE, "updates")
+    at.selectbox[0].set_value(5).run()
+    _ok(at)
+    assert next(t for t in at.text_input if t.label.startswith("令和7年度")).value == "165"
+    assert "差し戻した内容を表示しています（理由: 決算の数値にしてください）" in _html(at)
 
 
 def test_the_header_toggle_shows_waiting_records_marked(

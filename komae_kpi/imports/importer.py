@@ -73,8 +73,8 @@ from komae_kpi.store.review import (
     approve_submissions,
     explanation_problem,
     read_submissions,
+    records_to_edit,
     submit_changes,
-    working_records,
 )
 
 HEADER_SEARCH_ROWS = 20  # a title and notes may sit above the header row (the 照会 workbook has)
@@ -551,21 +551,23 @@ def prepare(
                 )
                 continue
             seen[key] = here
-            refusal = entry_refusal(actor, plan, key) if actor else None
-            if refusal:
-                problems.append(f"{here}: {refusal}")
-            unexplained = explanation_problem(record) if actor and not actor.single_user else None
-            if unexplained:
-                problems.append(f"{here}: {_subject_label(plan, key)}: {unexplained}")
-            changes.append(
-                RecordChange(
-                    key=key,
-                    before=current.get(key),
-                    after=record,
-                    file_name=table.name,
-                    file_sha256=table.sha256,
-                )
+            change = RecordChange(
+                key=key,
+                before=current.get(key),
+                after=record,
+                file_name=table.name,
+                file_sha256=table.sha256,
             )
+            # Only what the file changes is the person's entry: a row of a 照会 workbook left as
+            # it was is neither refused nor submitted.
+            if actor is not None and change.action != "unchanged":
+                refusal = entry_refusal(actor, plan, key)
+                if refusal:
+                    problems.append(f"{here}: {refusal}")
+                unexplained = None if actor.single_user else explanation_problem(record)
+                if unexplained:
+                    problems.append(f"{here}: {_subject_label(plan, key)}: {unexplained}")
+            changes.append(change)
         summaries.append(
             FileSummary(
                 name=table.name,
@@ -602,7 +604,9 @@ def preview_import(
     with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
         actor = resolve_actor(con, user or current_user())
-        return prepare(read_plan(con), working_records(con), sources, sheet=sheet, actor=actor)
+        return prepare(
+            read_plan(con), records_to_edit(con, actor), sources, sheet=sheet, actor=actor
+        )
 
 
 def apply_import(
@@ -630,7 +634,7 @@ def apply_import(
         actor = resolve_actor(con, user or current_user())
         if approve:
             require_reviewer(actor)
-        preview = prepare(plan, working_records(con), sources, sheet=sheet, actor=actor)
+        preview = prepare(plan, records_to_edit(con, actor), sources, sheet=sheet, actor=actor)
         if not preview.ok:
             raise ValidationError(list(preview.problems))
         if expected is not None and expected.changes != preview.changes:

@@ -104,10 +104,17 @@ def approve(
             actor = resolve_actor(con, user or current_user())
             chosen = read_submissions(con, states=("submitted",) if ids is None else None, ids=ids)
             if department is not None:
+                outside = [
+                    s.submission_id for s in chosen if not in_department(plan, s, department)
+                ]
+                if ids is not None and outside:
+                    raise ValidationError(
+                        [f"提出番号{sid}は{department}の記録ではありません。" for sid in outside]
+                    )
                 chosen = [s for s in chosen if in_department(plan, s, department)]
             if seen is not None:
                 chosen = [s for s in chosen if s.submission_id in set(seen)]
-            wanted = [s.submission_id for s in chosen] if ids is None or department else list(ids)
+            wanted = [s.submission_id for s in chosen] if ids is None else list(ids)
             needs_finding = finding_rule(plan, read_indicator_values(con))
             skipped: list[str] = []
             if ids is None:

@@ -24,7 +24,12 @@ from komae_kpi.store.connection import (
     store_kind,
 )
 from komae_kpi.store.record_changes import ChangeEntry, Record, RecordKey, key_of, read_history
-from komae_kpi.store.review import Submission, latest_findings, open_submissions, waiting_records
+from komae_kpi.store.review import (
+    Submission,
+    latest_findings,
+    open_submissions,
+    waiting_records,
+)
 from komae_kpi.store.users import read_users
 
 R = TypeVar("R", IndicatorValue, ItemStatus)
@@ -104,14 +109,22 @@ class Snapshot:
         return max([baseline, *years])
 
 
-def load_snapshot(path: Path, *, include_pending: bool = False) -> Snapshot:
+def load_snapshot(path: Path, *, include_pending: bool = False, editing: bool = False) -> Snapshot:
     """The store as people read it: what is in force (approved), or, with include_pending, each
-    record replaced by its waiting submission (marked through Snapshot.is_pending)."""
+    record replaced by its waiting submission (marked through Snapshot.is_pending).
+
+    editing: as entry forms show it under review: each record replaced by its waiting
+    submission, or by its returned one for the submitter to correct (store/review.py).
+    """
     with connect(path, read_only=True) as con:
         require_current_schema(con, path)
         values = queries.read_indicator_values(con)
         statuses = queries.read_item_statuses(con)
-        waiting = waiting_records(con) if include_pending else {}
+        reviewing = bool(read_users(con))
+        if editing and reviewing:
+            waiting = {s.key: s.record for s in open_submissions(con)}
+        else:
+            waiting = waiting_records(con) if include_pending else {}
         if waiting:
             values = _overlay(values, waiting, IndicatorValue)
             statuses = _overlay(statuses, waiting, ItemStatus)
@@ -124,7 +137,7 @@ def load_snapshot(path: Path, *, include_pending: bool = False) -> Snapshot:
             reference_series=tuple(queries.read_reference_series(con)),
             reference_values=tuple(queries.read_reference_values(con)),
             changes=tuple(read_history(con)),
-            reviewing=bool(read_users(con)),
+            reviewing=reviewing,
             open_submissions=tuple(open_submissions(con)),
             findings=latest_findings(con),
             shown_pending=frozenset(waiting),

@@ -27,7 +27,7 @@ from komae_kpi.store.record_changes import (
     key_of,
     require_store_file,
 )
-from komae_kpi.store.review import submit_changes, working_record
+from komae_kpi.store.review import record_to_edit, submit_changes
 
 # A money actual above this multiple of its baseline and target is taken for a unit mistake.
 MONEY_SCALE_LIMIT = 100
@@ -123,7 +123,7 @@ def _save(
         with transaction(con):
             actor = resolve_actor(con, user or current_user())
             key = key_of(record)
-            before = working_record(con, key)
+            before = record_to_edit(con, actor, key)
             if not isinstance(expected, _Unchecked) and before != expected:
                 raise ConcurrentEditError(current=before, yours=record)
             change = RecordChange(key=key, before=before, after=record)

@@ -60,6 +60,7 @@ LOG_ACTIONS: dict[str, str] = {
     "update": "変更",
     "delete": "削除",
     "submit": "提出",
+    "supersede": "取下げ（再提出）",
     "approve": "承認",
     "return": "差戻し",
 }

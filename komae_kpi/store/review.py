@@ -137,16 +137,19 @@ def read_submissions(
     return found
 
 
+def _latest_open(con: duckdb.DuckDBPyConnection) -> dict[RecordKey, Submission]:
+    """Per record, its latest submission while that still waits (submitted) or has been returned
+    to its submitter and not yet replaced (returned)."""
+    latest: dict[RecordKey, Submission] = {}
+    for s in read_submissions(con, states=("submitted", "returned", "approved")):
+        latest[s.key] = s  # in the order they were made
+    return {k: s for k, s in latest.items() if s.state in ("submitted", "returned")}
+
+
 def open_submissions(con: duckdb.DuckDBPyConnection) -> list[Submission]:
     """What waits for someone: every submitted record, and every returned one that nobody has
     submitted again since (its comment is for the submitter)."""
-    every = read_submissions(con, states=("submitted", "returned", "approved"))
-    latest: dict[RecordKey, Submission] = {}
-    for s in every:
-        latest[s.key] = s
-    return [
-        s for s in every if s.state == "submitted" or (s.state == "returned" and latest[s.key] is s)
-    ]
+    return sorted(_latest_open(con).values(), key=lambda s: s.submission_id)
 
 
 def waiting_records(con: duckdb.DuckDBPyConnection) -> dict[RecordKey, Record]:
@@ -155,16 +158,25 @@ def waiting_records(con: duckdb.DuckDBPyConnection) -> dict[RecordKey, Record]:
 
 
 def working_records(con: duckdb.DuckDBPyConnection) -> dict[RecordKey, Record]:
-    """The records in force, each replaced by its waiting submission if there is one: what a
-    person editing a record sees in the form and saves over."""
-    return read_records(con) | waiting_records(con)
+    """What a person editing records under review sees in the form and saves over: each record
+    in force, replaced by its waiting submission, or by the returned one to be corrected."""
+    return read_records(con) | {k: s.record for k, s in _latest_open(con).items()}
 
 
-def working_record(con: duckdb.DuckDBPyConnection, key: RecordKey) -> Record | None:
-    """One record as working_records() gives it."""
-    waiting = read_submissions(con, states=("submitted",))
-    found = [s.record for s in waiting if s.key == key]
-    return found[-1] if found else read_record(con, key)
+def records_to_edit(con: duckdb.DuckDBPyConnection, actor: Actor) -> dict[RecordKey, Record]:
+    """The records a person's entries are compared with: under review the working records; for
+    the single-user tool (no users) those in force (a submission left from when there were users
+    is replaced by the next save)."""
+    return read_records(con) if actor.single_user else working_records(con)
+
+
+def record_to_edit(con: duckdb.DuckDBPyConnection, actor: Actor, key: RecordKey) -> Record | None:
+    """One record as records_to_edit() gives it."""
+    if not actor.single_user:
+        found = _latest_open(con).get(key)
+        if found is not None:
+            return found.record
+    return read_record(con, key)
 
 
 def latest_findings(con: duckdb.DuckDBPyConnection) -> dict[RecordKey, str]:
@@ -218,13 +230,15 @@ def submit_changes(
         ]
         if unexplained:
             raise ValidationError(unexplained)
-    if actor.approves_at_once:
-        apply_changes(con, real, user=actor.identity, method=method)
-        return []
     if not real:
         return []
-    in_force = read_records(con)
     log = ChangeBatch(con, user=actor.identity, method=method)
+    _supersede(con, log, [c.key for c in real])
+    if actor.approves_at_once:
+        apply_changes(con, real, user=actor.identity, method=method, batch=log)
+        log.write(con)
+        return []
+    in_force = read_records(con)
     next_id = int(
         fetch_all(con, "SELECT coalesce(max(submission_id), 0) + 1 FROM submissions")[0][0]
     )
@@ -232,11 +246,6 @@ def submit_changes(
     for change in real:
         assert change.after is not None  # submissions never delete
         key = change.key
-        con.execute(
-            "UPDATE submissions SET state = 'superseded' WHERE state = 'submitted'"
-            " AND record_kind = ? AND subject_no = ? AND fiscal_year = ?",
-            [key.kind, key.subject_no, key.fiscal_year],
-        )
         con.execute(
             "INSERT INTO submissions (submission_id, record_kind, subject_no, fiscal_year, content,"
             " state, method, file_name, file_sha256, submitted_at, submitted_by)"
@@ -269,6 +278,27 @@ def submit_changes(
         next_id += 1
     log.write(con)
     return ids
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, log: ChangeBatch, keys: Sequence[RecordKey]) -> None:
+    """A new entry for a record replaces its waiting submission: logged, so its submitter can
+    see why it will not be approved."""
+    wanted = set(keys)
+    for waiting in read_submissions(con, states=("submitted",)):
+        if waiting.key not in wanted:
+            continue
+        con.execute(
+            "UPDATE submissions SET state = 'superseded' WHERE submission_id = ?",
+            [waiting.submission_id],
+        )
+        log.add(
+            waiting.key,
+            action="supersede",
+            field=STATE_FIELD,
+            old="submitted",
+            new="superseded",
+            submission_id=waiting.submission_id,
+        )
 
 
 # Why a submission needs the approver's comment (所見) before it can be approved, or None.

@@ -64,10 +64,17 @@ def item_options(
 
 def pending_record_html(snapshot: Snapshot, key: RecordKey) -> str:
     """For a form showing a record that waits for approval: whose submission it is ('' if none)."""
-    waiting = [s for s in snapshot.waiting if s.key == key]
-    if not waiting:
+    found = [s for s in snapshot.open_submissions if s.key == key]
+    if not found or not snapshot.is_pending(key):
         return ""
-    s = waiting[-1]
+    s = found[-1]
+    if s.state == "returned":
+        return html_blocks.paragraph(
+            f"差戻し: {s.submitted_by} が {s.submitted_at:%Y-%m-%d %H:%M} に提出し、"
+            f"{s.reviewed_by} が差し戻した内容を表示しています（理由: {s.review_comment}）。"
+            "直して保存すると、提出し直します。",
+            meta=True,
+        )
     return html_blocks.paragraph(
         f"承認待ち: {s.submitted_by} が {s.submitted_at:%Y-%m-%d %H:%M} に提出した内容を表示しています"
         "（承認されるまで、画面・報告書には承認済みの内容が載ります）。保存すると、提出し直します。",

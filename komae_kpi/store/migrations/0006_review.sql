@@ -21,8 +21,9 @@ CREATE TABLE submissions (
 );
 
 -- The change log gains the review's own entries: a submission (action 'submit', one row per field
--- that differs from the record in force), an approval or a return (one row, field 'review_state',
--- with the approver's comment) and the migration's approval of what existed before review. DuckDB
+-- that differs from the record in force), a waiting submission replaced by a newer entry
+-- ('supersede'), an approval or a return (one row, field 'review_state', with the approver's
+-- comment) and the migration's approval of what existed before review. DuckDB
 -- cannot change a CHECK constraint in place, so the table is rebuilt with its rows.
 CREATE TABLE change_log_v6 (
     change_id BIGINT NOT NULL,
@@ -37,7 +38,7 @@ CREATE TABLE change_log_v6 (
     subject_no INTEGER NOT NULL,
     fiscal_year INTEGER NOT NULL,
     action VARCHAR NOT NULL
-        CHECK (action IN ('insert', 'update', 'delete', 'submit', 'approve', 'return')),
+        CHECK (action IN ('insert', 'update', 'delete', 'submit', 'supersede', 'approve', 'return')),
     field VARCHAR NOT NULL,
     old_value VARCHAR,
     new_value VARCHAR,
