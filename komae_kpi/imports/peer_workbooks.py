@@ -1,0 +1,795 @@
+"""Reading the ministry's 地方公共団体の主要財政指標一覧 workbooks (総務省, CC BY 4.0).
+
+The ministry publishes two workbooks a year: 全市町村の主要財政指標 (kind "city": one row per
+municipality, often ending with the 全国市町村平均) and 市町村主要財政指標の都道府県別平均 (kind
+"prefecture_average": one row per prefecture's 市町村平均, and the 全国市町村平均). Their layout has
+changed since FY2005 (.xls or .xlsx, with or without 団体コード, 起債制限比率 before 将来負担比率, a
+ラスパイレス指数 参考値 column, title rows, one- or two-row headers, footnotes under the table), so
+nothing here depends on a position: the header row is found by the names it holds, every column is
+read by its header, and the rows of the table are told apart by what they hold.
+
+- A value is a number, or a number written as text (「９１．６」「1,234.5」「△1.2」「－0.3」); a dash,
+  「…」「***」 or a blank cell means 「not computed」 and is None, never 0.
+- An average row is named 「市町村平均」, under its prefecture or under 「全国」 for the national one.
+- 団体コード is the 6-digit code as text. Excel drops the leading 0 of Hokkaido's codes stored as
+  numbers (011002 → 11002), and older lists write the 5-digit code without its check digit
+  (13219 for 132195); a code of 4 or 5 digits is read as whichever of the two the row's prefecture
+  (its JIS number, the code's first two digits) confirms, else by the check digit.
+- The fiscal year comes from the title, else the file name, else the year given; sources that name
+  different years are refused.
+
+Every problem of a file is reported at once, naming the file, the sheet, the row and the column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common.errors import ValidationError
+from komae_kpi.imports.import_cells import CellError, is_blank, read_number, shown
+from komae_kpi.imports.table_files import MAX_FILE_BYTES, column_letter
+
+PEER_INDICATORS: tuple[str, ...] = (
+    "財政力指数",
+    "経常収支比率",
+    "実質公債費比率",
+    "将来負担比率",
+    "起債制限比率",
+    "ラスパイレス指数",
+    "ラスパイレス指数参考値",
+)
+WorkbookKind = Literal["city", "prefecture_average"]
+NATIONAL: Final = "全国"
+AVERAGE_NAME: Final = "市町村平均"
+
+SOURCE_NAME: Final = "総務省「地方公共団体の主要財政指標一覧」"
+
+# The prefectures in the order of their JIS X 0401 numbers (北海道 = 01 … 沖縄県 = 47): the first
+# two digits of every 団体コード.
+PREFECTURES: tuple[str, ...] = (
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
+)
+
+HEADER_SEARCH_ROWS = (
+    50  # title rows above the header are a handful; a header further down is not one
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeerRow:
+    row_number: int  # the row number as a spreadsheet shows it
+    code: str | None  # 6-digit 団体コード; None without a code column, and for averages
+    prefecture: str  # 都道府県名; 「全国」 for the national average
+    name: str  # 団体名; 「市町村平均」 for an average (a prefecture's or the national one)
+    values: Mapping[str, float | None]  # one entry per indicator column of the file
+
+    @property
+    def is_average(self) -> bool:
+        return self.name == AVERAGE_NAME
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeerWorkbook:
+    file_name: str
+    sha256: str
+    sheet: str  # the sheet read
+    kind: WorkbookKind
+    fiscal_year: int
+    indicators: tuple[str, ...]  # the indicator columns present, in PEER_INDICATORS order
+    rows: tuple[PeerRow, ...]
+
+
+# --- header names ---------------------------------------------------------------------------------
+
+Role = str  # "code", "prefecture", "name" (a label column), or an indicator's name
+_LABELS: dict[str, Literal["code", "prefecture", "name"]] = {
+    "団体コード": "code",
+    "コード": "code",
+    "市町村コード": "code",
+    "市区町村コード": "code",
+    "地方公共団体コード": "code",
+    "全国地方公共団体コード": "code",
+    "都道府県名": "prefecture",
+    "都道府県": "prefecture",
+    "団体名": "name",
+    "市町村名": "name",
+    "市区町村名": "name",
+    "地方公共団体名": "name",
+}
+_LABEL_NAMES = {"code": "団体コード", "prefecture": "都道府県名", "name": "団体名"}
+# Longest first, so that 「ラスパイレス指数参考値」 is not read as 「ラスパイレス指数」 plus a remark.
+_BY_LENGTH = sorted(PEER_INDICATORS, key=len, reverse=True)
+_BRACKETS = re.compile(r"[()\[\]「」『』【】〔〕<>〈〉《》]")
+_FOOTNOTE_MARK = re.compile(r"(?:※|\*|注)\d*")
+_UNIT_SUFFIX = re.compile(r"(?:単位:?)?(?:%|倍)$")
+_REFERENCE = "参考"
+
+
+def _fold(value: Any) -> str:
+    """A cell as compared: NFKC (全角 → 半角), no whitespace (line breaks and 全角 spaces included)."""
+    if value is None:
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+
+
+def header_key(value: Any) -> str:
+    """A header cell as compared: 「経常収支\\n比率（％）※1」 → 「経常収支比率」."""
+    key = _FOOTNOTE_MARK.sub("", _BRACKETS.sub("", _fold(value)))
+    return _UNIT_SUFFIX.sub("", key)
+
+
+def _role(key: str) -> tuple[Role, bool] | None:
+    """(label or indicator, whether the header is exactly its name) for a header key."""
+    if key in _LABELS:
+        return _LABELS[key], True
+    if key in PEER_INDICATORS:
+        return key, True
+    for name in _BY_LENGTH:
+        # 「ラスパイレス指数(平成18年4月1日現在)」: a remark after the name.
+        if key.startswith(name):
+            if name == "ラスパイレス指数" and _REFERENCE in key[len(name) :]:
+                return "ラスパイレス指数参考値", False
+            return name, False
+    return None
+
+
+def _is_header_word(value: Any) -> bool:
+    """A cell a header row may hold: a known name, a remark such as 参考値, a unit, or nothing."""
+    key = header_key(value)
+    return not key or key.startswith(_REFERENCE) or _role(key) is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Column:
+    index: int
+    role: Role
+    exact: bool
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+    @property
+    def header(self) -> str:
+        return _LABEL_NAMES.get(self.role, self.role)
+
+    @property
+    def label(self) -> str:
+        return f"{self.letter}列「{self.header}」"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Header:
+    first: int  # index of its first row in the sheet
+    last: int  # index of its last row (first + 1 for a header over two rows)
+    columns: tuple[_Column, ...]
+
+    def labels(self) -> set[Role]:
+        return {c.role for c in self.columns}
+
+    def is_valid(self) -> bool:
+        roles = self.labels()
+        has_label = "prefecture" in roles or "name" in roles
+        return has_label and any(r in PEER_INDICATORS for r in roles)
+
+
+Merges = Sequence[tuple[tuple[int, int], tuple[int, int]]]  # calamine's ((row, col), (row, col))
+
+
+def _merged_texts(row: Sequence[Any], index: int, merges: Merges) -> tuple[list[str], set[int]]:
+    """The row's cells as text, a cell merged across columns repeated over each of them, and the
+    columns that got their text that way.
+
+    A cell merged down from the row above stays blank here: its text belongs to that row.
+    """
+    texts = ["" if is_blank(c) else str(c) for c in row]
+    spread: set[int] = set()
+    for (top, left), (_bottom, right) in merges:
+        if top == index and left < len(texts) and texts[left]:
+            for c in range(left + 1, min(right + 1, len(texts))):
+                if not texts[c]:
+                    texts[c] = texts[left]
+                    spread.add(c)
+    return texts, spread
+
+
+def _best_role(candidates: Sequence[str]) -> tuple[str, tuple[Role, bool] | None]:
+    """The first candidate text that is exactly a known name, else the first that starts with one."""
+    found = [(text, _role(header_key(text))) for text in candidates]
+    for exact in (True, False):
+        for text, role in found:
+            if role is not None and role[1] == exact:
+                return text, role
+    return candidates[0], None
+
+
+def _header_at(
+    rows: Sequence[Sequence[Any]], first: int, rows_used: int, merges: Merges
+) -> _Header:
+    """The columns named by rows first .. first+rows_used-1.
+
+    A two-row header reads each column as top + bottom (「ラスパイレス指数」 over 「参考値」), else as
+    the bottom (under a group label such as 「財政指標」), else as the top (merged down).
+    """
+    lines = [_merged_texts(rows[first + k], first + k, merges) for k in range(rows_used)]
+    width = max(len(texts) for texts, _ in lines)
+    chosen: list[str] = []
+    columns: list[_Column] = []
+    for index in range(width):
+        parts = [texts[index] if index < len(texts) else "" for texts, _ in lines]
+        candidates = ["".join(parts), *reversed(parts)] if rows_used > 1 else parts
+        text, found = _best_role(candidates)
+        if header_key(text).startswith(_REFERENCE):
+            # 「参考値」 alone names a variant of the column to its left (ラスパイレス指数).
+            left = next((t for t in reversed(chosen) if header_key(t)), "")
+            text = left + text
+            found = _role(header_key(text))
+        chosen.append(text)
+        spread = all(index in filled or not parts[k] for k, (_, filled) in enumerate(lines))
+        if found is None or (spread and columns and columns[-1].role == found[0]):
+            continue  # no name, or one name merged over two columns: the first one holds the data
+        columns.append(_Column(index=index, role=found[0], exact=found[1]))
+    return _Header(first=first, last=first + rows_used - 1, columns=tuple(columns))
+
+
+def _names_a_column(row: Sequence[Any]) -> bool:
+    """Whether a cell of the row is exactly a column name (a title merely mentioning one is not)."""
+    return any(
+        not is_blank(c) and (found := _role(header_key(c))) is not None and found[1] for c in row
+    )
+
+
+def _find_header(rows: Sequence[Sequence[Any]], merges: Merges) -> _Header | None:
+    for first in range(min(len(rows), HEADER_SEARCH_ROWS)):
+        if not _names_a_column(rows[first]):
+            continue  # a title or a blank line
+        single = _header_at(rows, first, 1, merges)
+        below = rows[first + 1] if first + 1 < len(rows) else ()
+        if any(not is_blank(c) for c in below) and all(_is_header_word(c) for c in below):
+            double = _header_at(rows, first, 2, merges)
+            if double.is_valid():
+                return double
+        if single.is_valid():
+            return single
+    return None
+
+
+# --- cells ----------------------------------------------------------------------------------------
+
+_DASHES = "‐‑‒–—―−－ーｰ─━"
+_DASH = re.compile(f"[{_DASHES}]")
+# What the ministry writes for 「not computed」: dashes, an ellipsis, asterisks, or nothing.
+_NOT_COMPUTED = re.compile(r"^(?:-+|\.{2,}|…+|‥+|\*+)?$")
+
+
+def read_value(value: Any) -> float | None:
+    """A ratio or index: 91.6, 「９１．６」, 「1,234.5」, 「△1.2」 = -1.2; 「-」「－」「…」 and blank = None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise CellError(
+            "は数値として読めません（数値、または算出なしを表す「-」を書いてください）。"
+        )
+    if isinstance(value, str):
+        text = _DASH.sub("-", _fold(value))
+        if _NOT_COMPUTED.match(text):
+            return None
+        value = text
+    try:
+        number, unit = read_number(value)
+    except CellError:
+        raise CellError(
+            "は数値として読めません（数値、または算出なしを表す「-」を書いてください）。"
+        ) from None
+    if unit not in (None, "%"):
+        raise CellError(f"は数値として読めません（単位「{unit}」は使えません）。")
+    return number
+
+
+def check_digit(five: str) -> int:
+    """The check digit of a 5-digit 団体コード (JIS X 0402): 13219 → 5 (132195)."""
+    total = sum(int(d) * w for d, w in zip(five, (6, 5, 4, 3, 2), strict=True))
+    return (11 - total % 11) % 10
+
+
+def _prefecture_number(prefecture: str | None) -> str | None:
+    if prefecture in PREFECTURES:
+        return f"{PREFECTURES.index(prefecture) + 1:02d}"
+    return None
+
+
+def read_code(value: Any, prefecture: str | None) -> str:
+    """The 6-digit 団体コード of a cell: '132195', 132195, 11002 (→ '011002'), '13219' (→ '132195')."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    digits = str(value) if isinstance(value, int) and not isinstance(value, bool) else _fold(value)
+    if not digits.isascii() or not digits.isdigit() or not 4 <= len(digits) <= 6:
+        raise CellError("は団体コードとして読めません（6桁の数字）。")
+    if len(digits) == 6:
+        return digits
+    padded = digits.zfill(6)  # a 6-digit code whose leading 0 Excel dropped
+    five = digits.zfill(5)
+    completed = five + str(check_digit(five))  # a 5-digit code without its check digit
+    number = _prefecture_number(prefecture)
+    if number is not None:
+        for code in (padded, completed):
+            if code.startswith(number):
+                return code
+        raise CellError(f"は{prefecture}の団体コード（{number}で始まる6桁）として読めません。")
+    if len(digits) == 5 and check_digit(padded[:5]) == int(padded[5]):
+        return padded
+    return completed
+
+
+def _text(value: Any) -> str:
+    """A name cell as kept: 「狛 江 市」 → 「狛江市」 (the ministry pads names to align them)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if is_blank(value) else _fold(value)
+
+
+def _average_of(text: str) -> str | None:
+    """「北海道」 for 「北海道（市町村平均）」 or 「北海道平均」, None when the text names no average."""
+    key = _BRACKETS.sub("", text)
+    for mark in ("市町村平均", "市区町村平均", "平均"):
+        if key.endswith(mark):
+            return key[: -len(mark)]
+    return None
+
+
+_FOOTNOTE_STARTS = ("注", "※", "出典", "備考", "資料", "*")
+
+
+def _is_footnote(cells: Sequence[Any]) -> bool:
+    """A line under the table: 「注1 …」「（注）…」「※ …」「出典：…」「【備考】…」."""
+    first = next((c for c in cells if not is_blank(c)), None)
+    return isinstance(first, str) and _BRACKETS.sub("", _fold(first)).startswith(_FOOTNOTE_STARTS)
+
+
+# --- fiscal years ---------------------------------------------------------------------------------
+
+_TITLE_YEAR = re.compile(
+    r"(?:(?P<era>令和|平成)(?P<n>元|\d{1,2})|(?<!\d)(?P<y>\d{4}))年度(?P<closed>決算)?"
+)
+_NAME_ERA = re.compile(r"(?P<era>令和|平成)(?P<n>元|\d{1,2})(?!\d)")
+_NAME_ABBREVIATION = re.compile(r"(?<![A-Za-z0-9])(?P<era>[HhRr])(?P<n>\d{1,2})(?!\d)")
+_NAME_WESTERN = re.compile(r"(?<![A-Za-z0-9])(?:FY|fy)?(?P<y>20\d{2})(?!\d)")
+
+
+def _year(match: re.Match[str]) -> int | None:
+    groups = match.groupdict()
+    text = groups.get("y") or f"{groups['era']}{groups['n']}"
+    try:
+        return fy.parse(text)
+    except fy.FiscalYearError:
+        return None
+
+
+def _title_years(title: str) -> list[int]:
+    """The fiscal years a title names; those said to be 決算 first (「平成27年度決算（平成29年3月公表）」)."""
+    matches = list(_TITLE_YEAR.finditer(_fold(title)))
+    closed = [m for m in matches if m.group("closed")] or matches
+    return list(dict.fromkeys(y for m in closed if (y := _year(m)) is not None))
+
+
+def _file_name_years(file_name: str) -> list[int]:
+    stem = _fold(_base_name(file_name)).rsplit(".", 1)[0]
+    found: list[int] = []
+    for pattern in (_NAME_ERA, _NAME_ABBREVIATION, _NAME_WESTERN):
+        found.extend(y for m in pattern.finditer(stem) if (y := _year(m)) is not None)
+    return list(dict.fromkeys(found))
+
+
+def _years(years: Sequence[int]) -> str:
+    return "・".join(fy.label(y) for y in years)
+
+
+def fiscal_year_of(title: str | None, file_name: str, given: int | None) -> int:
+    """The fiscal year of a workbook: from its title, else its file name, else the year given.
+
+    Raises ValidationError when none names a year, or when two of them name different years.
+    """
+    name = _base_name(file_name)
+    from_title = _title_years(title or "")
+    from_name = _file_name_years(file_name)
+    problems = []
+    if len(from_title) > 1 and given not in from_title:
+        problems.append(
+            f"{name}: 見出しに複数の年度（{_years(from_title)}）があり、どれの表か分かりません。"
+            "--fiscal-year で年度を指定してください。"
+        )
+    if len(from_name) > 1:
+        problems.append(
+            f"{name}: ファイル名に複数の年度（{_years(from_name)}）があります。"
+            "ファイル名を年度が1つだけのものにしてください。"
+        )
+    if problems:
+        raise ValidationError(problems)
+    sources: list[tuple[str, int | None]] = [
+        ("見出しの年度", given if len(from_title) > 1 else next(iter(from_title), None)),
+        ("ファイル名の年度", next(iter(from_name), None)),
+        ("指定された年度", given),
+    ]
+    named = [(source, year) for source, year in sources if year is not None]
+    if not named:
+        raise ValidationError(
+            [
+                f"{name}: 年度が分かりません（見出しにもファイル名にも年度がありません）。"
+                "--fiscal-year で年度を指定してください。"
+            ]
+        )
+    first_source, first_year = named[0]
+    for source, year in named[1:]:
+        if year != first_year:
+            raise ValidationError(
+                [
+                    f"{name}: {first_source}（{fy.label(first_year)}）と{source}"
+                    f"（{fy.label(year)}）が一致しません。正しい年度のファイルか確かめてください。"
+                ]
+            )
+    return first_year
+
+
+def _base_name(file_name: str) -> str:
+    return file_name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+# --- the workbook ---------------------------------------------------------------------------------
+
+
+def _not_this_format(name: str, reason: str) -> ValidationError:
+    return ValidationError([f"{name}は{SOURCE_NAME}の様式ではありません（{reason}）。"])
+
+
+# .xlsx is a zip archive; .xls an OLE2 compound file.
+_WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Sheet:
+    name: str
+    rows: list[list[Any]]
+    header: _Header
+
+
+def _open_sheet(name: str, data: bytes) -> _Sheet:
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationError([f"{name}: ファイルが大きすぎます（20MBまで）。"])
+    if not data:
+        raise _not_this_format(name, "ファイルが空です")
+    if not data.startswith(_WORKBOOK_SIGNATURES):
+        raise _not_this_format(
+            name, "Excelファイル（.xls・.xlsx）ではありません。CSVなどのテキストは取り込めません"
+        )
+    try:
+        # python-calamine reads .xls (BIFF) and .xlsx alike and tells them apart by content.
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises CalamineError, and others on a damaged file
+        raise _not_this_format(
+            name, f"Excelファイル（.xls・.xlsx）として開けません: {type(exc).__name__}"
+        ) from exc
+    try:
+        for metadata in workbook.sheets_metadata:
+            if metadata.typ != SheetTypeEnum.WorkSheet:
+                continue  # a chart sheet has no cells
+            sheet = workbook.get_sheet_by_name(metadata.name)
+            # skip_empty_area=False keeps blank rows and columns above and left of the data, so
+            # that list positions are the row numbers and column letters a spreadsheet shows.
+            rows = sheet.to_python(skip_empty_area=False)
+            header = _find_header(rows, sheet.merged_cell_ranges or [])
+            if header is not None:
+                return _Sheet(name=metadata.name, rows=rows, header=header)
+    except Exception as exc:
+        raise _not_this_format(
+            name, f"Excelファイルとして読めません: {type(exc).__name__}"
+        ) from exc
+    finally:
+        workbook.close()
+    raise _not_this_format(name, "見出し「都道府県名」「団体名」と指標の列が見つかりません")
+
+
+def _header_problems(where: str, header: _Header) -> list[str]:
+    problems = []
+    by_role: dict[Role, list[_Column]] = {}
+    for column in header.columns:
+        by_role.setdefault(column.role, []).append(column)
+    for columns in by_role.values():
+        exact = [c for c in columns if c.exact]
+        if len(exact) > 1 or (not exact and len(columns) > 1):
+            letters = "、".join(f"{c.letter}列" for c in (exact or columns))
+            problems.append(
+                f"{where}（見出し）: 「{columns[0].header}」の列が複数あります（{letters}）。"
+                "どれを読むか分からないため、1列にしてください。"
+            )
+    return problems
+
+
+def _columns(header: _Header) -> dict[Role, _Column]:
+    """One column per role: the one named exactly, else the one named with a remark."""
+    chosen: dict[Role, _Column] = {}
+    for column in header.columns:
+        if column.role not in chosen or (column.exact and not chosen[column.role].exact):
+            chosen[column.role] = column
+    return chosen
+
+
+def _title(sheet: _Sheet) -> str:
+    """The sheet's name and the text above its header: where the ministry writes the year."""
+    above = sheet.rows[: sheet.header.first]
+    return "\n".join([sheet.name, *(str(c) for row in above for c in row if not is_blank(c))])
+
+
+def _kind(title: str, has_name_column: bool, names: Sequence[str]) -> WorkbookKind:
+    folded = _fold(title)
+    if "都道府県別" in folded:
+        return "prefecture_average"
+    if "全市町村" in folded or (has_name_column and any(_average_of(n) is None for n in names)):
+        return "city"
+    return "prefecture_average"
+
+
+_NATIONAL_LABELS = frozenset({"全国", "全国平均", "全国市町村平均", "全国市区町村平均"})
+
+
+@dataclass(kw_only=True)
+class _RowReader:
+    file_name: str
+    sheet: _Sheet
+    kind: WorkbookKind
+    columns: dict[Role, _Column]
+    problems: list[str]
+    last_prefecture: str = ""  # for a prefecture written once above its municipalities
+
+    def where(self, number: int, column: _Column | None = None) -> str:
+        place = f"{self.file_name} シート「{self.sheet.name}」 {number}行目"
+        return f"{place} {column.label}" if column else place
+
+    def cell(self, cells: Sequence[Any], role: Role) -> Any:
+        column = self.columns.get(role)
+        if column is None or column.index >= len(cells):
+            return None
+        return cells[column.index]
+
+    def values(self, number: int, cells: Sequence[Any]) -> dict[str, float | None]:
+        read: dict[str, float | None] = {}
+        for indicator in PEER_INDICATORS:
+            if indicator not in self.columns:
+                continue
+            value = self.cell(cells, indicator)
+            try:
+                read[indicator] = read_value(value)
+            except CellError as exc:
+                column = self.columns[indicator]
+                self.problems.append(f"{self.where(number, column)}: 「{shown(value)}」{exc}")
+                read[indicator] = None
+        return read
+
+    def row(self, index: int) -> PeerRow | None:
+        """The row's entity and values; None for a line that is not a row of the table."""
+        cells = self.sheet.rows[index]
+        number = index + 1
+        if all(is_blank(c) for c in cells) or _is_footnote(cells):
+            return None
+        if all(_is_header_word(c) for c in cells):
+            return None  # the header repeated on every printed page
+        indicator_indexes = {c.index for r, c in self.columns.items() if r in PEER_INDICATORS}
+        labels = [
+            _BRACKETS.sub("", _text(c))
+            for i, c in enumerate(cells)
+            if i not in indicator_indexes and not is_blank(c)
+        ]
+        has_values = any(not is_blank(cells[i]) for i in indicator_indexes if i < len(cells))
+        if any(x in _NATIONAL_LABELS or (has_values and x.startswith(NATIONAL)) for x in labels):
+            return self._average(number, cells, NATIONAL)
+        prefecture_cell = _text(self.cell(cells, "prefecture"))
+        name_cell = _text(self.cell(cells, "name"))
+        code_cell = self.cell(cells, "code")
+        if prefecture_cell in PREFECTURES or (has_values and prefecture_cell):
+            self.last_prefecture = prefecture_cell  # a heading row names the prefecture too
+        elif "prefecture" not in self.columns and name_cell in PREFECTURES and not has_values:
+            self.last_prefecture = name_cell  # a heading in the 団体名 column
+            return None
+        if not has_values and not (name_cell and (prefecture_cell or not is_blank(code_cell))):
+            return None  # a heading or a remark: text without values
+        of_prefecture = _average_of(prefecture_cell)  # 「東京都（市町村平均）」 in one cell
+        of_name = _average_of(name_cell)  # 「（市町村平均）」, or 「東京都市町村平均」
+        if (
+            of_prefecture is not None
+            or of_name is not None
+            or (self.kind == "prefecture_average" and not name_cell)
+        ):
+            prefecture = of_prefecture or prefecture_cell or of_name or ""
+            if not prefecture:
+                self.problems.append(f"{self.where(number)}: 平均の行に都道府県名がありません。")
+                return None
+            return self._average(number, cells, prefecture)
+        if self.kind == "prefecture_average":
+            self.problems.append(
+                f"{self.where(number, self.columns['name'])}: 「{name_cell}」は都道府県別平均の"
+                "行として読めません（都道府県ごとに「（市町村平均）」の行を置いてください）。"
+            )
+            return None
+        return self._municipality(number, cells, prefecture_cell, name_cell, code_cell)
+
+    def _average(self, number: int, cells: Sequence[Any], prefecture: str) -> PeerRow:
+        return PeerRow(
+            row_number=number,
+            code=None,
+            prefecture=prefecture,
+            name=AVERAGE_NAME,
+            values=self.values(number, cells),
+        )
+
+    def _municipality(
+        self, number: int, cells: Sequence[Any], prefecture: str, name: str, code_cell: Any
+    ) -> PeerRow | None:
+        if not name:
+            self.problems.append(f"{self.where(number)}: 値があるのに団体名がありません。")
+            return None
+        if name in PREFECTURES:
+            self.problems.append(
+                f"{self.where(number, self.columns['name'])}: 「{name}」は市町村ではありません"
+                "（都道府県そのものの指標は取り込めません）。"
+            )
+            return None
+        # A prefecture written once above its municipalities (a merged cell, a heading row, or
+        # left blank as ditto) is carried down; a code's first two digits name it too.
+        carried = prefecture or self.last_prefecture
+        code: str | None = None
+        code_column = self.columns.get("code")
+        if code_column is not None and not is_blank(code_cell):
+            try:
+                code = read_code(code_cell, carried or None)
+            except CellError as exc:
+                where = self.where(number, code_column)
+                self.problems.append(f"{where}: 「{shown(code_cell)}」{exc}")
+        if not prefecture and code is not None and 1 <= int(code[:2]) <= len(PREFECTURES):
+            prefecture = PREFECTURES[int(code[:2]) - 1]
+        prefecture = prefecture or carried
+        if not prefecture:
+            self.problems.append(f"{self.where(number)}: {name}の都道府県名がありません。")
+            return None
+        return PeerRow(
+            row_number=number,
+            code=code,
+            prefecture=prefecture,
+            name=name,
+            values=self.values(number, cells),
+        )
+
+
+def read_peer_workbook(name: str, data: bytes, *, fiscal_year: int | None = None) -> PeerWorkbook:
+    """Read one of the ministry's workbooks; raises ValidationError listing every problem.
+
+    name is the file's name (a path is reduced to its last part); fiscal_year is used when
+    neither the title nor the file name names the year, and must agree with them when they do.
+    """
+    file_name = _base_name(name)
+    sheet = _open_sheet(file_name, data)
+    header = sheet.header
+    where = f"{file_name} シート「{sheet.name}」 {header.first + 1}行目"
+    columns = _columns(header)
+    title = _title(sheet)
+    body = range(header.last + 1, len(sheet.rows))
+    name_column = columns.get("name")
+    names = [
+        _text(sheet.rows[i][name_column.index])
+        for i in body
+        if name_column is not None and name_column.index < len(sheet.rows[i])
+    ]
+    names = [n for n in names if n]
+    kind = _kind(title, name_column is not None, names)
+    problems = _header_problems(where, header)
+    if kind == "city" and name_column is None:
+        problems.append(f"{where}（見出し）: 全市町村の表なのに「団体名」の列がありません。")
+    if kind == "city" and names and all(n in PREFECTURES for n in names):
+        raise _not_this_format(file_name, "市町村ではなく都道府県そのものの指標の表です")
+    headings = any(n in PREFECTURES for n in names)  # 「北海道」 above its municipalities
+    if "prefecture" not in columns and "code" not in columns and not headings:
+        problems.append(
+            f"{where}（見出し）: 「都道府県名」の列も「団体コード」の列もないため、"
+            "どの都道府県の団体か分かりません。"
+        )
+    header_is_wrong = bool(problems)
+    try:
+        year = fiscal_year_of(title, file_name, fiscal_year)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+        year = 0
+    if header_is_wrong:
+        raise ValidationError(problems)  # every row would repeat the header's problem
+    reader = _RowReader(
+        file_name=file_name, sheet=sheet, kind=kind, columns=columns, problems=problems
+    )
+    rows: list[PeerRow] = []
+    seen_entities: dict[tuple[str, str], int] = {}
+    seen_codes: dict[str, int] = {}
+    for index in body:
+        row = reader.row(index)
+        if row is None:
+            continue
+        entity = (row.prefecture, row.name)
+        if entity in seen_entities:
+            problems.append(
+                f"{reader.where(row.row_number)}: {row.prefecture}の{row.name}の行が"
+                f"{seen_entities[entity]}行目にもあります。1つにしてください。"
+            )
+            continue
+        if row.code is not None and row.code in seen_codes:
+            problems.append(
+                f"{reader.where(row.row_number)}: 団体コード{row.code}の行が"
+                f"{seen_codes[row.code]}行目にもあります。1つにしてください。"
+            )
+            continue
+        seen_entities[entity] = row.row_number
+        if row.code is not None:
+            seen_codes[row.code] = row.row_number
+        rows.append(row)
+    if not rows:
+        problems.append(f"{where}: 見出しの下に団体の行がありません。")
+    if problems:
+        raise ValidationError(problems)
+    return PeerWorkbook(
+        file_name=file_name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        sheet=sheet.name,
+        kind=kind,
+        fiscal_year=year,
+        indicators=tuple(i for i in PEER_INDICATORS if i in columns),
+        rows=tuple(rows),
+    )
