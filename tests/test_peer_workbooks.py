@@ -734,3 +734,19 @@ def test_without_prefectures_or_codes_the_rows_cannot_be_placed() -> None:
     rows: list[list[object]] = [["団体名", "経常収支比率"], ["狛江市", 88.8]]
     with pytest.raises(ValidationError, match="どの都道府県の団体か分かりません"):
         read_peer_workbook("H17.xlsx", xlsx(rows))
+
+
+def test_a_mark_before_a_municipality_does_not_make_its_row_a_note() -> None:
+    rows: list[list[object]] = [
+        [None, "団体コード", "都道府県名", "団体名", "経常収支比率"],
+        ["※", "132195", "東京都", "狛江市", 88.8],
+        [None, "132039", "東京都", "武蔵野市", 80.8],
+        [None, None, None, "全国市町村平均", 90.0],
+        ["※ 合併した団体である。"],
+    ]
+    workbook = read_peer_workbook("H20.xlsx", xlsx(rows))
+    assert [(r.code, r.prefecture, r.name) for r in workbook.rows] == [
+        ("132195", "東京都", "狛江市"),
+        ("132039", "東京都", "武蔵野市"),
+        (None, NATIONAL, AVERAGE_NAME),
+    ]

@@ -27,7 +27,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -395,10 +395,22 @@ def _average_of(text: str) -> str | None:
 _FOOTNOTE_STARTS = ("注", "※", "出典", "備考", "資料", "*")
 
 
-def _is_footnote(cells: Sequence[Any]) -> bool:
-    """A line under the table: 「注1 …」「（注）…」「※ …」「出典：…」「【備考】…」."""
-    first = next((c for c in cells if not is_blank(c)), None)
-    return isinstance(first, str) and _BRACKETS.sub("", _fold(first)).startswith(_FOOTNOTE_STARTS)
+def _is_footnote(cells: Sequence[Any], name_index: int | None) -> bool:
+    """A line under the table: 「注1 …」「（注）…」「※ …」「出典：…」「【備考】…」.
+
+    Not a row that names a municipality after such a mark (「※」 in a column of its own marks a
+    municipality, it does not make its row a note).
+    """
+    first = next((i for i, c in enumerate(cells) if not is_blank(c)), None)
+    if first is None or not isinstance(cells[first], str):
+        return False
+    if (
+        name_index is not None
+        and first < name_index < len(cells)
+        and not is_blank(cells[name_index])
+    ):
+        return False
+    return _BRACKETS.sub("", _fold(cells[first])).startswith(_FOOTNOTE_STARTS)
 
 
 # --- fiscal years ---------------------------------------------------------------------------------
@@ -507,6 +519,26 @@ class _Sheet:
     header: _Header
 
 
+def _worksheets(
+    name: str, workbook: CalamineWorkbook
+) -> Iterator[tuple[str, list[list[Any]], Merges]]:
+    """Each worksheet's name, rows and merged ranges, read one at a time."""
+    for metadata in workbook.sheets_metadata:
+        if metadata.typ != SheetTypeEnum.WorkSheet:
+            continue  # a chart sheet has no cells
+        try:
+            sheet = workbook.get_sheet_by_name(metadata.name)
+            # skip_empty_area=False keeps blank rows and columns above and left of the data,
+            # so that positions are the row numbers and column letters a spreadsheet shows.
+            rows = sheet.to_python(skip_empty_area=False)
+            merges = sheet.merged_cell_ranges or []
+        except Exception as exc:  # a sheet's XML is parsed only now
+            raise _not_this_format(
+                name, f"シート「{metadata.name}」を読めません: {type(exc).__name__}"
+            ) from exc
+        yield metadata.name, rows, merges
+
+
 def _open_sheet(name: str, data: bytes) -> _Sheet:
     if len(data) > MAX_FILE_BYTES:
         raise ValidationError([f"{name}: ファイルが大きすぎます（20MBまで）。"])
@@ -523,23 +555,11 @@ def _open_sheet(name: str, data: bytes) -> _Sheet:
         raise _not_this_format(
             name, f"Excelファイル（.xls・.xlsx）として開けません: {type(exc).__name__}"
         ) from exc
-    try:
-        for metadata in workbook.sheets_metadata:
-            if metadata.typ != SheetTypeEnum.WorkSheet:
-                continue  # a chart sheet has no cells
-            sheet = workbook.get_sheet_by_name(metadata.name)
-            # skip_empty_area=False keeps blank rows and columns above and left of the data, so
-            # that list positions are the row numbers and column letters a spreadsheet shows.
-            rows = sheet.to_python(skip_empty_area=False)
-            header = _find_header(rows, sheet.merged_cell_ranges or [])
+    with workbook:
+        for sheet_name, rows, merges in _worksheets(name, workbook):
+            header = _find_header(rows, merges)
             if header is not None:
-                return _Sheet(name=metadata.name, rows=rows, header=header)
-    except Exception as exc:
-        raise _not_this_format(
-            name, f"Excelファイルとして読めません: {type(exc).__name__}"
-        ) from exc
-    finally:
-        workbook.close()
+                return _Sheet(name=sheet_name, rows=rows, header=header)
     raise _not_this_format(name, "見出し「都道府県名」「団体名」と指標の列が見つかりません")
 
 
@@ -570,11 +590,14 @@ def _columns(header: _Header) -> dict[Role, _Column]:
 
 def _title(sheet: _Sheet) -> str:
     """The sheet's name and the text above its header: where the ministry writes the year."""
-    above = sheet.rows[: sheet.header.first]
-    return "\n".join([sheet.name, *(str(c) for row in above for c in row if not is_blank(c))])
+    above = [[c] for row in sheet.rows[: sheet.header.first] for c in row if not is_blank(c)]
+    # A note above the table (「※将来負担比率は平成19年度決算から」) is not the title.
+    return "\n".join([sheet.name, *(str(c[0]) for c in above if not _is_footnote(c, None))])
 
 
 def _kind(title: str, has_name_column: bool, names: Sequence[str]) -> WorkbookKind:
+    """What the title says (都道府県別平均 / 全市町村), else what the rows are: a 団体名 column
+    naming municipalities is the city workbook; prefectures with （市町村平均） the averages."""
     folded = _fold(title)
     if "都道府県別" in folded:
         return "prefecture_average"
@@ -623,10 +646,11 @@ class _RowReader:
         """The row's entity and values; None for a line that is not a row of the table."""
         cells = self.sheet.rows[index]
         number = index + 1
-        if all(is_blank(c) for c in cells) or _is_footnote(cells):
+        name_column = self.columns.get("name")
+        if _is_footnote(cells, name_column.index if name_column else None):
             return None
         if all(_is_header_word(c) for c in cells):
-            return None  # the header repeated on every printed page
+            return None  # a blank line, or the header repeated on every printed page
         indicator_indexes = {c.index for r, c in self.columns.items() if r in PEER_INDICATORS}
         labels = [
             _BRACKETS.sub("", _text(c))
@@ -640,7 +664,8 @@ class _RowReader:
         name_cell = _text(self.cell(cells, "name"))
         code_cell = self.cell(cells, "code")
         if prefecture_cell in PREFECTURES or (has_values and prefecture_cell):
-            self.last_prefecture = prefecture_cell  # a heading row names the prefecture too
+            # A heading row names the prefecture of the rows under it too.
+            self.last_prefecture = _average_of(prefecture_cell) or prefecture_cell
         elif "prefecture" not in self.columns and name_cell in PREFECTURES and not has_values:
             self.last_prefecture = name_cell  # a heading in the 団体名 column
             return None
