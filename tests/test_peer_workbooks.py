@@ -673,15 +673,10 @@ def test_year_and_cell_problems_are_listed_together() -> None:
 
 
 def test_the_indicators_are_the_ministrys_names() -> None:
-    assert PEER_INDICATORS == (
-        "財政力指数",
-        "経常収支比率",
-        "実質公債費比率",
-        "将来負担比率",
-        "起債制限比率",
-        "ラスパイレス指数",
-        "ラスパイレス指数参考値",
-    )
+    # The JSON keys of `peers show` are these names, exactly as the ministry's headers write them.
+    names = "財政力指数 経常収支比率 実質公債費比率 将来負担比率 起債制限比率 ラスパイレス指数"
+    expected = (*names.split(), "ラスパイレス指数参考値")
+    assert expected == PEER_INDICATORS
 
 
 def test_a_path_is_reduced_to_the_file_name() -> None:
@@ -749,4 +744,19 @@ def test_a_mark_before_a_municipality_does_not_make_its_row_a_note() -> None:
         ("132195", "東京都", "狛江市"),
         ("132039", "東京都", "武蔵野市"),
         (None, NATIONAL, AVERAGE_NAME),
+    ]
+
+
+def test_a_municipality_in_the_prefecture_averages_is_a_problem() -> None:
+    rows: list[list[object]] = [
+        ["市町村主要財政指標の都道府県別平均（平成17年度）"],
+        ["都道府県名", "団体名", "経常収支比率"],
+        ["東京都", "（市町村平均）", 88.1],
+        ["東京都", "狛江市", 88.8],
+    ]
+    with pytest.raises(ValidationError) as caught:
+        read_peer_workbook("pref.xlsx", xlsx(rows, sheet="都道府県別平均"))
+    assert caught.value.problems == [
+        "pref.xlsx シート「都道府県別平均」 4行目 B列「団体名」: 「狛江市」は都道府県別平均の行として"
+        "読めません（都道府県ごとに「（市町村平均）」の行を置いてください）。"
     ]

@@ -659,7 +659,7 @@ class _RowReader:
         ]
         has_values = any(not is_blank(cells[i]) for i in indicator_indexes if i < len(cells))
         if any(x in _NATIONAL_LABELS or (has_values and x.startswith(NATIONAL)) for x in labels):
-            return self._average(number, cells, NATIONAL)
+            return self._entity(number, cells, NATIONAL, AVERAGE_NAME, None)
         prefecture_cell = _text(self.cell(cells, "prefecture"))
         name_cell = _text(self.cell(cells, "name"))
         code_cell = self.cell(cells, "code")
@@ -682,7 +682,7 @@ class _RowReader:
             if not prefecture:
                 self.problems.append(f"{self.where(number)}: 平均の行に都道府県名がありません。")
                 return None
-            return self._average(number, cells, prefecture)
+            return self._entity(number, cells, prefecture, AVERAGE_NAME, None)
         if self.kind == "prefecture_average":
             self.problems.append(
                 f"{self.where(number, self.columns['name'])}: 「{name_cell}」は都道府県別平均の"
@@ -691,13 +691,12 @@ class _RowReader:
             return None
         return self._municipality(number, cells, prefecture_cell, name_cell, code_cell)
 
-    def _average(self, number: int, cells: Sequence[Any], prefecture: str) -> PeerRow:
+    def _entity(
+        self, number: int, cells: Sequence[Any], prefecture: str, name: str, code: str | None
+    ) -> PeerRow:
+        values = self.values(number, cells)
         return PeerRow(
-            row_number=number,
-            code=None,
-            prefecture=prefecture,
-            name=AVERAGE_NAME,
-            values=self.values(number, cells),
+            row_number=number, code=code, prefecture=prefecture, name=name, values=values
         )
 
     def _municipality(
@@ -729,13 +728,7 @@ class _RowReader:
         if not prefecture:
             self.problems.append(f"{self.where(number)}: {name}の都道府県名がありません。")
             return None
-        return PeerRow(
-            row_number=number,
-            code=code,
-            prefecture=prefecture,
-            name=name,
-            values=self.values(number, cells),
-        )
+        return self._entity(number, cells, prefecture, name, code)
 
 
 def read_peer_workbook(name: str, data: bytes, *, fiscal_year: int | None = None) -> PeerWorkbook:
