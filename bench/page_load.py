@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from komae_kpi.store.demo import write_demo_store  # noqa: E402
-from komae_kpi.store.users import save_user  # noqa: E402
+from komae_kpi.store.user_admin import save_user  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,

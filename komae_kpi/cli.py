@@ -15,7 +15,10 @@ from komae_kpi.common import fiscal_year, formatting
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
+from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
+from komae_kpi.imports.peer_workbooks import PEER_INDICATORS
 from komae_kpi.judgement.approvals import approve, return_to_submitter
+from komae_kpi.judgement.peer_context import SOURCE, peer_records
 from komae_kpi.judgement.progress import load_snapshot, status_records
 from komae_kpi.outputs.chart_images import chart_renderer
 from komae_kpi.outputs.deck import write_meeting_deck
@@ -25,6 +28,7 @@ from komae_kpi.outputs.publication_files import write_finance_workbook, write_op
 from komae_kpi.outputs.report import write_report
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Plan
+from komae_kpi.plan.peer_group import load_peer_group
 from komae_kpi.store.backups import (
     DEFAULT_KEEP,
     REASON_LABELS,
@@ -35,6 +39,7 @@ from komae_kpi.store.backups import (
 )
 from komae_kpi.store.connection import LOCK_WAIT_SECONDS, init_store
 from komae_kpi.store.demo import DEMO_YEARS, write_demo_store
+from komae_kpi.store.peers import AVERAGE_NAME, NATIONAL
 from komae_kpi.store.record_changes import RecordChange, RecordKind
 from komae_kpi.store.record_changes import load_history as load_change_history
 from komae_kpi.store.review import PENDING_MARK
@@ -515,6 +520,64 @@ def _cmd_review_return(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_peers_import(args: argparse.Namespace) -> int:
+    db = _db(args)
+    sources = [ImportSource(name=Path(f).name, data=Path(f).read_bytes()) for f in args.files]
+    preview = preview_peer_import(db, sources, fiscal_year=args.fiscal_year, wait_seconds=args.wait)
+    if not preview.ok:
+        print(
+            f"問題が{len(preview.problems)}件あるため、取り込みませんでした（ストアは変更していません）:",
+            file=sys.stderr,
+        )
+        for problem in preview.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_PROBLEM
+    for summary in preview.files:
+        print(summary.line)
+    print(preview.summary)
+    if args.dry_run:
+        print("確認のみ（--dry-run）のため、書き込んでいません。")
+        return 0
+    if not preview.values and not preview.added and not preview.coded:
+        print("ストアの内容と同じため、変更はありません。")
+        return 0
+    done = apply_peer_import(
+        db, sources, fiscal_year=args.fiscal_year, user=args.user, wait_seconds=args.wait
+    )
+    print(f"{len(done.values)}件の値を取り込みました。")
+    return 0
+
+
+def _cmd_peers_show(args: argparse.Namespace) -> int:
+    db = _db(args)
+    records = peer_records(db, args.fiscal_year)
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+        return 0
+    if not records:
+        print(f"{fiscal_year.label(args.fiscal_year)}の主要財政指標は取り込まれていません。")
+        return 0
+    group = load_peer_group()
+    shown = [
+        r
+        for r in records
+        if r["団体コード"] in group.codes
+        or (r["団体名"] == AVERAGE_NAME and r["都道府県名"] in ("東京都", NATIONAL))
+    ]
+    indicators = [i for i in PEER_INDICATORS if any(r[i] is not None for r in shown)]
+    print(f"{fiscal_year.label(args.fiscal_year)}の主要財政指標（{group.name}と平均）")
+    print("\t".join(["団体コード", "団体名", *indicators]))
+    for r in shown:
+        mark = "◆" if r["団体コード"] == facts.MUNICIPALITY_CODE else ""
+        name = (
+            f"{r['都道府県名']}{r['団体名']}" if r["団体名"] == AVERAGE_NAME else str(r["団体名"])
+        )
+        cells = ["－" if r[i] is None else f"{r[i]:g}" for i in indicators]
+        print("\t".join([str(r["団体コード"] or ""), mark + name, *cells]))
+    print(SOURCE)
+    return 0
+
+
 def _user_line(user: User) -> str:
     """'yamada@city.komae.lg.jp（山田 太郎）部署担当: 財政課・納税課'."""
     name = f"（{user.name}）" if user.name else ""
@@ -726,6 +789,40 @@ _COMMANDS: tuple[_Command, ...] = (
                 help="ユーザーを削除する",
                 description="ユーザーの登録を削除します。",
                 arguments=(_EMAIL_ARGUMENT, _USER_OPTION),
+            ),
+        ),
+    ),
+    _Command(
+        name="peers",
+        handler=_cmd_peers_show,
+        help="総務省「地方公共団体の主要財政指標一覧」を取り込む・表示する",
+        description="全市町村の主要財政指標と都道府県別平均（総務省、CC BY 4.0）を取り込み、"
+        "多摩26市や平均と比べるために使います。",
+        subcommands=(
+            _Command(
+                name="import",
+                handler=_cmd_peers_import,
+                help="主要財政指標一覧のExcelファイル（.xls・.xlsx）を取り込む",
+                description="全市町村の主要財政指標・市町村主要財政指標の都道府県別平均を取り込みます。"
+                "年度は表題、なければファイル名、なければ --fiscal-year で決めます。"
+                "1件でも問題があれば何も書き込みません。同じファイルを取り込み直しても変わりません。",
+                arguments=(
+                    _arg("files", nargs="+", metavar="FILE", help="取り込むファイル（複数可）"),
+                    _fiscal_year_option("年度（表題にもファイル名にもないとき）"),
+                    _arg("--dry-run", action="store_true", help="確認だけして書き込まない"),
+                    _USER_OPTION,
+                    _WAIT_OPTION,
+                ),
+            ),
+            _Command(
+                name="show",
+                handler=_cmd_peers_show,
+                help="年度の主要財政指標を表示する",
+                description="狛江市・多摩26市・東京都と全国の市町村平均の値を表示します（--json ですべての団体）。",
+                arguments=(
+                    _fiscal_year_option("表示する年度", required=True),
+                    _arg("--json", action="store_true", help="すべての団体を JSON で出力する"),
+                ),
             ),
         ),
     ),

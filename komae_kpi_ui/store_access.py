@@ -11,8 +11,9 @@ import streamlit as st
 
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import PROJECT_ROOT, resolve_db_path
+from komae_kpi.judgement.peer_context import PeerContext, load_peer_context, series
 from komae_kpi.judgement.progress import Snapshot, load_snapshot
-from komae_kpi.views import charts, indicator_views
+from komae_kpi.views import charts, indicator_views, peer_views
 
 
 def store_path() -> Path:
@@ -156,3 +157,31 @@ def user_name() -> str:
     from komae_kpi_ui import identity  # imported here: identity reads the store through this module
 
     return identity.visitor().identity
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _peer_context(path_text: str, version: tuple[int, int, int]) -> PeerContext:
+    return load_peer_context(Path(path_text))
+
+
+def peer_context() -> PeerContext:
+    """The city among the 多摩26市 and the averages, read once per store version."""
+    path = ensure_store()
+    return _peer_context(str(path), version_token(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _peer_figure(path_text: str, version: tuple[int, int, int], indicator: str) -> go.Figure:
+    context = _peer_context(path_text, version)
+    plan = _snapshot(path_text, version).plan
+    return peer_views.peer_figure(
+        series(context, indicator),
+        group_name=context.group.name,
+        target=peer_views.plan_indicator_for(indicator, plan.indicators),
+    )
+
+
+def peer_figure(indicator: str) -> go.Figure:
+    """One ratio of the city against its group and the averages, built once per store version."""
+    path = ensure_store()
+    return _peer_figure(str(path), version_token(path), indicator)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from komae_kpi.views import finance_views, html_blocks, indicator_views
+from komae_kpi.judgement import peer_context
+from komae_kpi.views import finance_views, html_blocks, indicator_views, peer_views
 from komae_kpi_ui import app, frame, store_access
 
 FULL_HISTORY_INDICATOR = 3  # 経常収支比率: published since FY2005
@@ -50,6 +51,37 @@ def show() -> None:
             finance_views.reference_table(snapshot), label="参考系列の年度別の値と出典"
         )
         + html_blocks.paragraph(finance_views.REFERENCE_NOTE, meta=True)
+    )
+    _peers()
+
+
+def _peers() -> None:
+    """The city among the 多摩26市 and the municipal averages (総務省「主要財政指標一覧」)."""
+    context = store_access.peer_context()
+    st.html(html_blocks.heading(f"{context.group.name}・全国との比較"))
+    if context.is_empty:
+        st.info(peer_views.IMPORT_HINT, icon=":material/upload_file:")
+        return
+    st.html(
+        html_blocks.bullets(peer_views.rank_lines(context), css_class="kpi-list")
+        + html_blocks.paragraph(peer_context.SOURCE, meta=True)
+    )
+    indicators = context.indicators
+    for start in range(0, len(indicators), 2):
+        cells = st.columns(2)
+        for cell, indicator in zip(cells, indicators[start : start + 2], strict=False):
+            cell.plotly_chart(
+                store_access.peer_figure(indicator),
+                theme=None,
+                config=CHART_CONFIG,
+                key=f"peer-{indicator}",
+            )
+    st.html(
+        html_blocks.heading(peer_views.table_heading(context), 3)
+        + html_blocks.table(
+            peer_views.group_table(context), label=peer_views.table_heading(context)
+        )
+        + html_blocks.paragraph(peer_views.table_caption(context), meta=True)
     )
 
 

@@ -15,6 +15,7 @@ import streamlit as st
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import KomaeKpiError, ValidationError
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
+from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.outputs.inquiry_workbook import (
     build_inquiry_workbook,
@@ -265,6 +266,59 @@ def _import(snapshot: Snapshot) -> None:
         st.rerun()
 
 
+def _peer_workbooks(snapshot: Snapshot) -> None:
+    """The ministry's 主要財政指標一覧 (reference data for /finance): preview, then all or nothing."""
+    st.html(
+        html_blocks.paragraph(
+            "総務省「地方公共団体の主要財政指標一覧」の Excel（全市町村の主要財政指標、市町村主要財政指標の"
+            "都道府県別平均。.xls・.xlsx）を選ぶと、書き込む前に内容を表示します。"
+            "年度は表題、なければファイル名から読みます。1件でも問題があれば何も書き込みません。",
+            meta=True,
+        )
+    )
+    files = st.file_uploader(
+        "主要財政指標一覧のファイル（複数可）",
+        accept_multiple_files=True,
+        type=["xls", "xlsx"],
+        key=edit_session.upload_key("peer-upload"),
+    )
+    if not files:
+        return
+    sources = [ImportSource(name=f.name, data=f.getvalue()) for f in files]
+    try:
+        preview = preview_peer_import(store_access.store_path(), sources)
+    except KomaeKpiError as exc:
+        edit_session.show_error(exc, action="取込")
+        return
+    if not preview.ok:
+        st.error(
+            f"問題が{len(preview.problems)}件あるため、取り込めません（何も書き込んでいません）。"
+        )
+        st.html(entry_views.problems_html(list(preview.problems)))
+        return
+    st.html(
+        "".join(html_blocks.paragraph(f.line, meta=True) for f in preview.files)
+        + html_blocks.paragraph(preview.summary)
+    )
+    if not preview.values and not preview.added and not preview.coded:
+        st.info("ストアの内容と同じため、取り込む変更はありません。", icon=":material/info:")
+        return
+    if st.button(f"{len(preview.values)}件の値を取り込む", type="primary", key="peer-apply"):
+        try:
+            done = apply_peer_import(
+                store_access.store_path(), sources, user=store_access.user_name()
+            )
+        except KomaeKpiError as exc:
+            edit_session.show_error(exc, action="取込")
+            return
+        edit_session.renew_uploads()
+        edit_session.leave_message(
+            f"主要財政指標一覧から{len(done.values)}件の値を取り込みました"
+            f"（{'、'.join(f.file_name for f in preview.files)}）。「財政指標」の画面で比べられます。"
+        )
+        st.rerun()
+
+
 def _workbook(snapshot: Snapshot, year: int) -> None:
     plan = snapshot.plan
     st.html(
@@ -312,6 +366,7 @@ def _history(snapshot: Snapshot) -> None:
     )
 
 
+PEER_TAB = "主要財政指標一覧"
 ENTRY_TABS: dict[str, Callable[[Snapshot, int], None]] = {
     "指標の実績値": _actual_form,
     "取組項目の進捗状況": _status_form,
@@ -347,6 +402,9 @@ def show() -> None:
     else:
         _returned(snapshot)
     tabs_shown = {**ENTRY_TABS, **READING_TABS} if may_enter else READING_TABS
+    actor = access.actor(approved)
+    if actor is not None and actor.may_enter_anything:  # reference data: approvers and admins
+        tabs_shown = {**tabs_shown, PEER_TAB: lambda snapshot, year: _peer_workbooks(snapshot)}
     # Only the open tab is drawn (Streamlit reruns when another is chosen): drawing all five
     # forms, the uploader and the history on every run made this the slowest page (bench/).
     tabs = st.tabs(list(tabs_shown), key=TAB_KEY, on_change="rerun")

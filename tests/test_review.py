@@ -366,7 +366,7 @@ def test_the_migration_approves_what_a_store_of_the_previous_schema_holds(
     }
 
     report = init_store(path)
-    assert report.migrations_applied == (6,)
+    assert report.migrations_applied[0] == 6
     after = dump(path)
     assert {t: after[t] for t in entered} == entered
     history = load_history(path)

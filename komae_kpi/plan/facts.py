@@ -14,6 +14,8 @@ from komae_kpi.plan.model import Indicator, Plan
 
 TITLE = "狛江市第7次行財政改革推進計画"
 PUBLISHER = "狛江市"
+# The city's 団体コード (総務省「全国地方公共団体コード」), how the ministry's tables name it.
+MUNICIPALITY_CODE = "132195"
 # The title without the publisher: '第7次行財政改革推進計画', as the 照会 workbook names the plan.
 PLAN_NAME = TITLE.removeprefix(PUBLISHER)
 PUBLISHED = "令和7年12月"  # as the plan's cover prints it

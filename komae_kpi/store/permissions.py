@@ -176,3 +176,14 @@ def require_restorer(actor: Actor) -> None:
         raise PermissionDeniedError(
             [f"{DENIED}{actor.label}は管理者ではないため、バックアップから復元できません。"]
         )
+
+
+def require_reference_importer(actor: Actor) -> None:
+    """Public reference data (the ministry's 主要財政指標一覧) is imported by an approver or an
+    administrator: it goes into force at once, beside the city's own approved figures."""
+    if not actor.may_enter_anything:
+        raise PermissionDeniedError(
+            [
+                f"{DENIED}{actor.label}は承認者・管理者ではないため、主要財政指標一覧を取り込めません。"
+            ]
+        )

@@ -107,7 +107,7 @@ def test_each_role_from_entry_through_approval(
     # 89.1% leaves less headroom below 90.0% than the rule's margin: 注意, so a comment is needed.
     assert "所見（コメント）を記入してください" in main_text(approver)
     approver.get_by_role("button", name="承認する").click()
-    approver.get_by_text("保存できません（問題が1件）").wait_for(timeout=60_000)
+    approver.get_by_text("承認・差戻しできません（問題が1件）").wait_for(timeout=60_000)
     assert load_snapshot(team_store).indicator_value(3, 2025) is None
     approver.get_by_role("textbox", name="コメント（所見・差し戻す理由）").fill("扶助費の増による")
     approver.get_by_role("button", name="承認する").click()

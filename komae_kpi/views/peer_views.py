@@ -1,0 +1,181 @@
+"""/finance's peer context: each ratio of the ministry's 主要財政指標一覧 for the city against the
+多摩26市 (median and range) and the municipal averages, the city's rank, and the 26 cities'
+table for the latest year. Figures are pure functions, like views/charts.py."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import formatting
+from komae_kpi.judgement.peer_context import (
+    BETTER,
+    BETTER_WORDS,
+    SOURCE,
+    PeerContext,
+    PeerSeries,
+    rank,
+    unit_of,
+)
+from komae_kpi.plan import facts
+from komae_kpi.plan.model import Indicator
+from komae_kpi.views.charts import ACTUAL_COLOR, OKABE_ITO, TARGET_COLOR, TEMPLATE, _year_axis
+
+IMPORT_HINT = (
+    "類似団体との比較には、総務省「地方公共団体の主要財政指標一覧」の取込が必要です: "
+    "python -m komae_kpi peers import 全市町村の主要財政指標.xlsx 都道府県別平均.xlsx"
+)
+RANGE_COLOR = "rgba(86, 180, 233, 0.25)"  # the group's range: a light band of sky blue
+
+
+def _decimals(indicator: str) -> int:
+    return 2 if indicator == "財政力指数" else 1
+
+
+def _value_text(value: float | None, indicator: str) -> str:
+    if value is None:
+        return "－"
+    return formatting.with_unit(value, unit_of(indicator), _decimals(indicator))
+
+
+def peer_figure(
+    s: PeerSeries, *, group_name: str, target: Indicator | None = None, height: int = 380
+) -> go.Figure:
+    """The city against its group and the averages for one indicator; the plan's target as a
+    line when the indicator is one of the plan's (経常収支比率 90.0%以下)."""
+    unit = unit_of(s.indicator)
+    years = list(s.years)
+    labels = [fy.label(y) for y in years]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=years,
+            y=list(s.high),
+            mode="lines",
+            line={"width": 0},
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=years,
+            y=list(s.low),
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=RANGE_COLOR,
+            name=f"{group_name}の範囲（最小〜最大）",
+            hoverinfo="skip",
+        )
+    )
+    lines = (
+        (f"{group_name}の中央値", s.median, {"color": OKABE_ITO[4], "width": 2}),
+        ("東京都市町村平均", s.tokyo, {"color": OKABE_ITO[1], "width": 2, "dash": "dash"}),
+        ("全国市町村平均", s.national, {"color": "#777777", "width": 2, "dash": "dot"}),
+        (facts.PUBLISHER, s.home, {"color": ACTUAL_COLOR, "width": 4}),
+    )
+    for name, values, line in lines:
+        fig.add_trace(
+            go.Scatter(
+                x=years,
+                y=list(values),
+                mode="lines+markers",
+                name=name,
+                line=line,
+                customdata=labels,
+                hovertemplate=f"%{{customdata}}: %{{y:,.{_decimals(s.indicator)}f}}{unit}"
+                "<extra>%{fullData.name}</extra>",
+            )
+        )
+    if target is not None and years:
+        fig.add_hline(
+            y=target.target_value,
+            line={"color": TARGET_COLOR, "width": 2, "dash": "dashdot"},
+            annotation_text=f"計画の目標 {target.target_text()}",
+            annotation_position="top left",
+        )
+    fig.update_layout(
+        template=TEMPLATE,
+        height=height,
+        title={"text": s.indicator, "x": 0, "xanchor": "left"},
+        margin={"t": 60, "l": 60, "r": 20, "b": 110},
+        legend={"y": -0.25},
+        annotations=[
+            *fig.layout.annotations,
+            {
+                "text": SOURCE,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": -0.5,
+                "showarrow": False,
+                "font": {"size": 11, "color": "#555555"},
+                "xanchor": "left",
+            },
+        ],
+    )
+    if years:
+        fig.update_xaxes(_year_axis(min(years), max(years), max_ticks=8))
+    fig.update_yaxes(title_text=unit or None)
+    return fig
+
+
+def plan_indicator_for(
+    context_indicator: str, plan_indicators: tuple[Indicator, ...]
+) -> Indicator | None:
+    """The plan's indicator of the same name (経常収支比率), whose target goes on the chart."""
+    return next((x for x in plan_indicators if x.name == context_indicator), None)
+
+
+def rank_lines(context: PeerContext) -> list[str]:
+    """「経常収支比率: 多摩26市中 12位（低いほど良い）、令和3年度 (2021)」 for the latest year."""
+    year = context.latest_year
+    if year is None:
+        return []
+    lines = []
+    for indicator in context.indicators:
+        found = rank(context, indicator, year)
+        if found is None:
+            continue
+        mine = _value_text(context.value(context.home, year, indicator), indicator)
+        lines.append(
+            f"{indicator} {mine}: {context.group.name}中 {found.rank}位"
+            f"（{found.count}市のうち、{BETTER_WORDS[found.better] if found.better else '低い順'}）"
+        )
+    return lines
+
+
+def group_table(context: PeerContext) -> pd.DataFrame:
+    """The group's cities for the latest year, the city marked ◆; one column per indicator."""
+    year = context.latest_year
+    columns = ["団体コード", "団体名", *context.indicators]
+    if year is None:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for member in context.members:
+        mark = (
+            "◆ " if context.home is not None and member.entity_id == context.home.entity_id else ""
+        )
+        row: dict[str, object] = {"団体コード": member.code, "団体名": f"{mark}{member.name}"}
+        for indicator in context.indicators:
+            row[indicator] = _value_text(context.value(member, year, indicator), indicator)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def table_heading(context: PeerContext) -> str:
+    year = context.latest_year
+    return (
+        f"{context.group.name}の一覧（{fy.label(year)}）" if year else f"{context.group.name}の一覧"
+    )
+
+
+def table_caption(context: PeerContext) -> str:
+    year = context.latest_year
+    when = fy.label(year) if year else ""
+    better = "、".join(
+        f"{i}は{BETTER_WORDS[b]}" for i, b in BETTER.items() if i in context.indicators
+    )
+    return f"{context.group.name}の{when}の値（◆ {facts.PUBLISHER}）。{better}。{SOURCE}"

@@ -1,0 +1,241 @@
+"""Peer context (issue 11): the ministry's 主要財政指標一覧 for FY2015–FY2021 imported into the store,
+one entity per municipality across years, the averages stored once, what `peers show` prints, the
+refusals, and /finance with and without it. The workbooks are read from ../shared, never copied."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from komae_kpi.cli import main
+from komae_kpi.common.errors import PermissionDeniedError, ValidationError
+from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
+from komae_kpi.imports.importer import ImportSource
+from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
+from komae_kpi.judgement.peer_context import load_peer_context, peer_records, rank
+from komae_kpi.store.connection import connect, init_store
+from komae_kpi.store.peers import read_entities
+from komae_kpi.store.user_admin import save_user
+from tests.conftest import SHARED_DIR, shared_file
+from tests.store_helpers import dump
+
+YEARS = {"H27": 2015, "H28": 2016, "H29": 2017, "H30": 2018, "R1": 2019, "R2": 2020, "R3": 2021}
+KOMAE = "132195"
+SAPPORO = "011002"
+HACHIOJI = "132012"
+# Read by hand from the workbooks: 財政力指数, 経常収支比率, 実質公債費比率, 将来負担比率, ラスパイレス指数.
+# None: published as "-" (not computed).
+BY_HAND: dict[int, dict[str, tuple[float | None, ...]]] = {
+    2015: {
+        KOMAE: (0.86, 88.8, 3.9, 28.4, 101.4),
+        SAPPORO: (0.72, 91.6, 4.9, 61.8, 100.2),
+        HACHIOJI: (0.94, 84.0, -0.5, None, 97.8),
+        "東京都": (0.74, 88.1, -1.4, None, None),
+        "全国": (0.5, 90.0, 7.4, 38.9, None),
+    },
+    2019: {
+        KOMAE: (0.88, 92.7, 1.9, 10.1, 100.4),
+        SAPPORO: (0.73, 95.3, 2.1, 49.7, 99.6),
+        HACHIOJI: (0.94, 87.3, -0.7, None, 98.2),
+        "東京都": (0.76, 92.0, -2.3, None, None),
+        "全国": (0.51, 93.6, 5.829, 27.4, None),
+    },
+    2021: {
+        KOMAE: (0.86, 87.7, 1.4, None, 99.0),
+        SAPPORO: (0.72, 93.0, 2.7, 29.3, 99.6),
+        HACHIOJI: (0.93, 85.7, -0.6, None, 97.9),
+        "東京都": (0.74, 87.6, -2.1, None, None),
+        "全国": (0.5, 88.9, 5.5, 15.4, None),
+    },
+}
+FIVE = ("財政力指数", "経常収支比率", "実質公債費比率", "将来負担比率", "ラスパイレス指数")
+
+
+def workbook_files() -> list[Path]:
+    folder = shared_file(SHARED_DIR / "data" / "soumu-shuyo-zaisei-shihyo")
+    return sorted(p for p in folder.glob("*/*") if p.suffix in (".xls", ".xlsx"))
+
+
+def sources(paths: list[Path]) -> list[ImportSource]:
+    return [ImportSource(name=f"{p.parent.name}_{p.name}", data=p.read_bytes()) for p in paths]
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("peers") / "kpi.duckdb"
+    init_store(path)
+    apply_peer_import(path, sources(workbook_files()), user="test")
+    yield path
+
+
+def _record(records: list[dict[str, object]], key: str) -> dict[str, object]:
+    if key == "全国":
+        return next(r for r in records if r["都道府県名"] == "全国")
+    if key == "東京都":
+        return next(
+            r for r in records if r["都道府県名"] == "東京都" and r["団体名"] == "市町村平均"
+        )
+    return next(r for r in records if r["団体コード"] == key)
+
+
+@pytest.mark.parametrize("year", sorted(BY_HAND))
+def test_values_read_by_hand_are_in_the_store(imported: Path, year: int) -> None:
+    records = peer_records(imported, year)
+    for key, expected in BY_HAND[year].items():
+        record = _record(records, key)
+        assert tuple(record[i] for i in FIVE) == expected, (year, key)
+        assert record["年度"] == year
+
+
+def test_every_year_and_one_entity_per_municipality(imported: Path) -> None:
+    with connect(imported, read_only=True) as con:
+        entities = read_entities(con)
+    municipalities = [e for e in entities if e.kind == "municipality"]
+    assert len({e.code for e in municipalities}) == len(municipalities)  # one per code
+    assert len([e for e in entities if e.kind == "national_average"]) == 1
+    assert len([e for e in entities if e.kind == "prefecture_average"]) == 47
+    for year in YEARS.values():
+        records = peer_records(imported, year)
+        assert 1700 < len(records) < 1800
+        assert len([r for r in records if r["都道府県名"] == "全国"]) == 1  # stored once
+
+
+def test_importing_the_same_files_again_changes_nothing(imported: Path) -> None:
+    before = dump(imported)
+    again = apply_peer_import(imported, sources(workbook_files()), user="test")
+    assert again.values == () and again.added == ()
+    assert dump(imported) == before
+
+
+def test_the_context_ranks_the_city_among_the_tama_26(imported: Path) -> None:
+    context = load_peer_context(imported)
+    assert context.years == tuple(sorted(YEARS.values()))
+    assert len(context.members) == 26 and context.home is not None
+    found = rank(context, "経常収支比率", 2021)
+    assert found is not None and found.count == 26 and found.better == "lower"
+    lower = sum(
+        1
+        for m in context.members
+        if (v := context.value(m, 2021, "経常収支比率")) is not None and v < 87.7
+    )
+    assert found.rank == lower + 1
+    assert "26市中" in found.text and "低いほど良い" in found.text
+
+
+def test_peers_show_json(imported: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["peers", "show", "--fiscal-year", "令和3年度", "--json", "--db", str(imported)]) == 0
+    )
+    records = json.loads(capsys.readouterr().out)
+    komae = next(r for r in records if r["団体コード"] == KOMAE)
+    assert komae["年度"] == 2021 and komae["団体名"] == "狛江市" and komae["都道府県名"] == "東京都"
+    assert komae["経常収支比率"] == 87.7 and komae["将来負担比率"] is None
+    assert {"起債制限比率", "ラスパイレス指数参考値"} <= set(komae)
+    assert main(["peers", "show", "--fiscal-year", "2021", "--db", str(imported)]) == 0
+    text = capsys.readouterr().out
+    assert "◆狛江市" in text and "八王子市" in text and "東京都市町村平均" in text
+    assert "総務省「地方公共団体の主要財政指標一覧」" in text
+
+
+def test_a_file_that_is_not_one_of_the_workbooks_is_refused_and_nothing_changes(
+    store: Path,
+) -> None:
+    before = dump(store)
+    actuals = ImportSource(name="actuals.csv", data="指標,年度,実績値\n3,2025,88.0\n".encode())
+    preview = preview_peer_import(store, [actuals])
+    assert not preview.ok and "actuals.csv" in preview.problems[0]
+    with pytest.raises(ValidationError):
+        apply_peer_import(store, [actuals])
+    assert dump(store) == before
+
+
+def _workbook(title: str, header: list[str], rows: list[list[object]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([title])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_year_without_codes_is_matched_to_the_entities_of_other_years(store: Path) -> None:
+    header = ["団体コード", "都道府県名", "団体名", "財政力指数", "経常収支比率"]
+    coded = _workbook(
+        "全市町村の主要財政指標（平成20年度）",
+        header,
+        [["132195", "東京都", "狛江市", 0.9, 88.0], ["999999", "架空県", "合併前町", 0.2, 90.0]],
+    )
+    codeless = _workbook(
+        "全市町村の主要財政指標（平成19年度）",
+        header[1:],
+        [["東京都", "狛江市", 0.91, 87.0], ["架空県", "消えた村", 0.1, 95.0]],
+    )
+    apply_peer_import(
+        store,
+        [ImportSource(name="H19.xlsx", data=codeless), ImportSource(name="H20.xlsx", data=coded)],
+    )
+    with connect(store, read_only=True) as con:
+        entities = {e.name: e for e in read_entities(con)}
+    assert entities["狛江市"].code == KOMAE
+    assert entities["消えた村"].code is None  # merged away before codes: kept without one
+    komae_2007 = next(r for r in peer_records(store, 2007) if r["団体名"] == "狛江市")
+    assert komae_2007["団体コード"] == KOMAE and komae_2007["経常収支比率"] == 87.0
+
+
+def test_the_national_average_twice_with_different_values_is_refused(store: Path) -> None:
+    city = _workbook(
+        "全市町村の主要財政指標（令和３年度）",
+        ["団体コード", "都道府県名", "団体名", "経常収支比率"],
+        [["132195", "東京都", "狛江市", 87.7], ["全国市町村平均", "", "", 88.9]],
+    )
+    means = _workbook(
+        "市町村主要財政指標の都道府県別平均（令和３年度決算）",
+        ["都道府県名", "", "経常収支比率"],
+        [["東京都", "（市町村平均）", 87.6], ["全国市町村平均", "", 99.9]],
+    )
+    before = dump(store)
+    with pytest.raises(ValidationError, match="異なります"):
+        apply_peer_import(
+            store,
+            [ImportSource(name="R3.xlsx", data=city), ImportSource(name="R3mean.xlsx", data=means)],
+        )
+    assert dump(store) == before
+
+
+def test_only_those_who_enter_anything_import_peers(store: Path) -> None:
+    save_user(store, email="kanri@city.komae.lg.jp", role="admin")
+    save_user(store, email="e@city.komae.lg.jp", role="viewer", user="kanri@city.komae.lg.jp")
+    with pytest.raises(PermissionDeniedError):
+        apply_peer_import(store, sources(workbook_files()[:1]), user="e@city.komae.lg.jp")
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_finance_shows_the_peers_or_says_how_to_import_them(
+    imported: Path, store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def finance(db: Path) -> AppTest:
+        monkeypatch.setenv(DB_ENV_VAR, str(db))
+        at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=60)
+        at.run()
+        at.switch_page("pages/finance.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    at = finance(store)
+    assert "peers import" in "".join(i.value for i in at.info)
+    at = finance(imported)
+    page = "".join(h.value for h in at.html)
+    assert "多摩26市・全国との比較" in page
+    assert "◆ 狛江市" in page and "西東京市" in page
+    assert "出典：総務省「地方公共団体の主要財政指標一覧」（CC BY 4.0）" in page
+    assert "経常収支比率 87.7%: 多摩26市中" in page
