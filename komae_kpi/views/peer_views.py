@@ -40,7 +40,7 @@ def _value_text(value: float | None, indicator: str) -> str:
 
 
 def peer_figure(
-    s: PeerSeries, *, group_name: str, target: Indicator | None = None, height: int = 380
+    s: PeerSeries, *, group_name: str, target: Indicator | None = None, height: int = 460
 ) -> go.Figure:
     """The city against its group and the averages for one indicator; the plan's target as a
     line when the indicator is one of the plan's (経常収支比率 90.0%以下)."""
@@ -94,27 +94,19 @@ def peer_figure(
             y=target.target_value,
             line={"color": TARGET_COLOR, "width": 2, "dash": "dashdot"},
             annotation_text=f"計画の目標 {target.target_text()}",
-            annotation_position="top left",
+            annotation_position="bottom right",
         )
     fig.update_layout(
         template=TEMPLATE,
         height=height,
-        title={"text": s.indicator, "x": 0, "xanchor": "left"},
-        margin={"t": 60, "l": 60, "r": 20, "b": 110},
-        legend={"y": -0.25},
-        annotations=[
-            *fig.layout.annotations,
-            {
-                "text": SOURCE,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": -0.5,
-                "showarrow": False,
-                "font": {"size": 11, "color": "#555555"},
-                "xanchor": "left",
-            },
-        ],
+        # The source under the title: every chart names it, clear of the legend below.
+        title={
+            "text": f"{s.indicator}<br><span style='font-size:12px;color:#555555'>{SOURCE}</span>",
+            "x": 0,
+            "xanchor": "left",
+        },
+        margin={"t": 80, "l": 60, "r": 20, "b": 140},
+        legend={"y": -0.32},
     )
     if years:
         fig.update_xaxes(_year_axis(min(years), max(years), max_ticks=8))
