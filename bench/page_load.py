@@ -33,6 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.peer_data import import_shared, import_synthetic  # noqa: E402
 from komae_kpi.store.demo import write_demo_store  # noqa: E402
 from komae_kpi.store.user_admin import save_user  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402
@@ -46,6 +47,8 @@ from tests.browser.conftest import (  # noqa: E402
 )
 
 GOAL = 1.3
+PEERS_7 = " (peers: 7 shared years)"
+PEERS_30 = " (peers: 30 synthetic years)"
 IDLE_WATCH = """
 window.__idle = [];
 window.__drawnAt = null;
@@ -117,6 +120,16 @@ def main() -> int:
         demo_signed.parent.mkdir()
         write_demo_store(demo_signed)
         save_user(demo_signed, email=ADMIN, role="admin", name="管理 花子")
+        # /finance with the ministry's 主要財政指標一覧: the seven shared years, and 30 synthetic
+        # years of every municipality.
+        peers7 = Path(tmp) / "peers7" / "demo.duckdb"
+        peers7.parent.mkdir()
+        write_demo_store(peers7)
+        import_shared(peers7)
+        peers30 = Path(tmp) / "peers30" / "demo.duckdb"
+        peers30.parent.mkdir()
+        write_demo_store(peers30)
+        import_synthetic(peers30)
         with (
             streamlit_server(demo, script=ROOT / "bench" / "floors" / "bare.py") as bare,
             streamlit_server(
@@ -125,6 +138,8 @@ def main() -> int:
             streamlit_server(demo) as app,
             oidc_provider_server() as provider,
             streamlit_server(demo_signed, oidc=provider) as signed_app,
+            streamlit_server(peers7) as peers7_app,
+            streamlit_server(peers30) as peers30_app,
             sync_playwright() as p,
         ):
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -147,6 +162,10 @@ def main() -> int:
             targets |= {
                 f"{path} {title}{SIGNED_IN}": f"{signed_app}{path}?fy=2025"
                 for path, title in PAGES.items()
+            }
+            targets |= {
+                f"/finance 財政指標{PEERS_7}": f"{peers7_app}/finance?fy=2025",
+                f"/finance 財政指標{PEERS_30}": f"{peers30_app}/finance?fy=2025",
             }
 
             def load(name: str) -> tuple[float, float, bool]:
@@ -218,6 +237,18 @@ def main() -> int:
         lines.append(
             f"| {plain} | {median[plain]:.0f} | {ratios[plain]:.2f} | {median[signed_in]:.0f} "
             f"| {ratios[signed_in]:.2f} | {median[signed_in] - median[plain]:+.0f} |"
+        )
+    plain = "/finance 財政指標"
+    lines += [
+        "",
+        "/finance with the ministry's 主要財政指標一覧 imported, beside today's (same rounds, same floor):",
+        "",
+        "| store | median ms | ratio | difference ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for name in (plain, plain + PEERS_7, plain + PEERS_30):
+        lines.append(
+            f"| {name} | {median[name]:.0f} | {ratios[name]:.2f} | {median[name] - median[plain]:+.0f} |"
         )
     report = "\n".join(lines)
     print(report)

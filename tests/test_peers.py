@@ -239,3 +239,32 @@ def test_finance_shows_the_peers_or_says_how_to_import_them(
     assert "◆ 狛江市" in page and "西東京市" in page
     assert "出典：総務省「地方公共団体の主要財政指標一覧」（CC BY 4.0）" in page
     assert "経常収支比率 87.7%: 多摩26市中" in page
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_updates_offers_the_peer_import_to_approvers_only(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.auth_settings import AUTH
+
+    save_user(store, email="kanri@city.komae.lg.jp", role="admin")
+    save_user(
+        store,
+        email="zaisei@city.komae.lg.jp",
+        role="editor",
+        departments=["財政課"],
+        user="kanri@city.komae.lg.jp",
+    )
+
+    def tabs(email: str) -> list[str]:
+        monkeypatch.setenv(DB_ENV_VAR, str(store))
+        at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=60)
+        at.secrets["auth"] = AUTH
+        at.user = {"is_logged_in": True, "email": email, "exp": 4102444800}
+        at.run()
+        at.switch_page("pages/updates.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return [t.label for t in at.tabs]
+
+    assert "主要財政指標一覧" in tabs("kanri@city.komae.lg.jp")
+    assert "主要財政指標一覧" not in tabs("zaisei@city.komae.lg.jp")
