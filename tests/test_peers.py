@@ -296,3 +296,34 @@ def test_updates_offers_the_peer_import_to_approvers_only(
 
     assert "主要財政指標一覧" in tabs("kanri@city.komae.lg.jp")
     assert "主要財政指標一覧" not in tabs("zaisei@city.komae.lg.jp")
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_a_peer_workbook_uploaded_on_updates_is_previewed_then_imported(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from komae_kpi.store.peers import read_values
+
+    city = next(p for p in workbook_files() if p.parent.name == "city" and p.name == "R3.xlsx")
+    monkeypatch.setenv(DB_ENV_VAR, str(store))
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/updates.py").run()
+    at.session_state["updates_tab"] = "主要財政指標一覧"
+    at.run()
+    at.file_uploader[0].upload(city.name, city.read_bytes(), "application/octet-stream").run()
+    assert not at.exception, [e.value for e in at.exception]
+    page = "".join(h.value for h in at.html)
+    assert "R3.xlsx（全市町村の主要財政指標、令和3年度 (2021)" in page
+    assert peer_records(store, 2021) == []  # a preview writes nothing
+    next(b for b in at.button if b.label.endswith("件の値を取り込む")).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    komae = next(r for r in peer_records(store, 2021) if r["団体コード"] == KOMAE)
+    assert komae["経常収支比率"] == 87.7
+    with connect(store, read_only=True) as con:
+        sources = {(v.source_file, v.source_sha256, v.source_sheet) for v in read_values(con)}
+    assert sources == {
+        ("R3.xlsx", hashlib.sha256(city.read_bytes()).hexdigest(), "全市町村の主要財政指標 ")
+    }
