@@ -16,7 +16,6 @@ from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
-from komae_kpi.imports.peer_workbooks import PEER_INDICATORS
 from komae_kpi.judgement.approvals import approve, return_to_submitter
 from komae_kpi.judgement.peer_context import SOURCE, peer_records
 from komae_kpi.judgement.progress import load_snapshot, status_records
@@ -39,7 +38,7 @@ from komae_kpi.store.backups import (
 )
 from komae_kpi.store.connection import LOCK_WAIT_SECONDS, init_store
 from komae_kpi.store.demo import DEMO_YEARS, write_demo_store
-from komae_kpi.store.peers import AVERAGE_NAME, NATIONAL
+from komae_kpi.store.peers import AVERAGE_NAME, NATIONAL, PEER_INDICATORS
 from komae_kpi.store.record_changes import RecordChange, RecordKind
 from komae_kpi.store.record_changes import load_history as load_change_history
 from komae_kpi.store.review import PENDING_MARK

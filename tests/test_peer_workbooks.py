@@ -14,7 +14,6 @@ from komae_kpi.imports.import_cells import CellError
 from komae_kpi.imports.peer_workbooks import (
     AVERAGE_NAME,
     NATIONAL,
-    PEER_INDICATORS,
     PeerRow,
     PeerWorkbook,
     check_digit,
@@ -24,6 +23,7 @@ from komae_kpi.imports.peer_workbooks import (
     read_peer_workbook,
     read_value,
 )
+from komae_kpi.store.peers import PEER_INDICATORS
 from tests.conftest import SHARED_DIR, shared_file
 
 PEERS_DIR = SHARED_DIR / "data" / "soumu-shuyo-zaisei-shihyo"

@@ -56,19 +56,29 @@ def _name(text: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class PeerFileSummary:
-    file_name: str
-    kind_label: str
-    fiscal_year: int
-    sheet: str
-    rows: int
-    values_new: int
-    values_changed: int
+    """What one file holds and would change, as the preview says it."""
+
+    entry: PeerImportEntry
+
+    @property
+    def file_name(self) -> str:
+        return self.entry.file_name
+
+    @property
+    def values_new(self) -> int:
+        return self.entry.values_new
+
+    @property
+    def values_changed(self) -> int:
+        return self.entry.values_changed
 
     @property
     def line(self) -> str:
+        e = self.entry
+        kind = KIND_LABELS.get(e.workbook_kind, e.workbook_kind)
         return (
-            f"{self.file_name}（{self.kind_label}、{fy.label(self.fiscal_year)}、シート「{self.sheet}」）:"
-            f" {self.rows}行、新規 {self.values_new}件、変更 {self.values_changed}件"
+            f"{e.file_name}（{kind}、{fy.label(e.fiscal_year)}、シート「{e.sheet}」）:"
+            f" {e.rows_read}行、新規 {e.values_new}件、変更 {e.values_changed}件"
         )
 
 
@@ -223,38 +233,27 @@ def plan_changes(
         for (key, (v, _)) in chosen.items()
         if key not in stored or not _same(stored[key].value, v.value)
     )
-    files = tuple(
-        PeerFileSummary(
+    entries = tuple(
+        PeerImportEntry(
             file_name=wb.file_name,
-            kind_label=KIND_LABELS.get(wb.kind, wb.kind),
-            fiscal_year=wb.fiscal_year,
+            file_sha256=wb.sha256,
             sheet=wb.sheet,
-            rows=len(wb.rows),
+            workbook_kind=wb.kind,
+            fiscal_year=wb.fiscal_year,
+            rows_read=len(wb.rows),
             values_new=counts[wb.file_name][0],
             values_changed=counts[wb.file_name][1],
         )
         for wb in workbooks
     )
     return PeerChanges(
-        files=files,
+        files=tuple(PeerFileSummary(entry=e) for e in entries),
         problems=tuple(problems),
         added=tuple(entities.added.values()),
         coded=tuple(entities.coded.values()),
         values=to_write,
         unchanged=unchanged,
-        entries=tuple(
-            PeerImportEntry(
-                file_name=wb.file_name,
-                file_sha256=wb.sha256,
-                sheet=wb.sheet,
-                workbook_kind=wb.kind,
-                fiscal_year=wb.fiscal_year,
-                rows_read=len(wb.rows),
-                values_new=counts[wb.file_name][0],
-                values_changed=counts[wb.file_name][1],
-            )
-            for wb in workbooks
-        ),
+        entries=entries,
     )
 
 

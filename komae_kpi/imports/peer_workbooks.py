@@ -37,16 +37,8 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import ValidationError
 from komae_kpi.imports.import_cells import CellError, is_blank, read_number, shown
 from komae_kpi.imports.table_files import MAX_FILE_BYTES, column_letter
+from komae_kpi.store.peers import PEER_INDICATORS
 
-PEER_INDICATORS: tuple[str, ...] = (
-    "財政力指数",
-    "経常収支比率",
-    "実質公債費比率",
-    "将来負担比率",
-    "起債制限比率",
-    "ラスパイレス指数",
-    "ラスパイレス指数参考値",
-)
 WorkbookKind = Literal["city", "prefecture_average"]
 NATIONAL: Final = "全国"
 AVERAGE_NAME: Final = "市町村平均"

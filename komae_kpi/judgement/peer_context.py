@@ -16,19 +16,18 @@ from typing import Literal
 from komae_kpi.plan import facts
 from komae_kpi.plan.peer_group import PeerGroup, load_peer_group
 from komae_kpi.store.connection import connect, require_current_schema
-from komae_kpi.store.peers import NATIONAL, PeerEntity, peer_years, read_entities, read_values
+from komae_kpi.store.peers import (
+    NATIONAL,
+    PEER_INDICATORS,
+    PeerEntity,
+    peer_years,
+    read_entities,
+    read_values,
+)
 
 SOURCE = "出典：総務省「地方公共団体の主要財政指標一覧」（CC BY 4.0）"
 # The order the ministry's columns come in; the page shows those the data has.
-INDICATORS = (
-    "財政力指数",
-    "経常収支比率",
-    "実質公債費比率",
-    "将来負担比率",
-    "起債制限比率",
-    "ラスパイレス指数",
-    "ラスパイレス指数参考値",
-)
+INDICATORS = PEER_INDICATORS
 # Which way is better: a larger 財政力指数 means more revenue of its own; the ratios measure burdens.
 Better = Literal["higher", "lower"]
 BETTER: dict[str, Better] = {

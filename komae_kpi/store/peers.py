@@ -19,6 +19,16 @@ import pandas as pd
 from komae_kpi.store.connection import fetch_all
 
 EntityKind = Literal["municipality", "prefecture_average", "national_average"]
+# The indicators of the ministry's tables, by their headers, in the order its columns come in.
+PEER_INDICATORS: tuple[str, ...] = (
+    "財政力指数",
+    "経常収支比率",
+    "実質公債費比率",
+    "将来負担比率",
+    "起債制限比率",
+    "ラスパイレス指数",
+    "ラスパイレス指数参考値",
+)
 NATIONAL = "全国"
 AVERAGE_NAME = "市町村平均"
 
