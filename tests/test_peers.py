@@ -327,3 +327,17 @@ def test_a_peer_workbook_uploaded_on_updates_is_previewed_then_imported(
     assert sources == {
         ("R3.xlsx", hashlib.sha256(city.read_bytes()).hexdigest(), "全市町村の主要財政指標 ")
     }
+
+
+def test_two_files_of_one_name_are_fine_the_same_file_twice_is_not(store: Path) -> None:
+    city, mean = (
+        next(p for p in workbook_files() if p.parent.name == kind and p.name == "R3.xlsx")
+        for kind in ("city", "prefecturemean")
+    )
+    same_name = [ImportSource(name="R3.xlsx", data=p.read_bytes()) for p in (city, mean)]
+    assert preview_peer_import(store, same_name).ok
+    twice = [ImportSource(name=name, data=city.read_bytes()) for name in ("a.xlsx", "b.xlsx")]
+    preview = preview_peer_import(store, twice)
+    assert preview.problems == (
+        "b.xlsx: a.xlsxと同じファイルです（同じファイルは1回だけ指定してください）。",
+    )

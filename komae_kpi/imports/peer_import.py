@@ -270,9 +270,15 @@ def read_workbooks(
             workbooks.append(read_peer_workbook(source.name, source.data, fiscal_year=fiscal_year))
         except ValidationError as exc:
             problems.extend(exc.problems)
-    names = [s.name for s in sources]
-    for name in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(f"同じ名前のファイル「{name}」が2つ指定されています。")
+    # The same file twice is a mistake; two files of one name (city/R3.xlsx and
+    # prefecturemean/R3.xlsx) are not.
+    seen: dict[str, str] = {}
+    for wb in workbooks:
+        if wb.sha256 in seen:
+            problems.append(
+                f"{wb.file_name}: {seen[wb.sha256]}と同じファイルです（同じファイルは1回だけ指定してください）。"
+            )
+        seen.setdefault(wb.sha256, wb.file_name)
     return workbooks, problems
 
 
