@@ -335,7 +335,9 @@ def test_two_files_of_one_name_are_fine_the_same_file_twice_is_not(store: Path) 
         for kind in ("city", "prefecturemean")
     )
     same_name = [ImportSource(name="R3.xlsx", data=p.read_bytes()) for p in (city, mean)]
-    assert preview_peer_import(store, same_name).ok
+    preview = preview_peer_import(store, same_name)
+    # Counted per file, not per name: the national average is the city file's (stored once).
+    assert [f.values_new for f in preview.files] == [1742 * 5, 47 * 5]
     twice = [ImportSource(name=name, data=city.read_bytes()) for name in ("a.xlsx", "b.xlsx")]
     preview = preview_peer_import(store, twice)
     assert preview.problems == (

@@ -223,9 +223,9 @@ def plan_changes(
                 chosen[key] = (new, where)
                 before = stored.get(key)
                 if before is None:
-                    counts[wb.file_name][0] += 1
+                    counts[wb.sha256][0] += 1
                 elif not _same(before.value, value):
-                    counts[wb.file_name][1] += 1
+                    counts[wb.sha256][1] += 1
                 else:
                     unchanged += 1
     to_write = tuple(
@@ -241,8 +241,8 @@ def plan_changes(
             workbook_kind=wb.kind,
             fiscal_year=wb.fiscal_year,
             rows_read=len(wb.rows),
-            values_new=counts[wb.file_name][0],
-            values_changed=counts[wb.file_name][1],
+            values_new=counts[wb.sha256][0],
+            values_changed=counts[wb.sha256][1],
         )
         for wb in workbooks
     )
