@@ -147,21 +147,6 @@ def list_users(path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> list[U
         return read_users(con)
 
 
-def find_user(path: Path, email: str, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> User | None:
-    """The registered user with this email (any case), or None."""
-    require_store_file(path)
-    with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
-        require_current_schema(con, path)
-        found = read_users(con, normalize_email(email))
-    return found[0] if found else None
-
-
-def read_user(con: duckdb.DuckDBPyConnection, email: str) -> User | None:
-    """The registered user with this email (any case), on an open connection."""
-    found = read_users(con, normalize_email(email))
-    return found[0] if found else None
-
-
 def administrators(users: Sequence[User]) -> list[User]:
     """Whom to ask for access: the admins, by email."""
     return [u for u in users if u.role == "admin"]
