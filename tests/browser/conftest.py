@@ -48,6 +48,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+# Whole-page screenshots (the window grown to the page's height) are for reviewing layouts by eye;
+# they cost a second or more per page, so a run takes them only when asked.
+FULL_SCREENSHOTS = os.environ.get("KOMAE_KPI_FULL_SCREENSHOTS") == "1"
 PAGES = {
     "/": "全体概況",
     "/indicators": "指標",
@@ -247,6 +250,8 @@ def open_page(browser: Browser) -> Iterator[Callable[[str, str], Page]]:
         # What a projector shows (1920x1080), then the whole page: Streamlit scrolls inside its
         # main container, so "full_page" alone stops at the window; grow the window instead.
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        if not FULL_SCREENSHOTS:
+            return page
         height = page.evaluate(
             "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
         )

@@ -3,7 +3,7 @@ store with actuals written by the test: no exception box, and what a meeting rel
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +34,14 @@ def make_store(kind: str, tmp_path: Path) -> Path:
         save_item_status(db, 24, 2025, "遅れ", achievements=XSS, issues="**人員不足**")
         save_item_status(db, 8, 2025, "順調")
     return db  # "fresh": no file at all, as on a fresh clone
+
+
+@pytest.fixture(scope="module")
+def entered_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server on the "entered" store for the tests below that only read it: starting a server
+    per test costs seconds each."""
+    with streamlit_server(make_store("entered", tmp_path_factory.mktemp("entered"))) as url:
+        yield url
 
 
 def alert_titles(page: Any, kind: str) -> list[str]:
@@ -85,48 +93,43 @@ def table_numbers(page: Any) -> list[int]:
 
 
 def test_the_department_filter_in_the_url_survives_a_reload(
-    tmp_path: Path, open_page: Callable[[str, str], Any]
+    entered_url: str, open_page: Callable[[str, str], Any]
 ) -> None:
-    db = make_store("entered", tmp_path)
-    with streamlit_server(db) as url:
-        page = open_page(f"{url}/items?fy=2025&department={quote('納税課')}", "items-department")
-        assert table_numbers(page) == [24, 25, 26]  # exactly the items naming 納税課
-        assert "department=" in page.url and "fy=2025" in page.url
-        page.reload()
-        settle(page)
-        assert table_numbers(page) == [24, 25, 26]
-        other = open_page(
-            f"{url}/departments?fy=2025&department={quote('財政課')}", "department-finance"
-        )
-        assert other.locator("h2").first.inner_text() == "財政課"
+    url = entered_url
+    page = open_page(f"{url}/items?fy=2025&department={quote('納税課')}", "items-department")
+    assert table_numbers(page) == [24, 25, 26]  # exactly the items naming 納税課
+    assert "department=" in page.url and "fy=2025" in page.url
+    page.reload()
+    settle(page)
+    assert table_numbers(page) == [24, 25, 26]
+    other = open_page(
+        f"{url}/departments?fy=2025&department={quote('財政課')}", "department-finance"
+    )
+    assert other.locator("h2").first.inner_text() == "財政課"
 
 
 def test_the_year_stays_when_moving_between_pages(
-    tmp_path: Path, open_page: Callable[[str, str], Any]
+    entered_url: str, open_page: Callable[[str, str], Any]
 ) -> None:
-    db = make_store("entered", tmp_path)
-    with streamlit_server(db) as url:
-        page = open_page(f"{url}/?fy=2024", "overview-2024")
-        assert page.locator(".kpi-meta").first.inner_text().startswith("令和6年度 (2024)")
-        page.locator('[data-testid="stTopNavLink"]', has_text="財政指標").click()
-        page.wait_for_url("**/finance**")
-        settle(page)
-        assert "fy=2024" in page.url
-        assert page.locator("h1").first.inner_text() == "財政指標"
-        assert page.locator(".kpi-meta").first.inner_text().startswith("令和6年度 (2024)")
+    url = entered_url
+    page = open_page(f"{url}/?fy=2024", "overview-2024")
+    assert page.locator(".kpi-meta").first.inner_text().startswith("令和6年度 (2024)")
+    page.locator('[data-testid="stTopNavLink"]', has_text="財政指標").click()
+    page.wait_for_url("**/finance**")
+    settle(page)
+    assert "fy=2024" in page.url
+    assert page.locator("h1").first.inner_text() == "財政指標"
+    assert page.locator(".kpi-meta").first.inner_text().startswith("令和6年度 (2024)")
 
 
 def test_user_text_is_shown_as_text_never_run(
-    tmp_path: Path, open_page: Callable[[str, str], Any]
+    entered_url: str, open_page: Callable[[str, str], Any]
 ) -> None:
-    db = make_store("entered", tmp_path)
-    with streamlit_server(db) as url:
-        page = open_page(
-            f"{url}/items?fy=2025&department={quote('納税課')}&item=24", "items-detail"
-        )
-        assert page.evaluate("() => window.__xss") is None
-        assert page.get_by_text("<b>督促</b>を実施", exact=False).count() >= 1
-        assert page.get_by_text("**人員不足**", exact=False).count() >= 1
+    url = entered_url
+    page = open_page(f"{url}/items?fy=2025&department={quote('納税課')}&item=24", "items-detail")
+    assert page.evaluate("() => window.__xss") is None
+    assert page.get_by_text("<b>督促</b>を実施", exact=False).count() >= 1
+    assert page.get_by_text("**人員不足**", exact=False).count() >= 1
 
 
 @pytest.mark.parametrize("path", ["/finance", "/items"])
@@ -145,19 +148,18 @@ def test_a_deep_link_as_the_servers_first_request_opens_that_page(
 
 
 def test_choosing_a_year_and_an_item_by_their_links(
-    tmp_path: Path, open_page: Callable[[str, str], Any]
+    entered_url: str, open_page: Callable[[str, str], Any]
 ) -> None:
-    db = make_store("entered", tmp_path)
-    with streamlit_server(db) as url:
-        page = open_page(f"{url}/items?fy=2025&department={quote('納税課')}", "items-links")
-        page.locator('nav[aria-label="年度"] a', has_text="令和6年度 (2024)").click()
-        page.wait_for_url("**fy=2024**")
-        settle(page)
-        assert "department=" in page.url  # the filter stays when the year changes
-        assert page.locator(".kpi-meta").first.inner_text().startswith("令和6年度 (2024)")
-        page.locator(f"{TREE} a", has_text="市税等徴収率の維持").click()
-        page.wait_for_url("**item=24**")
-        settle(page)
-        detail = page.locator('section[aria-label="取組項目の詳細"]')
-        assert "取組項目24 市税等徴収率の維持" in detail.inner_text()
-        assert "令和6年度 (2024)の進捗状況" in detail.inner_text()
+    url = entered_url
+    page = open_page(f"{url}/items?fy=2025&department={quote('納税課')}", "items-links")
+    page.locator('nav[aria-label="年度"] a', has_text="令和6年度 (2024)").click()
+    page.wait_for_url("**fy=2024**")
+    settle(page)
+    assert "department=" in page.url  # the filter stays when the year changes
+    assert page.locator(".kpi-meta").first.inner_text().startswith("令和6年度 (2024)")
+    page.locator(f"{TREE} a", has_text="市税等徴収率の維持").click()
+    page.wait_for_url("**item=24**")
+    settle(page)
+    detail = page.locator('section[aria-label="取組項目の詳細"]')
+    assert "取組項目24 市税等徴収率の維持" in detail.inner_text()
+    assert "令和6年度 (2024)の進捗状況" in detail.inner_text()
