@@ -21,3 +21,21 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
     finally:
         con.close()
+
+
+def write_shipped_history_before_stages(con: duckdb.DuckDBPyConnection, history: Any) -> None:
+    """The shipped history as init wrote it before actuals had a stage (schema 7 and earlier):
+    for tests that build a store of an older schema with init_store and fewer migrations."""
+    from komae_kpi.plan.model import ReferenceSeries, ReferenceValue
+    from komae_kpi.store.connection import INIT_USER, _replace_records
+
+    con.executemany(
+        "INSERT INTO indicator_values (indicator_no, fiscal_year, value, source, note, origin,"
+        " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 'shipped', now(), ?)",
+        [
+            [v.indicator_no, v.fiscal_year, v.value, v.source, v.note, INIT_USER]
+            for v in history.indicator_values
+        ],
+    )
+    _replace_records(con, ReferenceSeries, history.reference_series)
+    _replace_records(con, ReferenceValue, history.reference_values)

@@ -23,7 +23,7 @@ from komae_kpi.store.users import (
     parse_role,
     user_log,
 )
-from tests.store_helpers import dump
+from tests.store_helpers import dump, write_shipped_history_before_stages
 
 
 def test_roles_are_accepted_in_japanese_or_english() -> None:
@@ -227,6 +227,7 @@ def test_the_migrations_upgrade_a_store_of_the_previous_schema(
     monkeypatch.setattr(store_module, "migrations", lambda: previous)
     monkeypatch.setattr(store_module, "LATEST_SCHEMA_VERSION", 3)
     monkeypatch.setattr(store_module, "plan_parts", lambda: parts)
+    monkeypatch.setattr(store_module, "_write_shipped_history", write_shipped_history_before_stages)
     init_store(path)
     monkeypatch.undo()
     con = duckdb.connect(str(path))
