@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 
 def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -39,3 +40,18 @@ def write_shipped_history_before_stages(con: duckdb.DuckDBPyConnection, history:
     )
     _replace_records(con, ReferenceSeries, history.reference_series)
     _replace_records(con, ReferenceValue, history.reference_values)
+
+
+def init_store_of_schema(path: Path, version: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """init_store as the code of an older schema version ran it: only the migrations up to
+    `version`, and the shipped history without the stage column (0008). Patches the caller set
+    before (an older plan writer) apply too; all are undone after."""
+    import komae_kpi.store.connection as store_module
+    from komae_kpi.store.connection import init_store
+
+    previous = [m for m in store_module.migrations() if m.version <= version]
+    monkeypatch.setattr(store_module, "migrations", lambda: previous)
+    monkeypatch.setattr(store_module, "LATEST_SCHEMA_VERSION", version)
+    monkeypatch.setattr(store_module, "_write_shipped_history", write_shipped_history_before_stages)
+    init_store(path)
+    monkeypatch.undo()

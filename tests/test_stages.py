@@ -29,7 +29,7 @@ from komae_kpi.store.user_admin import save_user
 from komae_kpi.views.change_views import history_rows
 from komae_kpi.views.review_views import review_rows
 from tests.model_helpers import make_indicator
-from tests.store_helpers import dump, write_shipped_history_before_stages
+from tests.store_helpers import dump, init_store_of_schema
 
 REFUSAL = "令和7年度の経常収支比率は決算値（89.6%）が入力済みのため、見込値では置き換えません。"
 
@@ -393,15 +393,8 @@ def test_the_migration_makes_every_value_of_a_previous_store_settled_and_keeps_u
     """A store made by the code before stages (schema 7), with an entered value, its log and a
     waiting submission, upgrades: every value is 決算, nothing else of a row changes, the waiting
     submission and the log rows of values carry 決算, and `init` again changes nothing."""
-    import komae_kpi.store.connection as store_module
-
     path = tmp_path / "v7.duckdb"
-    previous = [m for m in store_module.migrations() if m.version <= 7]
-    monkeypatch.setattr(store_module, "migrations", lambda: previous)
-    monkeypatch.setattr(store_module, "LATEST_SCHEMA_VERSION", 7)
-    monkeypatch.setattr(store_module, "_write_shipped_history", write_shipped_history_before_stages)
-    init_store(path)
-    monkeypatch.undo()
+    init_store_of_schema(path, 7, monkeypatch)
     con = duckdb.connect(str(path))
     con.execute(
         "INSERT INTO indicator_values VALUES (3, 2025, 88.0, '決算', NULL, 'user', now(), '財政課')"

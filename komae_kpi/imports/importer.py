@@ -10,7 +10,7 @@ change and its history in one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast, get_args, get_type_hints
 
@@ -620,13 +620,7 @@ def prepare(
             )
             late = stage_refusal(plan, in_force.get(key), record)
             if late:
-                shown = RecordChange(
-                    key=key,
-                    before=in_force.get(key),
-                    after=record,
-                    file_name=table.name,
-                    file_sha256=table.sha256,
-                )
+                shown = replace(change, before=in_force.get(key))  # against what is in force
                 not_applied.append(NotApplied(where=here, change=shown, reason=late))
                 continue
             # Only what the file changes is the person's entry: a row of a 照会 workbook left as
