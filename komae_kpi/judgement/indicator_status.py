@@ -136,6 +136,7 @@ class Assessment:
         """The judged value as shown: '91.2%（見込）', '91.0%'; '－' without one."""
         return formatting.with_stage(self.latest_value, self.indicator.unit, self.stage)
 
+    @property
     def latest_official_text(self) -> str:
         """As latest_text, official style (△ for negatives): for the report and the deck."""
         return formatting.with_stage(

@@ -195,7 +195,7 @@ def _overview_rows(
                     [
                         Span(text="未入力"),
                         Span(
-                            text=f"（直近{a.latest_official_text()}"
+                            text=f"（直近{a.latest_official_text}"
                             f"・{fy.wareki(a.latest_fiscal_year)}）",
                             size=size - 2,
                             color=MUTED,
@@ -205,7 +205,7 @@ def _overview_rows(
                 align=PP_ALIGN.RIGHT,
             )
         else:
-            latest = Cell.of(a.latest_official_text(), align=PP_ALIGN.RIGHT)
+            latest = Cell.of(a.latest_official_text, align=PP_ALIGN.RIGHT)
         rows.append(
             [
                 Cell.of(str(x.indicator_no), align=PP_ALIGN.CENTER),
@@ -290,7 +290,7 @@ def _figure_rows(x: Indicator, a: Assessment) -> list[tuple[str, str, bool]]:
     """(label, value, emphasised) for the key figures of an indicator slide, official style."""
     unit = x.unit
     rows = [
-        ("実績値", a.latest_official_text(), False),
+        ("実績値", a.latest_official_text, False),
         (x.path_label, formatting.with_unit(a.path_value, unit, official=True), False),
         (x.gap_label, a.gap_text, False),
     ]
