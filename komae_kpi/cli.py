@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from komae_kpi.common import fiscal_year, formatting
+from komae_kpi.common import fiscal_year, formatting, stages
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
 from komae_kpi.judgement.approvals import approve, return_to_submitter
+from komae_kpi.judgement.indicator_status import PROVISIONAL_MARK
 from komae_kpi.judgement.peer_context import SOURCE, peer_records
 from komae_kpi.judgement.progress import load_snapshot, status_records
 from komae_kpi.outputs.chart_images import chart_renderer
@@ -39,7 +40,7 @@ from komae_kpi.store.backups import (
 from komae_kpi.store.connection import LOCK_WAIT_SECONDS, init_store
 from komae_kpi.store.demo import DEMO_YEARS, write_demo_store
 from komae_kpi.store.peers import AVERAGE_NAME, NATIONAL, PEER_INDICATORS
-from komae_kpi.store.record_changes import RecordChange, RecordKind
+from komae_kpi.store.record_changes import FIELD_LABELS, STAGE_FIELD, RecordChange, RecordKind
 from komae_kpi.store.record_changes import load_history as load_change_history
 from komae_kpi.store.review import PENDING_MARK
 from komae_kpi.store.user_admin import remove_user, save_user
@@ -222,11 +223,17 @@ def _cmd_import(args: argparse.Namespace) -> int:
         return EXIT_PROBLEM
     print(preview_summary(preview))
     _print_changes(load_snapshot(db).plan, preview.changes)
+    for left_out in preview.not_applied:
+        print(f"  [取り込まない] {left_out.text}")
     if args.dry_run:
         print("確認のみ（--dry-run）のため、書き込んでいません。")
         return 0
     if not preview.to_write:
-        print("ストアの内容と同じため、変更はありません。")
+        print(
+            "取り込む変更はありません。"
+            if preview.not_applied
+            else "ストアの内容と同じため、変更はありません。"
+        )
         return 0
     result = apply_import(
         db,
@@ -281,9 +288,12 @@ def _cmd_history(args: argparse.Namespace) -> int:
         return 0
     plan = load_snapshot(db).plan
     for row in history_rows(plan, entries):
+        stage = (
+            f"（区分: {row.stage}）" if row.stage and row.field != FIELD_LABELS[STAGE_FIELD] else ""
+        )
         print(
             f"{row.changed_at} {row.changed_by}［{row.method}］{row.subject} {row.fiscal_year} "
-            f"{row.field} {row.action}: {row.before or '－'} → {row.after or '－'}"
+            f"{row.field} {row.action}: {row.before or '－'} → {row.after or '－'}{stage}"
         )
     return 0
 
@@ -309,8 +319,14 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     result = restore_store(db, Path(args.backup), user=args.user, dry_run=args.dry_run)
     plan = load_snapshot(db).plan
     changes = result.plan.changes
+    for kept in result.plan.kept:
+        print(f"  [戻さない] {kept}")
     if not changes:
-        print("バックアップと現在の内容は同じです。変更はありません。")
+        print(
+            "戻す記録はありません。"
+            if result.plan.kept
+            else "バックアップと現在の内容は同じです。変更はありません。"
+        )
         return 0
     print(f"バックアップ {args.backup} に戻すと、{len(changes)}件の記録が変わります:")
     _print_changes(plan, changes)
@@ -376,9 +392,11 @@ def _cmd_status(args: argparse.Namespace) -> int:
         unit = r["unit"]
         indicator = snapshot.plan.indicator(r["indicator_no"])
         mark = f"［{PENDING_MARK}］" if r["pending"] else ""
-        print(f"\n{r['indicator_no']}. {r['name']}  [{r['status_label']}]{mark}")
+        provisional = PROVISIONAL_MARK if r["provisional"] else ""
+        print(f"\n{r['indicator_no']}. {r['name']}  [{r['status_label']}{provisional}]{mark}")
+        stage = stages.parse(r["stage"]) if r["stage"] else None
         print(
-            f"   最新の実績値 {formatting.with_unit(r['latest_value'], unit)}"
+            f"   最新の実績値 {formatting.with_stage(r['latest_value'], unit, stage)}"
             f"（{formatting.fiscal_year_label(r['latest_fiscal_year'])}）"
             f"／計画線 {formatting.with_unit(r['path_value'], unit)}"
             f"／差 {formatting.signed_difference(r['gap'], unit)}"
@@ -481,6 +499,8 @@ def _cmd_review_list(args: argparse.Namespace) -> int:
             print(
                 f"    差戻しの理由: {row.submission.review_comment}（{row.submission.reviewed_by}）"
             )
+        if row.stage_refusal:
+            print(f"    承認できません: {row.stage_refusal}（review return で差し戻してください）")
         if row.needs_finding:
             print(f"    注: {row.needs_finding}（--comment で記入）")
     return 0

@@ -112,6 +112,7 @@ def _indicator_figure(
         snapshot.plan.indicator(indicator_no),
         snapshot.actuals(indicator_no),
         indicator_views.assessment_for(snapshot, indicator_no, fiscal_year),
+        stages=snapshot.stages(indicator_no),
         since=since,
         height=height,
         compact=compact,

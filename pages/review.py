@@ -48,6 +48,11 @@ def _row(snapshot: Snapshot, department: str, row: ReviewRow, reviewer: str | No
     sid = row.submission_id
     with st.container(border=True):
         st.html(_changes_html(row))
+        if row.stage_refusal:
+            st.error(
+                f"{row.stage_refusal}この提出は承認できません。差し戻してください。",
+                icon=":material/block:",
+            )
         if row.needs_finding:
             st.warning(row.needs_finding, icon=":material/comment:")
         if reviewer is None:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import KomaeKpiError, ValidationError
+from komae_kpi.common.stages import Stage
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
 from komae_kpi.judgement.progress import Snapshot
@@ -47,6 +48,7 @@ APPLY_KEY = "import-apply"
 @dataclass(frozen=True, kw_only=True)
 class _ActualInputs:
     value: str
+    stage: Stage
     source: str
     note: str
 
@@ -75,6 +77,7 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
         "指標", list(options), format_func=lambda n: options[n], key=INDICATOR_KEY
     )
     indicator = plan.indicator(indicator_no)
+    stages = entry_views.stage_options()
 
     def inputs(shown: IndicatorValue | None) -> _ActualInputs:
         return _ActualInputs(
@@ -82,6 +85,15 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
                 f"{fy.label(year)}の実績値（単位: {indicator.unit}）",
                 value=entry_views.value_text(shown.value) if shown else "",
                 help="全角数字、3桁区切り、△（負の値）も使えます。億円の指標は千円・百万円・円でも入力でき、億円に換算します。",
+            ),
+            stage=st.radio(
+                "区分",
+                list(stages),
+                index=entry_views.stage_index(shown),
+                format_func=lambda s: stages[s],
+                horizontal=True,
+                help="決算見込・速報の値は「見込」です。見込の値は、同じ年度の決算・確定の値が入ると置き換わります"
+                "（決算・確定の値を見込の値で置き換えることはできません）。",
             ),
             source=st.text_input("出典", value=(shown.source or "") if shown else ""),
             note=st.text_area("備考", value=(shown.note or "") if shown else "", height=80),
@@ -94,6 +106,7 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
             indicator_no,
             year,
             value,
+            stage=typed.stage,
             source=typed.source,
             note=typed.note,
             **saving,
@@ -235,9 +248,15 @@ def _import(snapshot: Snapshot) -> None:
     st.html(
         html_blocks.paragraph(preview_summary(preview))
         + (html_blocks.table(table, label="取込のプレビュー") if len(table) else "")
+        + entry_views.not_applied_html(preview)
     )
     if not preview.to_write:
-        st.info("ストアの内容と同じため、取り込む変更はありません。", icon=":material/info:")
+        st.info(
+            "取り込む変更はありません。"
+            if preview.not_applied
+            else "ストアの内容と同じため、取り込む変更はありません。",
+            icon=":material/info:",
+        )
         return
     verb = "提出する" if snapshot.reviewing else "取り込む"
     if st.button(f"{len(preview.to_write)}件を{verb}", type="primary", key=APPLY_KEY):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 
 def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -21,3 +22,36 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
     finally:
         con.close()
+
+
+def write_shipped_history_before_stages(con: duckdb.DuckDBPyConnection, history: Any) -> None:
+    """The shipped history as init wrote it before actuals had a stage (schema 7 and earlier):
+    for tests that build a store of an older schema with init_store and fewer migrations."""
+    from komae_kpi.plan.model import ReferenceSeries, ReferenceValue
+    from komae_kpi.store.connection import INIT_USER, _replace_records
+
+    con.executemany(
+        "INSERT INTO indicator_values (indicator_no, fiscal_year, value, source, note, origin,"
+        " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 'shipped', now(), ?)",
+        [
+            [v.indicator_no, v.fiscal_year, v.value, v.source, v.note, INIT_USER]
+            for v in history.indicator_values
+        ],
+    )
+    _replace_records(con, ReferenceSeries, history.reference_series)
+    _replace_records(con, ReferenceValue, history.reference_values)
+
+
+def init_store_of_schema(path: Path, version: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """init_store as the code of an older schema version ran it: only the migrations up to
+    `version`, and the shipped history without the stage column (0008). Patches the caller set
+    before (an older plan writer) apply too; all are undone after."""
+    import komae_kpi.store.connection as store_module
+    from komae_kpi.store.connection import init_store
+
+    previous = [m for m in store_module.migrations() if m.version <= version]
+    monkeypatch.setattr(store_module, "migrations", lambda: previous)
+    monkeypatch.setattr(store_module, "LATEST_SCHEMA_VERSION", version)
+    monkeypatch.setattr(store_module, "_write_shipped_history", write_shipped_history_before_stages)
+    init_store(path)
+    monkeypatch.undo()

@@ -33,7 +33,7 @@ from komae_kpi.store.backups import (
 from komae_kpi.store.connection import connect, init_store
 from komae_kpi.store.entries import save_indicator_value, save_item_status
 from komae_kpi.store.record_changes import Record, RecordKey, load_history, read_records
-from tests.store_helpers import dump
+from tests.store_helpers import dump, init_store_of_schema
 
 
 def records(path: Path) -> dict[RecordKey, Record]:
@@ -320,14 +320,10 @@ def test_a_backup_from_an_older_version_is_read_through_a_migrated_copy(
 
     # A store made before the change history existed (schema version 2).
     old = tmp_path / "old.duckdb"
-    first_two = store_module.migrations()[:2]
-    monkeypatch.setattr(store_module, "migrations", lambda: first_two)
-    monkeypatch.setattr(store_module, "LATEST_SCHEMA_VERSION", 2)
     # Nor had it the later plan tables (indicator_departments, schema version 5).
     parts = [p for p in plan_parts() if p[1] is not IndicatorDepartment]
     monkeypatch.setattr(store_module, "plan_parts", lambda: parts)
-    init_store(old)
-    monkeypatch.undo()
+    init_store_of_schema(old, 2, monkeypatch)
     con = duckdb.connect(str(old))
     con.execute(
         "INSERT INTO item_statuses (item_no, fiscal_year, status, achievements, issues,"

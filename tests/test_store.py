@@ -32,7 +32,7 @@ from komae_kpi.store.connection import (
     schema_version,
 )
 from komae_kpi.store.entries import save_indicator_value, save_item_status
-from tests.store_helpers import dump
+from tests.store_helpers import dump, write_shipped_history_before_stages
 
 
 def _enter_some_data(path: Path) -> None:
@@ -270,6 +270,7 @@ def test_an_upgrade_keeps_everything_entered(
     monkeypatch.setattr(store_module, "LATEST_SCHEMA_VERSION", 1)
     # The first version's plan tables had no bound columns: write that plan without them.
     monkeypatch.setattr(store_module, "_write_plan", _write_plan_v1)
+    monkeypatch.setattr(store_module, "_write_shipped_history", write_shipped_history_before_stages)
     init_store(path)
     con = duckdb.connect(str(path))
     con.execute(

@@ -23,7 +23,7 @@ from komae_kpi.store.users import (
     parse_role,
     user_log,
 )
-from tests.store_helpers import dump
+from tests.store_helpers import dump, init_store_of_schema
 
 
 def test_roles_are_accepted_in_japanese_or_english() -> None:
@@ -222,13 +222,9 @@ def test_the_migrations_upgrade_a_store_of_the_previous_schema(
     import komae_kpi.store.connection as store_module
 
     path = tmp_path / "v3.duckdb"
-    previous = [m for m in store_module.migrations() if m.version <= 3]
     parts = [p for p in plan_parts() if p[1] is not IndicatorDepartment]
-    monkeypatch.setattr(store_module, "migrations", lambda: previous)
-    monkeypatch.setattr(store_module, "LATEST_SCHEMA_VERSION", 3)
     monkeypatch.setattr(store_module, "plan_parts", lambda: parts)
-    init_store(path)
-    monkeypatch.undo()
+    init_store_of_schema(path, 3, monkeypatch)
     con = duckdb.connect(str(path))
     con.execute(
         "INSERT INTO item_statuses (item_no, fiscal_year, status, achievements, issues, next_steps,"

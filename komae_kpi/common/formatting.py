@@ -7,6 +7,7 @@ outputs; differences of percentages in ポイント; years as 令和7年度 (202
 from __future__ import annotations
 
 from komae_kpi.common import fiscal_year
+from komae_kpi.common.stages import PROVISIONAL_STAGE, Stage
 
 DEFAULT_DECIMALS = 1
 PERCENT = "%"
@@ -29,6 +30,26 @@ def with_unit(
     if value is None:
         return "－"
     return f"{number(value, decimals, official=official)}{unit}"
+
+
+def stage_mark(stage: Stage | None) -> str:
+    """'（見込）' for an estimate, '' for a settled or final value (those read as plain figures)."""
+    return "（見込）" if stage == PROVISIONAL_STAGE else ""
+
+
+def with_stage(
+    value: float | None,
+    unit: str,
+    stage: Stage | None,
+    decimals: int = DEFAULT_DECIMALS,
+    *,
+    official: bool = False,
+) -> str:
+    """An actual as shown wherever it appears: '91.2%（見込）' for an estimate, '91.0%' for a
+    settled or final value, '－' when there is no value."""
+    if value is None:
+        return "－"
+    return with_unit(value, unit, decimals, official=official) + stage_mark(stage)
 
 
 def difference_unit(unit: str) -> str:

@@ -12,9 +12,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from komae_kpi.common import fiscal_year
+from komae_kpi.common import fiscal_year, stages
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.spreadsheet_text import needs_formula_guard
+from komae_kpi.common.stages import DEFAULT_STAGE, Stage
 from komae_kpi.plan.model import Indicator, JudgementRule, Plan
 from komae_kpi.store.entries import value_problems
 
@@ -23,6 +24,7 @@ Field = Literal[
     "item",
     "fiscal_year",
     "value",
+    "stage",
     "unit",
     "status",
     "achievements",
@@ -48,6 +50,7 @@ HEADERS: dict[Field, tuple[str, ...]] = {
     ),
     "fiscal_year": ("年度", "fiscal_year"),
     "value": ("実績値", "値", "value"),
+    "stage": ("区分", "段階", "stage"),
     "unit": ("単位", "unit"),
     "status": ("進捗状況", "status"),
     "achievements": ("取組実績", "achievements"),
@@ -165,6 +168,23 @@ def read_fiscal_year(value: Any) -> int:
         return fiscal_year.parse(value if isinstance(value, int) else str(value))
     except KomaeKpiError as exc:
         raise CellError("年度として読めません（例: 2025、令和7年度、R7）。") from exc
+
+
+# --- stages -------------------------------------------------------------------------------------
+
+
+def read_stage(value: Any) -> Stage:
+    """The stage a 区分 cell names (common/stages.py): '決算見込' and '速報' are 見込; a blank cell is
+    決算, as is a file without the column."""
+    if is_blank(value):
+        return DEFAULT_STAGE
+    found = stages.parse(str(value))
+    if found is None:
+        raise CellError(
+            f"区分は{stages.accepted_words()}のいずれかで入力してください"
+            "（決算見込・速報は見込として読みます）。"
+        )
+    return found
 
 
 # --- references ---------------------------------------------------------------------------------

@@ -9,13 +9,14 @@ change and its history in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast, get_args, get_type_hints
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import StalePreviewError, ValidationError
+from komae_kpi.common.stages import DEFAULT_STAGE, Stage
 from komae_kpi.imports.import_cells import (
     HEADERS,
     REFERENCE_FIELDS,
@@ -30,6 +31,7 @@ from komae_kpi.imports.import_cells import (
     normalize_unit,
     read_fiscal_year,
     read_number,
+    read_stage,
     shown,
     table_unit,
     unit_problem,
@@ -67,7 +69,9 @@ from komae_kpi.store.record_changes import (
     RecordChange,
     RecordKey,
     RecordKind,
+    read_records,
     require_store_file,
+    stage_refusal,
 )
 from komae_kpi.store.review import (
     approve_submissions,
@@ -89,15 +93,33 @@ def _entered(kind: RecordKind) -> tuple[Field, ...]:
     return tuple(name for name in ENTRY_FIELDS[kind] if name in HEADERS)
 
 
+def _defaulted(kind: RecordKind) -> frozenset[Field]:
+    """The entered fields the record gives a value of its own when the file has none (an actual's
+    stage: 決算)."""
+    return frozenset(
+        f.name for f in fields(RECORD_TYPES[kind]) if f.name in HEADERS and f.default is not MISSING
+    )
+
+
 def _required(kind: RecordKind) -> tuple[Field, ...]:
-    """The subject, the year, and each entered field the record cannot leave empty (None)."""
+    """The subject, the year, and each entered field the record cannot leave empty (None) and
+    has no default for."""
     hints = get_type_hints(RECORD_TYPES[kind])
-    filled = [f for f in _entered(kind) if type(None) not in get_args(hints[f])]
+    filled = [
+        f
+        for f in _entered(kind)
+        if type(None) not in get_args(hints[f]) and f not in _defaulted(kind)
+    ]
     return (_SUBJECT[kind], "fiscal_year", *filled)
 
 
 _ENTERED: dict[RecordKind, tuple[Field, ...]] = {kind: _entered(kind) for kind in RECORD_TYPES}
 _REQUIRED: dict[RecordKind, tuple[Field, ...]] = {kind: _required(kind) for kind in RECORD_TYPES}
+# What makes a row reported: an entered field other than a defaulted one (a row with only its
+# 区分 filled in, as a form may come pre-filled, reports nothing).
+_REPORTING: dict[RecordKind, frozenset[Field]] = {
+    kind: frozenset(_ENTERED[kind]) - _defaulted(kind) for kind in RECORD_TYPES
+}
 # A file's kind shows in its 実績値 column or any status column; 出典 and 備考 do not tell it (a
 # status sheet may have a 備考 column of its own, which is ignored).
 _KIND_FIELDS: dict[RecordKind, tuple[Field, ...]] = {
@@ -158,10 +180,25 @@ class FileSummary:
 
 
 @dataclass(frozen=True, kw_only=True)
+class NotApplied:
+    """A row read without problem that the import leaves out: its value is of an earlier stage
+    than the value in force (a 見込 after the 決算). Not an error: the rest of the file applies."""
+
+    where: str  # 「a.csv 3行目」
+    change: RecordChange  # the value in force (before) and the row's (after)
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class ImportPreview:
     files: tuple[FileSummary, ...]
     problems: tuple[str, ...]
     changes: tuple[RecordChange, ...]  # every record the files hold, unchanged ones included
+    not_applied: tuple[NotApplied, ...] = ()  # rows left out by the rule of stages
 
     @property
     def ok(self) -> bool:
@@ -324,7 +361,7 @@ class _FileReader:
         used = [c for c in columns if c.field in _USED[self.kind]]
         if all(is_blank(cells[c]) for c in used):
             return  # an empty line
-        if all(is_blank(cells[c]) for c in used if c.field in _ENTERED[self.kind]):
+        if all(is_blank(cells[c]) for c in used if c.field in _REPORTING[self.kind]):
             self.unreported.append(row.number)
             return
         before = len(self.problems)
@@ -422,11 +459,29 @@ class _FileReader:
             problem = actual_year_problem(self.plan, year)
             if problem:
                 r.problem(r.by_field["fiscal_year"][0], problem)
-        if indicator_no is None or year is None or value is None:
+        stage = self._stage(r)
+        if indicator_no is None or year is None or value is None or stage is None:
             return None
         return self._record(
-            IndicatorValue, r, indicator_no=indicator_no, fiscal_year=year, value=value
+            IndicatorValue,
+            r,
+            indicator_no=indicator_no,
+            fiscal_year=year,
+            value=value,
+            stage=stage,
         )
+
+    def _stage(self, r: _RowCells) -> Stage | None:
+        """The row's 区分; 決算 without the column (what an import meant before stages existed),
+        not what the store holds: a file that does not say 見込 states a settled figure."""
+        column = r.by_field.get("stage", [None])[0]
+        if column is None:
+            return DEFAULT_STAGE
+        try:
+            return read_stage(r.cells[column])
+        except CellError as exc:
+            r.problem(column, str(exc))
+            return None
 
     def _value_in_unit(
         self,
@@ -512,17 +567,22 @@ def prepare(
     *,
     sheet: str | None = None,
     actor: Actor | None = None,
+    in_force: Mapping[RecordKey, Record] | None = None,
 ) -> ImportPreview:
     """Read every file against the plan and the current records. Writes nothing.
 
     actor: the person importing. A row outside their role or departments is a problem, so such a
     file is refused whole with every such row named; once review is on (users registered), an
     item status of 遅れ or 見直し without 課題 and 今後の方向性 is one too.
+    in_force: the records in force (default: current). A row of an earlier stage than its record
+    in force (a 見込 after the 決算) is not applied and is listed in not_applied, with why.
     """
     references = References.of(plan)
+    in_force = current if in_force is None else in_force
     problems: list[str] = []
     summaries: list[FileSummary] = []
     changes: list[RecordChange] = []
+    not_applied: list[NotApplied] = []
     seen: dict[RecordKey, str] = {}
     if not sources:
         problems.append("取り込むファイルが指定されていません。")
@@ -558,6 +618,11 @@ def prepare(
                 file_name=table.name,
                 file_sha256=table.sha256,
             )
+            late = stage_refusal(plan, in_force.get(key), record)
+            if late:
+                shown = replace(change, before=in_force.get(key))  # against what is in force
+                not_applied.append(NotApplied(where=here, change=shown, reason=late))
+                continue
             # Only what the file changes is the person's entry: a row of a 照会 workbook left as
             # it was is neither refused nor submitted.
             if actor is not None and change.action != "unchanged":
@@ -579,11 +644,16 @@ def prepare(
                 ignored_columns=tuple(reader.ignored),
             )
         )
-    if sources and not problems and not changes:
+    if sources and not problems and not changes and not not_applied:
         problems.append(
             "取り込む記録がありません（実績値または進捗状況が記入された行がありません）。"
         )
-    return ImportPreview(files=tuple(summaries), problems=tuple(problems), changes=tuple(changes))
+    return ImportPreview(
+        files=tuple(summaries),
+        problems=tuple(problems),
+        changes=tuple(changes),
+        not_applied=tuple(not_applied),
+    )
 
 
 # --- the store ----------------------------------------------------------------------------------
@@ -605,7 +675,12 @@ def preview_import(
         require_current_schema(con, path)
         actor = resolve_actor(con, user or current_user())
         return prepare(
-            read_plan(con), records_to_edit(con, actor), sources, sheet=sheet, actor=actor
+            read_plan(con),
+            records_to_edit(con, actor),
+            sources,
+            sheet=sheet,
+            actor=actor,
+            in_force=read_records(con),
         )
 
 
@@ -634,10 +709,20 @@ def apply_import(
         actor = resolve_actor(con, user or current_user())
         if approve:
             require_reviewer(actor)
-        preview = prepare(plan, records_to_edit(con, actor), sources, sheet=sheet, actor=actor)
+        preview = prepare(
+            plan,
+            records_to_edit(con, actor),
+            sources,
+            sheet=sheet,
+            actor=actor,
+            in_force=read_records(con),
+        )
         if not preview.ok:
             raise ValidationError(list(preview.problems))
-        if expected is not None and expected.changes != preview.changes:
+        if expected is not None and (expected.changes, expected.not_applied) != (
+            preview.changes,
+            preview.not_applied,
+        ):
             raise StalePreviewError(
                 "確認した後で、ストアの内容が変わりました（別の人が入力・取込をした可能性があります）。"
                 "何も書き込んでいません。もう一度プレビューを確認してから取り込んでください。"

@@ -21,7 +21,7 @@ from komae_kpi.store.connection import (
 )
 from komae_kpi.store.permissions import record_departments, resolve_actor
 from komae_kpi.store.queries import read_indicator_values, read_plan
-from komae_kpi.store.record_changes import require_store_file
+from komae_kpi.store.record_changes import read_records, require_store_file
 from komae_kpi.store.review import (
     FindingRule,
     Submission,
@@ -119,6 +119,7 @@ def approve(
             skipped: list[str] = []
             if ids is None:
                 found = {s.submission_id: s for s in chosen}
+                in_force = read_records(con)
                 for sid in list(wanted):
                     problems = approval_problems(
                         plan,
@@ -127,6 +128,7 @@ def approve(
                         [sid],
                         comments or {},
                         needs_finding,
+                        in_force=in_force,
                         own_allowed=own_allowed,
                     )
                     if problems:

@@ -9,6 +9,10 @@ Two kinds of target (see model.Indicator.kind):
 
 The trend is the least-squares line over the baseline and every actual since; it gives both the
 observed annual change (its slope) and the projection to the target year.
+
+A judgement knows the stage of the value it rests on (common/stages.py): one resting on a 見込
+(an estimate, replaced when the 決算 is settled) is 暫定 (provisional), and says so wherever it is
+shown.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Literal
 from komae_kpi.common import formatting
 from komae_kpi.common.fiscal_year import label as fy_label
 from komae_kpi.common.fiscal_year import wareki
+from komae_kpi.common.stages import DEFAULT_STAGE, PROVISIONAL_STAGE, Stage
 from komae_kpi.plan.model import Indicator, JudgementRule, TargetKind, meets
 
 StatusCode = Literal["achieved", "on_track", "at_risk", "off_track", "no_data"]
@@ -38,6 +43,15 @@ KIND_LABELS: dict[TargetKind, str] = {
     "improvement": "改善目標（計画線に沿って目標値へ近づける）",
     "guardrail": "維持目標（上限・下限を守る）",
 }
+# How a judgement resting on a 見込 value is marked, after its status word: 「○ 順調（暫定）」.
+PROVISIONAL_WORD = "暫定"
+PROVISIONAL_MARK = f"（{PROVISIONAL_WORD}）"
+# Beside a table or slide that shows a 見込 value or a provisional judgement.
+PROVISIONAL_NOTE = (
+    f"（見込）は決算見込・速報などの見込値です。見込値による判定は（{PROVISIONAL_WORD}）とし、"
+    "決算値が入力されると変わることがあります。"
+)
+PROVISIONAL_REASON = f"見込値による{PROVISIONAL_WORD}の判定です（決算値が入力されると、判定が変わることがあります）。"
 
 # Comparisons are made on values rounded to this many decimals, so that 0.1 + 0.2 style float noise
 # never flips a status; published figures have at most two decimals.
@@ -99,10 +113,35 @@ class Assessment:
     required_annual_change: float | None
     observed_annual_change: float | None
     reason: str
+    # The stage of latest_value (決算 for the plan's baseline); None without a value.
+    stage: Stage | None = None
 
     @property
     def indicator_no(self) -> int:
         return self.indicator.indicator_no
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the judgement rests on a 見込 value (暫定): the status may change when the 決算
+        arrives. A year without an actual (no_data) is not judged, so it is never provisional."""
+        return self.stage == PROVISIONAL_STAGE and self.status != "no_data"
+
+    @property
+    def provisional_mark(self) -> str:
+        """'（暫定）' after the status word of a provisional judgement, else ''."""
+        return PROVISIONAL_MARK if self.provisional else ""
+
+    @property
+    def latest_text(self) -> str:
+        """The judged value as shown: '91.2%（見込）', '91.0%'; '－' without one."""
+        return formatting.with_stage(self.latest_value, self.indicator.unit, self.stage)
+
+    @property
+    def latest_official_text(self) -> str:
+        """As latest_text, official style (△ for negatives): for the report and the deck."""
+        return formatting.with_stage(
+            self.latest_value, self.indicator.unit, self.stage, official=True
+        )
 
     @property
     def kind(self) -> TargetKind:
@@ -159,11 +198,14 @@ def assess(
     rule: JudgementRule,
     actuals: Mapping[int, float],
     fiscal_year: int,
+    stages: Mapping[int, Stage] | None = None,
 ) -> Assessment:
     """Judge one indicator for one fiscal year from its actuals (fiscal year -> value).
 
     path_value and gap refer to the year of the latest actual, so gap = latest_value - path_value
     always holds; when that year is not the one asked for, the status is no_data.
+    stages: the stage of each actual (fiscal year -> stage); a year it does not name is 決算. A
+    judgement on a 見込 value is provisional (Assessment.provisional) and its reason says 見込.
     """
     if fiscal_year < indicator.baseline_fiscal_year:
         raise ValueError(
@@ -177,6 +219,8 @@ def assess(
     since_baseline, trend = trend_since_baseline(indicator, actuals, fiscal_year)
     latest_fy = max(since_baseline)
     latest = since_baseline[latest_fy]
+    stage = (stages or {}).get(latest_fy, DEFAULT_STAGE) if latest_fy in actuals else DEFAULT_STAGE
+    shown = formatting.with_stage(latest, unit, stage)  # the judged value in every reason
     path = indicator.path_value(latest_fy)
     assert path is not None  # latest_fy >= baseline year
     projected = trend.at(indicator.target_fiscal_year) if trend else None
@@ -187,6 +231,8 @@ def assess(
     target_text = indicator.target_text()
 
     def result(status: StatusCode, reason: str) -> Assessment:
+        if stage == PROVISIONAL_STAGE and status != "no_data":
+            reason += PROVISIONAL_REASON
         return Assessment(
             indicator=indicator,
             fiscal_year=fiscal_year,
@@ -200,6 +246,7 @@ def assess(
             required_annual_change=required,
             observed_annual_change=observed,
             reason=reason,
+            stage=stage,
         )
 
     if latest_fy != fiscal_year:
@@ -213,16 +260,14 @@ def assess(
     if indicator.kind == "improvement":
         tolerance = rule.path_tolerance or 0.0
         if meets(_r(latest), indicator.comparator, _r(indicator.target_value)):
-            return result(
-                "achieved", f"実績値{fmt(latest)}が目標値（{target_text}）を満たしています。"
-            )
+            return result("achieved", f"実績値{shown}が目標値（{target_text}）を満たしています。")
         allowed = path - tolerance if indicator.comparator == ">=" else path + tolerance
         if meets(_r(latest), indicator.comparator, _r(allowed)):
-            return result("on_track", f"実績値{fmt(latest)}が計画線（{fmt(path)}）に沿っています。")
+            return result("on_track", f"実績値{shown}が計画線（{fmt(path)}）に沿っています。")
         if projection_meets:
             return result(
                 "at_risk",
-                f"実績値{fmt(latest)}が計画線（{fmt(path)}）より遅れていますが、"
+                f"実績値{shown}が計画線（{fmt(path)}）より遅れていますが、"
                 f"このままの傾向なら{wareki(indicator.target_fiscal_year)}に{fmt(projected)}となり、"
                 "目標値に届く見込みです。",
             )
@@ -232,13 +277,13 @@ def assess(
             else "傾向を推計できる実績がまだありません。"
         )
         return result(
-            "off_track", f"実績値{fmt(latest)}が計画線（{fmt(path)}）より遅れています。{outlook}"
+            "off_track", f"実績値{shown}が計画線（{fmt(path)}）より遅れています。{outlook}"
         )
 
     assert room is not None
     margin = rule.headroom_margin or 0.0
     if _r(room) < 0:
-        return result("off_track", f"実績値{fmt(latest)}が目標（{target_text}）を外れています。")
+        return result("off_track", f"実績値{shown}が目標（{target_text}）を外れています。")
     crosses = projected is not None and not projection_meets
     if _r(room) < _r(margin) or crosses:
         reasons = []
@@ -254,11 +299,11 @@ def assess(
             )
         return result(
             "at_risk",
-            f"実績値{fmt(latest)}は目標（{target_text}）の範囲内ですが、" + "".join(reasons),
+            f"実績値{shown}は目標（{target_text}）の範囲内ですが、" + "".join(reasons),
         )
     return result(
         "on_track",
-        f"実績値{fmt(latest)}は目標（{target_text}）の範囲内で、余裕も"
+        f"実績値{shown}は目標（{target_text}）の範囲内で、余裕も"
         f"{formatting.with_unit(room, formatting.difference_unit(unit))}あります。",
     )
 

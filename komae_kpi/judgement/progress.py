@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from komae_kpi.common import stages
+from komae_kpi.common.stages import Stage
 from komae_kpi.judgement.indicator_status import Assessment, assess
 from komae_kpi.plan.model import (
     IndicatorValue,
@@ -90,6 +92,10 @@ class Snapshot:
     def actuals(self, indicator_no: int) -> dict[int, float]:
         return {v.fiscal_year: v.value for v in self.values if v.indicator_no == indicator_no}
 
+    def stages(self, indicator_no: int) -> dict[int, Stage]:
+        """The stage of each actual of an indicator (fiscal year -> stage)."""
+        return {v.fiscal_year: v.stage for v in self.values if v.indicator_no == indicator_no}
+
     def indicator_value(self, indicator_no: int, fiscal_year: int) -> IndicatorValue | None:
         found = [
             v
@@ -155,11 +161,17 @@ def _overlay(
 
 def assess_all(snapshot: Snapshot, fiscal_year: int) -> list[Assessment]:
     values_by_indicator: dict[int, dict[int, float]] = defaultdict(dict)
+    stages_by_indicator: dict[int, dict[int, Stage]] = defaultdict(dict)
     for v in snapshot.values:
         values_by_indicator[v.indicator_no][v.fiscal_year] = v.value
+        stages_by_indicator[v.indicator_no][v.fiscal_year] = v.stage
     return [
         assess(
-            x, snapshot.plan.rule(x.indicator_no), values_by_indicator[x.indicator_no], fiscal_year
+            x,
+            snapshot.plan.rule(x.indicator_no),
+            values_by_indicator[x.indicator_no],
+            fiscal_year,
+            stages_by_indicator[x.indicator_no],
         )
         for x in snapshot.plan.indicators
     ]
@@ -184,6 +196,10 @@ def status_records(snapshot: Snapshot, fiscal_year: int) -> list[dict[str, Any]]
             "projected_value": _rounded(a.projected_value),
             "required_annual_change": _rounded(a.required_annual_change),
             "observed_annual_change": _rounded(a.observed_annual_change),
+            # The stage of latest_value (見込・決算・確定; null without one) and whether the
+            # judgement rests on a 見込 (暫定): first after the agreed columns, whose order holds.
+            "stage": stages.label(a.stage) if a.stage and a.latest_value is not None else None,
+            "provisional": a.provisional,
             "fiscal_year": a.fiscal_year,
             "status_label": a.label,
             "kind": a.kind,

@@ -178,7 +178,9 @@ TABLES: tuple[Table, ...] = (
         "指標の実績値",
         lambda s: s.values,
         after={
+            # The stage after the agreed columns (value, source, note), which it came later than.
             "note": (
+                "stage",
                 _of_indicator(name="indicator_name", label="指標名", of="name"),
                 _of_indicator(name="unit", label="単位", of="unit"),
             ),

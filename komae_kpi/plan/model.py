@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal, Protocol, get_args, get_type_hints
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
+from komae_kpi.common.stages import DEFAULT_STAGE, STAGE_LABELS, Stage
 
 Comparator = Literal[">=", "<="]
 MeasuredAt = Literal["fiscal_year_end", "next_april_1"]
@@ -411,6 +412,13 @@ def plan_parts() -> list[tuple[str, type[TableRecord]]]:
     return [(f.name, get_args(hints[f.name])[0]) for f in fields(Plan)]
 
 
+_STAGE_DESCRIPTION = (
+    "値の段階（"
+    + "、".join(f"{code} = {word}" for code, word in STAGE_LABELS.items())
+    + "）。見込の値は、同じ年度の決算・確定の値が入ると置き換わります"
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class IndicatorValue:
     TABLE: ClassVar[str] = "indicator_values"
@@ -422,8 +430,15 @@ class IndicatorValue:
         )
     )
     value: float = field(metadata=column("実績値", "指標の単位による値"))
+    # Defaults to settled: every value before stages existed, and a file without a 区分 column.
+    stage: Stage = field(default=DEFAULT_STAGE, metadata=column("区分", _STAGE_DESCRIPTION))
     source: str | None = field(metadata=column("出典", "値の出典"))
     note: str | None = field(metadata=column("備考", "補足"))
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the value is an estimate (見込), to be replaced when the 決算 is settled."""
+        return self.stage == "estimate"
 
 
 @dataclass(frozen=True, kw_only=True)

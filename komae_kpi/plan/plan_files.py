@@ -333,7 +333,8 @@ class ShippedHistory:
 
 
 def load_history(plan: Plan, history_dir: Path = HISTORY_DIR) -> ShippedHistory:
-    """The shipped actuals: the published history files plus each indicator's plan baseline.
+    """The shipped actuals: the published history files plus each indicator's plan baseline, all
+    settled figures (決算).
 
     A baseline is a value observed at the end of FY2023 and so an actual of that year. Where the
     history files already hold that year (経常収支比率), the published figure with its source wins;
@@ -365,6 +366,7 @@ def load_history(plan: Plan, history_dir: Path = HISTORY_DIR) -> ShippedHistory:
             indicator_no=x.indicator_no,
             fiscal_year=x.baseline_fiscal_year,
             value=x.baseline_value,
+            stage="settled",  # the plan's baselines are settled figures of FY2023
             source=facts.BASELINE_SOURCE,
             note=None,
         )

@@ -35,6 +35,7 @@ from komae_kpi.store.connection import (
     transaction,
 )
 from komae_kpi.store.permissions import require_restorer, resolve_actor
+from komae_kpi.store.queries import read_plan
 from komae_kpi.store.record_changes import (
     Record,
     RecordChange,
@@ -42,6 +43,7 @@ from komae_kpi.store.record_changes import (
     apply_changes,
     read_records,
     require_store_file,
+    stage_refusal,
 )
 
 DEFAULT_KEEP = 20
@@ -116,7 +118,10 @@ def backup_store(path: Path, out: Path | None = None) -> Path:
 class RestorePlan:
     source: Path
     sha256: str
-    changes: tuple[RecordChange, ...]  # only records that differ
+    changes: tuple[RecordChange, ...]  # only records that differ and are put back
+    # Records the snapshot holds at an earlier stage than the value in force now (a 見込 where a
+    # 決算 has since been entered): kept as they are, each with why.
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,7 +180,9 @@ def restore_store(
     """Make the store's entered records those of the snapshot, in one transaction.
 
     Once users are registered, only an administrator (`user`, default the OS user) may restore;
-    what it puts back is in force at once, like what it replaces.
+    what it puts back is in force at once, like what it replaces. An actual the snapshot holds at
+    an earlier stage than the one in force (its 見込 where a 決算 was entered since) is not put
+    back: the rule of stages holds for restores too (RestorePlan.kept says which and why).
     """
     require_store_file(path)
     records, shipped, kind, sha = _read_snapshot(snapshot)
@@ -189,7 +196,8 @@ def restore_store(
                 f"このストア（{'デモ用' if store_kind(con) == 'demo' else '市の実データ用'}）には復元できません。"
             )
         current = read_records(con)
-        changes = tuple(
+        store_plan = read_plan(con)
+        differing = [
             RecordChange(
                 key=key,
                 before=current.get(key),
@@ -199,8 +207,11 @@ def restore_store(
             )
             for key in sorted(set(current) | set(records))
             if current.get(key) != records.get(key)
-        )
-        plan = RestorePlan(source=snapshot, sha256=sha, changes=changes)
+        ]
+        refusals = {c.key: stage_refusal(store_plan, c.before, c.after) for c in differing}
+        changes = tuple(c for c in differing if not refusals[c.key])
+        kept = tuple(r for r in refusals.values() if r)
+        plan = RestorePlan(source=snapshot, sha256=sha, changes=changes, kept=kept)
         if dry_run or not changes:
             return RestoreResult(plan=plan, written=0, backup=None)
         backup = make_backup(con, path, keep=keep, reason="restore")

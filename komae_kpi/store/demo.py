@@ -33,6 +33,9 @@ GUARDRAIL_DRIFT = {3: 0.95, 4: -0.2}
 # An indicator the tables above do not know (one a plan revision adds) keeps the plan's pace, or as
 # a guardrail drifts this share of its headroom a year toward its bound (up under a ceiling, down
 # above a floor), so that the demo works for any plan.
+# The fiscal indicators whose latest demo value is a 決算見込 (見込), as shown at the summer 推進本部
+# before the 決算 is settled: so that the demo shows 見込 values and 暫定 judgements.
+ESTIMATED_INDICATORS = (3, 4)
 DEFAULT_PACE = 1.0
 DEFAULT_HEADROOM_SHARE = 0.1
 # Shares of the item vocabulary in the demo; the rest is left unreported (未報告).
@@ -87,6 +90,9 @@ def write_demo_store(path: Path, *, plan_dir: Path = PLAN_DIR) -> DemoReport:
             indicator_no=x.indicator_no,
             fiscal_year=year,
             value=_demo_value(x, year, rng),
+            stage="estimate"
+            if year == DEMO_YEARS[-1] and x.indicator_no in ESTIMATED_INDICATORS
+            else "settled",
             source=DEMO_SOURCE,
             note=None,
         )

@@ -10,6 +10,7 @@ from typing import Generic, TypedDict, TypeVar, Unpack
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
 from komae_kpi.common.errors import ConcurrentEditError, ValidationError
+from komae_kpi.common.stages import DEFAULT_STAGE, Stage
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, IndicatorValue, ItemStatus, JudgementRule, Plan
 from komae_kpi.store.connection import (
@@ -197,11 +198,15 @@ def save_indicator_value(
     fiscal_year: int,
     value: float,
     *,
+    stage: Stage = DEFAULT_STAGE,
     source: str | None = None,
     note: str | None = None,
     **options: Unpack[SaveOptions[IndicatorValue]],
 ) -> bool:
-    """Save one actual (insert or replace) as entered by a user. True if anything changed."""
+    """Save one actual (insert or replace) as entered by a user. True if anything changed.
+
+    stage: 見込, 決算 (the default) or 確定; a value of an earlier stage than the one in force is
+    refused (ValidationError, record_changes.stage_refusal) and nothing is written."""
     return _save(
         path,
         lambda plan: indicator_value_problems(plan, indicator_no, fiscal_year, value),
@@ -209,6 +214,7 @@ def save_indicator_value(
             indicator_no=indicator_no,
             fiscal_year=fiscal_year,
             value=float(value),
+            stage=stage,
             source=_text(source),
             note=_text(note),
         ),

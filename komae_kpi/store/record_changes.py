@@ -16,8 +16,11 @@ from typing import ClassVar, Literal
 
 import duckdb
 
+from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import formatting, stages
 from komae_kpi.common.errors import KomaeKpiError, StoreMissingError
-from komae_kpi.plan.model import IndicatorValue, ItemStatus, column, columns, key_names
+from komae_kpi.common.stages import Stage
+from komae_kpi.plan.model import IndicatorValue, ItemStatus, Plan, column, columns, key_names
 from komae_kpi.store.connection import connect, fetch_all, require_current_schema
 from komae_kpi.store.queries import read_indicator_values, read_item_statuses, select_records
 from komae_kpi.store.tables import insert_sql, record_from, stored_names, stored_row
@@ -43,6 +46,7 @@ FIELD_LABELS: dict[str, str] = {
     for name, c in columns(record_type)
     if not c.key
 }
+STAGE_FIELD = "stage"  # an actual's stage, also kept on each of its log rows (ChangeEntry.stage)
 # Columns of the entered tables that no record field holds, written with every user entry.
 _USER_COLUMNS: dict[RecordKind, dict[str, object]] = {
     "indicator_value": {"origin": "user"},
@@ -81,6 +85,11 @@ def key_of(record: Record) -> RecordKey:
     return RecordKey(kind="item_status", subject_no=record.item_no, fiscal_year=record.fiscal_year)
 
 
+def stage_of(record: Record | None) -> Stage | None:
+    """An actual's stage; None for no record or an item status."""
+    return record.stage if isinstance(record, IndicatorValue) else None
+
+
 def entry_values(record: Record) -> dict[str, object]:
     return {name: getattr(record, name) for name, c in columns(type(record)) if not c.key}
 
@@ -104,14 +113,47 @@ class RecordChange:
         return "unchanged" if self.before == self.after else "changed"
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
-        """(field, old, new) for every entry field that differs."""
+        """(field, old, new) for every entry field that differs.
+
+        An actual's stage is a field of its own only when it changes (見込 → 決算): an actual that
+        is added or deleted shows its stage with its value (「91.2%（見込）」), and its log rows
+        carry it (ChangeEntry.stage).
+        """
         old = entry_values(self.before) if self.before is not None else {}
         new = entry_values(self.after) if self.after is not None else {}
+        whole = self.before is None or self.after is None
         return [
             (name, old.get(name), new.get(name))
             for name in ENTRY_FIELDS[self.key.kind]
-            if old.get(name) != new.get(name)
+            if old.get(name) != new.get(name) and not (whole and name == STAGE_FIELD)
         ]
+
+    @property
+    def stages(self) -> tuple[Stage | None, Stage | None]:
+        """The stage of the actual before and after (None: no actual, or not an actual)."""
+        return stage_of(self.before), stage_of(self.after)
+
+
+def stage_refusal(plan: Plan, in_force: Record | None, new: Record | None) -> str | None:
+    """Why `new` may not replace the record in force, by the rule of stages (common/stages.py): a
+    value of an earlier stage never replaces one of a later stage for the same indicator and year.
+    None when it may (the same or a later stage, nothing in force, not an actual).
+
+    The one check of the rule, made by every write: a form save and an import (refused there, or
+    left out of the import), an approval (a 見込 submitted before the 決算 was approved) and a
+    restore.
+    """
+    if not isinstance(in_force, IndicatorValue) or not isinstance(new, IndicatorValue):
+        return None
+    if stages.replaces(new.stage, in_force.stage):
+        return None
+    indicator = next((x for x in plan.indicators if x.indicator_no == in_force.indicator_no), None)
+    name = indicator.name if indicator else f"指標{in_force.indicator_no}"
+    shown = formatting.with_unit(in_force.value, indicator.unit if indicator else "")
+    return (
+        f"{fy.wareki(in_force.fiscal_year)}の{name}は{stages.label(in_force.stage)}値（{shown}）が"
+        f"入力済みのため、{stages.label(new.stage)}値では置き換えません。"
+    )
 
 
 def require_store_file(path: Path) -> None:
@@ -178,6 +220,7 @@ class ChangeBatch:
         file_sha256: str | None = None,
         submission_id: int | None = None,
         comment: str | None = None,
+        stage: Stage | None = None,
     ) -> None:
         self.entries.append(
             ChangeEntry(
@@ -197,13 +240,19 @@ class ChangeBatch:
                 new_value=log_text(new),
                 submission_id=submission_id,
                 comment=comment,
+                stage=stage,
             )
         )
 
     def add_fields(
         self, change: RecordChange, *, action: str, submission_id: int | None = None
     ) -> None:
-        """One row per entry field that differs between the change's before and after."""
+        """One row per entry field that differs between the change's before and after.
+
+        Each row of an actual carries the actual's stage (after the change, or before a deletion),
+        so the stage of every value is kept with its date and source.
+        """
+        stage = stage_of(change.after if change.after is not None else change.before)
         for name, old, new in change.changed_fields():
             self.add(
                 change.key,
@@ -214,6 +263,7 @@ class ChangeBatch:
                 file_name=change.file_name,
                 file_sha256=change.file_sha256,
                 submission_id=submission_id,
+                stage=stage,
             )
 
     def write(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -308,6 +358,7 @@ class ChangeEntry:
     new_value: str | None
     submission_id: int | None = None  # the submission a submit, approve or return acted on
     comment: str | None = None  # the approver's comment on an approval or a return
+    stage: Stage | None = None  # of an actual: its stage after the change (before a deletion)
 
     @property
     def key(self) -> RecordKey:

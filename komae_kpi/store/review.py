@@ -42,6 +42,7 @@ from komae_kpi.store.record_changes import (
     entry_values,
     read_record,
     read_records,
+    stage_refusal,
 )
 from komae_kpi.store.users import normalize_email
 
@@ -215,13 +216,18 @@ def submit_changes(
 ) -> list[int]:
     """Submit records for review, in the caller's transaction; or, for the single-user tool,
     put them in force at once. Refuses (PermissionDeniedError, naming every record) when any is
-    outside the person's role or departments.
+    outside the person's role or departments, and (ValidationError) when any is of an earlier
+    stage than the value in force (a 見込 after the 決算; an import leaves such rows out first).
 
     changes: each record as it is to be and as it was before (in force or waiting). Returns the
     new submissions' ids (none when they went into force at once).
     """
     require_entry(actor, plan, [c.key for c in changes])
     real = [c for c in changes if c.action != "unchanged"]
+    in_force = read_records(con)
+    late = [refusal for c in real if (refusal := stage_refusal(plan, in_force.get(c.key), c.after))]
+    if late:
+        raise ValidationError(late)
     if not actor.approves_at_once:
         unexplained = [
             f"{record_label(plan, c.key)}: {problem}"
@@ -238,7 +244,6 @@ def submit_changes(
         apply_changes(con, real, user=actor.identity, method=method, batch=log)
         log.write(con)
         return []
-    in_force = read_records(con)
     next_id = int(
         fetch_all(con, "SELECT coalesce(max(submission_id), 0) + 1 FROM submissions")[0][0]
     )
@@ -313,9 +318,14 @@ def approval_problems(
     comments: Mapping[int, str],
     needs_finding: FindingRule,
     *,
+    in_force: Mapping[RecordKey, Record],
     own_allowed: bool = False,
 ) -> list[str]:
-    """Every reason these submissions cannot be approved by this person (empty when they can)."""
+    """Every reason these submissions cannot be approved by this person (empty when they can).
+
+    in_force: the records in force now; a submission of an earlier stage than its record's (a 見込
+    submitted before the 決算 was approved) cannot be approved: return it instead.
+    """
     problems = []
     me = normalize_email(actor.identity)
     for sid in ids:
@@ -338,6 +348,8 @@ def approval_problems(
                 f"{DENIED}{label}は{actor.identity}が提出したものです。"
                 "自分の提出は承認できません（別の承認者に依頼してください）。"
             )
+        elif late := stage_refusal(plan, in_force.get(submission.key), submission.record):
+            problems.append(f"{label}: {late}差し戻してください。")
         else:
             reason = needs_finding(submission)
             if reason and not (comments.get(sid) or "").strip():
@@ -363,8 +375,16 @@ def approve_submissions(
     comments = comments or {}
     unique = list(dict.fromkeys(ids))
     found = {s.submission_id: s for s in read_submissions(con, ids=unique)}
+    in_force = read_records(con)
     problems = approval_problems(
-        plan, actor, found, unique, comments, needs_finding, own_allowed=own_allowed
+        plan,
+        actor,
+        found,
+        unique,
+        comments,
+        needs_finding,
+        in_force=in_force,
+        own_allowed=own_allowed,
     )
     if problems:
         raise (
@@ -372,7 +392,6 @@ def approve_submissions(
             if all(p.startswith(DENIED) for p in problems)
             else ValidationError
         )(problems)
-    in_force = read_records(con)
     log = ChangeBatch(con, user=actor.identity, method="review")
     for sid in unique:
         submission = found[sid]

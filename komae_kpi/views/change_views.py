@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import formatting, stages
+from komae_kpi.common.stages import Stage
 from komae_kpi.imports.importer import KIND_LABELS, ImportPreview
 from komae_kpi.plan.model import Plan
 from komae_kpi.store.record_changes import (
     FIELD_LABELS,
     LOG_ACTIONS,
     METHOD_LABELS,
+    STAGE_FIELD,
     ChangeEntry,
     RecordChange,
     RecordKey,
@@ -35,15 +38,21 @@ def subject_label(plan: Plan, key: RecordKey) -> str:
     )
 
 
-def field_text(plan: Plan, key: RecordKey, field: str, value: object) -> str:
-    """A field's value as a person reads it: the actual with its unit, blank as （空欄）."""
+def field_text(
+    plan: Plan, key: RecordKey, field: str, value: object, stage: Stage | None = None
+) -> str:
+    """A field's value as a person reads it: the actual with its unit and, for an estimate, its
+    stage (stage: the actual's), the stage by its word, blank as （空欄）."""
     if value is None or value == "":
         return BLANK
+    if field == STAGE_FIELD and key.kind == "indicator_value":
+        found = stages.parse(str(value))
+        return stages.label(found) if found else str(value)
     if field == "value" and key.kind == "indicator_value":
         units = [x.unit for x in plan.indicators if x.indicator_no == key.subject_no]
         number = float(str(value))
         text = f"{number:,.10g}" if abs(number) < 1e15 else repr(number)
-        return f"{text}{units[0] if units else ''}"
+        return f"{text}{units[0] if units else ''}{formatting.stage_mark(stage)}"
     return str(value)
 
 
@@ -73,13 +82,18 @@ def change_rows(
         if change.action == "unchanged":
             rows.append(ChangeRow(**common, field="", before="", after="", where=where))
             continue
+        old_stage, new_stage = change.stages
         for field, old, new in change.changed_fields():
             rows.append(
                 ChangeRow(
                     **common,
                     field=FIELD_LABELS[field],
-                    before=field_text(plan, change.key, field, old) if change.before else "",
-                    after=field_text(plan, change.key, field, new) if change.after else "",
+                    before=field_text(plan, change.key, field, old, old_stage)
+                    if change.before
+                    else "",
+                    after=field_text(plan, change.key, field, new, new_stage)
+                    if change.after
+                    else "",
                     where=where,
                 )
             )
@@ -87,9 +101,16 @@ def change_rows(
 
 
 def preview_summary(preview: ImportPreview) -> str:
+    """'新規 1件、変更 2件、変更なし 0件' and, where the rule of stages leaves rows out,
+    '、取り込まない 1件（より後の区分の値が入力済み）'."""
+    left_out = (
+        f"、取り込まない {len(preview.not_applied)}件（より後の区分の値が入力済み）"
+        if preview.not_applied
+        else ""
+    )
     return (
         f"新規 {preview.count('new')}件、変更 {preview.count('changed')}件、"
-        f"変更なし {preview.count('unchanged')}件"
+        f"変更なし {preview.count('unchanged')}件{left_out}"
     )
 
 
@@ -120,6 +141,7 @@ class HistoryRow:
     field: str
     before: str
     after: str
+    stage: str = ""  # of an actual: its stage after the change (見込・決算・確定)
 
 
 def how_text(entry: ChangeEntry) -> str:
@@ -134,7 +156,9 @@ def _state_text(value: str | None) -> str:
     return STATE_LABELS.get(value, value) if value else ""  # type: ignore[call-overload]
 
 
-def _history_row(plan: Plan, e: ChangeEntry) -> HistoryRow:
+def _history_row(plan: Plan, e: ChangeEntry, stage_before: Stage | None = None) -> HistoryRow:
+    """One row of the history; stage_before: the actual's stage before the change, where the same
+    change changed it (else it is the stage the row carries)."""
     common = {
         "changed_at": e.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
         "changed_by": e.changed_by,
@@ -151,16 +175,30 @@ def _history_row(plan: Plan, e: ChangeEntry) -> HistoryRow:
             before=_state_text(e.old_value),
             after=_state_text(e.new_value) + comment,
         )
+    before_stage = stage_before or e.stage
     return HistoryRow(
         **common,
         field=FIELD_LABELS.get(e.field, e.field),
-        before=field_text(plan, e.key, e.field, e.old_value) if e.action != "insert" else "",
-        after=field_text(plan, e.key, e.field, e.new_value) if e.action != "delete" else "",
+        before=field_text(plan, e.key, e.field, e.old_value, before_stage)
+        if e.action != "insert"
+        else "",
+        after=field_text(plan, e.key, e.field, e.new_value, e.stage)
+        if e.action != "delete"
+        else "",
+        stage=stages.label(e.stage) if e.stage else "",
     )
 
 
 def history_rows(plan: Plan, entries: list[ChangeEntry]) -> list[HistoryRow]:
-    return [_history_row(plan, e) for e in entries]
+    # Where one change changed an actual's stage too, its other rows had the old stage before.
+    stage_changes = {
+        (e.change_id, e.key, e.action): stages.parse(e.old_value or "")
+        for e in entries
+        if e.field == STAGE_FIELD and e.key.kind == "indicator_value"
+    }
+    return [
+        _history_row(plan, e, stage_changes.get((e.change_id, e.key, e.action))) for e in entries
+    ]
 
 
 def record_fields(plan: Plan, change: RecordChange) -> list[tuple[str, str, str]]:
@@ -168,11 +206,16 @@ def record_fields(plan: Plan, change: RecordChange) -> list[tuple[str, str, str]
     before = entry_values(change.before) if change.before is not None else {}
     after = entry_values(change.after) if change.after is not None else {}
     names = list(dict.fromkeys([*before, *after]))
+    old_stage, new_stage = change.stages
     return [
         (
             FIELD_LABELS[n],
-            field_text(plan, change.key, n, before.get(n)) if change.before else "（記録なし）",
-            field_text(plan, change.key, n, after.get(n)) if change.after else "（記録なし）",
+            field_text(plan, change.key, n, before.get(n), old_stage)
+            if change.before
+            else "（記録なし）",
+            field_text(plan, change.key, n, after.get(n), new_stage)
+            if change.after
+            else "（記録なし）",
         )
         for n in names
     ]

@@ -12,9 +12,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import formatting
+from komae_kpi.common.stages import Stage
 from komae_kpi.judgement.indicator_status import Assessment, trend_since_baseline
 from komae_kpi.plan.model import Indicator, ReferenceSeries, ReferenceValue
-from komae_kpi.views.status_style import STATUS_HEX, indicator_status_text
+from komae_kpi.views.status_style import STATUS_HEX, assessment_status_text
 
 FONT_FAMILY = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
 ACTUAL_COLOR = "#1F3A5F"  # dark navy: the data itself
@@ -52,7 +54,14 @@ def _year_axis(first: int, last: int, max_ticks: int = 14) -> dict[str, object]:
     }
 
 
-def _hover(unit: str, decimals: int = 1) -> str:
+def _hover(unit: str, decimals: int = 1, *, labelled: bool = False) -> str:
+    """'令和6年度 (2024): 91.2%'; labelled: customdata is [year, mark] and the mark follows the
+    value: '令和6年度 (2024): 91.2%（見込）'."""
+    if labelled:
+        return (
+            f"%{{customdata[0]}}: %{{y:,.{decimals}f}}{unit}%{{customdata[1]}}"
+            "<extra>%{fullData.name}</extra>"
+        )
     return f"%{{customdata}}: %{{y:,.{decimals}f}}{unit}<extra>%{{fullData.name}}</extra>"
 
 
@@ -61,6 +70,7 @@ def indicator_figure(
     actuals: Mapping[int, float],
     assessment: Assessment,
     *,
+    stages: Mapping[int, Stage] | None = None,
     since: int | None = None,
     height: int = 460,
     compact: bool = False,
@@ -70,7 +80,8 @@ def indicator_figure(
     Shows the actuals (up to the assessed year), the plan path (dashed), the target with its
     comparator as a bound and a shaded band on the allowed side, the projection (dotted) and the
     status. With no actual after the baseline it still shows history, baseline, path and target,
-    with a note saying the actuals are not yet entered.
+    with a note saying the actuals are not yet entered. stages: each actual's stage (fiscal year
+    -> stage); a 見込 is drawn as an open marker and its hover text says （見込）.
     """
     x = indicator
     year = assessment.fiscal_year
@@ -128,7 +139,9 @@ def indicator_figure(
             )
         )
 
-    # Actuals: the published history and every entered year up to the one assessed.
+    # Actuals: the published history and every entered year up to the one assessed; a 見込 is an
+    # open marker, and its hover text says so (never the marker alone).
+    marks = [formatting.stage_mark((stages or {}).get(y)) for y in shown]
     fig.add_trace(
         go.Scatter(
             x=list(shown),
@@ -136,9 +149,13 @@ def indicator_figure(
             mode="lines+markers",
             name="実績値",
             line={"color": ACTUAL_COLOR, "width": 3},
-            marker={"size": 9},
-            customdata=[fy.label(y) for y in shown],
-            hovertemplate=_hover(unit),
+            marker={
+                "size": 9,
+                "symbol": ["circle-open" if m else "circle" for m in marks],
+                "line": {"width": 2, "color": ACTUAL_COLOR},
+            },
+            customdata=[[fy.label(y), m] for y, m in zip(shown, marks, strict=True)],
+            hovertemplate=_hover(unit, labelled=True),
         )
     )
     fig.add_trace(
@@ -198,7 +215,7 @@ def indicator_figure(
             bgcolor="rgba(255,255,255,0.85)",
         )
 
-    status = indicator_status_text(assessment.status)
+    status = assessment_status_text(assessment)
     title = f"指標{x.indicator_no} {x.name}"
     fig.update_layout(
         template=TEMPLATE,

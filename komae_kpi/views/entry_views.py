@@ -12,7 +12,9 @@ from typing import TypeVar
 import pandas as pd
 
 from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import stages
 from komae_kpi.common.errors import ValidationError
+from komae_kpi.common.stages import DEFAULT_STAGE, STAGE_LABELS, Stage
 from komae_kpi.imports.import_cells import CellError, is_blank, read_number, value_in_unit
 from komae_kpi.imports.importer import ImportPreview
 from komae_kpi.judgement.progress import Snapshot
@@ -100,6 +102,16 @@ def value_from_text(indicator: Indicator, text: str, rule_plan: Plan) -> float:
         raise ValidationError([f"{label}「{text}」: {exc}"]) from exc
 
 
+def stage_options() -> dict[Stage, str]:
+    """The stages a form offers, in order, each with its word: {'estimate': '見込', …}."""
+    return dict(STAGE_LABELS)
+
+
+def stage_index(shown: IndicatorValue | None) -> int:
+    """Where the form's stage choice starts: the shown record's stage, else 決算."""
+    return list(stage_options()).index(shown.stage if shown else DEFAULT_STAGE)
+
+
 def value_text(value: float) -> str:
     """A stored actual as the form shows it for editing (no rounding, no separators)."""
     return f"{value:.10g}"
@@ -110,7 +122,8 @@ def record_caption(plan: Plan, record: Record | None, year: int) -> str:
         return f"{fy.label(year)}の記録はまだありません。"
     key = key_of(record)
     if isinstance(record, IndicatorValue):
-        parts = [f"現在の記録: {field_text(plan, key, 'value', record.value)}"]
+        value = field_text(plan, key, "value", record.value)
+        parts = [f"現在の記録: {value}（{stages.label(record.stage)}）"]
         if record.source:
             parts.append(f"出典: {record.source}")
         return "　".join(parts)
@@ -158,6 +171,7 @@ HISTORY_COLUMNS: dict[str, Callable[[HistoryRow], str]] = {
     "操作": lambda r: r.action,
     "変更前": lambda r: r.before,
     "変更後": lambda r: r.after,
+    "区分": lambda r: r.stage,
 }
 PREVIEW_COLUMNS: dict[str, Callable[[ChangeRow], str]] = {
     "区分": lambda r: r.action,
@@ -207,6 +221,15 @@ def preview_table(plan: Plan, preview: ImportPreview, *, include_unchanged: bool
     return _frame(change_rows(plan, changes), PREVIEW_COLUMNS)
 
 
+def not_applied_html(preview: ImportPreview) -> str:
+    """The rows an import leaves out by the rule of stages, each with why ('' when none)."""
+    if not preview.not_applied:
+        return ""
+    return html_blocks.paragraph(
+        f"次の{len(preview.not_applied)}件は取り込みません（ほかの行は取り込みます）。", meta=True
+    ) + html_blocks.bullets([n.text for n in preview.not_applied], css_class="kpi-not-applied")
+
+
 def conflict_table(plan: Plan, current: Record | None, yours: Record) -> pd.DataFrame:
     """The record as someone else saved it beside what this person typed, field by field."""
     rows = record_fields(plan, RecordChange(key=key_of(yours), before=current, after=yours))
@@ -233,4 +256,6 @@ def history_html(snapshot: Snapshot, kind: str, subject_no: int, limit: int = 30
             "変更履歴はありません（画面での入力・ファイル取込・復元を記録します）。", meta=True
         )
     table = history_table(snapshot.plan, entries).drop(columns=["対象"])
+    if kind != "indicator_value":
+        table = table.drop(columns=["区分"])  # a stage is an actual's; items have none
     return html_blocks.table(table, label="変更履歴", nowrap=("日時", "年度"))

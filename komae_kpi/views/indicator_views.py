@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from komae_kpi.common import fiscal_year as fy
-from komae_kpi.common import formatting
+from komae_kpi.common import formatting, stages
 from komae_kpi.judgement.indicator_status import KIND_LABELS, Assessment, criteria_text
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator
-from komae_kpi.views.status_style import STATUS_BADGE, indicator_status_text, pending_text
+from komae_kpi.views.status_style import STATUS_BADGE, assessment_status_text, pending_text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,7 +47,7 @@ class IndicatorSummary:
 
     @property
     def status_text(self) -> str:
-        return pending_text(indicator_status_text(self.assessment.status), self.pending)
+        return pending_text(assessment_status_text(self.assessment), self.pending)
 
     @property
     def badge_color(self) -> str:
@@ -70,7 +70,7 @@ def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Indicato
     figures = [
         KeyFigure(
             label="最新の実績値",
-            value=formatting.with_unit(a.latest_value, unit),
+            value=a.latest_text,
             help=formatting.fiscal_year_label(a.latest_fiscal_year),
         ),
         KeyFigure(label=x.path_label, value=formatting.with_unit(a.path_value, unit)),
@@ -108,22 +108,24 @@ def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Indicato
 def values_table(
     snapshot: Snapshot, indicator_no: int, *, up_to: int | None = None
 ) -> pd.DataFrame:
-    """年度 / 実績値 / 出典 / 備考, newest first, values with unit and one decimal."""
+    """年度 / 実績値 / 区分 / 出典 / 備考, newest first, values with unit and one decimal (a 見込
+    marked 「91.2%（見込）」), and each value's stage."""
     x = snapshot.plan.indicator(indicator_no)
     rows = [
         {
             "年度": fy.label(v.fiscal_year),
             "実績値": pending_text(
-                formatting.with_unit(v.value, x.unit),
+                formatting.with_stage(v.value, x.unit, v.stage),
                 snapshot.is_pending_actual(indicator_no, v.fiscal_year),
             ),
+            "区分": stages.label(v.stage),
             "出典": v.source or "",
             "備考": v.note or "",
         }
         for v in sorted(snapshot.values, key=lambda v: -v.fiscal_year)
         if v.indicator_no == indicator_no and (up_to is None or v.fiscal_year <= up_to)
     ]
-    return pd.DataFrame(rows, columns=["年度", "実績値", "出典", "備考"])
+    return pd.DataFrame(rows, columns=["年度", "実績値", "区分", "出典", "備考"])
 
 
 def indicator_choices(snapshot: Snapshot) -> dict[int, str]:
@@ -142,10 +144,10 @@ def all_indicators_table(snapshot: Snapshot, fiscal_year: int) -> pd.DataFrame:
                 "No.": a.indicator_no,
                 "指標": a.indicator.name,
                 "状況": pending_text(
-                    indicator_status_text(a.status),
+                    assessment_status_text(a),
                     snapshot.is_pending_actual(a.indicator_no, a.latest_fiscal_year),
                 ),
-                "最新の実績値": f"{formatting.with_unit(a.latest_value, a.indicator.unit)}"
+                "最新の実績値": f"{a.latest_text}"
                 f"（{fy.label(a.latest_fiscal_year or a.indicator.baseline_fiscal_year)}）",
                 baseline: formatting.with_unit(a.indicator.baseline_value, a.indicator.unit),
                 target: a.indicator.target_text(),

@@ -12,7 +12,7 @@ from komae_kpi.judgement.indicator_status import Assessment, StatusCode, criteri
 from komae_kpi.judgement.item_progress import item_rows, status_index
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.plan import facts
-from komae_kpi.views.status_style import STATUS_BADGE, indicator_status_text, pending_text
+from komae_kpi.views.status_style import STATUS_BADGE, assessment_status_text, pending_text
 
 SPARKLINE_YEARS = 10
 
@@ -24,7 +24,8 @@ class IndicatorTile:
     status: StatusCode
     status_text: str  # '△ 注意'
     badge_color: str
-    value_text: str  # '87.3%'
+    value_text: str  # '87.3%', '91.2%（見込）'
+    provisional: bool  # the status rests on a 見込 value (its status_text says 暫定)
     year_text: str  # '令和5年度 (2023)'
     change_text: str | None  # '+0.4ポイント（前年度比）'
     change_is_good: bool | None  # whether the change moves toward the target
@@ -57,11 +58,12 @@ def tiles(snapshot: Snapshot, fiscal_year: int) -> list[IndicatorTile]:
                 name=x.name,
                 status=a.status,
                 status_text=pending_text(
-                    indicator_status_text(a.status),
+                    assessment_status_text(a),
                     snapshot.is_pending_actual(x.indicator_no, latest_year),
                 ),
                 badge_color=STATUS_BADGE[a.status],
-                value_text=formatting.with_unit(a.latest_value, x.unit),
+                value_text=a.latest_text,
+                provisional=a.provisional,
                 year_text=formatting.fiscal_year_label(latest_year),
                 change_text=None
                 if change is None
@@ -98,7 +100,7 @@ class GapWarning:
 
 def _warning_body(a: Assessment) -> str:
     x = a.indicator
-    latest = formatting.with_unit(a.latest_value, x.unit)
+    latest = a.latest_text
     year = formatting.fiscal_year_label(a.latest_fiscal_year)
     observed = _change_words(a.observed_annual_change, x.unit)
     target = x.target_text()
@@ -151,7 +153,7 @@ def gap_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
                     level=level,  # type: ignore[arg-type]
                     indicator_no=a.indicator_no,
                     title=pending_text(
-                        f"{indicator_status_text(a.status)}：指標{a.indicator_no} {a.indicator.name}",
+                        f"{assessment_status_text(a)}：指標{a.indicator_no} {a.indicator.name}",
                         snapshot.is_pending_actual(a.indicator_no, a.latest_fiscal_year),
                     ),
                     body=_warning_body(a) + finding_text(snapshot, a),

@@ -13,7 +13,7 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement.approvals import finding_rule
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.store.permissions import record_departments, record_label
-from komae_kpi.store.record_changes import FIELD_LABELS, RecordChange, RecordKey
+from komae_kpi.store.record_changes import FIELD_LABELS, RecordChange, RecordKey, stage_refusal
 from komae_kpi.store.review import PENDING_MARK, Submission
 from komae_kpi.store.users import normalize_email
 from komae_kpi.views.change_views import field_text
@@ -36,6 +36,8 @@ class ReviewRow:
     changes: tuple[FieldChange, ...]  # the fields that differ from what is in force
     is_new: bool  # nothing is in force for this record yet
     needs_finding: str | None  # why approving it needs the approver's comment
+    # Why it cannot be approved at all: a 見込 submitted before the 決算 that is now in force.
+    stage_refusal: str | None = None
 
     @property
     def submission_id(self) -> int:
@@ -60,6 +62,7 @@ class ReviewRow:
                 {"field": c.field, "before": c.before, "after": c.after} for c in self.changes
             ],
             "needs_finding": self.needs_finding,
+            "stage_refusal": self.stage_refusal,
             "reviewed_by": s.reviewed_by,
             "review_comment": s.review_comment,
         }
@@ -84,6 +87,7 @@ def review_rows(
     for s in snapshot.open_submissions if submissions is None else submissions:
         before = _in_force(snapshot, s.key)
         change = RecordChange(key=s.key, before=before, after=s.record)
+        old_stage, new_stage = change.stages
         rows.append(
             ReviewRow(
                 submission=s,
@@ -92,13 +96,16 @@ def review_rows(
                 changes=tuple(
                     FieldChange(
                         field=FIELD_LABELS[name],
-                        before=field_text(plan, s.key, name, old) if before else "",
-                        after=field_text(plan, s.key, name, new),
+                        before=field_text(plan, s.key, name, old, old_stage) if before else "",
+                        after=field_text(plan, s.key, name, new, new_stage),
                     )
                     for name, old, new in change.changed_fields()
                 ),
                 is_new=before is None,
                 needs_finding=needs_finding(s) if s.state == "submitted" else None,
+                stage_refusal=stage_refusal(plan, before, s.record)
+                if s.state == "submitted"
+                else None,
             )
         )
     return rows

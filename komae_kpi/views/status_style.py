@@ -6,7 +6,12 @@ blindness; badge colour names are Streamlit's own set.
 
 from __future__ import annotations
 
-from komae_kpi.judgement.indicator_status import STATUS_ICONS, STATUS_LABELS, StatusCode
+from komae_kpi.judgement.indicator_status import (
+    STATUS_ICONS,
+    STATUS_LABELS,
+    Assessment,
+    StatusCode,
+)
 
 STATUS_HEX: dict[StatusCode, str] = {
     "achieved": "#0072B2",  # blue
@@ -38,6 +43,11 @@ ITEM_STATUS_ICONS: dict[str, str] = {
 def indicator_status_text(status: StatusCode) -> str:
     """'△ 注意'."""
     return f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}"
+
+
+def assessment_status_text(a: Assessment) -> str:
+    """'△ 注意', or for a judgement resting on a 見込 value '△ 注意（暫定）'."""
+    return indicator_status_text(a.status) + a.provisional_mark
 
 
 def item_status_text(status: str) -> str:

@@ -27,8 +27,15 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.files import atomic_write_bytes
+from komae_kpi.common.stages import PROVISIONAL_STAGE
 from komae_kpi.judgement import item_progress
-from komae_kpi.judgement.indicator_status import STATUS_ICONS, STATUS_LABELS, Assessment, StatusCode
+from komae_kpi.judgement.indicator_status import (
+    PROVISIONAL_NOTE,
+    STATUS_ICONS,
+    STATUS_LABELS,
+    Assessment,
+    StatusCode,
+)
 from komae_kpi.judgement.item_progress import NOT_REPORTED, ItemRow
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.outputs.chart_images import ChartRenderer
@@ -71,7 +78,7 @@ from komae_kpi.plan.model import Indicator, Plan
 from komae_kpi.views import charts
 from komae_kpi.views.indicator_views import summary
 from komae_kpi.views.overview import gap_warnings
-from komae_kpi.views.status_style import STATUS_HEX, indicator_status_text, item_status_text
+from komae_kpi.views.status_style import STATUS_HEX, assessment_status_text, item_status_text
 
 MEETING = "行財政改革推進本部 会議資料"
 DEMO_MARK = "デモデータ（架空の値）"
@@ -162,8 +169,9 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
         box.line.width = Pt(2)
 
 
-def _status_cell(status: StatusCode) -> Cell:
-    return Cell.of(indicator_status_text(status), fill=tint(STATUS_HEX[status]), bold=True)
+def _status_cell(a: Assessment) -> Cell:
+    """'○ 順調', or '○ 順調（暫定）' for a judgement resting on a 見込 value."""
+    return Cell.of(assessment_status_text(a), fill=tint(STATUS_HEX[a.status]), bold=True)
 
 
 OVERVIEW_WIDTHS = (0.45, 3.05, 1.1, 3.1, 1.2, 1.85, 1.68)
@@ -187,7 +195,7 @@ def _overview_rows(
                     [
                         Span(text="未入力"),
                         Span(
-                            text=f"（直近{formatting.with_unit(a.latest_value, unit, official=True)}"
+                            text=f"（直近{a.latest_official_text}"
                             f"・{fy.wareki(a.latest_fiscal_year)}）",
                             size=size - 2,
                             color=MUTED,
@@ -197,14 +205,12 @@ def _overview_rows(
                 align=PP_ALIGN.RIGHT,
             )
         else:
-            latest = Cell.of(
-                formatting.with_unit(a.latest_value, unit, official=True), align=PP_ALIGN.RIGHT
-            )
+            latest = Cell.of(a.latest_official_text, align=PP_ALIGN.RIGHT)
         rows.append(
             [
                 Cell.of(str(x.indicator_no), align=PP_ALIGN.CENTER),
                 x.name,
-                _status_cell(a.status),
+                _status_cell(a),
                 latest,
                 Cell.of(
                     formatting.with_unit(x.path_value(fiscal_year), unit, official=True),
@@ -244,6 +250,8 @@ def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: in
         "状況：達成＝目標値を満たす／順調＝計画線に沿う／注意＝計画線より遅れているが傾向では届く見込み、"
         "または上限・下限に近い／遅れ＝届かない見込み、または目標を外れた／未入力＝この年度の実績値がない",
     ]
+    if any(a.stage == PROVISIONAL_STAGE for a in assessments):
+        notes.append(PROVISIONAL_NOTE)
     # The largest text with which the table and the notes fit above the footer: the plan's eight
     # indicators take 13 pt with notes at 10.5 pt; the smaller sizes are a safety net for names
     # that wrap more.
@@ -282,7 +290,7 @@ def _figure_rows(x: Indicator, a: Assessment) -> list[tuple[str, str, bool]]:
     """(label, value, emphasised) for the key figures of an indicator slide, official style."""
     unit = x.unit
     rows = [
-        ("実績値", formatting.with_unit(a.latest_value, unit, official=True), False),
+        ("実績値", a.latest_official_text, False),
         (x.path_label, formatting.with_unit(a.path_value, unit, official=True), False),
         (x.gap_label, a.gap_text, False),
     ]
@@ -326,7 +334,9 @@ def _indicator_slide(
         [[Span(text=f"{fy.label(fiscal_year)}の状況　", bold=True), Span(text=info.target_text)]],
         Look(size=13, color=MUTED),
     )
-    figure = charts.indicator_figure(x, snapshot.actuals(indicator_no), a)
+    figure = charts.indicator_figure(
+        x, snapshot.actuals(indicator_no), a, stages=snapshot.stages(indicator_no)
+    )
     # The slide's title already names the indicator and its status; the chart gives that room to
     # the plot. Slightly larger text than on screen: the image is shown at about 7.7 in wide.
     figure.update_layout(

@@ -17,14 +17,19 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.judgement import item_progress
-from komae_kpi.judgement.indicator_status import KIND_LABELS, Assessment, criteria_text
+from komae_kpi.judgement.indicator_status import (
+    KIND_LABELS,
+    PROVISIONAL_NOTE,
+    Assessment,
+    criteria_text,
+)
 from komae_kpi.judgement.item_progress import NOT_REPORTED, ItemRow
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, Plan
 from komae_kpi.views import charts
 from komae_kpi.views.overview import finding_text
-from komae_kpi.views.status_style import indicator_status_text, item_status_text
+from komae_kpi.views.status_style import assessment_status_text, item_status_text
 
 REPORT_TITLE = "進捗状況報告"
 CHART_WIDTH = 900
@@ -102,6 +107,8 @@ class ReportContent:
     statuses: Table
     target_era: str  # the year the targets are for: 令和11年度
     april_first_note: str | None  # the ※ indicators counted on 1 April; None: there are none
+    # What （見込） and （暫定） mean, where the summary table shows either; None: it shows neither.
+    stage_note: str | None = None
     # anchor → page, filled when printing; {} keeps a blank page column, None has none.
     page_numbers: Mapping[str, int] | None = None
 
@@ -176,14 +183,16 @@ def _indicator_table(snapshot: Snapshot, year: int, assessments: Sequence[Assess
     rows = []
     for a in assessments:
         x = plan.indicator(a.indicator_no)
-        actual = snapshot.actuals(x.indicator_no).get(year)
+        actual = snapshot.indicator_value(x.indicator_no, year)
         rows.append(
             (
                 f"{x.indicator_no} {x.name}",
                 _official(x.baseline_value, x.unit),
-                _official(actual, x.unit) if actual is not None else "未入力",
+                formatting.with_stage(actual.value, x.unit, actual.stage, official=True)
+                if actual is not None
+                else "未入力",
                 x.target_text(official=True),
-                indicator_status_text(a.status),
+                assessment_status_text(a),
             )
         )
     return Table(
@@ -237,8 +246,12 @@ def _chart_alt(snapshot: Snapshot, year: int, x: Indicator, assessment: Assessme
     """What the chart draws, in words: improvement targets have a plan line, guardrails only the
     bound."""
     actuals = snapshot.actuals(x.indicator_no)
+    stages = snapshot.stages(x.indicator_no)
     shown = {y: v for y, v in sorted(actuals.items()) if x.baseline_fiscal_year <= y <= year}
-    series = "、".join(f"{fy.wareki(y)} {_official(v, x.unit)}" for y, v in shown.items())
+    series = "、".join(
+        f"{fy.wareki(y)} {formatting.with_stage(v, x.unit, stages.get(y), official=True)}"
+        for y, v in shown.items()
+    )
     earlier = [y for y in actuals if y < x.baseline_fiscal_year]
     history = f"{fy.wareki(min(earlier))}からの過去の実績値と、" if earlier else ""
     target = x.target_text(official=True)
@@ -258,7 +271,7 @@ def _chart_alt(snapshot: Snapshot, year: int, x: Indicator, assessment: Assessme
     return (
         f"指標{x.indicator_no}「{x.name}」のグラフ。{history}{line}、"
         f"実績値（{series or '未入力'}）{projection}。"
-        f"状況: {indicator_status_text(assessment.status)}。"
+        f"状況: {assessment_status_text(assessment)}。"
     )
 
 
@@ -267,7 +280,11 @@ def _chart_section(
 ) -> ChartSection:
     x = snapshot.plan.indicator(assessment.indicator_no)
     figure = charts.indicator_figure(
-        x, snapshot.actuals(x.indicator_no), assessment, height=CHART_HEIGHT
+        x,
+        snapshot.actuals(x.indicator_no),
+        assessment,
+        stages=snapshot.stages(x.indicator_no),
+        height=CHART_HEIGHT,
     )
     png = render(figure, width=CHART_WIDTH, height=CHART_HEIGHT)
     return ChartSection(
@@ -276,7 +293,7 @@ def _chart_section(
             text=f"{number} 指標{x.indicator_no} {x.name}",
             level=2,
         ),
-        status=f"{indicator_status_text(assessment.status)}　{KIND_LABELS[x.kind]}",
+        status=f"{assessment_status_text(assessment)}　{KIND_LABELS[x.kind]}",
         png_base64=base64.b64encode(png).decode("ascii"),
         alt=_chart_alt(snapshot, year, x, assessment),
         caption=f"図 指標{x.indicator_no} {x.name}（{fy.label(year)}時点）",
@@ -377,4 +394,8 @@ def report_content(
         statuses=statuses,
         target_era=fy.wareki(facts.target_fiscal_year(plan)),
         april_first_note=facts.april_first_note(plan),
+        stage_note=PROVISIONAL_NOTE
+        if any(a.provisional for a in assessments)
+        or any(v.provisional for v in snapshot.values if v.fiscal_year == year)
+        else None,
     )
