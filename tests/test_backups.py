@@ -23,7 +23,7 @@ from komae_kpi.cli import main
 from komae_kpi.common.errors import KomaeKpiError, StoreMissingError
 from komae_kpi.common.paths import PROJECT_ROOT
 from komae_kpi.imports.importer import ImportSource, apply_import
-from komae_kpi.plan.model import IndicatorDepartment, ItemStatus, plan_parts
+from komae_kpi.plan.model import IndicatorDepartment, ItemStatus, StockFlow, plan_parts
 from komae_kpi.store.backups import (
     backup_dir,
     backup_store,
@@ -323,8 +323,8 @@ def test_a_backup_from_an_older_version_is_read_through_a_migrated_copy(
     first_two = store_module.migrations()[:2]
     monkeypatch.setattr(store_module, "migrations", lambda: first_two)
     monkeypatch.setattr(store_module, "LATEST_SCHEMA_VERSION", 2)
-    # Nor had it the later plan tables (indicator_departments, schema version 5).
-    parts = [p for p in plan_parts() if p[1] is not IndicatorDepartment]
+    # Nor had it the later plan tables (indicator_departments, schema version 5; stock_flows).
+    parts = [p for p in plan_parts() if p[1] not in (IndicatorDepartment, StockFlow)]
     monkeypatch.setattr(store_module, "plan_parts", lambda: parts)
     init_store(old)
     monkeypatch.undo()

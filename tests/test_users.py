@@ -11,7 +11,7 @@ import pytest
 
 from komae_kpi.cli import main
 from komae_kpi.common.errors import PermissionDeniedError, ValidationError
-from komae_kpi.plan.model import IndicatorDepartment, plan_parts
+from komae_kpi.plan.model import IndicatorDepartment, StockFlow, plan_parts
 from komae_kpi.plan.plan_files import load_plan
 from komae_kpi.store import queries
 from komae_kpi.store.connection import connect, init_store
@@ -223,7 +223,7 @@ def test_the_migrations_upgrade_a_store_of_the_previous_schema(
 
     path = tmp_path / "v3.duckdb"
     previous = [m for m in store_module.migrations() if m.version <= 3]
-    parts = [p for p in plan_parts() if p[1] is not IndicatorDepartment]
+    parts = [p for p in plan_parts() if p[1] not in (IndicatorDepartment, StockFlow)]
     monkeypatch.setattr(store_module, "migrations", lambda: previous)
     monkeypatch.setattr(store_module, "LATEST_SCHEMA_VERSION", 3)
     monkeypatch.setattr(store_module, "plan_parts", lambda: parts)
