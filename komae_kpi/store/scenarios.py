@@ -237,12 +237,13 @@ def not_a_stock_problem(plan: Plan, indicator_no: int, flow: StockFlow) -> str:
     )
 
 
-def both_problem(plan: Plan, indicator_no: int, fiscal_year: int) -> str:
-    """A balance given both as a forecast and by flows for one year: which one holds?"""
+def both_problem(plan: Plan, indicator_no: int, fiscal_year: int, other: str = "") -> str:
+    """A balance given both as a forecast and by flows for one year: which one holds?
+    other: where the other one stands, 「増減は見通し.csv 6行目 C列「金額」」."""
     names = "・".join(f.name for f in plan.flows_of(indicator_no))
     return (
         f"{indicator_label(plan, indicator_no)}の{fy.wareki(fiscal_year)}に、見込値と増減（{names}）の"
-        "両方があります。どちらか一方にしてください。"
+        f"両方があります{f'（{other}）' if other else ''}。どちらか一方にしてください。"
     )
 
 
