@@ -37,6 +37,9 @@ from komae_kpi.store.scenarios import Scenario, list_scenarios, scenario_years
 
 BASIS_ACTUAL = "実績"
 BASIS_FORECAST = "財政見通しの見込値"
+# What the two paths are called on every screen and output.
+AS_PLANNED_LABEL = "見通しどおり（現状値から）"
+REBASED_LABEL = "最新の実績から"
 # Four decimals in JSON, as `status --json`: every published figure, free of float noise.
 _JSON_DECIMALS = 4
 
