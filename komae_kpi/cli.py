@@ -432,7 +432,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         )
     report = write_demo_store(_db(args))
     print(
-        f"デモ用ストア {report.path} を作成しました（架空の実績値 {report.values}件、進捗状況 {report.statuses}件）。"
+        f"デモ用ストア {report.path} を作成しました（架空の実績値 {report.values}件、進捗状況 {report.statuses}件、"
+        f"財政見通し {report.scenarios}件）。"
     )
     print(f"表示するには: KOMAE_KPI_DB={report.path} streamlit run dashboard.py")
     return 0
@@ -741,7 +742,7 @@ _COMMANDS: tuple[_Command, ...] = (
         name="demo",
         handler=_cmd_demo,
         help="デモ用のストアを作成する（市の実データ用ストアには書き込みません）",
-        description=f"架空の実績値（{fiscal_year.wareki_years(DEMO_YEARS)}）と進捗状況を持つ"
+        description=f"架空の実績値（{fiscal_year.wareki_years(DEMO_YEARS)}）・進捗状況・財政見通しを持つ"
         "デモ用ストアを --db の場所に作成します。"
         "画面には「デモデータ」と表示されます。",
     ),
