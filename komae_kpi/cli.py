@@ -17,7 +17,11 @@ from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
-from komae_kpi.imports.scenario_import import apply_scenario_import, preview_scenario_import
+from komae_kpi.imports.scenario_import import (
+    ScenarioRequest,
+    apply_scenario_import,
+    preview_scenario_import,
+)
 from komae_kpi.judgement.approvals import approve, return_to_submitter
 from komae_kpi.judgement.outlook import Outlook, load_outlooks, outlooks_of
 from komae_kpi.judgement.peer_context import SOURCE, peer_records
@@ -613,17 +617,15 @@ def _print_outlook(outlook: Outlook, *, paths: bool) -> None:
 
 def _cmd_scenario_import(args: argparse.Namespace) -> int:
     db = _db(args)
-    source = ImportSource(name=Path(args.file).name, data=Path(args.file).read_bytes())
-    options: dict[str, Any] = {
-        "name": args.name,
-        "scenario_date": args.date,
-        "note": args.note,
-        "replace_existing": args.replace,
-        "sheet": args.sheet,
-        "user": args.user,
-        "wait_seconds": args.wait,
-    }
-    preview = preview_scenario_import(db, source, **options)
+    request = ScenarioRequest(
+        source=ImportSource(name=Path(args.file).name, data=Path(args.file).read_bytes()),
+        name=args.name,
+        scenario_date=args.date,
+        note=args.note,
+        sheet=args.sheet,
+        replace_existing=args.replace,
+    )
+    preview = preview_scenario_import(db, request, user=args.user, wait_seconds=args.wait)
     print(preview.reading.line)
     if preview.scenario is None:
         print(
@@ -642,7 +644,7 @@ def _cmd_scenario_import(args: argparse.Namespace) -> int:
     if args.dry_run:
         print("確認のみ（--dry-run）のため、書き込んでいません。")
         return 0
-    entry = apply_scenario_import(db, source, **options)
+    entry = apply_scenario_import(db, request, user=args.user, wait_seconds=args.wait)
     done = "置き換えました" if entry.action == "replace" else "取り込みました"
     print(f"財政見通し「{entry.name}」を{done}。")
     return 0
@@ -693,6 +695,10 @@ def _user_line(user: User) -> str:
     departments = f": {'・'.join(user.departments)}" if user.departments else ""
     return f"{user.email}{name} {user.role_label}{departments}"
 
+
+_SHEET_OPTION = _arg(
+    "--sheet", metavar="シート名", help="Excelの読み込むシート（既定: 先頭のシート）"
+)
 
 _WAIT_OPTION = _arg(
     "--wait",
@@ -760,7 +766,7 @@ _COMMANDS: tuple[_Command, ...] = (
                 action="store_true",
                 help="確認だけして書き込まない（変更点を表示する）",
             ),
-            _arg("--sheet", metavar="シート名", help="Excelの読み込むシート（既定: 先頭のシート）"),
+            _SHEET_OPTION,
             _USER_OPTION,
             _arg(
                 "--approve",
@@ -960,11 +966,7 @@ _COMMANDS: tuple[_Command, ...] = (
                         help="同じ名前の財政見通しがあれば置き換える",
                     ),
                     _arg("--dry-run", action="store_true", help="確認だけして書き込まない"),
-                    _arg(
-                        "--sheet",
-                        metavar="シート名",
-                        help="Excelの読み込むシート（既定: 先頭のシート）",
-                    ),
+                    _SHEET_OPTION,
                     _USER_OPTION,
                     _WAIT_OPTION,
                 ),

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from komae_kpi.common.errors import PermissionDeniedError, ValidationError
 from komae_kpi.imports.importer import ImportSource
 from komae_kpi.imports.scenario_import import (
+    ScenarioRequest,
     apply_scenario_import,
     preview_scenario_import,
     read_scenario_file,
@@ -43,7 +44,7 @@ def xlsx_source(name: str, rows: list[list[Any]]) -> ImportSource:
 
 
 def read(source: ImportSource, **options: Any) -> Scenario:
-    reading = read_scenario_file(PLAN, source, **options)
+    reading = read_scenario_file(PLAN, ScenarioRequest(source=source, **options))
     assert reading.problems == ()
     assert reading.scenario is not None
     return reading.scenario
@@ -58,7 +59,7 @@ def forecast_table(s: Scenario) -> dict[tuple[int, int], float]:
 
 
 def problems(source: ImportSource) -> list[str]:
-    reading = read_scenario_file(PLAN, source)
+    reading = read_scenario_file(PLAN, ScenarioRequest(source=source))
     assert reading.scenario is None
     return list(reading.problems)
 
@@ -118,7 +119,7 @@ def test_transposed_with_the_unit_above_the_table_and_years_as_headers() -> None
             ["経常収支比率（％）", None, 88.0, 88.5, 89.0, 89.3, 89.6, 89.9],
         ],
     )
-    reading = read_scenario_file(PLAN, source)
+    reading = read_scenario_file(PLAN, ScenarioRequest(source=source))
     assert reading.problems == ()
     assert reading.layout == "transposed"
     assert reading.line == "見通し.xlsx（Excel（シート「財政見通し」）、項目ごとの行（年度が列））"
@@ -153,7 +154,7 @@ def test_long_with_a_unit_column_in_shift_jis() -> None:
         "2026,取崩額,,\n",
         encoding="cp932",
     )
-    reading = read_scenario_file(PLAN, source)
+    reading = read_scenario_file(PLAN, ScenarioRequest(source=source))
     assert reading.layout == "long" and reading.format_label == "CSV（Shift_JIS）"
     s = reading.scenario
     assert s is not None
@@ -289,7 +290,7 @@ GOOD = "年度,市債発行額,元金償還額\n2025,10,11.5\n2026,10,11.5\n"
 
 
 def test_an_import_writes_the_scenario_and_logs_the_file(store: Path) -> None:
-    source = csv_source("ビジョン.csv", GOOD)
+    source = ScenarioRequest(source=csv_source("ビジョン.csv", GOOD))
     preview = preview_scenario_import(store, source, user="zaisei")
     assert preview.ok and not preview.replaces
     entry = apply_scenario_import(store, source, user="zaisei")
@@ -310,23 +311,27 @@ def test_an_import_writes_the_scenario_and_logs_the_file(store: Path) -> None:
 
 
 def test_a_refused_import_writes_nothing(store: Path) -> None:
-    apply_scenario_import(store, csv_source("ビジョン.csv", GOOD), user="zaisei")
+    apply_scenario_import(
+        store, ScenarioRequest(source=csv_source("ビジョン.csv", GOOD)), user="zaisei"
+    )
     before = dump(store)
     bad = csv_source("ビジョン.csv", "年度,市債発行額\n2030,1\n2025,△1\n")
     with pytest.raises(ValidationError) as info:
-        apply_scenario_import(store, bad, name="別の名前", user="zaisei")
+        apply_scenario_import(store, ScenarioRequest(source=bad, name="別の名前"), user="zaisei")
     assert len(info.value.problems) == 2
     # The same name again, without asking to replace it.
-    again = csv_source("ビジョン.csv", "年度,市債発行額\n2025,9\n")
+    again = ScenarioRequest(source=csv_source("ビジョン.csv", "年度,市債発行額\n2025,9\n"))
     with pytest.raises(ValidationError, match="財政見通し「ビジョン」は既にあります"):
         apply_scenario_import(store, again, user="zaisei")
     preview = preview_scenario_import(store, again, user="zaisei")
     assert not preview.ok and preview.replaces and preview.scenario is None
     with pytest.raises(ValidationError, match="財政見通しの値がありません"):
-        apply_scenario_import(store, csv_source("空.csv", "年度,市債発行額\n"), user="zaisei")
+        empty = ScenarioRequest(source=csv_source("空.csv", "年度,市債発行額\n"))
+        apply_scenario_import(store, empty, user="zaisei")
     assert dump(store) == before
     # Replaced when asked: the old flows are gone, the log says so.
-    entry = apply_scenario_import(store, again, replace_existing=True, user="zaisei")
+    replacing = ScenarioRequest(source=again.source, replace_existing=True)
+    entry = apply_scenario_import(store, replacing, user="zaisei")
     assert entry.action == "replace"
     assert flow_table(list_scenarios(store)[0]) == {(2025, "issuance"): 9.0}
     assert [(e.action, e.name) for e in scenario_log(store)] == [
@@ -338,7 +343,7 @@ def test_a_refused_import_writes_nothing(store: Path) -> None:
 def test_a_viewer_may_not_import_a_scenario(store: Path) -> None:
     save_user(store, email="kanri@city.komae.lg.jp", role="管理者", user="setup")
     save_user(store, email="etsuran@city.komae.lg.jp", role="閲覧", user="kanri@city.komae.lg.jp")
-    source = csv_source("ビジョン.csv", GOOD)
+    source = ScenarioRequest(source=csv_source("ビジョン.csv", GOOD))
     preview = preview_scenario_import(store, source, user="etsuran@city.komae.lg.jp")
     assert preview.problems == (
         "権限がありません：etsuran@city.komae.lg.jp（閲覧）は閲覧のみの利用者のため、"

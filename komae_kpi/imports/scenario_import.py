@@ -569,22 +569,33 @@ def _twice(what: str, year: int, first: str) -> str:
     return f"{fy.wareki(year)}の{what}が{first}にもあります。1つにしてください。"
 
 
-def read_scenario_file(
-    plan: Plan,
-    source: ImportSource,
-    *,
-    name: str | None = None,
-    scenario_date: dt.date | None = None,
-    note: str | None = None,
-    sheet: str | None = None,
-) -> ScenarioReading:
-    """The scenario a file holds (named name, else the file's stem), or all its problems."""
-    table = read_table(source.name, source.data, sheet=sheet)
+@dataclass(frozen=True, kw_only=True)
+class ScenarioRequest:
+    """A file to import as a scenario, and how: the scenario's name (None: the file's stem), its
+    date and note, the sheet of a workbook (None: the first) and whether it may replace a scenario
+    of the same name."""
+
+    source: ImportSource
+    name: str | None = None
+    scenario_date: dt.date | None = None
+    note: str | None = None
+    sheet: str | None = None
+    replace_existing: bool = False
+
+    @property
+    def scenario_name(self) -> str:
+        return self.name if self.name is not None else Path(self.source.name).stem
+
+
+def read_scenario_file(plan: Plan, request: ScenarioRequest) -> ScenarioReading:
+    """The scenario the request's file holds, or all its problems."""
+    source = request.source
+    table = read_table(source.name, source.data, sheet=request.sheet)
     reader = _Reader(plan=plan, table=table, items=_Items.of(plan))
     reader.read()
     flows = [f for f, _ in reader.flows.values()]
     forecasts = [f for f, _ in reader.forecasts.values()]
-    chosen = name if name is not None else Path(source.name).stem
+    chosen = request.scenario_name
     problems = list(reader.problems)
     named = name_problem(chosen)
     if named:
@@ -593,8 +604,8 @@ def read_scenario_file(
     if not problems:
         scenario = Scenario(
             name=chosen,
-            scenario_date=scenario_date,
-            note=note,
+            scenario_date=request.scenario_date,
+            note=request.note,
             file_name=source.name,
             file_sha256=table.sha256,
             flows=tuple(sorted(flows, key=lambda f: (f.fiscal_year, f.flow_code))),
@@ -633,13 +644,8 @@ class ScenarioPreview:
 
 def preview_scenario_import(
     path: Path,
-    source: ImportSource,
+    request: ScenarioRequest,
     *,
-    name: str | None = None,
-    scenario_date: dt.date | None = None,
-    note: str | None = None,
-    replace_existing: bool = False,
-    sheet: str | None = None,
     user: str | None = None,
     wait_seconds: float = LOCK_WAIT_SECONDS,
 ) -> ScenarioPreview:
@@ -648,14 +654,12 @@ def preview_scenario_import(
         require_current_schema(con, path)
         actor = resolve_actor(con, user or current_user())
         plan = read_plan(con)
-        reading = read_scenario_file(
-            plan, source, name=name, scenario_date=scenario_date, note=note, sheet=sheet
-        )
+        reading = read_scenario_file(plan, request)
         known = [s.name for s in read_scenarios(con)]
     problems = list(reading.problems)
     chosen = reading.scenario
     if chosen is not None:
-        taken = None if replace_existing else exists_problem(chosen.name, known)
+        taken = None if request.replace_existing else exists_problem(chosen.name, known)
         problems += [taken] if taken else []
         try:
             require_scenario_entry(actor, plan, chosen.indicator_nos(plan))
@@ -667,13 +671,8 @@ def preview_scenario_import(
 
 def apply_scenario_import(
     path: Path,
-    source: ImportSource,
+    request: ScenarioRequest,
     *,
-    name: str | None = None,
-    scenario_date: dt.date | None = None,
-    note: str | None = None,
-    replace_existing: bool = False,
-    sheet: str | None = None,
     user: str | None = None,
     wait_seconds: float = LOCK_WAIT_SECONDS,
 ) -> ScenarioLogEntry:
@@ -684,11 +683,13 @@ def apply_scenario_import(
         require_current_schema(con, path)
         with transaction(con):
             plan = read_plan(con)
-            reading = read_scenario_file(
-                plan, source, name=name, scenario_date=scenario_date, note=note, sheet=sheet
-            )
+            reading = read_scenario_file(plan, request)
             if reading.scenario is None:
                 raise ValidationError(list(reading.problems))
             return write_checked(
-                con, plan, reading.scenario, user=user, replace_existing=replace_existing
+                con,
+                plan,
+                reading.scenario,
+                user=user,
+                replace_existing=request.replace_existing,
             )
