@@ -355,3 +355,49 @@ def test_a_viewer_may_not_import_a_scenario(store: Path) -> None:
     assert dump(store) == before
     apply_scenario_import(store, source, user="kanri@city.komae.lg.jp")
     assert [s.name for s in list_scenarios(store)] == ["ビジョン"]
+
+
+@pytest.mark.parametrize(
+    ("unit", "written", "expected"),
+    [
+        # 1億円 = 100百万円 = 100,000千円 = 100,000,000円.
+        ("億円", "12.3", 12.3),
+        ("百万円", "1,230", 12.3),
+        ("千円", "1,230,000", 12.3),
+        ("円", "1,230,000,000", 12.3),
+    ],
+)
+def test_each_money_unit_in_each_place_a_file_puts_it(
+    unit: str, written: str, expected: float
+) -> None:
+    places = {
+        "header": f'年度,市債発行額（{unit}）\n2025,"{written}"\n',
+        "header with 単位": f'年度,市債発行額(単位:{unit})\n2025,"{written}"\n',
+        "above the table": f'（単位：{unit}）\n年度,市債発行額\n2025,"{written}"\n',
+        "cell": f'年度,市債発行額\n2025,"{written}{unit}"\n',
+        "unit column": f'年度,項目,金額,単位\n2025,市債発行額,"{written}",{unit}\n',
+    }
+    for place, text in places.items():
+        s = read(csv_source(f"{place}.csv", text))
+        assert flow_table(s) == {(2025, "issuance"): expected}, place
+
+
+def test_every_kind_of_refused_file_leaves_the_store_as_it_was(store: Path) -> None:
+    apply_scenario_import(store, ScenarioRequest(source=csv_source("既存.csv", GOOD)), user="A")
+    refused = {
+        "year": "年度,市債発行額\n2030,1\n",
+        "negative": "年度,市債発行額\n2025,△1\n",
+        "not a stock": "年度,経常収支比率の発行額\n2025,1\n",
+        "forecast and flows": "年度,市債残高,市債発行額\n2025,150,1\n",
+        "unknown item": "年度,市税\n2025,1\n",
+        "out of bounds": "年度,指標7\n2025,101\n",
+        "empty": "",
+    }
+    before = dump(store)
+    for name, text in refused.items():
+        with pytest.raises(ValidationError):
+            apply_scenario_import(store, ScenarioRequest(source=csv_source(f"{name}.csv", text)))
+        assert dump(store) == before, name
+    with pytest.raises(ValidationError, match="既にあります"):
+        apply_scenario_import(store, ScenarioRequest(source=csv_source("既存.csv", GOOD)))
+    assert dump(store) == before
