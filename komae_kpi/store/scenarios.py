@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal
 
 import duckdb
 
@@ -40,7 +40,7 @@ from komae_kpi.store.entries import value_problems
 from komae_kpi.store.permissions import require_scenario_entry, resolve_actor
 from komae_kpi.store.queries import read_plan, select_records
 from komae_kpi.store.record_changes import require_store_file
-from komae_kpi.store.tables import insert_sql, record_from, select_sql, stored_names, stored_row
+from komae_kpi.store.tables import insert_sql, stored_names, stored_row
 
 ScenarioAction = Literal["import", "replace", "remove"]
 ACTION_LABELS: dict[ScenarioAction, str] = {
@@ -314,24 +314,12 @@ def read_scenarios(
     def contents(row: dict[str, Any]) -> dict[str, Any]:
         where = {"name": row["name"]}
         return {
-            "flows": tuple(_select_under(con, ScenarioFlow, where)),
-            "forecasts": tuple(_select_under(con, ScenarioForecast, where)),
+            "flows": tuple(select_records(con, ScenarioFlow, where)),
+            "forecasts": tuple(select_records(con, ScenarioForecast, where)),
         }
 
-    found = [record_from(Scenario, row, contents) for row in fetch_all(con, select_sql(Scenario))]
+    found = select_records(con, Scenario, fill=contents)
     return found if names is None else [s for s in found if s.name in names]
-
-
-_Content = TypeVar("_Content", ScenarioFlow, ScenarioForecast)
-
-
-def _select_under(
-    con: duckdb.DuckDBPyConnection, record_type: type[_Content], where: dict[str, object]
-) -> list[_Content]:
-    return [
-        record_from(record_type, row)
-        for row in fetch_all(con, select_sql(record_type, list(where)), list(where.values()))
-    ]
 
 
 def read_scenario_log(
