@@ -20,6 +20,7 @@ from komae_kpi.imports.scenario_import import (
     read_scenario_file,
 )
 from komae_kpi.plan.plan_files import load_plan
+from komae_kpi.store.backups import list_backups
 from komae_kpi.store.scenarios import Scenario, list_scenarios, scenario_log
 from komae_kpi.store.user_admin import save_user
 from tests.store_helpers import dump
@@ -301,6 +302,7 @@ def test_an_import_writes_the_scenario_and_logs_the_file(store: Path) -> None:
         "zaisei",
     )
     assert entry.file_sha256 == preview.reading.sha256
+    assert list_backups(store) == []  # nothing was replaced
     (kept,) = list_scenarios(store)
     assert flow_table(kept) == {
         (2025, "issuance"): 10.0,
@@ -331,9 +333,13 @@ def test_a_refused_import_writes_nothing(store: Path) -> None:
     assert dump(store) == before
     # Replaced when asked: the old flows are gone, the log says so.
     replacing = ScenarioRequest(source=again.source, replace_existing=True)
+    assert list_backups(store) == []  # no refusal above took a backup
     entry = apply_scenario_import(store, replacing, user="zaisei")
     assert entry.action == "replace"
     assert flow_table(list_scenarios(store)[0]) == {(2025, "issuance"): 9.0}
+    (backup,) = list_backups(store)  # what was replaced can still be read
+    assert backup.reason == "scenario"
+    assert flow_table(list_scenarios(backup.path)[0])[(2025, "repayment")] == 11.5
     assert [(e.action, e.name) for e in scenario_log(store)] == [
         ("replace", "ビジョン"),
         ("import", "ビジョン"),

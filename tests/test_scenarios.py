@@ -18,6 +18,7 @@ from komae_kpi.common.errors import (
 from komae_kpi.common.paths import PLAN_DIR
 from komae_kpi.judgement.outlook import load_outlooks
 from komae_kpi.plan.plan_files import load_plan
+from komae_kpi.store.backups import list_backups
 from komae_kpi.store.connection import init_store
 from komae_kpi.store.entries import save_indicator_value
 from komae_kpi.store.scenarios import (
@@ -174,6 +175,18 @@ def test_removing_logs_and_an_unknown_name_is_refused(store: Path) -> None:
     assert [e.action for e in scenario_log(store)] == ["remove", "import"]
     tables = dump(store)
     assert tables["scenario_flows"] == [] and tables["scenario_forecasts"] == []
+
+
+def test_a_scenario_is_readable_from_a_backup_after_it_is_removed(store: Path) -> None:
+    save_scenario(store, debt_plan(), user="zaisei")
+    with pytest.raises(ValidationError):
+        remove_scenario(store, "別名", user="zaisei")
+    assert list_backups(store) == []  # a refused removal takes no backup
+    remove_scenario(store, "中期財政ビジョン", user="zaisei")
+    (backup,) = list_backups(store)
+    assert backup.reason == "scenario"
+    (kept,) = list_scenarios(backup.path)
+    assert kept.flows == debt_plan().flows
 
 
 def test_who_may_write_a_scenario(store: Path) -> None:

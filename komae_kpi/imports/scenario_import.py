@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
+
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import PermissionDeniedError, ValidationError
 from komae_kpi.imports.import_cells import (
@@ -65,6 +67,7 @@ from komae_kpi.store.scenarios import (
     ScenarioFlow,
     ScenarioForecast,
     ScenarioLogEntry,
+    backup_before_change,
     both_problem,
     exists_problem,
     flow_problem,
@@ -652,10 +655,16 @@ def preview_scenario_import(
     """What importing the file would do, as `user` (default: the OS user). Writes nothing."""
     with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
-        actor = resolve_actor(con, user or current_user())
-        plan = read_plan(con)
-        reading = read_scenario_file(plan, request)
-        known = [s.name for s in read_scenarios(con)]
+        return _preview(con, request, user)
+
+
+def _preview(
+    con: duckdb.DuckDBPyConnection, request: ScenarioRequest, user: str | None
+) -> ScenarioPreview:
+    actor = resolve_actor(con, user or current_user())
+    plan = read_plan(con)
+    reading = read_scenario_file(plan, request)
+    known = [s.name for s in read_scenarios(con)]
     problems = list(reading.problems)
     chosen = reading.scenario
     if chosen is not None:
@@ -681,6 +690,11 @@ def apply_scenario_import(
     require_store_file(path)
     with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
+        preview = _preview(con, request, user)
+        if preview.scenario is not None and preview.replaces:
+            backup_before_change(
+                con, path, preview.scenario.name
+            )  # what it replaces stays readable
         with transaction(con):
             plan = read_plan(con)
             reading = read_scenario_file(plan, request)

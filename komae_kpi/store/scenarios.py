@@ -27,6 +27,7 @@ from komae_kpi.common.errors import ValidationError
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Plan, StockFlow, column
 from komae_kpi.plan.plan_files import DEPARTMENT_SEPARATOR
+from komae_kpi.store.backups import make_backup
 from komae_kpi.store.connection import (
     LOCK_WAIT_SECONDS,
     connect,
@@ -37,7 +38,7 @@ from komae_kpi.store.connection import (
     transaction,
 )
 from komae_kpi.store.entries import value_problems
-from komae_kpi.store.permissions import require_scenario_entry, resolve_actor
+from komae_kpi.store.permissions import Actor, require_scenario_entry, resolve_actor
 from komae_kpi.store.queries import read_plan, select_records
 from komae_kpi.store.record_changes import require_store_file
 from komae_kpi.store.tables import insert_sql, stored_names, stored_row
@@ -477,22 +478,44 @@ def write_checked(
     return write_scenario(con, plan, scenario, by=actor.identity, replace_existing=replace_existing)
 
 
+def backup_before_change(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Path | None:
+    """A snapshot of the store before the scenario so named is replaced or removed (the same
+    automatic backups an import takes), so what it held can be read back; None when there is no
+    such scenario (nothing would be lost). Called outside the write's transaction (a snapshot
+    needs a checkpoint), after the checks that would refuse the change, so a refused request
+    never rotates a useful backup out."""
+    if not read_scenarios(con, [name]):
+        return None
+    return make_backup(con, path, reason="scenario")
+
+
+def _removable(
+    con: duckdb.DuckDBPyConnection, name: str, user: str | None
+) -> tuple[Actor, Plan, Scenario]:
+    """Who removes, the plan and the scenario so named; ValidationError when there is none,
+    PermissionDeniedError for one who may not enter every indicator it touches."""
+    actor = resolve_actor(con, user or current_user())
+    plan = read_plan(con)
+    everything = read_scenarios(con)
+    found = next((s for s in everything if s.name == name), None)
+    if found is None:
+        raise ValidationError([unknown_problem(name, [s.name for s in everything])])
+    require_scenario_entry(actor, plan, found.indicator_nos(plan))
+    return actor, plan, found
+
+
 def remove_scenario(
     path: Path, name: str, *, user: str | None = None, wait_seconds: float = LOCK_WAIT_SECONDS
 ) -> ScenarioLogEntry:
-    """Remove a scenario in one transaction, logged; ValidationError when there is none so named,
-    PermissionDeniedError for one who may not enter every indicator it touches."""
+    """Remove a scenario in one transaction, logged, after a backup; ValidationError when there is
+    none so named, PermissionDeniedError for one who may not enter every indicator it touches."""
     require_store_file(path)
     with connect(path, read_only=False, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
+        _removable(con, name, user)
+        backup_before_change(con, path, name)
         with transaction(con):
-            actor = resolve_actor(con, user or current_user())
-            plan = read_plan(con)
-            everything = read_scenarios(con)
-            found = next((s for s in everything if s.name == name), None)
-            if found is None:
-                raise ValidationError([unknown_problem(name, [s.name for s in everything])])
-            require_scenario_entry(actor, plan, found.indicator_nos(plan))
+            actor, plan, found = _removable(con, name, user)  # again: the store may have changed
             _delete(con, name)
             return _log(
                 con,
