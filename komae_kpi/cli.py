@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -16,8 +17,14 @@ from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
+from komae_kpi.imports.scenario_import import (
+    ScenarioRequest,
+    apply_scenario_import,
+    preview_scenario_import,
+)
 from komae_kpi.judgement.approvals import approve, return_to_submitter
 from komae_kpi.judgement.indicator_status import PROVISIONAL_MARK
+from komae_kpi.judgement.outlook import Outlook, load_outlooks, outlooks_of
 from komae_kpi.judgement.peer_context import SOURCE, peer_records
 from komae_kpi.judgement.progress import load_snapshot, status_records
 from komae_kpi.outputs.chart_images import chart_renderer
@@ -43,6 +50,7 @@ from komae_kpi.store.peers import AVERAGE_NAME, NATIONAL, PEER_INDICATORS
 from komae_kpi.store.record_changes import FIELD_LABELS, STAGE_FIELD, RecordChange, RecordKind
 from komae_kpi.store.record_changes import load_history as load_change_history
 from komae_kpi.store.review import PENDING_MARK
+from komae_kpi.store.scenarios import list_scenarios, remove_scenario, unknown_problem
 from komae_kpi.store.user_admin import remove_user, save_user
 from komae_kpi.store.users import (
     ACTION_LABELS,
@@ -52,6 +60,13 @@ from komae_kpi.store.users import (
     role_choices,
 )
 from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
+from komae_kpi.views.outlook_views import (
+    flow_table,
+    indicator_heading,
+    path_table,
+    scenario_record,
+    scenario_title,
+)
 from komae_kpi.views.review_views import change_line, pending_note, review_rows, submission_line
 
 EXIT_PROBLEM = 1
@@ -117,6 +132,15 @@ def _fiscal_year_arg(text: str) -> int:
         return fiscal_year.parse(text)
     except KomaeKpiError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"「{text}」は日付として読めません（例: 2025-02-01）。"
+        ) from exc
 
 
 def _positive_int(text: str) -> int:
@@ -430,7 +454,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         )
     report = write_demo_store(_db(args))
     print(
-        f"デモ用ストア {report.path} を作成しました（架空の実績値 {report.values}件、進捗状況 {report.statuses}件）。"
+        f"デモ用ストア {report.path} を作成しました（架空の実績値 {report.values}件、進捗状況 {report.statuses}件、"
+        f"財政見通し {report.scenarios}件）。"
     )
     print(f"表示するには: KOMAE_KPI_DB={report.path} streamlit run dashboard.py")
     return 0
@@ -597,12 +622,103 @@ def _cmd_peers_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_outlook(outlook: Outlook, *, paths: bool) -> None:
+    """A scenario's flows (and, with paths, both paths by year) per indicator, then its verdicts."""
+    for x in outlook.indicators:
+        print(f"\n{indicator_heading(x)}")
+        tables = [path_table(x)] if paths else []
+        tables += [t for t in [flow_table(outlook, x)] if t is not None]
+        for table in tables:
+            for line in table.lines():
+                print(f"  {line}")
+        print(f"  {x.verdict.sentence}")
+        print(f"  {x.verdict.requirement}")
+
+
+def _cmd_scenario_import(args: argparse.Namespace) -> int:
+    db = _db(args)
+    request = ScenarioRequest(
+        source=ImportSource(name=Path(args.file).name, data=Path(args.file).read_bytes()),
+        name=args.name,
+        scenario_date=args.date,
+        note=args.note,
+        sheet=args.sheet,
+        replace_existing=args.replace,
+    )
+    preview = preview_scenario_import(db, request, user=args.user, wait_seconds=args.wait)
+    print(preview.reading.line)
+    if preview.scenario is None:
+        print(
+            f"問題が{len(preview.problems)}件あるため、取り込みませんでした（ストアは変更していません）:",
+            file=sys.stderr,
+        )
+        for problem in preview.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_PROBLEM
+    snapshot = load_snapshot(db)
+    (outlook,) = outlooks_of(snapshot, [preview.scenario])
+    replacing = "（同じ名前の財政見通しを置き換えます）" if preview.replaces else ""
+    print(f"{scenario_title(preview.scenario)}{replacing}")
+    print(f"  {preview.scenario.summary(snapshot.plan)}")
+    _print_outlook(outlook, paths=False)
+    if args.dry_run:
+        print("確認のみ（--dry-run）のため、書き込んでいません。")
+        return 0
+    entry = apply_scenario_import(db, request, user=args.user, wait_seconds=args.wait)
+    done = "置き換えました" if entry.action == "replace" else "取り込みました"
+    print(f"財政見通し「{entry.name}」を{done}。")
+    return 0
+
+
+def _cmd_scenario_list(args: argparse.Namespace) -> int:
+    db = _db(args)
+    plan = load_snapshot(db).plan
+    scenarios = list_scenarios(db)
+    if args.json:
+        records = [scenario_record(s, plan) for s in scenarios]
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+        return 0
+    if not scenarios:
+        print("財政見通しはありません（`scenario import` で取り込みます）。")
+        return 0
+    for s in scenarios:
+        print(scenario_title(s))
+        source = f"、{s.file_name}" if s.file_name else ""
+        imported = f"{s.created_at:%Y-%m-%d %H:%M}" if s.created_at else "－"
+        print(f"  {s.summary(plan)}（取込: {imported} {s.created_by or ''}{source}）")
+    return 0
+
+
+def _cmd_scenario_show(args: argparse.Namespace) -> int:
+    db = _db(args)
+    found = load_outlooks(db, [args.name])
+    if not found:
+        raise KomaeKpiError(unknown_problem(args.name, [s.name for s in list_scenarios(db)]))
+    (outlook,) = found
+    if args.json:
+        print(json.dumps(outlook.records(), ensure_ascii=False, indent=2))
+        return 0
+    print(scenario_title(outlook.scenario))
+    _print_outlook(outlook, paths=True)
+    return 0
+
+
+def _cmd_scenario_remove(args: argparse.Namespace) -> int:
+    entry = remove_scenario(_db(args), args.name, user=args.user, wait_seconds=args.wait)
+    print(f"財政見通し「{entry.name}」を削除しました（{entry.summary}）。")
+    return 0
+
+
 def _user_line(user: User) -> str:
     """'yamada@city.komae.lg.jp（山田 太郎）部署担当: 財政課・納税課'."""
     name = f"（{user.name}）" if user.name else ""
     departments = f": {'・'.join(user.departments)}" if user.departments else ""
     return f"{user.email}{name} {user.role_label}{departments}"
 
+
+_SHEET_OPTION = _arg(
+    "--sheet", metavar="シート名", help="Excelの読み込むシート（既定: 先頭のシート）"
+)
 
 _WAIT_OPTION = _arg(
     "--wait",
@@ -652,7 +768,7 @@ _COMMANDS: tuple[_Command, ...] = (
         name="demo",
         handler=_cmd_demo,
         help="デモ用のストアを作成する（市の実データ用ストアには書き込みません）",
-        description=f"架空の実績値（{fiscal_year.wareki_years(DEMO_YEARS)}）と進捗状況を持つ"
+        description=f"架空の実績値（{fiscal_year.wareki_years(DEMO_YEARS)}）・進捗状況・財政見通しを持つ"
         "デモ用ストアを --db の場所に作成します。"
         "画面には「デモデータ」と表示されます。",
     ),
@@ -670,7 +786,7 @@ _COMMANDS: tuple[_Command, ...] = (
                 action="store_true",
                 help="確認だけして書き込まない（変更点を表示する）",
             ),
-            _arg("--sheet", metavar="シート名", help="Excelの読み込むシート（既定: 先頭のシート）"),
+            _SHEET_OPTION,
             _USER_OPTION,
             _arg(
                 "--approve",
@@ -841,6 +957,67 @@ _COMMANDS: tuple[_Command, ...] = (
                 arguments=(
                     _fiscal_year_option("表示する年度", required=True),
                     _arg("--json", action="store_true", help="すべての団体を JSON で出力する"),
+                ),
+            ),
+        ),
+    ),
+    _Command(
+        name="scenario",
+        handler=_cmd_scenario_list,
+        help="財政見通し（市債・基金の増減と見込値）を取り込む・一覧・表示・削除する",
+        description="財政見通しは、年度ごとの市債発行額・元金償還額、積立額・取崩額と指標の見込値です。"
+        "最新の実績から残高を推計し、令和11年度の目標と比べます。取り込んだ時点で反映され、"
+        "取込・置き換え・削除はすべて記録します。",
+        subcommands=(
+            _Command(
+                name="import",
+                handler=_cmd_scenario_import,
+                help="財政見通しをCSV・Excelファイルから取り込む",
+                description="年度ごとの行、年度を見出しにした列、または「年度・項目・金額」の列のファイルを"
+                "取り込みます。1件でも問題があれば何も書き込みません。",
+                arguments=(
+                    _arg("file", metavar="FILE", help="取り込むファイル"),
+                    _arg("--name", metavar="名前", help="財政見通しの名前（既定: ファイル名）"),
+                    _arg("--date", type=_date_arg, metavar="YYYY-MM-DD", help="見通しの作成日"),
+                    _arg("--note", metavar="メモ", help="説明（例: 令和7年度予算編成時）"),
+                    _arg(
+                        "--replace",
+                        action="store_true",
+                        help="同じ名前の財政見通しがあれば置き換える",
+                    ),
+                    _arg("--dry-run", action="store_true", help="確認だけして書き込まない"),
+                    _SHEET_OPTION,
+                    _USER_OPTION,
+                    _WAIT_OPTION,
+                ),
+            ),
+            _Command(
+                name="list",
+                handler=_cmd_scenario_list,
+                help="財政見通しの一覧を表示する",
+                description="取り込んだ財政見通しを名前順に表示します。",
+                arguments=(_arg("--json", action="store_true", help="JSON で出力する"),),
+            ),
+            _Command(
+                name="show",
+                handler=_cmd_scenario_show,
+                help="財政見通しの推計（年度ごとの残高・見込値と判定）を表示する",
+                description="指標ごと・年度ごと（令和5年度から令和11年度）に、見通しどおりの値と"
+                "最新の実績からの値、その根拠、目標との比較を表示します。",
+                arguments=(
+                    _arg("name", metavar="名前", help="財政見通しの名前"),
+                    _arg("--json", action="store_true", help="JSON で出力する"),
+                ),
+            ),
+            _Command(
+                name="remove",
+                handler=_cmd_scenario_remove,
+                help="財政見通しを削除する",
+                description="財政見通しを削除します（削除したことを記録します）。",
+                arguments=(
+                    _arg("name", metavar="名前", help="財政見通しの名前"),
+                    _USER_OPTION,
+                    _WAIT_OPTION,
                 ),
             ),
         ),

@@ -8,6 +8,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from komae_kpi.plan.model import StockFlow
+
 
 def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows, sorted, in a fresh read-only connection."""
@@ -42,6 +44,10 @@ def write_shipped_history_before_stages(con: duckdb.DuckDBPyConnection, history:
     _replace_records(con, ReferenceValue, history.reference_values)
 
 
+# The migration that added scenarios and the plan's stock_flows table (0009_scenarios.sql).
+SCENARIOS_SCHEMA_VERSION = 9
+
+
 def init_store_of_schema(path: Path, version: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """init_store as the code of an older schema version ran it: only the migrations up to
     `version`, and the shipped history without the stage column (0008). Patches the caller set
@@ -50,6 +56,10 @@ def init_store_of_schema(path: Path, version: int, monkeypatch: pytest.MonkeyPat
     from komae_kpi.store.connection import init_store
 
     previous = [m for m in store_module.migrations() if m.version <= version]
+    if version < SCENARIOS_SCHEMA_VERSION:  # nor had it the plan's stock flows
+        current = store_module.plan_parts  # type: ignore[attr-defined]  # perhaps a caller's patch
+        parts = [p for p in current() if p[1] is not StockFlow]
+        monkeypatch.setattr(store_module, "plan_parts", lambda: parts)
     monkeypatch.setattr(store_module, "migrations", lambda: previous)
     monkeypatch.setattr(store_module, "LATEST_SCHEMA_VERSION", version)
     monkeypatch.setattr(store_module, "_write_shipped_history", write_shipped_history_before_stages)

@@ -9,9 +9,11 @@ import pytest
 
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import DEFAULT_DB_PATH, PLAN_DIR
+from komae_kpi.judgement.outlook import load_outlooks
 from komae_kpi.judgement.progress import load_snapshot, status_records
 from komae_kpi.store.connection import init_store
-from komae_kpi.store.demo import DEMO_SOURCE, DEMO_YEARS, write_demo_store
+from komae_kpi.store.demo import DEMO_SCENARIO_NAME, DEMO_SOURCE, DEMO_YEARS, write_demo_store
+from komae_kpi.store.scenarios import scenario_log
 from tests.store_helpers import dump
 
 
@@ -86,3 +88,23 @@ def test_indicators_a_plan_revision_adds_get_demo_values_too(tmp_path: Path) -> 
     # The eight indicators the demo's tables know move exactly as before.
     known = {(v.indicator_no, v.fiscal_year): v.value for v in load_snapshot(standard).values}
     assert {k: v for k, v in values.items() if k[0] <= 8} == known
+
+
+def test_the_demo_store_holds_a_made_up_outlook_that_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    assert write_demo_store(db).scenarios == 1
+    write_demo_store(db)  # made again: still the one scenario, replaced
+    (outlook,) = load_outlooks(db)
+    s = outlook.scenario
+    assert s.is_demo and s.name == DEMO_SCENARIO_NAME and "架空" in (s.note or "")
+    assert s.label == "デモ用財政見通し（架空）（デモデータ）"
+    assert s.fiscal_years == (2024, 2025, 2026, 2027, 2028, 2029)
+    assert [x.indicator.indicator_no for x in outlook.indicators] == [3, 4, 5]
+    verdicts = {v.indicator.indicator_no: v for v in outlook.verdicts}
+    assert all("デモデータ" in v.sentence for v in verdicts.values())
+    # Re-based on the demo's FY2025 actuals: the fund (about 21.9) loses 0.6 a year to about 19.5,
+    # below 20.0; the debt (about 164.6) loses 1.5 a year to about 158.6, under 160.
+    assert verdicts[4].final_value == pytest.approx(19.5, abs=0.1) and not verdicts[4].meets_target
+    assert verdicts[5].final_value == pytest.approx(158.6, abs=0.1) and verdicts[5].meets_target
+    assert verdicts[3].meets_target
+    assert [e.action for e in scenario_log(db)] == ["replace", "import"]

@@ -412,7 +412,7 @@ def test_the_migration_makes_every_value_of_a_previous_store_settled_and_keeps_u
     values_before = dump(path)["indicator_values"]
 
     report = init_store(path)
-    assert report.migrations_applied == (8,)
+    assert report.migrations_applied[0] == 8  # and any later ones
     after = dump(path)
     # Every row as it was, with 決算 after its value (the fourth column).
     assert [r[:3] + r[4:] for r in after["indicator_values"]] == values_before

@@ -88,12 +88,22 @@ def header_field_and_unit(text: Any) -> tuple[Field | None, str | None]:
     key = normalize_header(text)
     if key in _FIELD_BY_HEADER:
         return _FIELD_BY_HEADER[key], None
+    name, unit = header_name_and_unit(text)
+    if unit is not None and _FIELD_BY_HEADER.get(name) == "value":
+        return "value", unit
+    return None, None
+
+
+def header_name_and_unit(text: Any) -> tuple[str, str | None]:
+    """A header as compared (normalize_header) and the unit it names: ('市債発行額', '千円') for
+    「市債発行額（千円）」 or 「市債発行額(単位:千円)」; (the header, None) without a known unit."""
+    key = normalize_header(text)
     match = _HEADER_WITH_UNIT.match(key)
-    if match and _FIELD_BY_HEADER.get(match.group("name")) == "value":
+    if match:
         unit = normalize_unit(match.group("unit"))
         if unit in KNOWN_UNITS:
-            return "value", unit
-    return None, None
+            return match.group("name"), unit
+    return key, None
 
 
 _TABLE_UNIT = re.compile(r"単位[:：]\s*(%|億円|百万円|千円|円|日)")

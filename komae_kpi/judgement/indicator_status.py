@@ -193,6 +193,21 @@ def _r(value: float) -> float:
     return round(value, _PRECISION)
 
 
+# Public for the other judgements that compare with targets (judgement/outlook.py).
+comparable = _r
+
+
+def plan_line_bound(indicator: Indicator, rule: JudgementRule, fiscal_year: int) -> float | None:
+    """The value a year's figure must meet to be on track: a guardrail's bound (its target, in
+    every year); for an improvement target the plan line, allowing the rule's tolerance behind it
+    (farther behind is 注意 or 遅れ). None before the baseline year."""
+    path = indicator.path_value(fiscal_year)
+    if path is None or indicator.kind == "guardrail":
+        return path
+    tolerance = rule.path_tolerance or 0.0
+    return path - tolerance if indicator.comparator == ">=" else path + tolerance
+
+
 def assess(
     indicator: Indicator,
     rule: JudgementRule,
@@ -258,10 +273,10 @@ def assess(
         _r(projected), indicator.comparator, _r(indicator.target_value)
     )
     if indicator.kind == "improvement":
-        tolerance = rule.path_tolerance or 0.0
         if meets(_r(latest), indicator.comparator, _r(indicator.target_value)):
             return result("achieved", f"実績値{shown}が目標値（{target_text}）を満たしています。")
-        allowed = path - tolerance if indicator.comparator == ">=" else path + tolerance
+        allowed = plan_line_bound(indicator, rule, latest_fy)
+        assert allowed is not None  # latest_fy >= baseline year
         if meets(_r(latest), indicator.comparator, _r(allowed)):
             return result("on_track", f"実績値{shown}が計画線（{fmt(path)}）に沿っています。")
         if projection_meets:

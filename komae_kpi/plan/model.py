@@ -353,6 +353,25 @@ class IndicatorDepartment:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StockFlow:
+    """A yearly flow that moves a balance indicator (a stock): 市債発行額 adds to 市債残高 (sign +1),
+    元金償還額 takes from it (sign -1). The system's setting, not the plan's text: the plan names the
+    balances, and the city's 財政見通し plans these flows. An indicator with flows is a stock, whose
+    next balance is this year's plus the signed flows (judgement/outlook.py).
+
+    flow_code names the flow in the store and in files (unique over all indicators).
+    """
+
+    TABLE: ClassVar[str] = "stock_flows"
+
+    indicator_no: int = field(metadata=column(key=True))
+    flow_code: str = field(metadata=column(key=True))
+    name: str
+    sign: int
+    sort_order: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class StatusTerm:
     TABLE: ClassVar[str] = "status_vocabulary"
 
@@ -376,6 +395,7 @@ class Plan:
     indicator_policies: tuple[IndicatorPolicy, ...]
     statuses: tuple[StatusTerm, ...]
     indicator_departments: tuple[IndicatorDepartment, ...]
+    stock_flows: tuple[StockFlow, ...]
 
     def indicator(self, indicator_no: int) -> Indicator:
         for indicator in self.indicators:
@@ -388,6 +408,21 @@ class Plan:
         return tuple(
             x.department for x in self.indicator_departments if x.indicator_no == indicator_no
         )
+
+    def flows_of(self, indicator_no: int) -> tuple[StockFlow, ...]:
+        """The flows that move a balance indicator, in their file's order; () for any other."""
+        found = [f for f in self.stock_flows if f.indicator_no == indicator_no]
+        return tuple(sorted(found, key=lambda f: f.sort_order))
+
+    def is_stock(self, indicator_no: int) -> bool:
+        """Whether the indicator is a balance moved by flows (stock_flows.csv names it)."""
+        return any(f.indicator_no == indicator_no for f in self.stock_flows)
+
+    def stock_flow(self, flow_code: str) -> StockFlow:
+        for flow in self.stock_flows:
+            if flow.flow_code == flow_code:
+                return flow
+        raise KeyError(flow_code)
 
     def rule(self, indicator_no: int) -> JudgementRule:
         for rule in self.rules:

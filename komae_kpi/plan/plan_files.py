@@ -297,7 +297,7 @@ def check_plan(plan: Plan) -> list[str]:
             problems.append(
                 f"indicator_policies.csv: 指標{link.indicator_no}・施策{link.policy_no} の組合せが計画にありません。"
             )
-    return problems + _indicator_department_problems(plan)
+    return problems + _indicator_department_problems(plan) + _stock_flow_problems(plan)
 
 
 def _indicator_department_problems(plan: Plan) -> list[str]:
@@ -320,6 +320,39 @@ def _indicator_department_problems(plan: Plan) -> list[str]:
             problems.append(
                 f"{where}: 指標{link.indicator_no} の部署「{link.department}」は特定の部署ではありません（総称）。"
             )
+    return problems
+
+
+def _stock_flow_problems(plan: Plan) -> list[str]:
+    """Each flow moves an indicator of the plan, one way (sign 1 adds to the balance, -1 takes
+    from it); a flow's code and name stand once in the file, since a 財政見通し names a flow by
+    either alone. A stock is money: its flows are amounts in its unit."""
+    problems: list[str] = []
+    where = "stock_flows.csv"
+    indicators = {x.indicator_no: x for x in plan.indicators}
+    for flow in plan.stock_flows:
+        label = f"{where}: 増減「{flow.flow_code}」"
+        indicator = indicators.get(flow.indicator_no)
+        if indicator is None:
+            problems.append(f"{label}の指標{flow.indicator_no} は indicators.csv にありません。")
+        elif indicator.unit != "億円":
+            problems.append(
+                f"{label}の指標{flow.indicator_no}（{indicator.name}）は金額（億円）の指標ではありません。"
+            )
+        if flow.sign not in (1, -1):
+            problems.append(
+                f"{label}の sign「{flow.sign}」は 1（残高に加える）か -1（残高から引く）です。"
+            )
+    # A row repeated whole is already reported by _duplicate_keys.
+    distinct = {(f.indicator_no, f.flow_code): f for f in plan.stock_flows}.values()
+    problems += [
+        f"{where}: flow_code {code} が重複しています。"
+        for code in _duplicates([f.flow_code for f in distinct])
+    ]
+    problems += [
+        f"{where}: name {name} が重複しています。"
+        for name in _duplicates([f.name for f in distinct])
+    ]
     return problems
 
 

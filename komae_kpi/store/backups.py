@@ -47,8 +47,13 @@ from komae_kpi.store.record_changes import (
 )
 
 DEFAULT_KEEP = 20
-Reason = Literal["import", "restore", "manual"]
-REASON_LABELS = {"import": "取込の前", "restore": "復元の前", "manual": "手動"}
+Reason = Literal["import", "restore", "scenario", "manual"]
+REASON_LABELS = {
+    "import": "取込の前",
+    "restore": "復元の前",
+    "scenario": "財政見通しの置換・削除の前",
+    "manual": "手動",
+}
 _SUFFIX = ".duckdb"
 
 

@@ -338,8 +338,36 @@ def _check_entered_data_fits(con: duckdb.DuckDBPyConnection, plan: Plan) -> None
             problems.append(
                 f"{subject}{subject_no}: 承認待ちの提出が{count}件ありますが、新しい計画データにありません。"
             )
+    problems += _scenario_conflicts(con, plan)
     if problems:
         raise PlanConflictError(problems)
+
+
+def _scenario_conflicts(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[str]:
+    """A 財政見通し's flows and forecasts refer to the plan's flows and indicators too."""
+    exists = fetch_all(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'scenario_flows'"
+    )[0][0]
+    if not exists:
+        return []
+    codes = {f.flow_code for f in plan.stock_flows}
+    indicator_nos = {x.indicator_no for x in plan.indicators}
+    problems = [
+        f"増減「{code}」: 財政見通し「{name}」にありますが、新しい計画データにありません。"
+        for name, code in fetch_all(
+            con, "SELECT DISTINCT name, flow_code FROM scenario_flows ORDER BY name, flow_code"
+        )
+        if code not in codes
+    ]
+    problems += [
+        f"指標{no}: 財政見通し「{name}」に見込値がありますが、新しい計画データにありません。"
+        for name, no in fetch_all(
+            con,
+            "SELECT DISTINCT name, indicator_no FROM scenario_forecasts ORDER BY name, indicator_no",
+        )
+        if no not in indicator_nos
+    ]
+    return problems
 
 
 def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:

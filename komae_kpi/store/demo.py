@@ -1,4 +1,5 @@
-"""A demo store: plausible synthetic actuals (FY2024–FY2025) and item statuses, never the city's.
+"""A demo store: plausible synthetic actuals (FY2024–FY2025), item statuses and a 財政見通し, never
+the city's.
 
 The store is marked kind='demo' when it is created, so every page shows the デモデータ banner; the
 city's store (kind='city') refuses demo data, and the default store path is refused outright.
@@ -14,10 +15,17 @@ from pathlib import Path
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import DEFAULT_DB_PATH, PLAN_DIR
-from komae_kpi.plan.model import Indicator, IndicatorValue, ItemStatus
+from komae_kpi.plan.model import Indicator, IndicatorValue, ItemStatus, Plan
 from komae_kpi.plan.plan_files import load_plan
 from komae_kpi.store.connection import connect, init_store, store_kind, transaction
 from komae_kpi.store.record_changes import write_entered
+from komae_kpi.store.scenarios import (
+    Scenario,
+    ScenarioFlow,
+    ScenarioForecast,
+    scenario_years,
+    write_scenario,
+)
 
 DEMO_YEARS = (2024, 2025)
 DEMO_STATUS_YEAR = 2025
@@ -38,6 +46,19 @@ GUARDRAIL_DRIFT = {3: 0.95, 4: -0.2}
 ESTIMATED_INDICATORS = (3, 4)
 DEFAULT_PACE = 1.0
 DEFAULT_HEADROOM_SHARE = 0.1
+# The demo's 財政見通し, made up so that the outlook shows both verdicts: the debt meets its ceiling
+# (−1.5億円 a year), the fund falls below its floor in the last year (−0.6億円 a year from FY2026),
+# and the 経常収支比率 is forecast to stay just under 90%. Amounts in 億円 by fiscal year.
+DEMO_SCENARIO_NAME = "デモ用財政見通し（架空）"
+DEMO_SCENARIO_NOTE = "デモ用に作った架空の財政見通し（市の計画・見通しではありません）"
+DEMO_SCENARIO_DATE = dt.date(2025, 10, 1)
+DEMO_SCENARIO_FLOWS: dict[str, tuple[float, ...]] = {  # FY2024–FY2029
+    "issuance": (10.0, 10.0, 10.0, 10.0, 10.0, 10.0),
+    "repayment": (11.5, 11.5, 11.5, 11.5, 11.5, 11.5),
+    "deposit": (1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+    "withdrawal": (1.2, 1.2, 1.6, 1.6, 1.6, 1.6),
+}
+DEMO_SCENARIO_FORECASTS: dict[int, tuple[float, ...]] = {3: (88.2, 89.0, 89.4, 89.6, 89.8, 89.9)}
 # Shares of the item vocabulary in the demo; the rest is left unreported (未報告).
 STATUS_WEIGHTS = {"完了": 4, "順調": 52, "やや遅れ": 14, "遅れ": 6, "未着手": 8, "見直し": 2}
 UNREPORTED_WEIGHT = 14
@@ -48,6 +69,7 @@ class DemoReport:
     path: Path
     values: int
     statuses: int
+    scenarios: int = 0
 
 
 def _demo_value(x: Indicator, year: int, rng: random.Random) -> float:
@@ -126,4 +148,31 @@ def write_demo_store(path: Path, *, plan_dir: Path = PLAN_DIR) -> DemoReport:
         con.execute("DELETE FROM indicator_values WHERE origin = 'user'")
         con.execute("DELETE FROM item_statuses")
         write_entered(con, [*values, *statuses], now=now, user=DEMO_USER)
-    return DemoReport(path=path, values=len(values), statuses=len(statuses))
+        write_scenario(con, plan, demo_scenario(plan), by=DEMO_USER, replace_existing=True)
+    return DemoReport(path=path, values=len(values), statuses=len(statuses), scenarios=1)
+
+
+def demo_scenario(plan: Plan) -> Scenario:
+    """The demo's made-up 財政見通し (is_demo: every screen showing it says デモデータ), for the
+    flows and indicators this plan has."""
+    years = scenario_years(plan)
+    codes = {f.flow_code for f in plan.stock_flows}
+    indicator_nos = {x.indicator_no for x in plan.indicators}
+    return Scenario(
+        name=DEMO_SCENARIO_NAME,
+        scenario_date=DEMO_SCENARIO_DATE,
+        note=DEMO_SCENARIO_NOTE,
+        is_demo=True,
+        flows=tuple(
+            ScenarioFlow(fiscal_year=year, flow_code=code, amount=amount)
+            for code, amounts in DEMO_SCENARIO_FLOWS.items()
+            if code in codes
+            for year, amount in zip(years, amounts, strict=False)
+        ),
+        forecasts=tuple(
+            ScenarioForecast(indicator_no=no, fiscal_year=year, value=value)
+            for no, values in DEMO_SCENARIO_FORECASTS.items()
+            if no in indicator_nos
+            for year, value in zip(years, values, strict=False)
+        ),
+    )

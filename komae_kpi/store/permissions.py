@@ -137,16 +137,33 @@ def record_departments(plan: Plan, key: RecordKey) -> tuple[str, ...]:
 
 def entry_refusal(actor: Actor, plan: Plan, key: RecordKey) -> str | None:
     """Why this person may not enter this record (None when they may)."""
+    return _refusal(actor, record_label(plan, key), record_departments(plan, key))
+
+
+def _refusal(actor: Actor, label: str, owners: tuple[str, ...]) -> str | None:
+    """Why this person may not enter what `label` names, for which `owners` answer."""
     if actor.may_enter_anything:
         return None
-    label = record_label(plan, key)
     if actor.role == "viewer":
         return f"{DENIED}{actor.label}は閲覧のみの利用者のため、{label}を入力できません。"
-    owners = record_departments(plan, key)
     if set(owners) & set(actor.departments):
         return None
     owner_text = DEPARTMENT_SEPARATOR.join(owners) if owners else "承認者"
     return f"{DENIED}{label}は{owner_text}の担当です。{actor.label}は入力できません。"
+
+
+def require_scenario_entry(actor: Actor, plan: Plan, indicator_nos: Sequence[int]) -> None:
+    """A 財政見通し is entered by whoever may enter the actuals of every indicator it touches
+    (before users are registered, anyone): it is in force at once, like the actuals it projects."""
+    problems = []
+    for indicator_no in sorted(set(indicator_nos)):
+        name = next((x.name for x in plan.indicators if x.indicator_no == indicator_no), None)
+        label = f"指標{indicator_no}" + (f"（{name}）" if name else "") + "の財政見通し"
+        refusal = _refusal(actor, label, plan.departments_of_indicator(indicator_no))
+        if refusal:
+            problems.append(refusal)
+    if problems:
+        raise PermissionDeniedError(problems)
 
 
 def require_entry(actor: Actor, plan: Plan, keys: Sequence[RecordKey]) -> None:

@@ -15,6 +15,7 @@ from komae_kpi.plan.model import (
     Department,
     ReferenceSeries,
     StatusTerm,
+    StockFlow,
     TableRecord,
     columns,
     key_names,
@@ -25,7 +26,10 @@ R = TypeVar("R", bound=TableRecord)
 # Kept in the order of their file: the store numbers their rows in a column sort_order.
 KEEPS_FILE_ORDER: tuple[type[TableRecord], ...] = (Department, ReferenceSeries)
 # Read back in the order of a field of their own; every other table is read in key order.
-_ORDER_BY: dict[type[TableRecord], tuple[str, ...]] = {StatusTerm: ("sort_order",)}
+_ORDER_BY: dict[type[TableRecord], tuple[str, ...]] = {
+    StatusTerm: ("sort_order",),
+    StockFlow: ("indicator_no", "sort_order"),
+}
 
 
 def stored_names(record_type: type[TableRecord]) -> list[str]:
