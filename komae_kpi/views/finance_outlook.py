@@ -33,7 +33,14 @@ from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, Plan
 from komae_kpi.store.scenarios import Scenario, ScenarioLogEntry, unknown_problem
-from komae_kpi.views.charts import ACTUAL_COLOR, TARGET_COLOR, TEMPLATE, _hover, _year_axis
+from komae_kpi.views.charts import (
+    ACTUAL_COLOR,
+    TARGET_COLOR,
+    TEMPLATE,
+    _hover,
+    _year_axis,
+    target_bound,
+)
 from komae_kpi.views.outlook_views import NET_LABEL, TextTable
 
 SECTION_TITLE = "財政見通し"
@@ -314,35 +321,11 @@ def outlook_figure(
     shown = {y: v for y, v in sorted(actuals.items()) if earliest <= y <= fiscal_year}
     first = min([x.baseline_fiscal_year, *shown])
     fig = go.Figure()
-    values = [*shown.values(), x.baseline_value, x.target_value]
+    values = [*shown.values(), x.baseline_value]
     for _, path in paths:
         values += [v for r in path.rows for v in (r.as_planned, r.rebased) if v is not None]
-    low, high = min(values), max(values)
-    pad = max((high - low) * 0.15, abs(x.target_value) * 0.02, 0.5)
-    y_low, y_high = low - pad, high + pad
-    band = (y_low, x.target_value) if x.comparator == "<=" else (x.target_value, y_high)
-    fig.add_shape(
-        type="rect",
-        x0=first - 0.5,
-        x1=last + 0.5,
-        y0=band[0],
-        y1=band[1],
-        fillcolor=TARGET_COLOR,
-        opacity=0.08,
-        line_width=0,
-        layer="below",
-    )
+    y_low, y_high = target_bound(fig, x, values, first=first, last=last)
     target_label = f"目標 {x.target_text()}（{x.bound_word}）"
-    fig.add_trace(
-        go.Scatter(
-            x=[first - 0.5, last + 0.5],
-            y=[x.target_value, x.target_value],
-            mode="lines",
-            name=target_label,
-            line={"color": TARGET_COLOR, "width": 2, "dash": "longdashdot"},
-            hoverinfo="skip",
-        )
-    )
     fig.add_annotation(
         x=first - 0.4,
         y=x.target_value,
