@@ -122,6 +122,8 @@ def indicator_verdicts(
     snapshot: Snapshot, indicator_no: int, fiscal_year: int
 ) -> list[tuple[Scenario, OutlookVerdict]]:
     """Each scenario touching the indicator, with its verdict, in the scenarios' order."""
+    if not snapshot.scenarios:  # the usual case on every page: nothing to project
+        return []
     found = []
     for outlook in outlooks_for(snapshot, fiscal_year):
         x = outlook.of(indicator_no)
