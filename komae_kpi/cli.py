@@ -26,7 +26,7 @@ from komae_kpi.judgement.approvals import approve, return_to_submitter
 from komae_kpi.judgement.indicator_status import PROVISIONAL_MARK
 from komae_kpi.judgement.outlook import Outlook, load_outlooks, outlooks_of
 from komae_kpi.judgement.peer_context import SOURCE, peer_records
-from komae_kpi.judgement.progress import load_snapshot, status_records
+from komae_kpi.judgement.progress import assess_all, load_snapshot, status_records
 from komae_kpi.outputs.chart_images import chart_renderer
 from komae_kpi.outputs.deck import write_meeting_deck
 from komae_kpi.outputs.export import export_open_data
@@ -59,6 +59,7 @@ from komae_kpi.store.users import (
     normalize_email,
     role_choices,
 )
+from komae_kpi.views import finance_outlook
 from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
 from komae_kpi.views.outlook_views import (
     flow_table,
@@ -401,6 +402,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
             f"{fiscal_year.label(last_year)}）について行います（指定: {fiscal_year.label(target)}）。"
         )
     records = status_records(snapshot, target)
+    for r in records:  # each 財政見通し's verdict on the indicator (none: [])
+        r["outlook"] = finance_outlook.status_outlook(snapshot, r["indicator_no"], target)
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
         return 0
@@ -412,6 +415,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(
             f"{pending_note(waiting)}承認済みの内容で判定しています（--include-pending で含めます）。"
         )
+    assessments = {a.indicator_no: a for a in assess_all(snapshot, target)}
     for r in records:
         unit = r["unit"]
         indicator = snapshot.plan.indicator(r["indicator_no"])
@@ -435,6 +439,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(f"   {r['reason']}")
         if r["finding"]:
             print(f"   所見: {r['finding']}")
+        for line in finance_outlook.warning_verdicts(snapshot, assessments[r["indicator_no"]]):
+            print(f"   {line}")
     return 0
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from komae_kpi.common.errors import PermissionDeniedError
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan.model import Plan
-from komae_kpi.store.permissions import Actor, entry_refusal
+from komae_kpi.store.permissions import Actor, entry_refusal, require_scenario_entry
 from komae_kpi.store.record_changes import RecordKey
 from komae_kpi_ui import identity
 
@@ -45,6 +46,20 @@ def why_read_only(snapshot: Snapshot) -> str:
 
 def may_enter(actor: Actor | None, plan: Plan, key: RecordKey) -> bool:
     return actor is not None and entry_refusal(actor, plan, key) is None
+
+
+def may_enter_scenarios(snapshot: Snapshot) -> bool:
+    """Whether this person may import and remove 財政見通し: the core's rule (whoever may enter
+    the actuals of the indicators a scenario touches), asked for the balance indicators."""
+    found = actor(snapshot)
+    if found is None:
+        return False
+    balances = sorted({f.indicator_no for f in snapshot.plan.stock_flows})
+    try:
+        require_scenario_entry(found, snapshot.plan, balances)
+    except PermissionDeniedError:
+        return False
+    return True
 
 
 def may_review(snapshot: Snapshot) -> bool:

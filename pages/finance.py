@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from komae_kpi.judgement import peer_context
-from komae_kpi.views import finance_views, html_blocks, indicator_views, peer_views
-from komae_kpi_ui import app, frame, store_access
+from komae_kpi.judgement.progress import Snapshot
+from komae_kpi.views import finance_outlook, finance_views, html_blocks, indicator_views, peer_views
+from komae_kpi_ui import app, frame, store_access, url_state
 
 FULL_HISTORY_INDICATOR = 3  # 経常収支比率: published since FY2005
 CHART_CONFIG = {"displaylogo": False}
+SCENARIO_PARAM = "scenario"
 
 
 def show() -> None:
@@ -20,10 +22,9 @@ def show() -> None:
         indicator_views.summary(snapshot, x.indicator_no, year)
         for x in finance_views.fiscal_indicators(snapshot)
     ]
-    st.html(
-        html_blocks.columns([finance_views.card_html(s, year) for s in summaries])
-        + html_blocks.heading("経常収支比率の推移（平成17年度以降）")
-    )
+    st.html(html_blocks.columns([finance_views.card_html(s, year) for s in summaries]))
+    _outlook(snapshot, year)
+    st.html(html_blocks.heading("経常収支比率の推移（平成17年度以降）"))
     st.plotly_chart(
         store_access.indicator_figure(FULL_HISTORY_INDICATOR, year),
         theme=None,
@@ -53,6 +54,50 @@ def show() -> None:
         + html_blocks.paragraph(finance_views.REFERENCE_NOTE, meta=True)
     )
     _peers()
+
+
+def _outlook(snapshot: Snapshot, year: int) -> None:
+    """The 財政見通し: a chart per indicator with the chosen scenarios' paths, the flows, the
+    verdicts. The choice lives in the URL (?scenario=A&scenario=B), so a shared link shows the same."""
+    st.html(html_blocks.heading(finance_outlook.SECTION_TITLE))
+    by_name = {s.name: s for s in snapshot.scenarios}
+    chosen, unknown = url_state.multiselect(
+        "表示する財政見通し",
+        list(by_name),
+        param=SCENARIO_PARAM,
+        format_func=lambda name: finance_outlook.shown_name(by_name[name]),
+        help=finance_outlook.paths_help(snapshot.plan),
+    )
+    section = finance_outlook.outlook_section(snapshot, year, chosen, unknown=unknown)
+    for notice in section.notices:
+        st.info(notice, icon=":material/info:")
+    if section.demo_note:
+        st.html(html_blocks.paragraph(section.demo_note, meta=True))
+    for panel in section.panels:
+        st.html(html_blocks.heading(panel.heading, 3))
+        st.plotly_chart(
+            panel.figure(),
+            theme=None,
+            config=CHART_CONFIG,
+            key=f"outlook-{panel.indicator.indicator_no}",
+        )
+        blocks = (
+            [html_blocks.paragraph(panel.untouched_text, meta=True)] if panel.untouched_text else []
+        )
+        for p in panel.scenarios:
+            sentence, requirement = finance_outlook.verdict_lines(p.verdict)
+            flows = p.flows
+            blocks.append(
+                html_blocks.heading(p.heading, 4)
+                + (
+                    html_blocks.table(flows, label=f"{p.heading}の{panel.indicator.name}の増減")
+                    if flows is not None
+                    else ""
+                )
+                + html_blocks.paragraph(sentence)
+                + html_blocks.paragraph(requirement)
+            )
+        st.html("".join(blocks))
 
 
 def _peers() -> None:

@@ -30,6 +30,7 @@ def show() -> None:
         + html_blocks.badge(summary.status_text, summary.badge_color)
         + html_blocks.paragraph(summary.assessment.reason)
         + (html_blocks.paragraph(f"所見（承認者）: {summary.finding}") if summary.finding else "")
+        + "".join(html_blocks.paragraph(line) for line in summary.outlook)
         + html_blocks.paragraph(f"{summary.target_text}　{summary.kind_text}", meta=True)
         + html_blocks.figures(summary.figures, columns=len(summary.figures))
     )

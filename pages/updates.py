@@ -29,7 +29,7 @@ from komae_kpi.store.entries import SaveOptions, save_indicator_value, save_item
 from komae_kpi.store.record_changes import RecordKey
 from komae_kpi.views import entry_views, html_blocks, review_views
 from komae_kpi.views.change_views import file_lines, preview_summary
-from komae_kpi_ui import access, app, edit_session, frame, store_access
+from komae_kpi_ui import access, app, edit_session, frame, scenario_panel, store_access
 
 ALL = "すべて"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -422,6 +422,11 @@ def show() -> None:
         _returned(snapshot)
     tabs_shown = {**ENTRY_TABS, **READING_TABS} if may_enter else READING_TABS
     actor = access.actor(approved)
+    if access.may_enter_scenarios(approved):  # those who enter the finance figures
+        tabs_shown = {
+            **tabs_shown,
+            scenario_panel.TAB: lambda snapshot, year: scenario_panel.show(),
+        }
     if actor is not None and actor.may_enter_anything:  # reference data: approvers and admins
         tabs_shown = {**tabs_shown, PEER_TAB: lambda snapshot, year: _peer_workbooks(snapshot)}
     # Only the open tab is drawn (Streamlit reruns when another is chosen): drawing all five

@@ -20,6 +20,7 @@ from pptx.presentation import Presentation as PresentationObject
 from pptx.shapes.autoshape import Shape
 from pptx.shapes.base import BaseShape
 from pptx.shapes.graphfrm import GraphicFrame
+from pptx.shapes.picture import Picture
 from pptx.slide import Slide
 from pptx.text.text import TextFrame
 
@@ -34,6 +35,7 @@ from komae_kpi.outputs.deck.slides import (
     ATTENTION_TITLE,
     BEHIND_TITLE,
     ITEM_SUMMARY_TITLE,
+    OUTLOOK_TITLE,
     OVERVIEW_TITLE,
 )
 from komae_kpi.plan.model import IndicatorValue, ItemStatus
@@ -45,6 +47,7 @@ from komae_kpi.store.entries import (
     save_indicator_value,
 )
 from komae_kpi.store.record_changes import RecordChange, apply_changes, key_of
+from komae_kpi.views import finance_outlook
 
 CHROMIUM = Path("/usr/bin/chromium")
 PLAN_NAME = "狛江市第7次行財政改革推進計画"
@@ -273,7 +276,7 @@ def _check_indicator_slides(deck: PresentationObject, snapshot: Snapshot, year: 
     found: dict[int, Slide] = {}
     for slide in deck.slides:
         pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
-        if not pictures:
+        if not pictures or title_of(slide).startswith(OUTLOOK_TITLE):
             continue
         match = re.search(r"指標(\d+)", title_of(slide))
         assert match, title_of(slide)
@@ -492,7 +495,8 @@ def test_write_meeting_deck_writes_the_file_and_says_what_is_in_it(
         if r["status"] in ("off_track", "at_risk")
     }
     assert set(summary.indicator_slides) == expected
-    assert summary.charts == len(expected)
+    # One chart per indicator slide, and the 財政見通し slide's two balances (the demo scenario).
+    assert summary.charts == len(expected) + 2
     assert summary.is_demo
 
 
@@ -647,3 +651,33 @@ def test_long_issues_for_every_item_stay_on_their_slides(store: Path) -> None:
 def test_a_year_outside_the_plan_is_refused(store: Path) -> None:
     with pytest.raises(KomaeKpiError, match="計画期間"):
         build_meeting_deck(load_snapshot(store), 2024, _NoBrowser())
+
+
+# --- the 財政見通し -------------------------------------------------------------------------------
+
+
+def test_one_outlook_slide_after_the_indicators_with_every_verdict(
+    demo: Snapshot, demo_deck: PresentationObject
+) -> None:
+    (slide,) = slides_titled(demo_deck, OUTLOOK_TITLE)
+    titles = [title_of(s) for s in demo_deck.slides]
+    items = next(i for i, t in enumerate(titles) if t.startswith(ITEM_SUMMARY_TITLE))
+    assert titles.index(title_of(slide)) == items - 1  # after the indicator slides
+    text = slide_text(slide)
+    (outlook,) = finance_outlook.outlooks_for(demo, 2025)
+    assert [x.indicator.indicator_no for x in outlook.indicators] == [3, 4, 5]
+    for x in outlook.indicators:
+        assert x.verdict.sentence in text
+    # The fund misses its floor: what meeting it takes is said too.
+    assert outlook.indicators[1].verdict.requirement in text
+    assert "デモデータ（架空の財政見通し）" in text
+    pictures = [s for s in slide.shapes if isinstance(s, Picture)]
+    assert len(pictures) == 2 and all(p.image.blob.startswith(PNG_SIGNATURE) for p in pictures)
+    # 経常収支比率 is 注意: its own slide carries the verdict beside the reason.
+    (ratio,) = [s for s in demo_deck.slides if re.search(r"：指標3 ", title_of(s))]
+    assert outlook.indicators[0].verdict.sentence in slide_text(ratio)
+
+
+def test_no_outlook_slide_without_a_scenario(city_deck: PresentationObject) -> None:
+    assert slides_titled(city_deck, OUTLOOK_TITLE) == []
+    assert "財政見通し" not in "\n".join(slide_text(s) for s in city_deck.slides)

@@ -214,6 +214,16 @@ class OutlookVerdict:
         amount = x.amount_text(_round_up(-self.margin))
         return f"{goal}見込値をあと{amount}{way}必要があります。"
 
+    def as_json(self) -> dict[str, Any]:
+        """The verdict as `status --json` lists it under its indicator (`outlook`)."""
+        return {
+            "final_value": _json_number(self.final_value),
+            "meets": self.meets_target,
+            "breach_year": self.breach_year,
+            "sentence": self.sentence,
+            "requirement": self.requirement,
+        }
+
 
 @dataclass(frozen=True, kw_only=True)
 class IndicatorOutlook:

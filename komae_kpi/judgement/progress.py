@@ -32,6 +32,7 @@ from komae_kpi.store.review import (
     open_submissions,
     waiting_records,
 )
+from komae_kpi.store.scenarios import Scenario, read_scenarios
 from komae_kpi.store.users import read_users
 
 R = TypeVar("R", IndicatorValue, ItemStatus)
@@ -57,6 +58,8 @@ class Snapshot:
     # With include_pending, values and statuses show each waiting submission in place of what is
     # in force; these are the records so shown, to be marked 承認待ち.
     shown_pending: frozenset[RecordKey] = frozenset()
+    # The 財政見通し in force (store/scenarios.py), by name; judgement/outlook.py projects them.
+    scenarios: tuple[Scenario, ...] = ()
 
     @property
     def is_demo(self) -> bool:
@@ -147,6 +150,7 @@ def load_snapshot(path: Path, *, include_pending: bool = False, editing: bool = 
             open_submissions=tuple(open_submissions(con)),
             findings=latest_findings(con),
             shown_pending=frozenset(waiting),
+            scenarios=tuple(read_scenarios(con)),
         )
 
 

@@ -65,6 +65,39 @@ def _hover(unit: str, decimals: int = 1, *, labelled: bool = False) -> str:
     return f"%{{customdata}}: %{{y:,.{decimals}f}}{unit}<extra>%{{fullData.name}}</extra>"
 
 
+def target_bound(
+    fig: go.Figure, x: Indicator, values: Sequence[float], *, first: int, last: int
+) -> tuple[float, float]:
+    """The target as a bound from first to last: a light band on the allowed side and the line
+    「目標 160.0億円以下（上限）」. Returns the y range that shows the values and the target."""
+    low, high = min([*values, x.target_value]), max([*values, x.target_value])
+    pad = max((high - low) * 0.15, abs(x.target_value) * 0.02, 0.5)
+    y_low, y_high = low - pad, high + pad
+    band = (y_low, x.target_value) if x.comparator == "<=" else (x.target_value, y_high)
+    fig.add_shape(
+        type="rect",
+        x0=first - 0.5,
+        x1=last + 0.5,
+        y0=band[0],
+        y1=band[1],
+        fillcolor=TARGET_COLOR,
+        opacity=0.08,
+        line_width=0,
+        layer="below",
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[first - 0.5, last + 0.5],
+            y=[x.target_value, x.target_value],
+            mode="lines",
+            name=f"目標 {x.target_text()}（{x.bound_word}）",
+            line={"color": TARGET_COLOR, "width": 2, "dash": "longdashdot"},
+            hoverinfo="skip",
+        )
+    )
+    return y_low, y_high
+
+
 def indicator_figure(
     indicator: Indicator,
     actuals: Mapping[int, float],
@@ -95,35 +128,11 @@ def indicator_figure(
 
     # The allowed side of the target, across the plan's years, as a light band.
     points, trend = trend_since_baseline(x, actuals, year)
-    values = [*shown.values(), x.baseline_value, x.target_value]
+    values = [*shown.values(), x.baseline_value]
     if trend is not None:
         values.append(trend.at(last))
-    low, high = min(values), max(values)
-    pad = max((high - low) * 0.15, abs(x.target_value) * 0.02, 0.5)
-    y_low, y_high = low - pad, high + pad
-    band = (y_low, x.target_value) if x.comparator == "<=" else (x.target_value, y_high)
-    fig.add_shape(
-        type="rect",
-        x0=x.baseline_fiscal_year - 0.5,
-        x1=last + 0.5,
-        y0=band[0],
-        y1=band[1],
-        fillcolor=TARGET_COLOR,
-        opacity=0.08,
-        line_width=0,
-        layer="below",
-    )
+    y_low, y_high = target_bound(fig, x, values, first=x.baseline_fiscal_year, last=last)
     target_label = f"目標 {x.target_text()}"
-    fig.add_trace(
-        go.Scatter(
-            x=[x.baseline_fiscal_year - 0.5, last + 0.5],
-            y=[x.target_value, x.target_value],
-            mode="lines",
-            name=f"{target_label}（{x.bound_word}）",
-            line={"color": TARGET_COLOR, "width": 2, "dash": "longdashdot"},
-            hoverinfo="skip",
-        )
-    )
 
     # The plan path: a straight line to the target (improvement) or the bound itself (guardrail).
     if x.kind == "improvement":

@@ -54,6 +54,7 @@ def card_html(summary: IndicatorSummary, fiscal_year: int) -> str:
         + html_blocks.figures(summary.figures, columns=2)
         + html_blocks.paragraph(summary.assessment.reason)
         + (html_blocks.paragraph(f"所見（承認者）: {summary.finding}") if summary.finding else "")
+        + "".join(html_blocks.paragraph(line) for line in summary.outlook)
         + html_blocks.link_paragraph(
             "この指標のグラフと実績値（指標の画面）",
             f"./indicators?indicator={x.indicator_no}&fy={fiscal_year}",

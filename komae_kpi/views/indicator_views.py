@@ -12,7 +12,12 @@ from komae_kpi.judgement.indicator_status import KIND_LABELS, Assessment, criter
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator
-from komae_kpi.views.status_style import STATUS_BADGE, assessment_status_text, pending_text
+from komae_kpi.views import finance_outlook
+from komae_kpi.views.status_style import (
+    STATUS_BADGE,
+    assessment_status_text,
+    pending_text,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,6 +36,7 @@ class IndicatorSummary:
     criteria: str
     pending: bool = False  # the latest actual waits for approval (shown with include_pending)
     finding: str | None = None  # the approver's comment on the latest actual
+    outlook: tuple[str, ...] = ()  # for 遅れ/注意: the verdicts of the 財政見通し touching it
 
     @property
     def target_text(self) -> str:
@@ -102,6 +108,7 @@ def summary(snapshot: Snapshot, indicator_no: int, fiscal_year: int) -> Indicato
         finding=snapshot.finding(indicator_no, a.latest_fiscal_year)
         if a.latest_fiscal_year is not None
         else None,
+        outlook=finance_outlook.warning_verdicts(snapshot, a),
     )
 
 

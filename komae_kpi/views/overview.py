@@ -12,7 +12,12 @@ from komae_kpi.judgement.indicator_status import Assessment, StatusCode, criteri
 from komae_kpi.judgement.item_progress import item_rows, status_index
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.plan import facts
-from komae_kpi.views.status_style import STATUS_BADGE, assessment_status_text, pending_text
+from komae_kpi.views import finance_outlook
+from komae_kpi.views.status_style import (
+    STATUS_BADGE,
+    assessment_status_text,
+    pending_text,
+)
 
 SPARKLINE_YEARS = 10
 
@@ -140,6 +145,12 @@ def finding_text(snapshot: Snapshot, a: Assessment) -> str:
     return f"　所見（承認者）: {finding}" if finding else ""
 
 
+def warning_notes(snapshot: Snapshot, a: Assessment) -> str:
+    """What follows the reason of an indicator's warning: the approver's 所見 and, for 遅れ/注意,
+    the verdicts of the 財政見通し that touch it."""
+    return finding_text(snapshot, a) + finance_outlook.warning_outlook_text(snapshot, a)
+
+
 def gap_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
     """Every off_track indicator as an error, then every at_risk one as a warning."""
     out = []
@@ -156,7 +167,7 @@ def gap_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
                         f"{assessment_status_text(a)}：指標{a.indicator_no} {a.indicator.name}",
                         snapshot.is_pending_actual(a.indicator_no, a.latest_fiscal_year),
                     ),
-                    body=_warning_body(a) + finding_text(snapshot, a),
+                    body=_warning_body(a) + warning_notes(snapshot, a),
                 )
             )
     return out

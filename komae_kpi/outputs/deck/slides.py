@@ -2,6 +2,7 @@
 
 Slides, 16:9: a title slide; the eight indicators with their status; one slide per indicator that
 is 遅れ or 注意 (its chart, the gap to the plan line, the required versus the observed annual change);
+when the store has a 財政見通し, one slide of it (the balances' charts and every verdict);
 item statuses per 施策 with the change from the year before; the items that are behind (遅れ・やや遅れ,
 the vocabulary's "behind" category); then the items under 見直し and those not reported (未報告).
 Those last two are not "behind", so they are listed apart; they are listed at all because the plan
@@ -75,7 +76,7 @@ from komae_kpi.outputs.deck.layout import (
 )
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, Plan
-from komae_kpi.views import charts
+from komae_kpi.views import charts, finance_outlook
 from komae_kpi.views.indicator_views import summary
 from komae_kpi.views.overview import gap_warnings
 from komae_kpi.views.status_style import STATUS_HEX, assessment_status_text, item_status_text
@@ -89,12 +90,17 @@ OVERVIEW_TITLE = "指標の状況"
 ITEM_SUMMARY_TITLE = "取組項目の進捗状況（施策別）"
 BEHIND_TITLE = "進捗が遅れている取組項目（遅れ・やや遅れ）"
 ATTENTION_TITLE = "見直し・未報告の取組項目"
+OUTLOOK_TITLE = finance_outlook.SECTION_TITLE
 REVISED = "見直し"
 
 # The chart on an indicator slide, in inches on the slide and pixels for the image (100 px/in).
 CHART_WIDTH_IN = 7.7
 CHART_HEIGHT_IN = 5.25
 PIXELS_PER_INCH = 100
+
+# The 財政見通し slide: the two balance charts side by side, the verdicts under them.
+OUTLOOK_CHART_WIDTH_IN = (CONTENT_WIDTH - 0.2) / 2
+OUTLOOK_CHART_HEIGHT_IN = 3.6
 
 # Commentary longer than this is shortened, visibly, so that one item cannot fill a slide.
 COMMENT_LIMIT = 100
@@ -386,15 +392,119 @@ def _indicator_slide(
     reason_lines: list[str | list[Span]] = [[Span(text="判定の理由", bold=True)], a.reason]
     if info.finding:  # the approver's comment, beside the warning it explains
         reason_lines += [[Span(text="所見（承認者）", bold=True)], info.finding]
+    if info.outlook:  # the 財政見通し's verdicts, beside the warning they speak to
+        reason_lines += [[Span(text=finance_outlook.SECTION_TITLE, bold=True)], *info.outlook]
+    height = BODY_BOTTOM - bottom - 0.15
+    # 12 pt, smaller when a finding or verdicts would not fit under the figures.
+    size = next(
+        (
+            s
+            for s in (12, 11, 10)
+            if paragraphs_height(reason_lines, panel_width - 0.1, s, 3) + 2 * TEXTBOX_MARGIN_Y
+            <= height
+        ),
+        9,
+    )
     textbox(
         slide,
         panel_left,
         bottom + 0.15,
         panel_width,
-        BODY_BOTTOM - bottom - 0.15,
+        height,
         reason_lines,
-        Look(size=12, space_after=3),
+        Look(size=size, space_after=3),
     )
+
+
+def _outlook_verdicts(section: finance_outlook.OutlookSection) -> list[Paragraph]:
+    """Each scenario's name, then its verdict for each indicator it touches (and what meeting
+    the target takes, where it is missed)."""
+    lines: list[Paragraph] = []
+    for scenario in section.chosen:
+        lines.append(
+            [Span(text=f"財政見通し「{finance_outlook.shown_name(scenario)}」", bold=True)]
+        )
+        for panel in section.panels:
+            for p in panel.scenarios:
+                if p.scenario.name == scenario.name:
+                    sentence, requirement = finance_outlook.verdict_lines(p.verdict)
+                    missed = p.verdict.meets_target is not True
+                    lines.append(f"・{sentence}{requirement if missed else ''}")
+    return lines
+
+
+def _outlook_slide(
+    prs: PresentationObject, snapshot: Snapshot, fiscal_year: int, renderer: ChartRenderer
+) -> None:
+    """One 財政見通し slide when the store has a scenario (every one is shown); the charts drawn."""
+    if not snapshot.scenarios:
+        return
+    section = finance_outlook.outlook_section(
+        snapshot, fiscal_year, [s.name for s in snapshot.scenarios]
+    )
+    slide = new_slide(prs, f"{OUTLOOK_TITLE}（{fy.label(fiscal_year)}までの実績から）")
+    lead: list[Paragraph] = [finance_outlook.paths_help(snapshot.plan)]
+    if section.demo_note:
+        lead.insert(0, [Span(text=section.demo_note, bold=True, color=DEMO_COLOR)])
+    lead_height = paragraphs_height(lead, CONTENT_WIDTH - 0.1, 11) + 2 * TEXTBOX_MARGIN_Y
+    textbox(slide, MARGIN, BODY_TOP, CONTENT_WIDTH, lead_height, lead, Look(size=11, color=MUTED))
+    top = BODY_TOP + lead_height + 0.05
+    stocks = [p for p in section.panels if snapshot.plan.is_stock(p.indicator.indicator_no)][:2]
+    for n, panel in enumerate(stocks):
+        figure = panel.figure(height=round(OUTLOOK_CHART_HEIGHT_IN * PIXELS_PER_INCH))
+        figure.update_layout(
+            title={"text": panel.heading, "font": {"size": 17}},
+            margin={"t": 44, "l": 64, "r": 16},
+            font={"size": 14},
+        )
+        png = renderer.image(
+            figure,
+            width=round(OUTLOOK_CHART_WIDTH_IN * PIXELS_PER_INCH),
+            height=round(OUTLOOK_CHART_HEIGHT_IN * PIXELS_PER_INCH),
+            fmt="png",
+        )
+        names = "・".join(f"「{p.scenario.label}」" for p in panel.scenarios) or "なし"
+        picture(
+            slide,
+            png,
+            MARGIN + n * (OUTLOOK_CHART_WIDTH_IN + 0.2),
+            top,
+            OUTLOOK_CHART_WIDTH_IN,
+            OUTLOOK_CHART_HEIGHT_IN,
+            alt=f"{panel.heading}のグラフ：実績値、目標の線と、財政見通し{names}の"
+            "見通しどおりの線（破線）と最新の実績からの線（実線）。",
+        )
+    below = top + OUTLOOK_CHART_HEIGHT_IN + 0.1
+    lines = _outlook_verdicts(section)
+    width = CONTENT_WIDTH - 0.1
+    available = BODY_BOTTOM - below - 2 * TEXTBOX_MARGIN_Y
+
+    def fits(paragraphs: Sequence[Paragraph], size: float) -> bool:
+        return paragraphs_height(paragraphs, width, size, 2) <= available
+
+    # The largest text with which every verdict fits; at the smallest, the verdicts that do not
+    # fit are left to /finance, and the slide says how many.
+    size = next((s for s in (13, 12, 11) if fits(lines, s)), 10)
+    kept, dropped = list(lines), 0
+    while len(kept) > 1 and not fits([*kept, *([_left_out(dropped)] if dropped else [])], size):
+        dropped += isinstance(kept.pop(), str)
+    if dropped:
+        while len(kept) > 1 and not isinstance(kept[-1], str):
+            kept.pop()  # a scenario's name whose verdicts were all left out
+        kept.append(_left_out(dropped))
+    textbox(
+        slide,
+        MARGIN,
+        below,
+        CONTENT_WIDTH,
+        BODY_BOTTOM - below,
+        kept,
+        Look(size=size, space_after=2),
+    )
+
+
+def _left_out(count: int) -> str:
+    return f"ほか{count}件の判定は、画面「財政指標」の財政見通しに掲載しています。"
 
 
 def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> None:
@@ -630,6 +740,7 @@ def _build(
     before = renderer.rendered
     for w in warnings:
         _indicator_slide(prs, snapshot, fiscal_year, w.indicator_no, w.title, renderer)
+    _outlook_slide(prs, snapshot, fiscal_year, renderer)
     _item_summary_slide(prs, snapshot, fiscal_year)
     behind = _item_slides(prs, snapshot, fiscal_year)
     _footers(prs, snapshot, fiscal_year)

@@ -27,9 +27,13 @@ from komae_kpi.judgement.item_progress import NOT_REPORTED, ItemRow
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, Plan
-from komae_kpi.views import charts
-from komae_kpi.views.overview import finding_text
-from komae_kpi.views.status_style import assessment_status_text, item_status_text
+from komae_kpi.views import charts, finance_outlook
+from komae_kpi.views.outlook_views import indicator_heading, path_table
+from komae_kpi.views.overview import warning_notes
+from komae_kpi.views.status_style import (
+    assessment_status_text,
+    item_status_text,
+)
 
 REPORT_TITLE = "進捗状況報告"
 CHART_WIDTH = 900
@@ -80,6 +84,26 @@ class ChartSection:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ScenarioBlock:
+    """One 財政見通し in the report: its title, a table of both paths per indicator it touches,
+    and its verdicts."""
+
+    title: str
+    tables: tuple[Table, ...]
+    verdicts: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutlookSection:
+    """The last section of chapter 2: every 財政見通し in the store, projected from the actuals up
+    to the report's year."""
+
+    heading: TocEntry
+    notes: tuple[str, ...]
+    scenarios: tuple[ScenarioBlock, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlanHeading:
     """A heading of the plan's tree in chapter 3, and the item tables right under it (only a
     基本事業 has items). Policies are h3 and in the table of contents; directions h4, programs h5."""
@@ -102,6 +126,7 @@ class ReportContent:
     item_counts: Table
     policy_counts: Table
     charts: tuple[ChartSection, ...]
+    outlook: OutlookSection | None  # None: no 財政見通し in the store
     plan_tree: tuple[PlanHeading, ...]
     criteria: Table
     statuses: Table
@@ -153,6 +178,7 @@ class ReportContent:
             SUMMARY_ITEMS,
             INDICATORS,
             *(c.heading for c in self.charts),
+            *([self.outlook.heading] if self.outlook else []),
             ITEMS,
             *(TocEntry(anchor=h.anchor, text=h.text, level=2) for h in self.plan_tree if h.anchor),
             METHOD,
@@ -297,7 +323,37 @@ def _chart_section(
         png_base64=base64.b64encode(png).decode("ascii"),
         alt=_chart_alt(snapshot, year, x, assessment),
         caption=f"図 指標{x.indicator_no} {x.name}（{fy.label(year)}時点）",
-        reason=assessment.reason + finding_text(snapshot, assessment),
+        reason=assessment.reason + warning_notes(snapshot, assessment),
+    )
+
+
+def _outlook_section(snapshot: Snapshot, year: int, number: str) -> OutlookSection | None:
+    """Each scenario: both paths by year for every indicator it touches, then its verdicts."""
+    if not snapshot.scenarios:
+        return None
+    blocks = []
+    for outlook in finance_outlook.outlooks_for(snapshot, year):
+        tables = []
+        verdicts = []
+        for x in outlook.indicators:
+            paths = path_table(x)
+            tables.append(Table(caption=indicator_heading(x), header=paths.header, rows=paths.rows))
+            verdicts.append("".join(finance_outlook.verdict_lines(x.verdict)))
+        blocks.append(
+            ScenarioBlock(
+                title=f"財政見通し「{finance_outlook.shown_name(outlook.scenario)}」",
+                tables=tuple(tables),
+                verdicts=tuple(verdicts),
+            )
+        )
+    made_up = finance_outlook.demo_note(snapshot.scenarios)
+    notes = [finance_outlook.paths_help(snapshot.plan), *([made_up] if made_up else [])]
+    return OutlookSection(
+        heading=TocEntry(
+            anchor="outlook", text=f"{number} {finance_outlook.SECTION_TITLE}", level=2
+        ),
+        notes=tuple(notes),
+        scenarios=tuple(blocks),
     )
 
 
@@ -376,6 +432,10 @@ def report_content(
     item_counts, policy_counts = _count_tables(snapshot, year)
     criteria, statuses = _method_tables(plan)
     rows = item_progress.item_rows(plan, item_progress.status_index(snapshot.statuses), year)
+    charts_shown = tuple(
+        _chart_section(snapshot, year, a, render, f"2.{n}")
+        for n, a in enumerate(assessments, start=1)
+    )
     return ReportContent(
         fiscal_year=year,
         is_demo=snapshot.is_demo,
@@ -385,10 +445,8 @@ def report_content(
         and not any(s.fiscal_year == year for s in snapshot.statuses),
         item_counts=item_counts,
         policy_counts=policy_counts,
-        charts=tuple(
-            _chart_section(snapshot, year, a, render, f"2.{n}")
-            for n, a in enumerate(assessments, start=1)
-        ),
+        charts=charts_shown,
+        outlook=_outlook_section(snapshot, year, f"2.{len(charts_shown) + 1}"),
         plan_tree=_plan_tree(plan, rows),
         criteria=criteria,
         statuses=statuses,
