@@ -101,6 +101,16 @@ def test_the_chart_draws_the_actuals_the_bound_and_both_paths_of_each_scenario(
     assert figure.layout.xaxis.dtick == 1
 
 
+def test_an_estimate_is_drawn_as_one_on_the_outlook_chart_too(planned: Path) -> None:
+    save_indicator_value(planned, FUND, 2026, 21.5, source="決算見込", stage="estimate")
+    section = finance_outlook.outlook_section(load_snapshot(planned), 2026, [VISION])
+    fund = next(p for p in section.panels if p.indicator.indicator_no == FUND)
+    actuals = next(t for t in fund.figure().data if t.name == "実績値")
+    assert list(actuals.x) == [2023, 2025, 2026]
+    assert list(actuals.marker.symbol) == ["circle", "circle", "circle-open"]
+    assert [c[1] for c in actuals.customdata] == ["", "", "（見込）"]
+
+
 def test_each_scenario_has_its_own_colour_and_marker(planned: Path) -> None:
     snapshot = load_snapshot(planned)
     section = finance_outlook.outlook_section(snapshot, 2025, [VISION, BUDGET])

@@ -98,6 +98,28 @@ def target_bound(
     return y_low, y_high
 
 
+def actuals_trace(
+    shown: Mapping[int, float], stages: Mapping[int, Stage] | None, unit: str
+) -> go.Scatter:
+    """The actuals line of every chart of an indicator (fiscal year -> value): a 見込 is an open
+    marker, and its hover text says so (never the marker alone)."""
+    marks = [formatting.stage_mark((stages or {}).get(y)) for y in shown]
+    return go.Scatter(
+        x=list(shown),
+        y=list(shown.values()),
+        mode="lines+markers",
+        name="実績値",
+        line={"color": ACTUAL_COLOR, "width": 3},
+        marker={
+            "size": 9,
+            "symbol": ["circle-open" if m else "circle" for m in marks],
+            "line": {"width": 2, "color": ACTUAL_COLOR},
+        },
+        customdata=[[fy.label(y), m] for y, m in zip(shown, marks, strict=True)],
+        hovertemplate=_hover(unit, labelled=True),
+    )
+
+
 def indicator_figure(
     indicator: Indicator,
     actuals: Mapping[int, float],
@@ -148,25 +170,8 @@ def indicator_figure(
             )
         )
 
-    # Actuals: the published history and every entered year up to the one assessed; a 見込 is an
-    # open marker, and its hover text says so (never the marker alone).
-    marks = [formatting.stage_mark((stages or {}).get(y)) for y in shown]
-    fig.add_trace(
-        go.Scatter(
-            x=list(shown),
-            y=list(shown.values()),
-            mode="lines+markers",
-            name="実績値",
-            line={"color": ACTUAL_COLOR, "width": 3},
-            marker={
-                "size": 9,
-                "symbol": ["circle-open" if m else "circle" for m in marks],
-                "line": {"width": 2, "color": ACTUAL_COLOR},
-            },
-            customdata=[[fy.label(y), m] for y, m in zip(shown, marks, strict=True)],
-            hovertemplate=_hover(unit, labelled=True),
-        )
-    )
+    # Actuals: the published history and every entered year up to the one assessed.
+    fig.add_trace(actuals_trace(shown, stages, unit))
     fig.add_trace(
         go.Scatter(
             x=[x.baseline_fiscal_year],

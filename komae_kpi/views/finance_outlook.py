@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
+from komae_kpi.common.stages import Stage
 from komae_kpi.judgement.indicator_status import Assessment, StatusCode
 from komae_kpi.judgement.outlook import (
     AS_PLANNED_LABEL,
@@ -34,11 +35,11 @@ from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, Plan
 from komae_kpi.store.scenarios import Scenario, ScenarioLogEntry, unknown_problem
 from komae_kpi.views.charts import (
-    ACTUAL_COLOR,
     TARGET_COLOR,
     TEMPLATE,
     _hover,
     _year_axis,
+    actuals_trace,
     target_bound,
 )
 from komae_kpi.views.outlook_views import NET_LABEL, TextTable
@@ -188,6 +189,7 @@ class IndicatorPanel:
     indicator: Indicator
     fiscal_year: int
     actuals: Mapping[int, float]
+    stages: Mapping[int, Stage]
     scenarios: tuple[ScenarioPanel, ...]
 
     @property
@@ -209,6 +211,7 @@ class IndicatorPanel:
             self.actuals,
             [(p.scenario.label, p.outlook) for p in self.scenarios],
             fiscal_year=self.fiscal_year,
+            stages=self.stages,
             height=height,
         )
 
@@ -264,6 +267,7 @@ def outlook_section(
                     indicator=x,
                     fiscal_year=fiscal_year,
                     actuals=_actuals(snapshot, x, fiscal_year),
+                    stages=snapshot.stages(x.indicator_no),
                     scenarios=tuple(
                         ScenarioPanel(scenario=o.scenario, outlook=io, years=o.years)
                         for o, io in found
@@ -310,11 +314,13 @@ def outlook_figure(
     paths: Sequence[tuple[str, IndicatorOutlook]],
     *,
     fiscal_year: int,
+    stages: Mapping[int, Stage] | None = None,
     height: int = 520,
 ) -> go.Figure:
     """An indicator's actuals, its target as a labelled bound and each scenario's paths: as
     planned from the baseline (dashed) and re-based on the latest actual (solid, from that
-    actual on). paths: (the scenario's label, its projection of this indicator).
+    actual on). paths: (the scenario's label, its projection of this indicator); stages: each
+    actual's stage, a 見込 drawn as the indicator chart draws it.
     """
     x = indicator
     unit = x.unit
@@ -337,18 +343,7 @@ def outlook_figure(
         yanchor="top" if x.comparator == "<=" else "bottom",
         font={"color": TARGET_COLOR, "size": 14},
     )
-    fig.add_trace(
-        go.Scatter(
-            x=list(shown),
-            y=list(shown.values()),
-            mode="lines+markers",
-            name="実績値",
-            line={"color": ACTUAL_COLOR, "width": 3},
-            marker={"size": 9},
-            customdata=[fy.label(y) for y in shown],
-            hovertemplate=_hover(unit),
-        )
-    )
+    fig.add_trace(actuals_trace(shown, stages, unit))
     since_actual = [y for y in shown if x.baseline_fiscal_year <= y <= last]
     rebase_year = max(since_actual, default=x.baseline_fiscal_year)
     for n, (label, path) in enumerate(paths):
