@@ -33,7 +33,7 @@ def show() -> None:
             f"{fy.label(year)}の実績が未入力のため、指標の状況（遅れ・注意）はまだ判定できません。",
             icon=":material/hourglass_empty:",
         )
-    for w in warnings:
+    for w in warnings + overview.outlook_warnings(snapshot, year):
         show_box = st.error if w.level == "error" else st.warning
         show_box(
             w.body,

@@ -19,7 +19,7 @@ from komae_kpi.store.entries import save_indicator_value
 from komae_kpi.store.scenarios import Scenario, ScenarioFlow, ScenarioForecast, save_scenario
 from komae_kpi.views import finance_outlook, finance_views
 from komae_kpi.views.indicator_views import summary
-from komae_kpi.views.overview import gap_warnings
+from komae_kpi.views.overview import gap_warnings, outlook_warnings
 from tests import html_text
 
 DEBT, FUND, RATIO = 5, 4, 3
@@ -229,6 +229,20 @@ def test_a_warning_adds_the_verdict_of_each_scenario_touching_its_indicator(
     # No warning, no verdict: the fund's status keeps its rule and its summary says nothing.
     assert summary(snapshot, FUND, 2025).outlook == ()
     assert all(w.indicator_no != FUND for w in gap_warnings(snapshot, 2025))
+    # But the overview says what the outlook shows for it: 22.0 − 0.6 × 4 = 19.6 in FY2029, 0.4
+    # short, so 0.1 a year less drawn down over the four years after the actual.
+    (fund,) = outlook_warnings(snapshot, 2025)
+    assert (fund.indicator_no, fund.level, fund.title) == (
+        FUND,
+        "warning",
+        "財政見通し：指標4 財政調整基金残高",
+    )
+    assert fund.body == (
+        "実績の傾向による判定は「順調」です。"
+        "財政見通し『中期財政ビジョン』では令和11年度に19.6億円で、目標20.0億円以上を下回る見込み。"
+        "令和11年度に20.0億円以上とするには、取崩額を毎年度あと0.1億円抑える"
+        "（または積立額を増やす）必要があります。"
+    )
 
 
 def test_status_text_and_json_carry_the_outlook(

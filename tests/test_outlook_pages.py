@@ -207,6 +207,10 @@ def test_the_overview_warning_and_the_indicator_page_add_the_verdicts(
     at = _open(monkeypatch, planned, "overview")
     (debt,) = [e for e in at.error if "指標5 市債残高" in e.proto.title]
     assert VISION_DEBT in debt.value and BUDGET_DEBT in debt.value
+    # The fund is 順調 by its trend, but the vision takes it below 20億円 (19.6) by FY2029.
+    (fund,) = [w for w in at.warning if "指標4 財政調整基金残高" in w.proto.title]
+    assert fund.proto.title == "財政見通し：指標4 財政調整基金残高"
+    assert "令和11年度に19.6億円で、目標20.0億円以上を下回る見込み" in fund.value
     indicators = _open(monkeypatch, planned, "indicators", {"indicator": str(DEBT)})
     assert VISION_DEBT in _text(indicators) and BUDGET_DEBT in _text(indicators)
 

@@ -173,6 +173,32 @@ def gap_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
     return out
 
 
+def outlook_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
+    """Indicators not judged 遅れ or 注意 whose 財政見通し misses the target by the target year (as
+    a warning each). Their status keeps its rule (the trend of the actuals); the meeting still
+    hears what the planned flows say, e.g. when the fund falls below 20億円."""
+    out = []
+    for a in assess_all(snapshot, fiscal_year):
+        if a.status in finance_outlook.WARNING_STATUSES:
+            continue  # gap_warnings carries its verdicts
+        missed = [
+            finance_outlook.verdict_lines(v)
+            for _, v in finance_outlook.indicator_verdicts(snapshot, a.indicator_no, fiscal_year)
+            if v.meets_target is False
+        ]
+        if missed:
+            out.append(
+                GapWarning(
+                    level="warning",
+                    indicator_no=a.indicator_no,
+                    title=f"財政見通し：指標{a.indicator_no} {a.indicator.name}",
+                    body=f"実績の傾向による判定は「{a.label}{a.provisional_mark}」です。"
+                    + "".join(sentence + requirement for sentence, requirement in missed),
+                )
+            )
+    return out
+
+
 def last_completed_fiscal_year(today: dt.date) -> int:
     """The latest fiscal year that has ended: on 2026-11-29 that is FY2025 (令和7年度)."""
     return fy.fiscal_year_of(today) - 1
