@@ -163,6 +163,31 @@ def test_the_fund_breaches_its_floor_and_what_it_takes_to_meet_it() -> None:
     )
 
 
+def test_a_path_resting_on_a_estimate_says_so_and_its_verdict_is_provisional() -> None:
+    s = scenario(flows=flows({"deposit": 1.0, "withdrawal": 1.6}))
+    # FY2025's 21.5 is a 決算見込: 21.5 − 0.6 × 4 = 19.1 in FY2029, below the floor.
+    fund = project(PLAN, s, FUND, {2023: 22.3, 2024: 22.1, 2025: 21.5}, {2025: "estimate"})
+    row = {r.fiscal_year: r for r in fund.rows}
+    assert (row[2025].basis, row[2025].as_json()["stage"]) == ("実績（見込）", "見込")
+    assert (row[2024].basis, row[2024].as_json()["stage"]) == ("実績", "決算")
+    assert row[2026].as_json()["stage"] is None  # a projection, not an actual
+    v = fund.verdict
+    assert v.provisional and v.as_json()["provisional"] is True
+    assert v.sentence == (
+        "財政見通し『試算』では令和11年度に19.1億円で、目標20.0億円以上を下回る見込み"
+        "（令和10年度から）（暫定）"
+    )
+    # The 決算 arrives: the same path, no longer provisional.
+    settled = project(PLAN, s, FUND, {2023: 22.3, 2024: 22.1, 2025: 21.5}, {2025: "settled"})
+    assert not settled.verdict.provisional and not settled.verdict.sentence.endswith("（暫定）")
+    # A later actual that is settled carries the path on: not provisional either.
+    later = project(
+        PLAN, s, FUND, {2023: 22.3, 2025: 21.5, 2026: 21.0}, {2025: "estimate", 2026: "final"}
+    )
+    assert not later.verdict.provisional
+    assert {r.fiscal_year: r.as_json()["stage"] for r in later.rows}[2026] == "確定"
+
+
 def test_the_debt_over_its_ceiling_asks_to_hold_issuance_down() -> None:
     s = scenario(flows=flows({"issuance": 10.0, "repayment": 10.2}, years=range(2026, 2030)))
     debt = project(PLAN, s, DEBT, {2023: 167.7, 2024: 165.5, 2025: 164.0})
@@ -283,7 +308,14 @@ def test_the_outlook_of_a_scenario_lists_its_indicators_flows_and_json_rows() ->
     ]
     records = outlook.records()
     assert len(records) == 3 * 7  # three indicators, FY2023–FY2029
-    assert list(records[0]) == ["indicator_no", "fiscal_year", "as_planned", "rebased", "basis"]
+    assert list(records[0]) == [
+        "indicator_no",
+        "fiscal_year",
+        "as_planned",
+        "rebased",
+        "basis",
+        "stage",
+    ]
     # 経常収支比率 has only a FY2029 forecast: no value in between, and no float noise anywhere.
     assert records[1] == {
         "indicator_no": RATIO,
@@ -291,6 +323,7 @@ def test_the_outlook_of_a_scenario_lists_its_indicators_flows_and_json_rows() ->
         "as_planned": None,
         "rebased": None,
         "basis": "財政見通しに令和6年度の見込値がありません",
+        "stage": None,
     }
     fund_2027 = next(r for r in records if r["indicator_no"] == FUND and r["fiscal_year"] == 2027)
     assert fund_2027["rebased"] == 19.9  # 22.3 − 0.6 × 4, rounded to four decimals in JSON

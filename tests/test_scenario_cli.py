@@ -74,7 +74,14 @@ def test_import_list_show_and_remove(
     assert main(scenario("show", "中期財政ビジョン", *db, "--json")) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 2 * 7  # two indicators, FY2023–FY2029
-    assert list(rows[0]) == ["indicator_no", "fiscal_year", "as_planned", "rebased", "basis"]
+    assert list(rows[0]) == [
+        "indicator_no",
+        "fiscal_year",
+        "as_planned",
+        "rebased",
+        "basis",
+        "stage",  # of the actual the re-based value is (見込/決算/確定), else null
+    ]
     fund = {r["fiscal_year"]: r for r in rows if r["indicator_no"] == 4}
     # As planned: 22.3 − 0.6 a year → 18.7; re-based on 21.5 (FY2025): 21.5 − 0.6 × 4 = 19.1.
     assert fund[2029]["as_planned"] == 18.7 and fund[2029]["rebased"] == 19.1
@@ -84,6 +91,7 @@ def test_import_list_show_and_remove(
         "as_planned": 21.1,
         "rebased": 21.5,
         "basis": "実績",
+        "stage": "決算",
     }
     assert fund[2026]["basis"] == "前年度末残高＋積立額−取崩額"
     assert main(scenario("show", "中期財政ビジョン", *db)) == 0

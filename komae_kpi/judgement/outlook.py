@@ -30,13 +30,21 @@ from typing import Any
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
-from komae_kpi.judgement.indicator_status import comparable, headroom, plan_line_bound
+from komae_kpi.common.stages import DEFAULT_STAGE, PROVISIONAL_STAGE, Stage, label
+from komae_kpi.judgement.indicator_status import (
+    PROVISIONAL_MARK,
+    comparable,
+    headroom,
+    plan_line_bound,
+)
 from komae_kpi.judgement.progress import Snapshot, load_snapshot
 from komae_kpi.plan.model import Indicator, JudgementRule, Plan, StockFlow, meets
 from komae_kpi.store.scenarios import Scenario, list_scenarios, scenario_years
 
 BASIS_ACTUAL = "実績"
 BASIS_FORECAST = "財政見通しの見込値"
+# After 「実績」 for an actual that is a 見込 (決算見込・速報): 「実績（見込）」.
+ESTIMATE_MARK = f"（{label(PROVISIONAL_STAGE)}）"
 # What the two paths are called on every screen and output.
 AS_PLANNED_LABEL = "見通しどおり（現状値から）"
 REBASED_LABEL = "最新の実績から"
@@ -85,6 +93,7 @@ class OutlookRow:
     as_planned: float | None
     rebased: float | None
     basis: str
+    rebased_stage: Stage | None = None  # the stage of the actual the re-based value is, if any
 
     def as_json(self) -> dict[str, Any]:
         """The object `scenario show --json` prints."""
@@ -94,6 +103,7 @@ class OutlookRow:
             "as_planned": _json_number(self.as_planned),
             "rebased": _json_number(self.rebased),
             "basis": self.basis,
+            "stage": label(self.rebased_stage) if self.rebased_stage else None,
         }
 
 
@@ -126,6 +136,8 @@ class OutlookVerdict:
     flows: tuple[StockFlow, ...]
     flow_years: int
     per_year: float | None
+    # The final value rests on a 見込 actual (re-based on it, no later forecast): the verdict is 暫定.
+    provisional: bool = False
 
     @property
     def target_year(self) -> int:
@@ -168,7 +180,12 @@ class OutlookVerdict:
     @property
     def sentence(self) -> str:
         """The verdict for the warnings: 「財政見通し『A』では令和11年度に158.2億円（目標160.0億円以下を
-        満たす）」 / 「…に165.0億円で、目標160.0億円以下を超える見込み（令和9年度から）」."""
+        満たす）」 / 「…に165.0億円で、目標160.0億円以下を超える見込み（令和9年度から）」; followed by
+        （暫定） when it rests on a 見込 actual."""
+        return self._sentence + (PROVISIONAL_MARK if self.provisional else "")
+
+    @property
+    def _sentence(self) -> str:
         x = self.indicator
         head = f"財政見通し『{self.scenario_label}』では{fy.wareki(self.target_year)}"
         if self.final_value is None:
@@ -220,6 +237,7 @@ class OutlookVerdict:
             "final_value": _json_number(self.final_value),
             "meets": self.meets_target,
             "breach_year": self.breach_year,
+            "provisional": self.provisional,
             "sentence": self.sentence,
             "requirement": self.requirement,
         }
@@ -279,9 +297,16 @@ def _net_flow(scenario: Scenario, flows: Sequence[StockFlow], fiscal_year: int) 
 
 
 def project(
-    plan: Plan, scenario: Scenario, indicator_no: int, actuals: Mapping[int, float]
+    plan: Plan,
+    scenario: Scenario,
+    indicator_no: int,
+    actuals: Mapping[int, float],
+    stages: Mapping[int, Stage] | None = None,
 ) -> IndicatorOutlook:
-    """Both paths of one indicator under the scenario, given its actuals (fiscal year → value)."""
+    """Both paths of one indicator under the scenario, given its actuals (fiscal year → value)
+    and their stages (fiscal year → stage; 決算 where not given). A 見込 actual is marked in its
+    basis, and a verdict resting on it is 暫定."""
+    stages = stages or {}
     x = plan.indicator(indicator_no)
     flows = plan.flows_of(indicator_no)
     rows: list[OutlookRow] = []
@@ -289,6 +314,7 @@ def project(
     rebased: float | None = None
     stopped: int | None = None  # the year the re-based path stopped for want of flows
     flow_years = 0  # years since the last actual or forecast whose flows the path added
+    on_estimate = False  # the re-based path goes on from a 見込 actual
     for year in range(x.baseline_fiscal_year, x.target_fiscal_year + 1):
         forecast = scenario.forecast(indicator_no, year)
         net = _net_flow(scenario, flows, year) if flows else None
@@ -301,12 +327,15 @@ def project(
         actual = actuals.get(year)
         if actual is not None:
             rebased, stopped, flow_years = actual, None, 0
+            on_estimate = stages.get(year) == PROVISIONAL_STAGE
             same = comparable(actual) == comparable(x.baseline_value)
             basis = baseline_basis(x) if year == x.baseline_fiscal_year and same else BASIS_ACTUAL
+            basis += ESTIMATE_MARK if on_estimate else ""
         elif year == x.baseline_fiscal_year:
             rebased, basis = x.baseline_value, baseline_basis(x)
         elif forecast is not None:
             rebased, stopped, flow_years, basis = forecast, None, 0, BASIS_FORECAST
+            on_estimate = False
         elif not flows:
             rebased, basis = None, missing_basis(year)
         elif rebased is not None and net is not None:
@@ -316,6 +345,7 @@ def project(
             if stopped is None:
                 stopped = year
             rebased, basis = None, gap_basis(stopped, flows)
+        stage = stages.get(year, DEFAULT_STAGE) if actual is not None else None
         rows.append(
             OutlookRow(
                 indicator_no=indicator_no,
@@ -323,6 +353,7 @@ def project(
                 as_planned=planned,
                 rebased=rebased,
                 basis=basis,
+                rebased_stage=stage,
             )
         )
     years = scenario_years(plan)
@@ -334,7 +365,7 @@ def project(
         indicator=x,
         rows=tuple(rows),
         flow_lines=lines,
-        verdict=_verdict(plan, scenario, x, rows, stopped, flow_years),
+        verdict=_verdict(plan, scenario, x, rows, stopped, flow_years, on_estimate),
     )
 
 
@@ -352,6 +383,7 @@ def _verdict(
     rows: Sequence[OutlookRow],
     stopped: int | None,
     flow_years: int,
+    on_estimate: bool,
 ) -> OutlookVerdict:
     rule = plan.rule(x.indicator_no)
     final = rows[-1].rebased
@@ -378,26 +410,38 @@ def _verdict(
         flows=plan.flows_of(x.indicator_no),
         flow_years=flow_years,
         per_year=per_year,
+        provisional=on_estimate and final is not None,
     )
 
 
 def build_outlook(
-    plan: Plan, scenario: Scenario, actuals: Mapping[int, Mapping[int, float]]
+    plan: Plan,
+    scenario: Scenario,
+    actuals: Mapping[int, Mapping[int, float]],
+    stages: Mapping[int, Mapping[int, Stage]] | None = None,
 ) -> Outlook:
-    """The scenario projected for every indicator it touches; actuals: indicator → year → value."""
+    """The scenario projected for every indicator it touches; actuals: indicator → year → value;
+    stages: indicator → year → the actual's stage."""
     return Outlook(
         scenario=scenario,
         years=tuple(scenario_years(plan)),
         indicators=tuple(
-            project(plan, scenario, no, actuals.get(no, {})) for no in scenario.indicator_nos(plan)
+            project(plan, scenario, no, actuals.get(no, {}), (stages or {}).get(no))
+            for no in scenario.indicator_nos(plan)
         ),
     )
+
+
+def actual_stages(snapshot: Snapshot) -> dict[int, dict[int, Stage]]:
+    """Each indicator's actuals' stages (fiscal year → stage), as build_outlook takes them."""
+    return {x.indicator_no: snapshot.stages(x.indicator_no) for x in snapshot.plan.indicators}
 
 
 def outlooks_of(snapshot: Snapshot, scenarios: Sequence[Scenario]) -> list[Outlook]:
     """The scenarios projected from the snapshot's actuals (what is in force)."""
     actuals = {x.indicator_no: snapshot.actuals(x.indicator_no) for x in snapshot.plan.indicators}
-    return [build_outlook(snapshot.plan, s, actuals) for s in scenarios]
+    stages = actual_stages(snapshot)
+    return [build_outlook(snapshot.plan, s, actuals, stages) for s in scenarios]
 
 
 def load_outlooks(path: Path, names: Sequence[str] | None = None) -> list[Outlook]:

@@ -28,6 +28,7 @@ from komae_kpi.judgement.outlook import (
     IndicatorOutlook,
     Outlook,
     OutlookVerdict,
+    actual_stages,
     build_outlook,
 )
 from komae_kpi.judgement.progress import Snapshot
@@ -112,7 +113,8 @@ def outlooks_for(
     plan = snapshot.plan
     actuals = {x.indicator_no: _actuals(snapshot, x, fiscal_year) for x in plan.indicators}
     chosen = snapshot.scenarios if scenarios is None else scenarios
-    return [build_outlook(plan, s, actuals) for s in chosen]
+    stages = actual_stages(snapshot)
+    return [build_outlook(plan, s, actuals, stages) for s in chosen]
 
 
 def _actuals(snapshot: Snapshot, x: Indicator, fiscal_year: int) -> dict[int, float]:
@@ -134,14 +136,18 @@ def indicator_verdicts(
 
 
 def warning_verdicts(snapshot: Snapshot, a: Assessment) -> tuple[str, ...]:
-    """What the warning of a 遅れ/注意 indicator adds: each scenario's verdict (and, where the
-    target is missed, what meeting it takes); () for any other status or no scenario."""
-    if a.status not in WARNING_STATUSES:
-        return ()
+    """What an indicator's warning adds: for a 遅れ/注意 indicator each scenario's verdict, for any
+    other only the verdicts that miss the target (the status keeps its rule, the trend of the
+    actuals, but a meeting must hear that the planned flows miss it); with what meeting the target
+    takes wherever it is missed. () with no scenario touching the indicator."""
+    warned = a.status in WARNING_STATUSES
     lines = []
     for _, verdict in indicator_verdicts(snapshot, a.indicator_no, a.fiscal_year):
         sentence, requirement = verdict_lines(verdict)
-        lines.append(sentence if verdict.meets_target else f"{sentence}{requirement}")
+        if verdict.meets_target is False:
+            lines.append(f"{sentence}{requirement}")
+        elif warned:
+            lines.append(sentence)
     return tuple(lines)
 
 

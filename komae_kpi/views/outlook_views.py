@@ -56,7 +56,7 @@ def path_table(x: IndicatorOutlook) -> TextTable:
             (
                 fy.label(r.fiscal_year),
                 formatting.with_unit(r.as_planned, unit),
-                formatting.with_unit(r.rebased, unit),
+                formatting.with_stage(r.rebased, unit, r.rebased_stage),
                 r.basis,
             )
             for r in x.rows

@@ -181,11 +181,7 @@ def outlook_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
     for a in assess_all(snapshot, fiscal_year):
         if a.status in finance_outlook.WARNING_STATUSES:
             continue  # gap_warnings carries its verdicts
-        missed = [
-            finance_outlook.verdict_lines(v)
-            for _, v in finance_outlook.indicator_verdicts(snapshot, a.indicator_no, fiscal_year)
-            if v.meets_target is False
-        ]
+        missed = finance_outlook.warning_verdicts(snapshot, a)
         if missed:
             out.append(
                 GapWarning(
@@ -193,7 +189,7 @@ def outlook_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
                     indicator_no=a.indicator_no,
                     title=f"財政見通し：指標{a.indicator_no} {a.indicator.name}",
                     body=f"実績の傾向による判定は「{a.label}{a.provisional_mark}」です。"
-                    + "".join(sentence + requirement for sentence, requirement in missed),
+                    + "".join(missed),
                 )
             )
     return out
