@@ -173,7 +173,7 @@ def test_long_with_a_unit_column_in_shift_jis() -> None:
 def test_the_long_layouts_indicator_column_ties_a_flow_to_its_balance() -> None:
     source = csv_source(
         "tied.csv",
-        "指標,年度,項目,金額\n指標5,2025,発行額,10\n市債残高,2026,償還額,11\n指標3,2025,発行額,1\n",
+        "指標,年度,項目,金額\n指標5,2025,発行額,10\n市債残高,2025,償還額,11\n指標3,2025,発行額,1\n",
     )
     assert problems(source) == [
         "tied.csv 4行目 D列「金額」の「1」: 指標3（経常収支比率）は残高の指標ではないため、増減（市債発行額）は"
@@ -240,6 +240,23 @@ def test_every_problem_of_a_file_is_named_at_once() -> None:
         "（増減（積立額・取崩額・市債発行額・元金償還額）または指標の名前・「指標3」（見込値））。",
         "誤り.csv 8行目 A列「年度」: 令和5年度 (2023)は財政見通しの年度（令和6年度 (2024)〜令和11年度 (2029)）の外です。",
     ]
+
+
+def test_a_blank_flow_in_a_year_is_not_taken_for_zero() -> None:
+    # 令和9年度's repayment left blank: read as 0 the debt would grow by the whole issuance.
+    blank = "年度,市債発行額,元金償還額\n令和8年度,10,11.5\n令和9年度,10,\n"
+    assert problems(csv_source("空欄.csv", blank)) == [
+        "空欄.csv 3行目 B列「市債発行額」: 令和9年度の元金償還額がありません（市債発行額はあります）。"
+        "空欄は0とみなさないため、増減のない年度は0と書いてください。"
+    ]
+    # Written as 0 it is read; a flow the file never gives (deposits of the fund) counts as none.
+    zero = read(
+        csv_source("零.csv", "年度,市債発行額,元金償還額\n令和8年度,10,11.5\n令和9年度,10,0\n")
+    )
+    assert flow_table(zero)[(2027, "repayment")] == 0.0
+    assert flow_table(read(csv_source("取崩.csv", "年度,取崩額\n令和8年度,1.2\n"))) == {
+        (2026, "withdrawal"): 1.2
+    }
 
 
 def test_unit_mistakes_and_repeated_cells_are_named() -> None:

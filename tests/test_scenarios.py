@@ -152,6 +152,18 @@ def test_what_a_scenario_may_not_hold_is_refused_with_nothing_written(store: Pat
         assert dump(store) == before
 
 
+def test_a_year_that_leaves_out_a_flow_given_in_other_years_is_refused(store: Path) -> None:
+    base = debt_plan()
+    gap = tuple(f for f in base.flows if (f.fiscal_year, f.flow_code) != (2027, "repayment"))
+    with pytest.raises(ValidationError) as info:
+        save_scenario(store, Scenario(name=base.name, flows=gap), user="zaisei")
+    assert info.value.problems == [
+        "令和9年度の元金償還額がありません（市債発行額はあります）。"
+        "空欄は0とみなさないため、増減のない年度は0と書いてください。"
+    ]
+    assert list_scenarios(store) == []
+
+
 def test_an_empty_or_unnamed_scenario_is_refused(store: Path) -> None:
     before = dump(store)
     with pytest.raises(ValidationError) as info:

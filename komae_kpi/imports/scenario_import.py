@@ -71,6 +71,8 @@ from komae_kpi.store.scenarios import (
     both_problem,
     exists_problem,
     flow_problem,
+    missing_flow_problem,
+    missing_flows,
     name_problem,
     not_a_stock_problem,
     read_scenarios,
@@ -229,6 +231,8 @@ class _Reader:
     table_unit: str | None = None
     # What is kept, each with where it was read (a second one for the same key names the first).
     flows: dict[tuple[str, int], tuple[ScenarioFlow, str]] = field(default_factory=dict)
+    # Every flow cell written, kept or refused (a refused one is named already, not as missing).
+    flow_cells: set[tuple[str, int]] = field(default_factory=set)
     forecasts: dict[tuple[int, int], tuple[ScenarioForecast, str]] = field(default_factory=dict)
     wrong_years: set[str] = field(default_factory=set)
 
@@ -263,6 +267,10 @@ class _Reader:
             return
         if not self.entries and not self.problems:
             self.problems.append(f"{self.table.name}: 財政見通しの値がありません。")
+        for flow, year, present in missing_flows(self.plan, self.flow_cells):
+            kept = self.flows.get((present.flow_code, year))
+            if kept is not None:
+                self.problem(kept[1], None, missing_flow_problem(flow, year, present))
 
     def _layout_of(
         self, row: SheetRow
@@ -500,6 +508,7 @@ class _Reader:
             self._keep_forecast(e, x)
 
     def _keep_flow(self, e: _Entry, flow: StockFlow) -> None:
+        self.flow_cells.add((flow.flow_code, e.year))
         stock = self.plan.indicator(flow.indicator_no)
         unit, problem = self._unit(e, stock)
         problem = problem or (unit_problem(stock, unit) if unit is not None else None)

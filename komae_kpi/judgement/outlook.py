@@ -287,8 +287,9 @@ class Outlook:
 
 
 def _net_flow(scenario: Scenario, flows: Sequence[StockFlow], fiscal_year: int) -> float | None:
-    """The signed sum of the year's flows; None when the scenario gives none of them for the year
-    (one given and another left out counts the missing one as 0)."""
+    """The signed sum of the year's flows; None when the scenario gives none of them for the year.
+    A flow the scenario never gives counts as 0 (store/scenarios.missing_flows refuses a year that
+    leaves out a flow given in other years)."""
     amounts = [(f.sign, scenario.flow_amount(f.flow_code, fiscal_year)) for f in flows]
     given = [(sign, a) for sign, a in amounts if a is not None]
     if not given:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -258,6 +258,36 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+def missing_flows(
+    plan: Plan, given: Iterable[tuple[str, int]]
+) -> list[tuple[StockFlow, int, StockFlow]]:
+    """(the flow left out, the fiscal year, a flow of the same balance given that year) for every
+    year that leaves out a flow the scenario gives in other years while giving another flow of the
+    same balance: a blank is not a zero (a debt with one year's repayment left blank would grow by
+    that year's issuance), so it must be written. A flow the scenario never gives counts as none
+    (a fund plan without deposits)."""
+    keys = set(given)
+    written = {code for code, _ in keys}
+    out: list[tuple[StockFlow, int, StockFlow]] = []
+    for code, year in sorted(keys, key=lambda k: (k[1], k[0])):
+        present = plan.stock_flow(code)
+        for flow in plan.flows_of(present.indicator_no):
+            if (
+                flow.flow_code in written
+                and (flow.flow_code, year) not in keys
+                and all(m[0] != flow or m[1] != year for m in out)
+            ):
+                out.append((flow, year, present))
+    return out
+
+
+def missing_flow_problem(flow: StockFlow, fiscal_year: int, present: StockFlow) -> str:
+    return (
+        f"{fy.wareki(fiscal_year)}の{flow.name}がありません（{present.name}はあります）。"
+        f"空欄は0とみなさないため、増減のない年度は0と書いてください。"
+    )
+
+
 def scenario_problems(plan: Plan, scenario: Scenario) -> list[str]:
     """Every reason the scenario cannot be kept (empty when it can). A file's reader names the
     rows and cells of the same problems; this is the store's own check of whatever it is given."""
@@ -295,6 +325,17 @@ def scenario_problems(plan: Plan, scenario: Scenario) -> list[str]:
         ]
         if (forecast.indicator_no, forecast.fiscal_year) in flow_years:
             problems.append(both_problem(plan, forecast.indicator_no, forecast.fiscal_year))
+    problems += [
+        missing_flow_problem(flow, year, present)
+        for flow, year, present in missing_flows(
+            plan,
+            (
+                (f.flow_code, f.fiscal_year)
+                for f in scenario.flows
+                if f.flow_code in codes and year_problem(plan, f.fiscal_year) is None
+            ),
+        )
+    ]
     for what, keys in (
         ("増減", [(f.flow_code, f.fiscal_year) for f in scenario.flows]),
         ("見込値", [(f.indicator_no, f.fiscal_year) for f in scenario.forecasts]),
