@@ -208,6 +208,18 @@ def test_the_debt_over_its_ceiling_asks_to_hold_issuance_down() -> None:
     )
 
 
+def test_a_value_that_rounds_to_the_target_meets_it_as_it_is_written() -> None:
+    # 167.7 + 0 − 1.27 × 6 = 160.08, written 160.1億円: over the ceiling; with 1.28 a year it is
+    # 160.02, written 160.0億円: the target met, never 「160.0億円で、目標160.0億円以下を超える」.
+    over = project(PLAN, scenario(flows=flows({"issuance": 0.0, "repayment": 1.27})), DEBT, {})
+    assert over.verdict.meets_target is False and "160.1億円で" in over.verdict.sentence
+    met = project(PLAN, scenario(flows=flows({"issuance": 0.0, "repayment": 1.28})), DEBT, {})
+    assert met.verdict.final_value == pytest.approx(160.02)
+    assert met.verdict.meets_target and met.verdict.sentence == (
+        "財政見通し『試算』では令和11年度に160.0億円（目標160.0億円以下を満たす）"
+    )
+
+
 def test_a_fund_that_meets_its_floor_with_room_to_spare() -> None:
     s = scenario(flows=flows({"deposit": 1.5, "withdrawal": 1.0}))
     fund = project(PLAN, s, FUND, {2023: 22.3})

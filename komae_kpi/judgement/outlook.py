@@ -77,6 +77,11 @@ def _json_number(value: float | None) -> float | None:
     return None if value is None else round(value, _JSON_DECIMALS)
 
 
+def _as_shown(value: float) -> float:
+    """The value as the outputs write it (to the decimals shown)."""
+    return float(f"{value:.{formatting.DEFAULT_DECIMALS}f}")
+
+
 def _round_up(value: float) -> float:
     """Up to the decimals shown, so that doing what the text says does meet the target."""
     scale = 10**formatting.DEFAULT_DECIMALS
@@ -388,13 +393,15 @@ def _verdict(
 ) -> OutlookVerdict:
     rule = plan.rule(x.indicator_no)
     final = rows[-1].rebased
-    margin = headroom(x, final) if final is not None else None
+    # Judged as shown: 160.04 is written 160.0億円, which meets 160億円以下 (saying it exceeds
+    # the target beside the figure that equals it would contradict itself).
+    margin = headroom(x, _as_shown(final)) if final is not None else None
     breach = next(
         (
             row.fiscal_year
             for row in rows[1:]
             if row.rebased is not None
-            and not meets(comparable(row.rebased), x.comparator, comparable(_bound(x, rule, row)))
+            and not meets(_as_shown(row.rebased), x.comparator, comparable(_bound(x, rule, row)))
         ),
         None,
     )
