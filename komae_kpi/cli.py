@@ -653,6 +653,8 @@ def _cmd_scenario_import(args: argparse.Namespace) -> int:
     )
     preview = preview_scenario_import(db, request, user=args.user, wait_seconds=args.wait)
     print(preview.reading.line)
+    if preview.reading.ignored_line:
+        print(f"  {preview.reading.ignored_line}")
     if preview.scenario is None:
         print(
             f"問題が{len(preview.problems)}件あるため、取り込みませんでした（ストアは変更していません）:",

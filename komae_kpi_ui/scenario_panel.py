@@ -91,6 +91,8 @@ def _import(snapshot: Snapshot) -> None:
         edit_session.show_error(exc, action="取込")
         return
     st.html(html_blocks.paragraph(preview.reading.line, meta=True))
+    if preview.reading.ignored_line:
+        st.info(preview.reading.ignored_line, icon=":material/info:")
     if not preview.ok:
         st.error(
             f"問題が{len(preview.problems)}件あるため、取り込めません（何も書き込んでいません）。"

@@ -224,7 +224,7 @@ def test_every_problem_of_a_file_is_named_at_once() -> None:
         "2026,1,1,0.5,,,\n"  # 4: a flow of an indicator that is not a balance
         "2027,1,1,,150,,\n"  # 5: the balance both forecast and moved by flows
         "2028,1,1,,,120,\n"  # 6: a share above 100%
-        "2029,1,1,,,,9\n"  # 7: an unknown item
+        "2029,1,1,,,,9\n"  # 7: an unknown item (read as not one: listed, not refused)
         "令和5年度,1,1,,,,\n",  # 8: the baseline year is not planned
     )
     assert problems(source) == [
@@ -236,10 +236,38 @@ def test_every_problem_of_a_file_is_named_at_once() -> None:
         "両方があります（増減は誤り.csv 5行目 B列「市債発行額」）。どちらか一方にしてください。",
         "誤り.csv 6行目 F列「指標1」の「120」: 指標1（質の高い行政運営が行われていると感じている市民の割合）の値「120」は"
         "ありえない値です（0〜100%の範囲で入力してください）。",
-        "誤り.csv 7行目 G列「謎の列」の「9」: 見出し「謎の列」は財政見通しの項目として読めません"
-        "（増減（積立額・取崩額・市債発行額・元金償還額）または指標の名前・「指標3」（見込値））。",
         "誤り.csv 8行目 A列「年度」: 令和5年度 (2023)は財政見通しの年度（令和6年度 (2024)〜令和11年度 (2029)）の外です。",
     ]
+
+
+def test_rows_and_columns_that_are_not_items_are_listed_and_left_out() -> None:
+    # A 財政見通し table as printed: revenue and spending lines around the two flows read.
+    printed = (
+        "（単位：百万円）\n"
+        "区分,令和7年度,令和8年度\n"
+        "市税,12000,12100\n"
+        "市債,1000,900\n"
+        "市債発行額,1000,900\n"
+        "公債費,1300,1300\n"
+        "元金償還額,1150,1150\n"
+    )
+    reading = read_scenario_file(PLAN, ScenarioRequest(source=csv_source("見通し.csv", printed)))
+    assert reading.problems == () and reading.scenario is not None
+    assert flow_table(reading.scenario) == {
+        (2025, "issuance"): 10.0,
+        (2025, "repayment"): 11.5,
+        (2026, "issuance"): 9.0,
+        (2026, "repayment"): 11.5,
+    }
+    assert reading.ignored_line == (
+        "読み取らない行・列（財政見通しの項目ではありません。読み取る項目は増減（積立額・取崩額・"
+        "市債発行額・元金償還額）または指標の名前・「指標3」（見込値））: 3行目「市税」、4行目「市債」、"
+        "6行目「公債費」"
+    )
+    wide = "年度,市債発行額,元金償還額,合計\n2025,10,11.5,21.5\n"
+    reading = read_scenario_file(PLAN, ScenarioRequest(source=csv_source("横.csv", wide)))
+    assert reading.problems == () and reading.ignored_line is not None
+    assert reading.ignored_line.endswith(": D列「合計」")
 
 
 def test_a_blank_flow_in_a_year_is_not_taken_for_zero() -> None:
@@ -296,8 +324,8 @@ def test_files_without_a_scenario_are_refused() -> None:
         "見出しだけ.csv: 財政見通しの値がありません。"
     ]
     assert problems(csv_source("項目なし.csv", "区分,R6,R7\n市税,10,11\n")) == [
-        "項目なし.csv 2行目: 「市税」は財政見通しの項目として読めません"
-        "（増減（積立額・取崩額・市債発行額・元金償還額）または指標の名前・「指標3」（見込値））。"
+        "項目なし.csv: 財政見通しの値がありません（財政見通しの項目として読めない行・列: 2行目「市税」。"
+        "読み取る項目は増減（積立額・取崩額・市債発行額・元金償還額）または指標の名前・「指標3」（見込値））。"
     ]
     assert problems(ImportSource(name="old.xls", data=b"x"))[0].startswith("old.xls: 古いExcel形式")
 

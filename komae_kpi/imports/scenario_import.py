@@ -233,6 +233,9 @@ class _Reader:
     flows: dict[tuple[str, int], tuple[ScenarioFlow, str]] = field(default_factory=dict)
     # Every flow cell written, kept or refused (a refused one is named already, not as missing).
     flow_cells: set[tuple[str, int]] = field(default_factory=set)
+    # Rows and columns that are not an item of a scenario (市税, 公債費, a total …): a 財政見通し table
+    # as printed holds many; they are listed in the preview, not refused.
+    ignored: list[str] = field(default_factory=list)
     forecasts: dict[tuple[int, int], tuple[ScenarioForecast, str]] = field(default_factory=dict)
     wrong_years: set[str] = field(default_factory=set)
 
@@ -266,7 +269,13 @@ class _Reader:
             )
             return
         if not self.entries and not self.problems:
-            self.problems.append(f"{self.table.name}: 財政見通しの値がありません。")
+            unread = (
+                f"（財政見通しの項目として読めない行・列: {'、'.join(self.ignored)}。"
+                f"読み取る項目は{self.items.words()}）"
+                if self.ignored
+                else ""
+            )
+            self.problems.append(f"{self.table.name}: 財政見通しの値がありません{unread}。")
         for flow, year, present in missing_flows(self.plan, self.flow_cells):
             kept = self.flows.get((present.flow_code, year))
             if kept is not None:
@@ -329,10 +338,7 @@ class _Reader:
             item = next((x for c in reversed(label_cells) if (x := self.items.find(c))), None)
             if item is None:
                 said = "・".join(shown(c) for c in label_cells) or "（項目名なし）"
-                self.problems.append(
-                    f"{self.at(row)}: 「{said}」は財政見通しの項目として読めません"
-                    f"（{self.items.words()}）。"
-                )
+                self.ignored.append(f"{row.number}行目「{said}」")
                 continue
             units = self._unit_column(row, unit_index, header)
             for i, value in values.items():
@@ -364,10 +370,13 @@ class _Reader:
             if is_blank(value):
                 continue  # nothing planned on this line
             where = self.at(row, value_index, header.cells[value_index])
-            year_where = self.at(row, year_index, header.cells[year_index])
-            year = self._year(year_where, _cell(row, year_index))
             item_where = self.at(row, item_index, header.cells[item_index])
             item = self._long_item(item_where, _cell(row, item_index))
+            if item is None and not is_blank(_cell(row, item_index)):
+                self.ignored.append(f"{row.number}行目「{shown(_cell(row, item_index))}」")
+                continue
+            year_where = self.at(row, year_index, header.cells[year_index])
+            year = self._year(year_where, _cell(row, year_index))
             if item is not None and indicator_index is not None:
                 item = self._tied(row, indicator_index, header.cells[indicator_index], item)
             if year is None or item is None:
@@ -392,22 +401,15 @@ class _Reader:
     def _unknown_header(self, where: str, header: Any, value: Any) -> None:
         if header_field(header) in _IGNORED_FIELDS:
             return
-        message = (
-            f"見出し「{shown(header)}」は財政見通しの項目として読めません（{self.items.words()}）。"
-        )
-        # One problem per column, however many values it holds.
-        column = where.split(" ", 2)[-1]
-        if not any(column in p and "見出し" in p for p in self.problems):
-            self.problem(where, value, message)
+        column = where.split(" ", 2)[-1]  # 「B列「市税」」: one mention per column
+        if column not in self.ignored:
+            self.ignored.append(column)
 
     def _long_item(self, where: str, cell: Any) -> _Item | None:
         if is_blank(cell):
             self.problems.append(f"{where}: 項目が空欄です。")
             return None
-        item = self.items.find(cell)
-        if item is None:
-            self.problem(where, cell, f"財政見通しの項目として読めません（{self.items.words()}）。")
-        return item
+        return self.items.find(cell)  # None: not an item of a scenario (listed as ignored)
 
     def _tied(self, row: SheetRow, index: int, header: Any, item: _Item) -> _Item | None:
         """The long layout's 指標 column: the indicator a flow is said to belong to."""
@@ -565,6 +567,9 @@ class ScenarioReading:
     layout: Layout | None
     problems: tuple[str, ...]
     scenario: Scenario | None
+    # 「読み取らない行・列（…）: 5行目「市税」、G列「合計」」: rows and columns read as not an item
+    # of a scenario, or None.
+    ignored_line: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -630,6 +635,12 @@ def read_scenario_file(plan: Plan, request: ScenarioRequest) -> ScenarioReading:
         layout=reader.layout,
         problems=tuple(problems),
         scenario=scenario,
+        ignored_line=(
+            f"読み取らない行・列（財政見通しの項目ではありません。読み取る項目は{reader.items.words()}）: "
+            + "、".join(reader.ignored)
+            if reader.ignored
+            else None
+        ),
     )
 
 
