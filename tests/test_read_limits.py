@@ -416,3 +416,18 @@ def test_a_file_of_bad_rows_just_under_the_limit_prints_a_short_list(
     assert err.count("\n  - ") == MAX_LISTED_PROBLEMS + 1
     assert f"ほか {MAX_ROWS - 1 - MAX_LISTED_PROBLEMS:,} 件（年度として読めません" in err
     assert len(err.encode()) < 50_000
+
+
+def test_the_readme_states_the_limits_the_code_has() -> None:
+    from komae_kpi.common.paths import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    for row in (
+        f"| ファイルの大きさ | {read_limits.megabytes(read_limits.MAX_FILE_BYTES)} |",
+        f"| Excel の各部分（シートの XML など）を展開した大きさ | {read_limits.megabytes(MAX_PART_BYTES)} |",
+        f"| Excel の全部分を展開した大きさの合計 | {read_limits.megabytes(read_limits.MAX_WORKBOOK_BYTES)} |",
+        f"| 行数（1つのシート・CSV） | {MAX_ROWS:,}行 |",
+        f"| 1つのセルの文字数 | {MAX_CELL_CHARS:,}文字 |",
+        f"| 一覧に表示する問題 | {MAX_LISTED_PROBLEMS}件（残りは種類ごとの件数） |",
+    ):
+        assert row in readme
