@@ -100,45 +100,12 @@ def _zip(parts: list[_Part], *, declared: dict[str, int] | None = None) -> bytes
         name = part.name.encode()
         size = declared.get(part.name, part.size)
         offset = out.tell()
-        out.write(
-            struct.pack(
-                "<4sHHHHHIIIHH",
-                b"PK\x03\x04",
-                20,
-                0,
-                8,
-                0,
-                0x21,
-                part.crc,
-                len(part.raw),
-                size,
-                len(name),
-                0,
-            )
-        )
-        out.write(name)
-        out.write(part.raw)
+        # version 2.0, no flags, deflate, a fixed date, CRC, sizes, name length, no extra field
+        common = (20, 0, 8, 0, 0x21, part.crc, len(part.raw), size, len(name), 0)
+        out.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", *common) + name + part.raw)
+        # made by 2.0, the same fields, no comment, disk 0, no attributes, where the entry starts
         central.append(
-            struct.pack(
-                "<4sHHHHHHIIIHHHHHII",
-                b"PK\x01\x02",
-                20,
-                20,
-                0,
-                8,
-                0,
-                0x21,
-                part.crc,
-                len(part.raw),
-                size,
-                len(name),
-                0,
-                0,
-                0,
-                0,
-                0,
-                offset,
-            )
+            struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, *common, 0, 0, 0, 0, offset)
             + name
         )
     start = out.tell()
