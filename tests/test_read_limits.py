@@ -25,6 +25,7 @@ from komae_kpi.imports.importer import ImportSource, preview_import
 from komae_kpi.imports.peer_workbooks import read_peer_workbook
 from komae_kpi.imports.read_limits import (
     MAX_CELL_CHARS,
+    MAX_COLUMNS,
     MAX_LISTED_PROBLEMS,
     MAX_PART_BYTES,
     MAX_ROWS,
@@ -243,15 +244,47 @@ def test_a_csv_over_the_row_limit_is_refused() -> None:
     )
 
 
-def test_a_sheet_over_the_row_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    from komae_kpi.imports import table_files
-
-    monkeypatch.setattr(table_files, "MAX_ROWS", 5)
-    data = _xlsx([["指標", "年度", "実績値"], *[[1, 2025, n] for n in range(6)]])
-    assert (
-        read_table("多い.xlsx", data).problems[0].startswith("多い.xlsx: 行が多すぎます（5行まで）")
+def test_a_sheet_over_the_row_limit_is_refused_from_its_tags(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(read_limits, "MAX_ROWS", 5)
+    data = _xlsx([["指標", "年度", "実績値"], *[[1, 2025, n] for n in range(5)]])
+    assert read_table("多い.xlsx", data).problems == (
+        "多い.xlsx: 行が多すぎます（5行まで）。1年度分の表だけのファイルにしてください。",
     )
     assert read_table("多い.xlsx", _xlsx([["指標", "年度"]] * 5)).problems == ()
+
+
+def test_a_row_wider_than_excel_allows_is_refused_before_any_reader_builds_it() -> None:
+    parts = [_Part(n, d, b"", 0, b"") for n, d in _workbook_parts([]).items() if n != SHEET]
+    cell = b"<c><v>1</v></c>"
+    parts.append(_Part(SHEET, SHEET_START + b"<row>", cell, MAX_COLUMNS + 1, b"</row>" + SHEET_END))
+    data = _zip(parts)
+    message = "広い.xlsx: 列が多すぎる行があります（1行に16,384列まで）。1年度分の表だけのファイルにしてください。"
+    assert read_table("広い.xlsx", data).problems == (message,)
+    with pytest.raises(ValidationError) as caught:
+        read_peer_workbook("広い.xlsx", data)
+    assert caught.value.problems == [message]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_table_over_the_cell_limit_is_refused(
+    suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(read_limits, "MAX_CELLS", 20)
+    from komae_kpi.imports import table_files
+
+    monkeypatch.setattr(table_files, "MAX_CELLS", 20)
+    rows: list[list[object]] = [
+        ["指標", "年度", "実績値", "備考"],
+        *[[1, 2020 + n, n, ""] for n in range(6)],
+    ]
+    data = (
+        _xlsx(rows) if suffix == "xlsx" else "\n".join(",".join(map(str, r)) for r in rows).encode()
+    )
+    assert read_table(f"多い.{suffix}", data).problems == (
+        f"多い.{suffix}: セルが多すぎます（1つの表に20セルまで）。1年度分の表だけのファイルにしてください。",
+    )
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
@@ -394,6 +427,8 @@ def test_the_readme_states_the_limits_the_code_has() -> None:
         f"| Excel の各部分（シートの XML など）を展開した大きさ | {read_limits.megabytes(MAX_PART_BYTES)} |",
         f"| Excel の全部分を展開した大きさの合計 | {read_limits.megabytes(read_limits.MAX_WORKBOOK_BYTES)} |",
         f"| 行数（1つのシート・CSV） | {MAX_ROWS:,}行 |",
+        f"| 1行の列数（Excel） | {MAX_COLUMNS:,}列（Excel の上限） |",
+        f"| セルの数（1つのシート・CSV） | {read_limits.MAX_CELLS:,}セル |",
         f"| 1つのセルの文字数 | {MAX_CELL_CHARS:,}文字 |",
         f"| 一覧に表示する問題 | {MAX_LISTED_PROBLEMS}件（残りは種類ごとの件数） |",
     ):

@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 # The file as uploaded (compressed, for an .xlsx): far above a year's reports; guards against a
 # wrong file being picked.
@@ -33,6 +34,12 @@ MAX_CELL_CHARS = 10_000
 # Rows of one sheet or CSV file: 50 times the peer workbook's; a million-row file is refused while
 # it is read, not after it has been held in memory and checked row by row.
 MAX_ROWS = 100_000
+# Cells in one row of a sheet: Excel's own limit (column XFD). A reader builds a whole row at
+# once, so a longer one is refused from the part's tags before any reader sees it.
+MAX_COLUMNS = 16_384
+# Cells (fields) in one sheet or CSV file: about 40 times the peer workbook's (1,800 rows of some
+# 25 columns), 10 per row at the row limit; openpyxl reads a million cells in a few seconds.
+MAX_CELLS = 1_000_000
 # A title and notes may sit above the header row (the 照会 workbook has): the header is looked for
 # in this many rows, and a file without one is refused without reading the rest.
 HEADER_SEARCH_ROWS = 20
@@ -99,13 +106,25 @@ def listed_problems(problems: Sequence[str], *, limit: int = MAX_LISTED_PROBLEMS
     return [*problems[:limit], f"ほか {len(rest):,} 件（{by_kind}）"]
 
 
+def too_many_rows(name: str) -> str:
+    return (
+        f"{name}: 行が多すぎます（{MAX_ROWS:,}行まで）。1年度分の表だけのファイルにしてください。"
+    )
+
+
+def too_many_cells(name: str) -> str:
+    return f"{name}: セルが多すぎます（1つの表に{MAX_CELLS:,}セルまで）。1年度分の表だけのファイルにしてください。"
+
+
 def xlsx_size_problem(name: str, data: bytes) -> str | None:
-    """Why this .xlsx is too large once decompressed, or None. Reads nothing into memory beyond
-    a chunk at a time.
+    """Why this .xlsx is too large once decompressed, or None. Holds no more than a chunk of
+    any part in memory.
 
     The zip's central directory states each part's size; it is checked first. A zip can state a
-    smaller size than its data holds, so each part is then decompressed in chunks and counted,
-    stopping at the limit: what a reader (openpyxl, calamine) would get is never built.
+    smaller size than its data holds, so each part is then decompressed in chunks and measured,
+    stopping at a limit: what a reader (openpyxl, calamine) would build is never built. Rows and
+    cells are counted by their tags on the way, since a reader builds a whole row before anyone
+    can look at it (one row of a million cells is a gigabyte in openpyxl).
     A damaged zip is left for the reader to report as such.
     """
     try:
@@ -123,15 +142,76 @@ def xlsx_size_problem(name: str, data: bytes) -> str | None:
             return _workbook_too_large(name)
         total = 0
         for info in infos:
-            size = _decompressed_size(data, archive, info, MAX_PART_BYTES + 1)
-            if size is None:
+            scan = _PartScan(cap=MAX_PART_BYTES)
+            try:
+                scan.read(_part_chunks(data, archive, info))
+            except (zipfile.BadZipFile, zlib.error, OSError, ValueError, NotImplementedError):
                 return None  # damaged: the reader says so
-            if size > MAX_PART_BYTES:
+            total += scan.size
+            if scan.size > MAX_PART_BYTES:
                 return _part_too_large(name, info.filename)
-            total += size
             if total > MAX_WORKBOOK_BYTES:
                 return _workbook_too_large(name)
+            if scan.rows > MAX_ROWS:
+                return too_many_rows(name)
+            if scan.widest > MAX_COLUMNS:
+                return (
+                    f"{name}: 列が多すぎる行があります（1行に{MAX_COLUMNS:,}列まで）。"
+                    "1年度分の表だけのファイルにしてください。"
+                )
+            if scan.cells > MAX_CELLS:
+                return too_many_cells(name)
     return None
+
+
+# A sheet's row and cell tags (<row r="1">, <c r="A1" t="s">, <c/>); <cols>, <cfRule> and a
+# chart's <c:chart> are not cells.
+_CELL_TAGS = (b"<c ", b"<c>", b"<c/")
+
+
+@dataclass(kw_only=True)
+class _PartScan:
+    """A part's real size, and its rows, cells and widest row by their tags, read chunk by chunk
+    and stopped as soon as any limit is passed."""
+
+    cap: int
+    size: int = 0
+    rows: int = 0
+    cells: int = 0
+    widest: int = 0
+    _row_cells: int = 0
+    _carry: bytes = b""
+
+    def read(self, chunks: Iterator[bytes]) -> None:
+        for chunk in chunks:
+            self.size += len(chunk)
+            # A tag is at most 4 bytes: cut before the last "<" near the end, so none is split.
+            buffer = self._carry + chunk
+            cut = buffer.rfind(b"<", max(0, len(buffer) - 8))
+            cut = len(buffer) if cut < 0 else cut
+            buffer, self._carry = buffer[:cut], buffer[cut:]
+            self._count(buffer)
+            if self._passed():
+                return
+        self._count(self._carry)
+
+    def _count(self, buffer: bytes) -> None:
+        for index, segment in enumerate(buffer.split(b"<row")):
+            if index:
+                self.rows += 1
+                self._row_cells = 0
+            found = sum(segment.count(tag) for tag in _CELL_TAGS)
+            self.cells += found
+            self._row_cells += found
+            self.widest = max(self.widest, self._row_cells)
+
+    def _passed(self) -> bool:
+        return (
+            self.size > self.cap
+            or self.rows > MAX_ROWS
+            or self.widest > MAX_COLUMNS
+            or self.cells > MAX_CELLS
+        )
 
 
 def _part_too_large(name: str, part: str) -> str:
@@ -148,58 +228,35 @@ def _workbook_too_large(name: str) -> str:
     )
 
 
-def _decompressed_size(
-    data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int
-) -> int | None:
-    """The bytes a part's data really decompresses to, counted up to cap; None if damaged.
+def _part_chunks(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part's content as it really is, a chunk at a time.
 
-    Not through ZipFile.open: it stops at the size the directory states, which is the number that
-    may lie. Deflate, the method of every .xlsx, is decompressed here from the raw data.
+    Not through ZipFile.open for deflate: it stops at the size the directory states, which is the
+    number that may lie. Deflate, the method of every .xlsx, is inflated here from the raw data.
     """
-    if info.compress_type == zipfile.ZIP_STORED:
-        return info.compress_size
-    if info.compress_type != zipfile.ZIP_DEFLATED:
-        # Another method (bzip2, lzma: never written by Excel): count what ZipFile gives.
-        try:
-            with archive.open(info) as part:
-                return _counted(iter(lambda: part.read(_READ_CHUNK), b""), cap)
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
-            return None
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        # Another method (bzip2, lzma: never written by Excel): what ZipFile gives.
+        with archive.open(info) as part:
+            yield from iter(lambda: part.read(_READ_CHUNK), b"")
+        return
     start = info.header_offset
     header = data[start : start + _LOCAL_HEADER.size]
     if len(header) < _LOCAL_HEADER.size:
-        return None
+        raise zipfile.BadZipFile("truncated local header")
     fields = _LOCAL_HEADER.unpack(header)
     if fields[0] != b"PK\x03\x04":
-        return None
+        raise zipfile.BadZipFile("no local header")
     begin = start + _LOCAL_HEADER.size + fields[9] + fields[10]
     raw = memoryview(data)[begin : begin + info.compress_size]
-    try:
-        return _inflated_size(raw, cap)
-    except zlib.error:
-        return None
-
-
-def _inflated_size(raw: memoryview, cap: int) -> int:
-    """The size of raw deflate data once inflated, counted a chunk at a time up to cap."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        for offset in range(0, len(raw), _READ_CHUNK):
+            yield bytes(raw[offset : offset + _READ_CHUNK])
+        return
     decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
-    total = 0
     for offset in range(0, len(raw), _READ_CHUNK):
         pending = bytes(raw[offset : offset + _READ_CHUNK])
         while pending and not decompressor.eof:
-            total += len(decompressor.decompress(pending, _READ_CHUNK))
-            if total >= cap:
-                return total
+            yield decompressor.decompress(pending, _READ_CHUNK)
             pending = decompressor.unconsumed_tail
         if decompressor.eof:
-            break
-    return total
-
-
-def _counted(chunks: Iterator[bytes], cap: int) -> int:
-    total = 0
-    for chunk in chunks:
-        total += len(chunk)
-        if total >= cap:
-            return total
-    return total
+            return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -26,9 +27,12 @@ from komae_kpi.imports import read_limits
 from komae_kpi.imports.read_limits import (
     HEADER_SEARCH_ROWS,
     MAX_CELL_CHARS,
+    MAX_CELLS,
     MAX_FILE_BYTES,
     MAX_ROWS,
     megabytes,
+    too_many_cells,
+    too_many_rows,
     xlsx_size_problem,
 )
 
@@ -185,7 +189,8 @@ def _delimiter(text: str) -> str:
     Not the first line alone: a title line above the header may hold neither (or a comma in its
     text), while every line of the table holds its separator.
     """
-    lines = text.splitlines()[:DELIMITER_SAMPLE_LINES]
+    # Line by line: splitlines() would split all of a file of millions of empty lines.
+    lines = list(itertools.islice(io.StringIO(text, newline=None), DELIMITER_SAMPLE_LINES))
     tabbed = sum(1 for line in lines if "\t" in line)
     commas = sum(1 for line in lines if "," in line)
     return "\t" if tabbed > commas else ","
@@ -199,6 +204,14 @@ def _read_csv(name: str, sha: str, data: bytes, is_header: HeaderTest | None) ->
         )
     text, encoding = decoded
     delimiter = _delimiter(text)
+    if text.count(delimiter) > MAX_CELLS:
+        # The csv module builds a whole record before it can be looked at: count fields first.
+        return TableFile(
+            name=name,
+            sha256=sha,
+            format_label=f"CSV（{encoding}）",
+            problems=(too_many_cells(name),),
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     label = f"CSV（{encoding}）"
     # A spreadsheet shows each record as one row, even when a quoted cell holds line breaks,
@@ -238,10 +251,7 @@ class _Rows:
         for row in rows:
             self.next_number = row.number + 1
             if row.number > MAX_ROWS:
-                self.problem = (
-                    f"{self.name}: 行が多すぎます（{MAX_ROWS:,}行まで）。"
-                    "1年度分の表だけのファイルにしてください。"
-                )
+                self.problem = too_many_rows(self.name)
                 return
             for index, cell in enumerate(row.cells):
                 if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
