@@ -397,6 +397,15 @@ def test_a_plain_message_has_a_kind_from_its_reason() -> None:
     assert problem_kind("a.csv: 見出し行が見つかりません。1行目に…") == "見出し行が見つかりません"
 
 
+def test_a_problem_keeps_its_kind_through_pickle_and_copy() -> None:
+    import copy
+    import pickle
+
+    problem = Problem("a.csv 2行目: 空欄です。", kind="空欄")
+    for again in (pickle.loads(pickle.dumps(problem)), copy.deepcopy(problem)):
+        assert again == problem and problem_kind(again) == "空欄"
+
+
 def test_the_page_lists_as_many_as_the_command_line() -> None:
     problems = [f"a.csv {n}行目: 年度として読めません。" for n in range(5000)]
     html = problems_html(problems)

@@ -319,7 +319,7 @@ class _FileReader:
     def _find_header(self) -> tuple[SheetRow, list[Column]] | None:
         for row in self.table.rows[:HEADER_SEARCH_ROWS]:
             columns = _header_columns(row)
-            if not _is_header(row):
+            if len(columns) < 2:  # not a header (_is_header)
                 # A line above the table may state the unit of its values: 「（単位：千円）」.
                 self.table_unit = table_unit(row.cells) or self.table_unit
             else:

@@ -65,9 +65,11 @@ class Problem(str):
 
     kind: str
 
-    def __new__(cls, text: str, *, kind: str) -> Problem:
+    def __new__(cls, text: str, *, kind: str | None = None) -> Problem:
+        # kind is optional for pickle and copy, which call __new__ with the text alone and then
+        # restore the attribute.
         made = super().__new__(cls, text)
-        made.kind = kind
+        made.kind = problem_kind(text) if kind is None else kind
         return made
 
 
