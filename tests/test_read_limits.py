@@ -442,3 +442,37 @@ def test_the_readme_states_the_limits_the_code_has() -> None:
         f"| 一覧に表示する問題 | {MAX_LISTED_PROBLEMS}件（残りは種類ごとの件数） |",
     ):
         assert row in readme
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+
+def _upload(monkeypatch: pytest.MonkeyPatch, store: Path, name: str, data: bytes) -> str:
+    """Upload a file on /updates' ファイルの取込 tab; the page's HTML."""
+    from tests.test_updates_page import html, open_tab, open_updates
+
+    at = open_tab(open_updates(monkeypatch, store), "ファイルの取込")
+    at.file_uploader[0].upload(name, data, "application/octet-stream").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [b for b in at.button if b.label.endswith("件を取り込む")]
+    return html(at)
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_the_page_refuses_an_uploaded_bomb_naming_the_limit(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    page = _upload(monkeypatch, store, "爆弾.xlsx", _bomb(1024 * MIB))
+    assert "爆弾.xlsx: Excelファイルの中身（xl/worksheets/sheet1.xml）が大きすぎます。" in page
+    assert "1つの部分につき50MBまで" in page
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_the_page_shows_the_capped_list_of_an_uploaded_file_of_bad_rows(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    data = ("指標,年度,実績値\n" + "1,昔,1\n" * 3000).encode()
+    page = _upload(monkeypatch, store, "悪い.csv", data)
+    assert page.count("悪い.csv ") == MAX_LISTED_PROBLEMS
+    assert "ほか 2,900 件（年度として読めません 2,900件）" in page
+    assert len(page) < 50_000
