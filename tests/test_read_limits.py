@@ -193,6 +193,22 @@ def test_the_peer_reader_refuses_the_bomb_before_calamine() -> None:
     ]
 
 
+def test_the_scenario_reader_refuses_the_bomb_and_stops_without_a_header() -> None:
+    from komae_kpi.imports.scenario_import import ScenarioRequest, read_scenario_file
+    from komae_kpi.plan.plan_files import load_plan
+
+    plan = load_plan()
+    source = ImportSource(name="爆弾.xlsx", data=_bomb(1024 * MIB))
+    reading = read_scenario_file(plan, ScenarioRequest(source=source))
+    assert reading.scenario is None and "1つの部分につき50MBまで" in reading.problems[0]
+    # Below 20 lines without a header, a cell past the limit is never read.
+    data = ("メモ\n" * 20 + "年度,市債残高\n2025," + "9" * (MAX_CELL_CHARS + 1) + "\n").encode()
+    reading = read_scenario_file(
+        plan, ScenarioRequest(source=ImportSource(name="a.csv", data=data))
+    )
+    assert len(reading.problems) == 1 and "見出し行が見つかりません" in reading.problems[0]
+
+
 def test_the_upload_path_refuses_the_bomb(store: Path) -> None:
     # /updates previews an upload with preview_import, as the command line does.
     preview = preview_import(store, [ImportSource(name="爆弾.xlsx", data=_bomb(1024 * MIB))])
