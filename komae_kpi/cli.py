@@ -17,6 +17,7 @@ from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
+from komae_kpi.imports.read_limits import listed_problems
 from komae_kpi.imports.scenario_import import (
     ScenarioRequest,
     apply_scenario_import,
@@ -243,7 +244,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             f"問題が{len(preview.problems)}件あるため、取り込みませんでした（ストアは変更していません）:",
             file=sys.stderr,
         )
-        for problem in preview.problems:
+        for problem in listed_problems(preview.problems):
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_PROBLEM
     print(preview_summary(preview))
@@ -579,7 +580,7 @@ def _cmd_peers_import(args: argparse.Namespace) -> int:
             f"問題が{len(preview.problems)}件あるため、取り込みませんでした（ストアは変更していません）:",
             file=sys.stderr,
         )
-        for problem in preview.problems:
+        for problem in listed_problems(preview.problems):
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_PROBLEM
     for summary in preview.files:
@@ -660,7 +661,7 @@ def _cmd_scenario_import(args: argparse.Namespace) -> int:
             f"問題が{len(preview.problems)}件あるため、取り込みませんでした（ストアは変更していません）:",
             file=sys.stderr,
         )
-        for problem in preview.problems:
+        for problem in listed_problems(preview.problems):
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_PROBLEM
     snapshot = load_snapshot(db)

@@ -16,8 +16,8 @@ from komae_kpi.imports.table_files import read_table
 TEXT = "指標,年度,実績値,備考\r\n1,令和7年度,72.9,①速報値（髙橋）\r\n"
 
 
-def cells(name: str, data: bytes, **kwargs: str) -> list[tuple[int, tuple[object, ...]]]:
-    table = read_table(name, data, **kwargs)
+def cells(name: str, data: bytes, sheet: str | None = None) -> list[tuple[int, tuple[object, ...]]]:
+    table = read_table(name, data, sheet=sheet)
     assert table.problems == ()
     return [(r.number, r.cells) for r in table.rows]
 

@@ -37,6 +37,7 @@ from komae_kpi.imports.import_cells import (
     unit_problem,
     value_in_unit,
 )
+from komae_kpi.imports.read_limits import HEADER_SEARCH_ROWS, Problem, reason_kind
 from komae_kpi.imports.table_files import (
     SheetRow,
     TableFile,
@@ -80,8 +81,6 @@ from komae_kpi.store.review import (
     records_to_edit,
     submit_changes,
 )
-
-HEADER_SEARCH_ROWS = 20  # a title and notes may sit above the header row (the 照会 workbook has)
 
 # The importer's own fields for what a row refers to: a subject, by number or name, and a unit.
 _SUBJECT: dict[RecordKind, Field] = {"indicator_value": "indicator", "item_status": "item"}
@@ -247,10 +246,8 @@ class _RowCells:
         """Name the file, the row as a spreadsheet shows it, the column and the value."""
         value = self.cells[column]
         where = self._reader.where(self.row, column)
-        if is_blank(value):
-            self._reader.problems.append(f"{where}: {reason}")
-        else:
-            self._reader.problems.append(f"{where}の「{shown(value)}」: {reason}")
+        text = f"{where}: {reason}" if is_blank(value) else f"{where}の「{shown(value)}」: {reason}"
+        self._reader.problems.append(Problem(text, kind=reason_kind(reason)))
 
     def required(self, name: Field) -> Column | None:
         """The field's column, or None (and a problem) when its cell is blank."""
@@ -259,6 +256,21 @@ class _RowCells:
             self.problem(column, "空欄です。")
             return None
         return column
+
+
+def _header_columns(row: SheetRow) -> list[Column]:
+    """The row's cells that are headers the importer knows."""
+    return [
+        Column(index=i, header=str(cell).strip(), field=found, unit=unit)
+        for i, cell in enumerate(row.cells)
+        for found, unit in [header_field_and_unit(cell)]
+        if found is not None
+    ]
+
+
+def _is_header(row: SheetRow) -> bool:
+    """A header row names at least two of the importer's fields."""
+    return len(_header_columns(row)) >= 2
 
 
 @dataclass(kw_only=True)
@@ -306,13 +318,8 @@ class _FileReader:
 
     def _find_header(self) -> tuple[SheetRow, list[Column]] | None:
         for row in self.table.rows[:HEADER_SEARCH_ROWS]:
-            columns = [
-                Column(index=i, header=str(cell).strip(), field=found, unit=unit)
-                for i, cell in enumerate(row.cells)
-                for found, unit in [header_field_and_unit(cell)]
-                if found is not None
-            ]
-            if len(columns) < 2:
+            columns = _header_columns(row)
+            if len(columns) < 2:  # not a header (_is_header)
                 # A line above the table may state the unit of its values: 「（単位：千円）」.
                 self.table_unit = table_unit(row.cells) or self.table_unit
             else:
@@ -587,7 +594,7 @@ def prepare(
     if not sources:
         problems.append("取り込むファイルが指定されていません。")
     for source in sources:
-        table = read_table(source.name, source.data, sheet=sheet)
+        table = read_table(source.name, source.data, sheet=sheet, is_header=_is_header)
         reader = _FileReader(plan=plan, references=references, current=current, table=table)
         reader.read()
         problems.extend(reader.problems)

@@ -36,7 +36,16 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import ValidationError
 from komae_kpi.imports.import_cells import CellError, is_blank, read_number, shown
-from komae_kpi.imports.table_files import MAX_FILE_BYTES, column_letter
+from komae_kpi.imports.read_limits import (
+    MAX_CELL_CHARS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    Problem,
+    megabytes,
+    reason_kind,
+    xlsx_size_problem,
+)
+from komae_kpi.imports.table_files import column_letter
 from komae_kpi.store.peers import PEER_INDICATORS
 
 WorkbookKind = Literal["city", "prefecture_average"]
@@ -520,20 +529,39 @@ def _worksheets(
             continue  # a chart sheet has no cells
         try:
             sheet = workbook.get_sheet_by_name(metadata.name)
+            # total_height counts from row 1, as the row numbers below do.
+            too_many = sheet.total_height > MAX_ROWS
             # skip_empty_area=False keeps blank rows and columns above and left of the data,
             # so that positions are the row numbers and column letters a spreadsheet shows.
-            rows = sheet.to_python(skip_empty_area=False)
+            rows = [] if too_many else sheet.to_python(skip_empty_area=False)
             merges = sheet.merged_cell_ranges or []
         except Exception as exc:  # a sheet's XML is parsed only now
             raise _not_this_format(
                 name, f"シート「{metadata.name}」を読めません: {type(exc).__name__}"
             ) from exc
+        where = f"{name} シート「{metadata.name}」"
+        if too_many:
+            raise ValidationError([f"{where}: 行が多すぎます（{MAX_ROWS:,}行まで）。"])
+        for number, cells in enumerate(rows, start=1):
+            for index, cell in enumerate(cells):
+                if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                    raise ValidationError(
+                        [
+                            f"{where} {number}行目 {column_letter(index)}列: 文字が多すぎます"
+                            f"（{len(cell):,}文字あります。1つのセルに{MAX_CELL_CHARS:,}文字まで）。"
+                        ]
+                    )
         yield metadata.name, rows, merges
 
 
 def _open_sheet(name: str, data: bytes) -> _Sheet:
     if len(data) > MAX_FILE_BYTES:
-        raise ValidationError([f"{name}: ファイルが大きすぎます（20MBまで）。"])
+        raise ValidationError(
+            [f"{name}: ファイルが大きすぎます（{megabytes(MAX_FILE_BYTES)}まで）。"]
+        )
+    too_large = xlsx_size_problem(name, data)  # before calamine builds the sheets in memory
+    if too_large is not None:
+        raise ValidationError([too_large])
     if not data:
         raise _not_this_format(name, "ファイルが空です")
     if not data.startswith(_WORKBOOK_SIGNATURES):
@@ -630,7 +658,12 @@ class _RowReader:
                 read[indicator] = read_value(value)
             except CellError as exc:
                 column = self.columns[indicator]
-                self.problems.append(f"{self.where(number, column)}: 「{shown(value)}」{exc}")
+                self.problems.append(
+                    Problem(
+                        f"{self.where(number, column)}: 「{shown(value)}」{exc}",
+                        kind=reason_kind(str(exc)),
+                    )
+                )
                 read[indicator] = None
         return read
 

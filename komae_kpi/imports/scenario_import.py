@@ -43,7 +43,8 @@ from komae_kpi.imports.import_cells import (
     unit_problem,
     value_in_unit,
 )
-from komae_kpi.imports.importer import HEADER_SEARCH_ROWS, ImportSource
+from komae_kpi.imports.importer import ImportSource
+from komae_kpi.imports.read_limits import HEADER_SEARCH_ROWS, Problem, reason_kind
 from komae_kpi.imports.table_files import (
     SheetRow,
     TableFile,
@@ -220,6 +221,22 @@ class _Entry:
     units: tuple[tuple[str, str], ...]  # (where it is said, unit)
 
 
+def _layout(items: _Items, row: SheetRow) -> Layout | None:
+    """The layout whose header this row is, or None."""
+    fields = [header_field(c) for c in row.cells]
+    keys = [normalize_header(c) for c in row.cells]
+    has_year = "fiscal_year" in fields
+    has_value = any(k in VALUE_HEADERS or f == "value" for k, f in zip(keys, fields, strict=True))
+    has_item = any(k in ITEM_HEADERS or f == "indicator" for k, f in zip(keys, fields, strict=True))
+    if has_year and has_value and has_item:
+        return "long"
+    if has_year and any(items.find(c) for c in row.cells):
+        return "wide"
+    if sum(1 for c in row.cells if _year_header(c) is not None) >= 2:
+        return "transposed"
+    return None
+
+
 @dataclass(kw_only=True)
 class _Reader:
     plan: Plan
@@ -247,7 +264,7 @@ class _Reader:
 
     def problem(self, where: str, value: Any, reason: str) -> None:
         shown_value = "" if is_blank(value) else f"の「{shown(value)}」"
-        self.problems.append(f"{where}{shown_value}: {reason}")
+        self.problems.append(Problem(f"{where}{shown_value}: {reason}", kind=reason_kind(reason)))
 
     def read(self) -> None:
         if self.table.problems:
@@ -284,22 +301,15 @@ class _Reader:
     def _layout_of(
         self, row: SheetRow
     ) -> tuple[Layout, Callable[[SheetRow, list[SheetRow]], None]] | None:
-        fields = [header_field(c) for c in row.cells]
-        keys = [normalize_header(c) for c in row.cells]
-        has_year = "fiscal_year" in fields
-        has_value = any(
-            k in VALUE_HEADERS or f == "value" for k, f in zip(keys, fields, strict=True)
-        )
-        has_item = any(
-            k in ITEM_HEADERS or f == "indicator" for k, f in zip(keys, fields, strict=True)
-        )
-        if has_year and has_value and has_item:
-            return "long", self._read_long
-        if has_year and any(self.items.find(c) for c in row.cells):
-            return "wide", self._read_wide
-        if sum(1 for c in row.cells if _year_header(c) is not None) >= 2:
-            return "transposed", self._read_transposed
-        return None
+        layout = _layout(self.items, row)
+        if layout is None:
+            return None
+        readers = {
+            "long": self._read_long,
+            "wide": self._read_wide,
+            "transposed": self._read_transposed,
+        }
+        return layout, readers[layout]
 
     # --- the three layouts ----------------------------------------------------------------------
 
@@ -607,8 +617,14 @@ class ScenarioRequest:
 def read_scenario_file(plan: Plan, request: ScenarioRequest) -> ScenarioReading:
     """The scenario the request's file holds, or all its problems."""
     source = request.source
-    table = read_table(source.name, source.data, sheet=request.sheet)
-    reader = _Reader(plan=plan, table=table, items=_Items.of(plan))
+    items = _Items.of(plan)
+    table = read_table(
+        source.name,
+        source.data,
+        sheet=request.sheet,
+        is_header=lambda row: _layout(items, row) is not None,
+    )
+    reader = _Reader(plan=plan, table=table, items=items)
     reader.read()
     flows = [f for f, _ in reader.flows.values()]
     forecasts = [f for f, _ in reader.forecasts.values()]

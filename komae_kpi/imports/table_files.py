@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import math
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,7 +23,19 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-MAX_FILE_BYTES = 20 * 1024 * 1024  # far above a year's reports; guards against a wrong file
+from komae_kpi.imports import read_limits
+from komae_kpi.imports.read_limits import (
+    HEADER_SEARCH_ROWS,
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    megabytes,
+    too_many_cells,
+    too_many_rows,
+    xlsx_size_problem,
+)
+
 DELIMITER_SAMPLE_LINES = 20  # as many lines as the importer searches for the header row
 
 
@@ -41,12 +55,23 @@ class TableFile:
     sheet_names: tuple[str, ...] = ()  # every sheet of a workbook; empty for CSV
 
 
+# Whether a row is the table's header row, as the importer reading the file recognises it.
+HeaderTest = Callable[[SheetRow], bool]
+
+
 def column_letter(index: int) -> str:
     """'A' for the first column (index 0), as a spreadsheet labels it."""
     return str(get_column_letter(index + 1))
 
 
-def read_table(name: str, data: bytes, *, sheet: str | None = None) -> TableFile:
+def read_table(
+    name: str, data: bytes, *, sheet: str | None = None, is_header: HeaderTest | None = None
+) -> TableFile:
+    """The file's rows, or its problems, within the limits of read_limits.
+
+    is_header: when given, the header is looked for in the first HEADER_SEARCH_ROWS rows, and a
+    file without one is not read further (the caller then reports the missing header).
+    """
     sha = hashlib.sha256(data).hexdigest()
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
     if len(data) > MAX_FILE_BYTES:
@@ -54,10 +79,15 @@ def read_table(name: str, data: bytes, *, sheet: str | None = None) -> TableFile
             name=name,
             sha256=sha,
             format_label="",
-            problems=(f"{name}: ファイルが大きすぎます（20MBまで）。",),
+            problems=(
+                f"{name}: ファイルが大きすぎます（{megabytes(read_limits.MAX_FILE_BYTES)}まで）。",
+            ),
         )
     if suffix in ("xlsx", "xlsm"):
-        return _read_xlsx(name, sha, data, sheet)
+        too_large = xlsx_size_problem(name, data)
+        if too_large is not None:
+            return TableFile(name=name, sha256=sha, format_label="Excel", problems=(too_large,))
+        return _read_xlsx(name, sha, data, sheet, is_header)
     if suffix == "xls":
         return TableFile(
             name=name,
@@ -76,7 +106,7 @@ def read_table(name: str, data: bytes, *, sheet: str | None = None) -> TableFile
                 format_label="",
                 problems=(f"{name}: CSVファイルにはシートがありません。",),
             )
-        return _read_csv(name, sha, data)
+        return _read_csv(name, sha, data, is_header)
     return TableFile(
         name=name,
         sha256=sha,
@@ -85,28 +115,72 @@ def read_table(name: str, data: bytes, *, sheet: str | None = None) -> TableFile
     )
 
 
-def _decode(data: bytes) -> tuple[str, str] | None:
-    """(text, encoding label), trying the encodings Japanese spreadsheets write, strictest first."""
+_UNKNOWN_ENCODING = "文字コードを判別できません。UTF-8またはShift_JISのCSVとして保存してください。"
+
+
+def _decode(data: bytes) -> tuple[str, str] | str:
+    """(text, encoding label), trying the encodings Japanese spreadsheets write, strictest first;
+    or why the bytes are not wholly one encoding.
+
+    A file whose lines were pasted together from two sources can hold UTF-8 lines and Shift_JIS
+    lines. CP932 accepts nearly any byte pair, so decoding such a file as Shift_JIS "works" and
+    stores the UTF-8 lines as mojibake (会議 → 莨夊ｭｰ): such a file is refused, naming the line.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Excel's 「Unicode テキスト」 is UTF-16 with a BOM (and tab separated).
         try:
             return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:  # an odd number of bytes, or a lone surrogate
-            return None
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "UTF-8（BOM付き）"
-        except UnicodeDecodeError:
-            return None
+            return _UNKNOWN_ENCODING
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
     try:
-        return data.decode("utf-8"), "UTF-8"
+        return body.decode("utf-8"), "UTF-8（BOM付き）" if bom else "UTF-8"
     except UnicodeDecodeError:
         pass
+    # Shift_JIS never uses the byte of a line feed, so the file splits into lines either way.
+    lines = body.split(b"\n")
+    first_utf8 = next((i for i, line in enumerate(lines) if _is_utf8_beyond_ascii(line)), None)
+    not_utf8 = next(i for i, line in enumerate(lines) if not _is_utf8(line))
+    # A BOM says UTF-8 too, when some line after it is readable as such.
+    if first_utf8 is not None or (bom and not_utf8 > 0):
+        if first_utf8 is None or first_utf8 < not_utf8:
+            return _mixed(lines, not_utf8, "UTF-8", "Shift_JISなど別の文字コード")
+        return _mixed(lines, first_utf8, "Shift_JIS", "UTF-8")
+    if bom:
+        return _UNKNOWN_ENCODING
     try:
         # CP932 is what Windows and Excel mean by Shift_JIS (it adds ①, ㈱, 髙 and more).
-        return data.decode("cp932"), "Shift_JIS"
+        return body.decode("cp932"), "Shift_JIS"
     except UnicodeDecodeError:
-        return None
+        return _UNKNOWN_ENCODING
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _is_utf8_beyond_ascii(line: bytes) -> bool:
+    return not line.isascii() and _is_utf8(line)
+
+
+def _mixed(lines: list[bytes], breaking: int, encoding: str, other: str) -> str:
+    """Why a file mixing encodings is refused, naming the first line not in the file's encoding
+    by its row number as a spreadsheet shows it (a quoted line break keeps one row)."""
+    codec = "utf-8" if encoding == "UTF-8" else "cp932"
+    before = b"\n".join(lines[:breaking]).decode(codec, errors="replace")
+    row = 1 + (
+        sum(1 for _ in csv.reader(io.StringIO(before + "\n", newline=""))) if breaking else 0
+    )
+    return (
+        f"{row}行目が{encoding}ではありません。文字コードが混ざっています（{encoding}のファイルに"
+        f"{other}の行があります）。このまま読むと文字化けするため、取り込みません。"
+        "ファイル全体を1つの文字コード（UTF-8またはShift_JIS）で保存し直してください。"
+    )
 
 
 def _delimiter(text: str) -> str:
@@ -115,40 +189,89 @@ def _delimiter(text: str) -> str:
     Not the first line alone: a title line above the header may hold neither (or a comma in its
     text), while every line of the table holds its separator.
     """
-    lines = text.splitlines()[:DELIMITER_SAMPLE_LINES]
+    # Line by line: splitlines() would split all of a file of millions of empty lines.
+    lines = list(itertools.islice(io.StringIO(text, newline=None), DELIMITER_SAMPLE_LINES))
     tabbed = sum(1 for line in lines if "\t" in line)
     commas = sum(1 for line in lines if "," in line)
     return "\t" if tabbed > commas else ","
 
 
-def _read_csv(name: str, sha: str, data: bytes) -> TableFile:
+def _read_csv(name: str, sha: str, data: bytes, is_header: HeaderTest | None) -> TableFile:
     decoded = _decode(data)
-    if decoded is None:
+    if isinstance(decoded, str):
         return TableFile(
-            name=name,
-            sha256=sha,
-            format_label="CSV",
-            problems=(
-                f"{name}: 文字コードを判別できません。UTF-8またはShift_JISのCSVとして保存してください。",
-            ),
+            name=name, sha256=sha, format_label="CSV", problems=(f"{name}: {decoded}",)
         )
     text, encoding = decoded
     delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
-    try:
-        # A spreadsheet shows each record as one row, even when a quoted cell holds line breaks,
-        # so the row number is the record's position, not the line's.
-        for number, cells in enumerate(reader, start=1):
-            rows.append(SheetRow(number=number, cells=tuple(cells)))
-    except csv.Error as exc:
+    if text.count(delimiter) > MAX_CELLS:
+        # The csv module builds a whole record before it can be looked at: count fields first.
         return TableFile(
             name=name,
             sha256=sha,
             format_label=f"CSV（{encoding}）",
-            problems=(f"{name}: {len(rows) + 1}行目をCSVとして読めません（{exc}）。",),
+            problems=(too_many_cells(name),),
         )
-    return TableFile(name=name, sha256=sha, format_label=f"CSV（{encoding}）", rows=tuple(rows))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    label = f"CSV（{encoding}）"
+    # A spreadsheet shows each record as one row, even when a quoted cell holds line breaks,
+    # so the row number is the record's position, not the line's.
+    records = (
+        SheetRow(number=number, cells=tuple(cells)) for number, cells in enumerate(reader, start=1)
+    )
+    read = _Rows(name=name, is_header=is_header)
+    try:
+        read.collect(records)
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            # the csv module's own cap (128 KiB) is above ours: name ours
+            problem = read.too_long(read.next_number, None)
+        else:
+            problem = f"{name}: {read.next_number}行目をCSVとして読めません（{exc}）。"
+        return TableFile(name=name, sha256=sha, format_label=label, problems=(problem,))
+    if read.problem is not None:
+        return TableFile(name=name, sha256=sha, format_label=label, problems=(read.problem,))
+    return TableFile(name=name, sha256=sha, format_label=label, rows=tuple(read.rows))
+
+
+@dataclass(kw_only=True)
+class _Rows:
+    """The rows of a file as they are read, within the limits on rows and on characters per cell,
+    and no further than the header search when the header is not found."""
+
+    name: str
+    is_header: HeaderTest | None
+    skip_blank: bool = False  # a workbook's empty rows are not rows of its table
+    rows: list[SheetRow] = field(default_factory=list)
+    problem: str | None = None
+    next_number: int = 1
+
+    def collect(self, rows: Iterable[SheetRow]) -> None:
+        header_found = self.is_header is None
+        for row in rows:
+            self.next_number = row.number + 1
+            if row.number > MAX_ROWS:
+                self.problem = too_many_rows(self.name)
+                return
+            for index, cell in enumerate(row.cells):
+                if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                    self.problem = self.too_long(row.number, index, len(cell))
+                    return
+            if self.skip_blank and all(v is None for v in row.cells):
+                continue
+            self.rows.append(row)
+            if not header_found:
+                assert self.is_header is not None
+                header_found = self.is_header(row)
+                if not header_found and len(self.rows) >= HEADER_SEARCH_ROWS:
+                    return  # no header where one is looked for: the rest is not read
+
+    def too_long(self, number: int, index: int | None, length: int | None = None) -> str:
+        where = f"{self.name} {number}行目" + (
+            f" {column_letter(index)}列" if index is not None else ""
+        )
+        count = f"{length:,}文字あります。" if length is not None else ""
+        return f"{where}: 文字が多すぎます（{count}1つのセルに{MAX_CELL_CHARS:,}文字まで）。"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,17 +285,18 @@ class UncalculatedFormula:
         return self.formula
 
 
-def _position(cell: Any) -> tuple[int, int]:
-    """(row, column); (0, 0) for the placeholder cells read-only mode gives empty positions."""
-    return (getattr(cell, "row", None) or 0, getattr(cell, "column", None) or 0)
-
-
-def _uncalculated_formula_cells(data: bytes, title: str) -> dict[tuple[int, int], str]:
-    """(row, column) → formula text of every formula cell in the sheet."""
+def _uncalculated_formula_cells(
+    data: bytes, title: str, last_row: int
+) -> dict[tuple[int, int], str]:
+    """(row, column) → formula text of every formula cell in the sheet, up to last_row (the rows
+    that were read)."""
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         found = {}
-        for cells in workbook[title].iter_rows():
+        worksheet = workbook[title]
+        assert isinstance(worksheet, ReadOnlyWorksheet)
+        worksheet.reset_dimensions()
+        for cells in worksheet.iter_rows(max_row=last_row):
             for c in cells:
                 if isinstance(c.value, str) and c.value.startswith("=") and getattr(c, "row", None):
                     found[(c.row, c.column)] = c.value
@@ -190,7 +314,9 @@ def _unreadable_xlsx(name: str, sha: str, exc: Exception) -> TableFile:
     )
 
 
-def _read_xlsx(name: str, sha: str, data: bytes, sheet: str | None) -> TableFile:
+def _read_xlsx(
+    name: str, sha: str, data: bytes, sheet: str | None, is_header: HeaderTest | None
+) -> TableFile:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
@@ -212,31 +338,28 @@ def _read_xlsx(name: str, sha: str, data: bytes, sheet: str | None) -> TableFile
             )
         if not isinstance(worksheet, ReadOnlyWorksheet):  # a chart sheet has no cells
             return TableFile(
-                name,
-                sha,
-                "Excel",
+                name=name,
+                sha256=sha,
+                format_label="Excel",
                 problems=(f"{name}: シート「{worksheet.title}」は表のシートではありません。",),
             )
         # Read-only mode trusts the size the file declares (<dimension>), and files written by
         # other programs may declare too small a one: openpyxl would silently cut rows and columns.
         worksheet.reset_dimensions()
-        formulas = _uncalculated_formula_cells(data, worksheet.title)
-        rows = []
-        for cells in worksheet.iter_rows():
-            values = tuple(
-                UncalculatedFormula(formula=formulas[_position(c)])
-                if c.value is None and _position(c) in formulas
-                else _cell_value(c)
-                for c in cells
-            )
-            number = next((c.row for c in cells if getattr(c, "row", None)), None)
-            if number is None or all(v is None for v in values):
-                continue
-            rows.append(SheetRow(number=number, cells=values))
+        label = f"Excel（シート「{worksheet.title}」）"
+        read = _Rows(name=name, is_header=is_header, skip_blank=True)
+        read.collect(_sheet_rows(worksheet))
+        if read.problem is not None:
+            return TableFile(name=name, sha256=sha, format_label=label, problems=(read.problem,))
+        rows = read.rows
+        if any(v is None for row in rows for v in row.cells):
+            # A blank may be a formula never calculated: look for formulas in the rows read only.
+            formulas = _uncalculated_formula_cells(data, worksheet.title, read.next_number - 1)
+            rows = [_with_formulas(row, formulas) for row in rows]
         return TableFile(
             name=name,
             sha256=sha,
-            format_label=f"Excel（シート「{worksheet.title}」）",
+            format_label=label,
             rows=tuple(rows),
             sheet_names=tuple(workbook.sheetnames),
         )
@@ -245,6 +368,27 @@ def _read_xlsx(name: str, sha: str, data: bytes, sheet: str | None) -> TableFile
         return _unreadable_xlsx(name, sha, exc)
     finally:
         workbook.close()
+
+
+def _sheet_rows(worksheet: Any) -> Iterator[SheetRow]:
+    """Every row of the sheet as it is parsed, empty ones included (numbered as shown).
+
+    worksheet: a ReadOnlyWorksheet (typed Any: openpyxl's stubs give it Worksheet's iter_rows).
+    """
+    for number, cells in enumerate(worksheet.iter_rows(), start=1):
+        # iter_rows starts at row 1 and yields an empty tuple for each row the file skips.
+        yield SheetRow(number=number, cells=tuple(_cell_value(c) for c in cells))
+
+
+def _with_formulas(row: SheetRow, formulas: dict[tuple[int, int], str]) -> SheetRow:
+    """The row with each blank that is an uncalculated formula shown as one."""
+    cells = tuple(
+        UncalculatedFormula(formula=formulas[(row.number, i + 1)])
+        if v is None and (row.number, i + 1) in formulas
+        else v
+        for i, v in enumerate(row.cells)
+    )
+    return SheetRow(number=row.number, cells=cells)
 
 
 def _cell_value(cell: Any) -> Any:

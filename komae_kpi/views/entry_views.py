@@ -17,6 +17,7 @@ from komae_kpi.common.errors import ValidationError
 from komae_kpi.common.stages import DEFAULT_STAGE, STAGE_LABELS, Stage
 from komae_kpi.imports.import_cells import CellError, is_blank, read_number, value_in_unit
 from komae_kpi.imports.importer import ImportPreview
+from komae_kpi.imports.read_limits import listed_problems
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan.model import Indicator, IndicatorValue, Plan
 from komae_kpi.store.record_changes import ChangeEntry, Record, RecordChange, RecordKey, key_of
@@ -243,9 +244,10 @@ def conflict_table(plan: Plan, current: Record | None, yours: Record) -> pd.Data
 
 
 def problems_html(problems: Sequence[str]) -> str:
-    """The problems of a refused save or import as a list. Escaped: the messages quote cells
-    from the files as they were typed."""
-    return html_blocks.bullets(problems, css_class="kpi-problems")
+    """The problems of a refused save or import as a list, capped as the command line caps it
+    (the first 100, then 「ほか N 件」 by kind). Escaped: the messages quote cells from the files
+    as they were typed."""
+    return html_blocks.bullets(listed_problems(problems), css_class="kpi-problems")
 
 
 def history_html(snapshot: Snapshot, kind: str, subject_no: int, limit: int = 30) -> str:
