@@ -36,7 +36,24 @@ def _build_store(path_text: str) -> None:
         check=False,
     )
     if result.returncode != 0:
-        raise KomaeKpiError(result.stderr.strip() or "ストアを作成できませんでした。")
+        # The command line names the store's path and the engine's words for a fault; a page
+        # shows neither.
+        lines = [
+            line
+            for line in result.stderr.strip().splitlines()
+            if not line.startswith(("ストア: ", "詳細: "))
+        ]
+        raise KomaeKpiError(
+            "\n".join(lines).replace(path_text, Path(path_text).name)
+            or "ストアを作成できませんでした。"
+        )
+
+
+def public_message(exc: Exception) -> str:
+    """An error's message as a page may show it: the store's place on the server is named by
+    its file name only (the store's own messages name no path; older ones still do)."""
+    path = store_path()
+    return str(exc).replace(str(path), path.name)
 
 
 def ensure_store() -> Path:
