@@ -44,7 +44,7 @@ def _build_store(path_text: str) -> None:
             if not line.startswith(("ストア: ", "詳細: "))
         ]
         raise KomaeKpiError(
-            "\n".join(lines).replace(path_text, Path(path_text).name)
+            _without_server_paths("\n".join(lines), Path(path_text))
             or "ストアを作成できませんでした。"
         )
 
@@ -52,8 +52,11 @@ def _build_store(path_text: str) -> None:
 def public_message(exc: Exception) -> str:
     """An error's message as a page may show it: the store's place on the server is named by
     its file name only (the store's own messages name no path; older ones still do)."""
-    path = store_path()
-    return str(exc).replace(str(path), path.name)
+    return _without_server_paths(str(exc), store_path())
+
+
+def _without_server_paths(text: str, path: Path) -> str:
+    return text.replace(str(path), path.name).replace(str(path.parent), "（サーバのフォルダ）")
 
 
 def ensure_store() -> Path:

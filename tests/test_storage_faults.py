@@ -289,7 +289,43 @@ def test_an_unwritable_backups_folder_is_explained_on_updates(
         "a.csv", "指標,年度,実績値\n3,2025,89.5\n".encode(), "text/csv"
     ).run()
     next(b for b in at.button if b.label == "1件を取り込む").click().run()
-    _assert_page_says(at, "バックアップを作れません（同じ名前のファイルがあり", store)
+    _assert_page_says(at, "バックアップを作れません（同じ名前のファイルがあります）", store)
+    assert dump(store) == before
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_a_page_explains_a_store_that_cannot_be_created(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    db = tmp_path / "afile" / "kpi.duckdb"  # the first start builds the store: here it cannot
+    at = _open_dashboard(monkeypatch, db)
+    _assert_page_says(at, "フォルダ「afile」を作れません（同じ名前のファイルがあります）", db)
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+@pytest.mark.parametrize(
+    ("engine_says", "message"),
+    [
+        ("Permission denied", "読み取り専用のため、書き込めません"),
+        ("No space left on device", "ディスクの空きが足りない"),
+    ],
+)
+def test_a_save_the_store_refuses_is_explained_on_updates(
+    monkeypatch: pytest.MonkeyPatch, store: Path, engine_says: str, message: str
+) -> None:
+    before = dump(store)
+    at = _open_dashboard(monkeypatch, store)
+    at.switch_page("pages/updates.py").run()
+    at.session_state["updates_tab"] = "ファイルの取込"
+    at.run()
+    at.file_uploader[0].upload(
+        "a.csv", "指標,年度,実績値\n3,2025,89.5\n".encode(), "text/csv"
+    ).run()
+    _refuse_writers(monkeypatch, engine_says)
+    next(b for b in at.button if b.label == "1件を取り込む").click().run()
+    _assert_page_says(at, message, store)
+    monkeypatch.undo()
     assert dump(store) == before
 
 

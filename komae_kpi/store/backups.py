@@ -18,7 +18,6 @@ removed by the next run that holds the store for writing, when no other run can 
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import hashlib
 import shutil
 import tempfile
@@ -38,6 +37,7 @@ from komae_kpi.store.connection import (
     current_user,
     fetch_all,
     init_store,
+    os_reason,
     read_every_table,
     require_current_schema,
     schema_version,
@@ -159,14 +159,9 @@ def _backup_os_errors(folder: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if isinstance(exc, FileExistsError) or (folder.exists() and not folder.is_dir()):
-            why = "同じ名前のファイルがあり、フォルダを作れません"
-        elif exc.errno == errno.ENOSPC:
-            why = "ディスクの空きが足りません"
-        elif isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EROFS):
-            why = "書き込む権限がありません"
-        else:
-            why = exc.strerror or type(exc).__name__
+        why = os_reason(exc)
+        if folder.exists() and not folder.is_dir():
+            why = "同じ名前のファイルがあります"
         raise BackupError(
             f"バックアップの保存先「{folder.name}」に書き込めないため、バックアップを作れません"
             f"（{why}）。バックアップが作れないうちは、取込や復元も行いません。"

@@ -124,6 +124,17 @@ def store_fault(exc: BaseException, path: Path, *, writing: bool) -> StoreFaultE
     return None
 
 
+def os_reason(exc: OSError) -> str:
+    """Why the OS refused, in Japanese, for a message that names no path."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return "同じ名前のファイルがあります"
+    if exc.errno == errno.ENOSPC:
+        return "ディスクの空きが足りません"
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "書き込む権限がありません"
+    return exc.strerror or type(exc).__name__
+
+
 @contextmanager
 def connect(
     path: Path, *, read_only: bool, wait_seconds: float | None = None
@@ -142,10 +153,11 @@ def connect(
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            fault = store_fault(exc, path, writing=True)
-            if fault is None:
-                raise
-            raise fault from exc
+            raise StoreFaultError(
+                f"ストアを置くフォルダ「{path.parent.name}」を作れません（{os_reason(exc)}）。"
+                "ストアの場所（--db または環境変数 KOMAE_KPI_DB）を確かめてください。",
+                path=path,
+            ) from exc
     wait = LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
     con = _open(path, read_only=read_only, wait_seconds=wait)
     try:
