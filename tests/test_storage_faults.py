@@ -275,12 +275,8 @@ def test_a_page_explains_a_store_held_by_another_program(
     _assert_page_says(at, "別の処理が使用中です", store)
 
 
-@pytest.mark.usefixtures("fresh_streamlit_caches")
-def test_an_unwritable_backups_folder_is_explained_on_updates(
-    monkeypatch: pytest.MonkeyPatch, store: Path
-) -> None:
-    backup_dir(store).write_text("not a folder", encoding="utf-8")
-    before = dump(store)
+def _previewed_upload(monkeypatch: pytest.MonkeyPatch, store: Path) -> AppTest:
+    """/updates with a one-row file uploaded and previewed, its import button ready."""
     at = _open_dashboard(monkeypatch, store)
     at.switch_page("pages/updates.py").run()
     at.session_state["updates_tab"] = "ファイルの取込"
@@ -288,6 +284,16 @@ def test_an_unwritable_backups_folder_is_explained_on_updates(
     at.file_uploader[0].upload(
         "a.csv", "指標,年度,実績値\n3,2025,89.5\n".encode(), "text/csv"
     ).run()
+    return at
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_an_unwritable_backups_folder_is_explained_on_updates(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    backup_dir(store).write_text("not a folder", encoding="utf-8")
+    before = dump(store)
+    at = _previewed_upload(monkeypatch, store)
     next(b for b in at.button if b.label == "1件を取り込む").click().run()
     _assert_page_says(at, "バックアップを作れません（同じ名前のファイルがあります）", store)
     assert dump(store) == before
@@ -315,13 +321,7 @@ def test_a_save_the_store_refuses_is_explained_on_updates(
     monkeypatch: pytest.MonkeyPatch, store: Path, engine_says: str, message: str
 ) -> None:
     before = dump(store)
-    at = _open_dashboard(monkeypatch, store)
-    at.switch_page("pages/updates.py").run()
-    at.session_state["updates_tab"] = "ファイルの取込"
-    at.run()
-    at.file_uploader[0].upload(
-        "a.csv", "指標,年度,実績値\n3,2025,89.5\n".encode(), "text/csv"
-    ).run()
+    at = _previewed_upload(monkeypatch, store)
     _refuse_writers(monkeypatch, engine_says)
     next(b for b in at.button if b.label == "1件を取り込む").click().run()
     _assert_page_says(at, message, store)
