@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from komae_kpi.common import fiscal_year, formatting, stages
-from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.common.errors import KomaeKpiError, StoreBusyError, StoreFaultError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
@@ -1145,6 +1145,11 @@ def _run(argv: Sequence[str] | None) -> int:
         return handler(args)
     except KomaeKpiError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
+        if isinstance(exc, (StoreFaultError, StoreBusyError)) and exc.path is not None:
+            # Pages never show a path; here it is the store the user named (or the default).
+            print(f"ストア: {exc.path}", file=sys.stderr)
+            if exc.__cause__ is not None:
+                print(f"詳細: {exc.__cause__}", file=sys.stderr)
         return EXIT_PROBLEM
     except BrokenPipeError:
         raise

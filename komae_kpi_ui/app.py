@@ -21,7 +21,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.common.errors import KomaeKpiError, StoreBusyError, StoreFaultError
 from komae_kpi_ui import frame, identity, store_access
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
@@ -64,7 +64,7 @@ def _route() -> None:
         _gate(lambda: frame.settings_error_screen(problems))
         return
     except KomaeKpiError as exc:
-        st.error(f"データベースを開けませんでした。\n\n{exc}")
+        st.error(f"データベースを開けませんでした。\n\n{store_access.public_message(exc)}")
         return
     if not visitor.may_see_data:
         _gate(lambda: _gate_screen(visitor))
@@ -92,6 +92,10 @@ def _route() -> None:
     try:
         page.run()
         frame.draw_year_links()
+    except (StoreFaultError, StoreBusyError) as exc:
+        # The store failed after the first read (cut short in a block this page reads, the disk
+        # full on a save the page does not catch): said in Japanese, never an exception box.
+        st.error(f"データベースを読み書きできませんでした。\n\n{store_access.public_message(exc)}")
     finally:
         _run.active = False
 

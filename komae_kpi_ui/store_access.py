@@ -36,7 +36,27 @@ def _build_store(path_text: str) -> None:
         check=False,
     )
     if result.returncode != 0:
-        raise KomaeKpiError(result.stderr.strip() or "ストアを作成できませんでした。")
+        # The command line names the store's path and the engine's words for a fault; a page
+        # shows neither.
+        lines = [
+            line
+            for line in result.stderr.strip().splitlines()
+            if not line.startswith(("ストア: ", "詳細: "))
+        ]
+        raise KomaeKpiError(
+            _without_server_paths("\n".join(lines), Path(path_text))
+            or "ストアを作成できませんでした。"
+        )
+
+
+def public_message(exc: Exception) -> str:
+    """An error's message as a page may show it: the store's place on the server is named by
+    its file name only (the store's own messages name no path; older ones still do)."""
+    return _without_server_paths(str(exc), store_path())
+
+
+def _without_server_paths(text: str, path: Path) -> str:
+    return text.replace(str(path), path.name).replace(str(path.parent), "（サーバのフォルダ）")
 
 
 def ensure_store() -> Path:

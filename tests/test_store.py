@@ -32,7 +32,11 @@ from komae_kpi.store.connection import (
     schema_version,
 )
 from komae_kpi.store.entries import save_indicator_value, save_item_status
-from tests.store_helpers import dump, write_shipped_history_before_stages
+from tests.store_helpers import (
+    dump,
+    held_by_another_process,
+    write_shipped_history_before_stages,
+)
 
 
 def _enter_some_data(path: Path) -> None:
@@ -170,31 +174,13 @@ def test_reading_a_missing_store_says_how_to_create_it(tmp_path: Path) -> None:
 
 
 def test_a_busy_store_is_waited_for_then_reported(store: Path) -> None:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-            import duckdb, sys, time
-            con = duckdb.connect({str(store)!r})
-            print("holding", flush=True)
-            time.sleep(60)
-        """),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    with held_by_another_process(store):
         with (
             pytest.raises(StoreBusyError) as info,
             connect(store, read_only=True, wait_seconds=0.5),
         ):
             pass
         assert "使用中" in str(info.value) and "0.5秒" in str(info.value)
-    finally:
-        holder.kill()
-        holder.wait()
     with connect(store, read_only=True, wait_seconds=5) as con:  # free again once released
         assert schema_version(con) == LATEST_SCHEMA_VERSION
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class KomaeKpiError(Exception):
     """An expected problem: shown to the user without a traceback."""
@@ -12,11 +14,50 @@ class StoreMissingError(KomaeKpiError):
 
 
 class StoreBusyError(KomaeKpiError):
-    """Another process holds the store file and did not release it in time."""
+    """Another process holds the store file and did not release it in time.
+
+    The message names no path (pages show it as is); path is the store, for the command line.
+    """
+
+    def __init__(self, message: str, *, path: Path | None = None) -> None:
+        self.path = path
+        super().__init__(message)
 
 
 class StoreError(KomaeKpiError):
     """The store file could not be opened or is not a komae-kpi store."""
+
+
+class StoreFaultError(StoreError):
+    """The engine or the OS refused the store file itself (komae_kpi.store.connection.store_fault).
+
+    The message says what happened and what to do and names no path, so that a page may show it
+    as is; path is the store, which the command line names as well.
+    """
+
+    def __init__(self, message: str, *, path: Path | None = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class StoreCorruptError(StoreFaultError):
+    """The file is not a DuckDB database, or part of it cannot be read back (cut short, damaged)."""
+
+
+class StoreUnreadableError(StoreFaultError):
+    """The file may not be read (permissions), or is not a file at all."""
+
+
+class StoreReadOnlyError(StoreFaultError):
+    """A change was to be written but the file or its folder may not be written."""
+
+
+class StoreFullError(StoreFaultError):
+    """The disk is full: nothing (more) could be written."""
+
+
+class BackupError(KomaeKpiError):
+    """A backup could not be made, or its copy did not read back; no backup file was left."""
 
 
 class PlanDataError(KomaeKpiError):

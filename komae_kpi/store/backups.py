@@ -7,6 +7,12 @@ Automatic snapshots are pruned to the newest `keep`; those made on request are n
 Restoring never replaces the file: it writes the snapshot's entered records into the store in one
 transaction, as a change like any other. The history keeps every row (restoring adds its own), and
 the state before the restore is itself snapshotted first, so a restore can be undone.
+
+A backup is trusted only when it reads: the store is read whole before it is copied (a damaged
+store is refused, not kept as if it were a backup) and the copy is read whole before it gets its
+name. Temporaries (a backup being copied, a snapshot being read for a restore) live in the
+backups folder under names starting with "." and ending in ".partial"; one left by a killed run is
+removed by the next run that holds the store for writing, when no other run can be using it.
 """
 
 from __future__ import annotations
@@ -15,22 +21,27 @@ import datetime as dt
 import hashlib
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 
-from komae_kpi.common.errors import KomaeKpiError, StoreError
-from komae_kpi.common.files import atomic_path
+from komae_kpi.common.errors import BackupError, KomaeKpiError, StoreError
+from komae_kpi.common.files import PARTIAL_SUFFIX, atomic_path
 from komae_kpi.store.connection import (
     LOCK_WAIT_SECONDS,
     connect,
     current_user,
     fetch_all,
     init_store,
+    os_reason,
+    read_every_table,
     require_current_schema,
     schema_version,
+    store_fault,
     store_kind,
     transaction,
 )
@@ -93,23 +104,101 @@ def make_backup(
     reason: Reason,
     out: Path | None = None,
 ) -> Path:
-    """Copy the store while con (read-write, on path) holds it. Returns the snapshot's path."""
+    """Copy the store while con (read-write, on path) holds it. Returns the snapshot's path.
+
+    The store is read whole first and the copy after: a store that does not read is refused
+    (StoreCorruptError and the like) and a copy that does not read is not kept (BackupError).
+    """
+    try:
+        read_every_table(con)
+    except duckdb.Error as exc:
+        fault = store_fault(exc, path, writing=False)
+        if fault is None:
+            raise
+        raise type(fault)(f"バックアップを作りませんでした。{fault}", path=path) from exc
     con.execute("CHECKPOINT")  # everything into the main file, so the copy needs no .wal
     if out is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         out = backup_dir(path) / f"{stamp}_{reason}{_SUFFIX}"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Copied to a temporary name, flushed and renamed: a snapshot is either whole or absent.
-    with atomic_path(out) as partial:
-        shutil.copyfile(path, partial)
-        # A backup gets the store's own mode, so whoever may use the store (another account
-        # running restore) may read it.
-        shutil.copymode(path, partial)
+    with _backup_os_errors(out.parent):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(path, also=out)
+        # Copied to a temporary name, read back, flushed and renamed: a snapshot is either whole
+        # and readable, or absent.
+        with atomic_path(out) as partial:
+            shutil.copyfile(path, partial)
+            # A backup gets the store's own mode, so whoever may use the store (another account
+            # running restore) may read it.
+            shutil.copymode(path, partial)
+            _require_reads(partial)
     if reason != "manual":
         automatic = [b for b in list_backups(path) if b.reason != "manual"]
         for old in automatic[max(keep, 1) :]:
             old.path.unlink(missing_ok=True)
     return out
+
+
+def _require_reads(copy: Path) -> None:
+    try:
+        con = duckdb.connect(str(copy), read_only=True)
+        try:
+            read_every_table(con)
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        raise BackupError(
+            "バックアップの複製を読み直せなかったため、バックアップを残しませんでした"
+            "（保存先のディスクの不具合や空き不足が考えられます）。ストアは変更していません。"
+        ) from exc
+
+
+@contextmanager
+def _backup_os_errors(folder: Path) -> Iterator[None]:
+    """An OS refusal while writing a backup, said in Japanese and naming the folder, not its path
+    (pages show the message)."""
+    try:
+        yield
+    except OSError as exc:
+        why = os_reason(exc)
+        if folder.exists() and not folder.is_dir():
+            why = "同じ名前のファイルがあります"
+        raise BackupError(
+            f"バックアップの保存先「{folder.name}」に書き込めないため、バックアップを作れません"
+            f"（{why}）。バックアップが作れないうちは、取込や復元も行いません。"
+            "保存先のフォルダとディスクをシステム担当者に確かめてもらってください。"
+        ) from exc
+
+
+def _is_leftover(entry: Path, also: Path | None) -> bool:
+    if not (entry.name.startswith(".") and entry.name.endswith(PARTIAL_SUFFIX)):
+        return False
+    return also is None or entry.name.startswith(f".{also.name}.")
+
+
+def remove_leftovers(path: Path, *, also: Path | None = None) -> list[Path]:
+    """Remove the temporaries a killed backup or restore left behind; returns what was removed.
+
+    Call only while holding the store for writing: every backup and restore of this store runs
+    while holding it, so none can be under way meanwhile. Only names of our temporaries are
+    touched ("." + name + ".partial"), never a finished backup. also: a --out file, whose
+    folder holds other files too; only its own temporaries are removed there.
+    """
+    removed: list[Path] = []
+    folders: list[tuple[Path, Path | None]] = [(backup_dir(path), None)]
+    if also is not None and also.parent != backup_dir(path):
+        folders.append((also.parent, also))
+    for folder, only in folders:
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            if not _is_leftover(entry, only):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
 
 
 def backup_store(path: Path, out: Path | None = None) -> Path:
@@ -136,16 +225,24 @@ class RestoreResult:
     backup: Path | None
 
 
-def _read_snapshot(snapshot: Path) -> tuple[dict[RecordKey, Record], set[RecordKey], str, str]:
+def _read_snapshot(
+    snapshot: Path, store: Path
+) -> tuple[dict[RecordKey, Record], set[RecordKey], str, str]:
     """The snapshot's records, which of them are shipped, its SHA-256 and its kind.
 
     Read from a copy brought to this version's schema and plan, so that its shipped rows are
-    today's shipped rows and only what people entered differs.
+    today's shipped rows and only what people entered differs. The copy is a temporary in the
+    store's backups folder (see remove_leftovers); call this while holding the store.
     """
     if not snapshot.is_file():
         raise KomaeKpiError(f"バックアップ {snapshot} がありません。")
     sha = hashlib.sha256(snapshot.read_bytes()).hexdigest()
-    with tempfile.TemporaryDirectory() as folder:
+    folders = backup_dir(store)
+    with _backup_os_errors(folders):
+        folders.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(
+        dir=folders, prefix=".restore-", suffix=PARTIAL_SUFFIX
+    ) as folder:
         copy = Path(folder) / "snapshot.duckdb"
         shutil.copyfile(snapshot, copy)
         try:
@@ -190,8 +287,10 @@ def restore_store(
     back: the rule of stages holds for restores too (RestorePlan.kept says which and why).
     """
     require_store_file(path)
-    records, shipped, kind, sha = _read_snapshot(snapshot)
     with connect(path, read_only=dry_run, wait_seconds=wait_seconds) as con:
+        if not dry_run:
+            remove_leftovers(path)
+        records, shipped, kind, sha = _read_snapshot(snapshot, path)
         require_current_schema(con, path)
         actor = resolve_actor(con, user or current_user())
         require_restorer(actor)

@@ -12,7 +12,9 @@ Rules this module keeps:
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import getpass
+import os
 import re
 import threading
 import time
@@ -28,8 +30,13 @@ import duckdb
 from komae_kpi.common.errors import (
     PlanConflictError,
     StoreBusyError,
+    StoreCorruptError,
     StoreError,
+    StoreFaultError,
+    StoreFullError,
     StoreMissingError,
+    StoreReadOnlyError,
+    StoreUnreadableError,
 )
 from komae_kpi.common.paths import HISTORY_DIR, PLAN_DIR
 from komae_kpi.plan.model import (
@@ -61,20 +68,105 @@ def current_user() -> str:
         return "unknown"
 
 
+# What to do when the store file itself is at fault: the backups are the way back.
+RECOVERY_ADVICE = (
+    "`python -m komae_kpi backup --list` でバックアップを確かめ、最新のバックアップからの復旧を"
+    "システム担当者に依頼してください。"
+)
+
+
+def store_fault(exc: BaseException, path: Path, *, writing: bool) -> StoreFaultError | None:
+    """The typed, Japanese error for an engine or OS error about the store file; None for others.
+
+    The one place where DuckDB's errors about the file become the project's. DuckDB (2.0) raises
+    IOException for all of them and tells them apart only in the English message text, so the
+    text is what is matched. Messages name no path (pages show them as is); path goes on the error.
+    """
+    text = str(exc).lower()
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "no space left" in text:
+        return StoreFullError(
+            "ディスクの空きが足りないため、ストアに書き込めませんでした。変更は保存されていません。"
+            "ディスクの空きを作ってから、もう一度実行してください。",
+            path=path,
+        )
+    if not isinstance(exc, (duckdb.Error, OSError)):
+        return None
+    if "not a valid duckdb database" in text:
+        return StoreCorruptError(
+            "ストアのファイルがDuckDBのデータベースではありません（別のファイルで置き換えられた"
+            f"可能性があります）。{RECOVERY_ADVICE}",
+            path=path,
+        )
+    if "could not read enough bytes" in text or "checksum" in text or "corrupt" in text:
+        return StoreCorruptError(
+            f"ストアのファイルが壊れていて読めません（途中で切れているなど）。{RECOVERY_ADVICE}",
+            path=path,
+        )
+    if "is a directory" in text or isinstance(exc, IsADirectoryError):
+        return StoreUnreadableError(
+            f"ストアの場所にあるのはファイルではなくフォルダです。{RECOVERY_ADVICE}", path=path
+        )
+    if "permission denied" in text or isinstance(exc, PermissionError):
+        # Refused for writing but readable: a read-only file or folder (never true for root,
+        # whom the OS lets read anything).
+        if writing and path.is_file() and os.access(path, os.R_OK):
+            return StoreReadOnlyError(
+                "ストアのファイル（またはそのフォルダ）が読み取り専用のため、書き込めません。"
+                "変更は保存されていません。ファイルとフォルダの書き込み権限を"
+                "システム担当者に確かめてもらってください。",
+                path=path,
+            )
+        return StoreUnreadableError(
+            "ストアのファイルを読む権限がありません。ファイルの権限をシステム担当者に"
+            "確かめてもらってください。",
+            path=path,
+        )
+    return None
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the OS refused, in Japanese, for a message that names no path."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return "同じ名前のファイルがあります"
+    if exc.errno == errno.ENOSPC:
+        return "ディスクの空きが足りません"
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "書き込む権限がありません"
+    return exc.strerror or type(exc).__name__
+
+
 @contextmanager
 def connect(
-    path: Path, *, read_only: bool, wait_seconds: float = LOCK_WAIT_SECONDS
+    path: Path, *, read_only: bool, wait_seconds: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the store, waiting up to wait_seconds while another process holds it."""
+    """Open the store, waiting up to wait_seconds (default LOCK_WAIT_SECONDS) while another
+    process holds it.
+
+    An engine error about the file itself, on opening or on any query in the block (a store cut
+    short opens, then fails on the first read of a lost block), leaves as a StoreFaultError.
+    """
     if not path.exists():
         if read_only:
             raise StoreMissingError(
                 f"ストア {path} がありません。`python -m komae_kpi init` で作成してください。"
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only=read_only, wait_seconds=wait_seconds)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreFaultError(
+                f"ストアを置くフォルダ「{path.parent.name}」を作れません（{os_reason(exc)}）。"
+                "ストアの場所（--db または環境変数 KOMAE_KPI_DB）を確かめてください。",
+                path=path,
+            ) from exc
+    wait = LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    con = _open(path, read_only=read_only, wait_seconds=wait)
     try:
         yield con
+    except duckdb.Error as exc:
+        fault = store_fault(exc, path, writing=not read_only)
+        if fault is None:
+            raise
+        raise fault from exc
     finally:
         con.close()
         _PROCESS_LOCK.release()
@@ -95,20 +187,46 @@ def _open(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBP
         except duckdb.IOException as exc:
             _PROCESS_LOCK.release()
             if "lock" not in str(exc).lower():
-                raise StoreError(f"ストア {path} を開けません: {exc}") from exc
+                raise _open_fault(exc, path, read_only=read_only) from exc
             if time.monotonic() >= deadline:
                 raise StoreBusyError(
-                    f"ストア {path} は別の処理が使用中です（{wait_seconds:g}秒待ちました）。"
-                    "しばらくしてから、もう一度実行してください。"
+                    f"ストアは別の処理が使用中です（{wait_seconds:g}秒待ちました）。"
+                    "取込や `init` などの処理が終わるのを待ってから、もう一度実行してください。"
+                    "長く続くときは、ストアを開いたままのプログラム（DuckDBのツールなど）を"
+                    "閉じてください。",
+                    path=path,
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
         except duckdb.Error as exc:
             _PROCESS_LOCK.release()
-            raise StoreError(f"ストア {path} を開けません: {exc}") from exc
+            raise _open_fault(exc, path, read_only=read_only) from exc
         except BaseException:
             _PROCESS_LOCK.release()
             raise
+
+
+def _open_fault(exc: duckdb.Error, path: Path, *, read_only: bool) -> StoreFaultError:
+    return store_fault(exc, path, writing=not read_only) or StoreFaultError(
+        f"ストアを開けませんでした。{RECOVERY_ADVICE}", path=path
+    )
+
+
+def read_every_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Read every stored value of every table, so that a damaged or missing block shows now.
+
+    DuckDB checks a block's checksum only when it reads the block, and a store cut short opens
+    fine: only reading the data finds the fault. Hashing every row reads every column without
+    holding the rows in memory.
+    """
+    tables = fetch_all(
+        con,
+        "SELECT table_name FROM information_schema.tables"
+        " WHERE table_type = 'BASE TABLE' AND table_schema = 'main' ORDER BY table_name",
+    )
+    for (table,) in tables:
+        quoted = '"' + str(table).replace('"', '""') + '"'  # a name from the catalog, not input
+        fetch_all(con, f"SELECT count(*), bit_xor(hash(t)) FROM {quoted} AS t")
 
 
 @contextmanager
@@ -244,7 +362,7 @@ def init_store(
     plan = load_plan(plan_dir)
     history = load_history(plan, history_dir)
     created = not path.exists()
-    with connect(path, read_only=False) as con, transaction(con):
+    with _init_connection(path, created=created) as con, transaction(con):
         applied = _apply_migrations(con)
         existing_kind = fetch_all(con, "SELECT value FROM store_info WHERE key = 'kind'")
         if existing_kind:
@@ -278,6 +396,32 @@ def init_store(
         user_values=user_values,
         user_statuses=user_statuses,
     )
+
+
+@contextmanager
+def _init_connection(path: Path, *, created: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The connection init writes on: checkpointed after the commit, and a store this run began
+    removed again if anything fails, so that no file or .wal is left looking like a store."""
+    ours = False  # only a store this run began empty is removed, never one another run made
+    try:
+        with connect(path, read_only=False) as con:
+            ours = created and schema_version(con) == 0
+            yield con
+            _checkpoint(con)
+    except BaseException:
+        if ours:
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Write the committed changes into the main file now, while a failure can still be told.
+
+    Left to close(), a checkpoint that fails (a full disk) goes unreported, and init would say it
+    succeeded with its work only in the .wal.
+    """
+    con.execute("CHECKPOINT")
 
 
 def store_kind(con: duckdb.DuckDBPyConnection) -> StoreKind:
