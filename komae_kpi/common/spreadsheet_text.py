@@ -8,17 +8,30 @@ from __future__ import annotations
 
 from typing import Any
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection). LibreOffice
+# and Excel also take the full-width forms typed with a Japanese input method, and skip the blanks
+# before them.
+FORMULA_CHARACTERS = "=+-@＝＋－＠"
+# A cell starting with a tab or a line break is guarded whatever follows: spreadsheets drop or
+# shift such a start on import, so what comes after it may be read as a formula.
+_GUARDED_STARTS = ("\t", "\r", "\n")
+_BLANKS = " \u3000"
 
 
 def needs_formula_guard(text: str) -> bool:
     """A spreadsheet would run it as a formula, or it already starts with guard apostrophes.
 
     The second case ("'=x" typed by a person) is guarded too, so that reading the export back,
-    which removes exactly one apostrophe before such a text, returns what was stored.
+    which removes exactly one apostrophe before such a text, returns what was stored. Numbers
+    are not text and never guarded (spreadsheet_safe(-1.5) is -1.5).
+
+    >>> [needs_formula_guard(t) for t in ("=1+1", " =1+1", "＝1+1", "\\n=1+1", "'@x", "1-2")]
+    [True, True, True, True, True, False]
     """
-    return text.lstrip("'").startswith(FORMULA_STARTS)
+    unguarded = text.lstrip("'")
+    if unguarded.startswith(_GUARDED_STARTS):
+        return True
+    return unguarded.lstrip(_BLANKS)[:1] in tuple(FORMULA_CHARACTERS)
 
 
 def spreadsheet_safe(value: Any) -> Any:

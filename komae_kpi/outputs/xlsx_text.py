@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
-from komae_kpi.common.spreadsheet_text import FORMULA_STARTS
+from komae_kpi.common.spreadsheet_text import needs_formula_guard
 
 
 def set_text(cell: Cell, text: str) -> None:
@@ -15,6 +15,6 @@ def set_text(cell: Cell, text: str) -> None:
     # openpyxl stores a string starting with "=" as a formula; every text stays text, so nothing
     # a person typed is ever run by Excel.
     cell.data_type = "s"
-    if text.startswith(FORMULA_STARTS):
+    if needs_formula_guard(text):
         # And it stays text when someone edits the cell in Excel (as if typed with a leading ').
         cell.quotePrefix = True
