@@ -130,3 +130,12 @@ def test_comments_findings_user_and_scenario_names_follow_the_rule(store: Path) 
     assert (
         name_problem("見通し\n2") == "財政見通しの名前に改行は使えません（1行で入力する欄です）。"
     )
+
+
+def test_no_problem_message_carries_a_raw_control_character(store: Path) -> None:
+    # Found by tests/test_fuzz.py: the unknown-status message quoted the cell as it was.
+    csv = "項目番号,年度,進捗状況\n21,R7,\x07\n"
+    preview = preview_import(store, [ImportSource(name="状況.csv", data=csv.encode())])
+    assert preview.problems
+    assert all("\x07" not in p for p in preview.problems)
+    assert any("進捗状況「\\x07」は区分" in p for p in preview.problems)

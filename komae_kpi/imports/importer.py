@@ -374,7 +374,7 @@ class _FileReader:
         if formulas:
             return  # the row's values are unknown; reading the rest would only add noise
         for column in used:
-            text_problem = text_cell_problem(column.field, column.label, cells[column])
+            text_problem = text_cell_problem(column.field, column.header, cells[column])
             if text_problem:
                 self.problems.append(
                     f"{self.where(row, column)}の「{shown(cells[column])}」: {text_problem}"

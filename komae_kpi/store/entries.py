@@ -11,7 +11,7 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
 from komae_kpi.common.errors import ConcurrentEditError, ValidationError
 from komae_kpi.common.stages import DEFAULT_STAGE, Stage
-from komae_kpi.common.user_text import RECORD_TEXT_RULES, text_problems
+from komae_kpi.common.user_text import RECORD_TEXT_RULES, text_problems, visible
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, IndicatorValue, ItemStatus, JudgementRule, Plan
 from komae_kpi.store.connection import (
@@ -165,7 +165,8 @@ def status_problem(plan: Plan, status: str) -> str | None:
     vocabulary = [s.status for s in plan.statuses]
     if status in vocabulary:
         return None
-    return f"進捗状況「{status}」は区分（{'・'.join(vocabulary)}）にありません。"
+    # visible: the status may come from a file cell holding control characters.
+    return f"進捗状況「{visible(status)}」は区分（{'・'.join(vocabulary)}）にありません。"
 
 
 def indicator_value_problems(
