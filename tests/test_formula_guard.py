@@ -12,11 +12,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl import load_workbook
 
 from komae_kpi.common.spreadsheet_text import needs_formula_guard, spreadsheet_safe
 from komae_kpi.imports.import_cells import cell_text
+from komae_kpi.imports.importer import ImportSource, preview_import
 from komae_kpi.judgement.progress import load_snapshot
 from komae_kpi.outputs.export import export_open_data
 from komae_kpi.outputs.inquiry_workbook import department_items, write_inquiry_workbook
@@ -160,3 +162,21 @@ def test_libreoffice_opens_no_exported_cell_as_a_formula(
     ):
         assert not _FORMULA.findall(flat), name
         assert "@SUM(A1)" in flat and "＝1+1" in flat, name
+
+
+def test_control_characters_an_older_version_stored_do_not_break_our_own_export(
+    store: Path, tmp_path: Path
+) -> None:
+    save_item_status(store, 21, YEAR, "順調", achievements="行1")
+    con = duckdb.connect(str(store))
+    try:  # as the form of an older version let it in
+        con.execute("UPDATE item_statuses SET achievements = ?", ["\x1b[2J行1\x0b行2\x00"])
+    finally:
+        con.close()
+    export_open_data(load_snapshot(store), tmp_path / "out")
+    data = (tmp_path / "out" / "item_statuses.csv").read_bytes()
+    assert b"\x1b" not in data and b"\x00" not in data
+    preview = preview_import(store, [ImportSource(name="item_statuses.csv", data=data)])
+    assert preview.ok, preview.problems
+    [changed] = [c for c in preview.changes if c.action == "changed"]
+    assert changed.after is not None and changed.after.achievements == "[2J行1\n行2"  # type: ignore[union-attr]

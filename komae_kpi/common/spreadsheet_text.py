@@ -6,6 +6,7 @@ guard the writers add, so export -> import is lossless.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection). LibreOffice
@@ -35,7 +36,24 @@ def needs_formula_guard(text: str) -> bool:
 
 
 def spreadsheet_safe(value: Any) -> Any:
-    """Text that a spreadsheet would execute gets a leading apostrophe; everything else is unchanged."""
-    if isinstance(value, str) and needs_formula_guard(value):
-        return "'" + value
-    return value
+    """Text that a spreadsheet would execute gets a leading apostrophe, and control characters an
+    older version stored are left out (without_control_characters); everything else is unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = without_control_characters(value)
+    return "'" + text if needs_formula_guard(text) else text
+
+
+# What the user-text rule (common/user_text.py) refuses in every field and XML cannot hold; a
+# vertical tab or form feed (Word's line and page breaks) becomes a line break.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def without_control_characters(text: str) -> str:
+    """The text as a cell can hold it and our importer takes it back: a value stored before the
+    rule (an ESC from an older version's form) would otherwise make our own export unreadable.
+
+    >>> without_control_characters("行1\\x0b行2\\x07\\x1b[2J")
+    '行1\\n行2[2J'
+    """
+    return _CONTROL.sub("", text.replace("\v", "\n").replace("\f", "\n"))
