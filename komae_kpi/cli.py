@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from komae_kpi.common import fiscal_year, formatting, stages
 from komae_kpi.common.errors import KomaeKpiError, StoreBusyError, StoreFaultError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
+from komae_kpi.common.user_text import visible
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
 from komae_kpi.imports.read_limits import listed_problems
@@ -1127,9 +1130,31 @@ def _add_commands(commands: Any, table: Sequence[_Command]) -> None:
             )
 
 
+class _VisibleText(io.TextIOBase):
+    """A terminal stream that writes control characters out (\\x1b) instead of sending them: a
+    value stored by an older version, or a file name, must never drive the terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(visible(text, keep_line_breaks=True))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        return _run(argv)
+        with (
+            contextlib.redirect_stdout(cast(TextIO, _VisibleText(sys.stdout))),
+            contextlib.redirect_stderr(cast(TextIO, _VisibleText(sys.stderr))),
+        ):
+            return _run(argv)
     except BrokenPipeError:
         # `status | head`: the reader went away, which is not an error of ours. Point stdout at
         # /dev/null so the interpreter's final flush does not complain either (Python docs' recipe).

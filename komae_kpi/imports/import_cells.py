@@ -16,6 +16,7 @@ from komae_kpi.common import fiscal_year, stages
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.spreadsheet_text import needs_formula_guard
 from komae_kpi.common.stages import DEFAULT_STAGE, Stage
+from komae_kpi.common.user_text import RECORD_TEXT_RULES, one_line, text_problem
 from komae_kpi.plan.model import Indicator, JudgementRule, Plan
 from komae_kpi.store.entries import value_problems
 
@@ -125,6 +126,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def has_control_characters(value: Any) -> bool:
     """Characters no one types (escape sequences, form feeds): refused, never stored or printed."""
     return isinstance(value, str) and _CONTROL.search(value) is not None
+
+
+def text_cell_problem(field: Field, label: str, value: Any) -> str | None:
+    """Why a cell's text cannot be stored (common/user_text.py, the form's rule): a text field by
+    its own rule, any other column as one line (a number or a name has no line breaks)."""
+    if not isinstance(value, str):
+        return None
+    rule = RECORD_TEXT_RULES.get(field) or one_line(label)
+    return text_problem(cell_text(value), rule)
 
 
 def is_blank(value: Any) -> bool:

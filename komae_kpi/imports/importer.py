@@ -24,7 +24,6 @@ from komae_kpi.imports.import_cells import (
     Field,
     References,
     cell_text,
-    has_control_characters,
     header_field,
     header_field_and_unit,
     is_blank,
@@ -34,6 +33,7 @@ from komae_kpi.imports.import_cells import (
     read_stage,
     shown,
     table_unit,
+    text_cell_problem,
     unit_problem,
     value_in_unit,
 )
@@ -381,10 +381,10 @@ class _FileReader:
         if formulas:
             return  # the row's values are unknown; reading the rest would only add noise
         for column in used:
-            if has_control_characters(cells[column]):
+            text_problem = text_cell_problem(column.field, column.header, cells[column])
+            if text_problem:
                 self.problems.append(
-                    f"{self.where(row, column)}の「{shown(cells[column])}」: 制御文字（画面に表示されない"
-                    "文字）が含まれています。取り除いてください。"
+                    f"{self.where(row, column)}の「{shown(cells[column])}」: {text_problem}"
                 )
         by_field: dict[Field, list[Column]] = {}
         for c in used:

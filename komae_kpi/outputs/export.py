@@ -358,7 +358,8 @@ def _write_dictionary(out_dir: Path, snapshot: Snapshot) -> list[Path]:
         "各表をCSV（UTF-8 BOM付き、Excelでそのまま開けます）とJSON（UTF-8）で収録しています。\r\n"
         f"年度は西暦の年度（4月〜翌年3月）で、{first_year}は{fy.wareki(first_year)}です。\r\n"
         "各列の意味は data_dictionary.csv（データ項目定義）を参照してください。\r\n"
-        "CSVでは、= + - @ などで始まる文字列のセル（' に続けてそれらで始まるものを含む）に、"
+        "CSVでは、= + - @ などで始まる文字列のセル（全角の＝＋－＠、前に空白・改行があるもの、"
+        "' に続けてそれらで始まるものを含む）に、"
         "表計算ソフトが数式として実行しないよう先頭に ' を付けています（JSONは元の値のままです）。\r\n",
         encoding="utf-8-sig",
     )

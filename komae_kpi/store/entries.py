@@ -11,6 +11,7 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
 from komae_kpi.common.errors import ConcurrentEditError, ValidationError
 from komae_kpi.common.stages import DEFAULT_STAGE, Stage
+from komae_kpi.common.user_text import RECORD_TEXT_RULES, text_problems, visible
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, IndicatorValue, ItemStatus, JudgementRule, Plan
 from komae_kpi.store.connection import (
@@ -164,7 +165,8 @@ def status_problem(plan: Plan, status: str) -> str | None:
     vocabulary = [s.status for s in plan.statuses]
     if status in vocabulary:
         return None
-    return f"進捗状況「{status}」は区分（{'・'.join(vocabulary)}）にありません。"
+    # visible: the status may come from a file cell holding control characters.
+    return f"進捗状況「{visible(status)}」は区分（{'・'.join(vocabulary)}）にありません。"
 
 
 def indicator_value_problems(
@@ -209,7 +211,10 @@ def save_indicator_value(
     refused (ValidationError, record_changes.stage_refusal) and nothing is written."""
     return _save(
         path,
-        lambda plan: indicator_value_problems(plan, indicator_no, fiscal_year, value),
+        lambda plan: (
+            indicator_value_problems(plan, indicator_no, fiscal_year, value)
+            + text_problems({"source": source, "note": note}, RECORD_TEXT_RULES)
+        ),
         IndicatorValue(
             indicator_no=indicator_no,
             fiscal_year=fiscal_year,
@@ -236,7 +241,13 @@ def save_item_status(
     """Save one item's status and commentary for a fiscal year. True if anything changed."""
     return _save(
         path,
-        lambda plan: item_status_problems(plan, item_no, fiscal_year, status),
+        lambda plan: (
+            item_status_problems(plan, item_no, fiscal_year, status)
+            + text_problems(
+                {"achievements": achievements, "issues": issues, "next_steps": next_steps},
+                RECORD_TEXT_RULES,
+            )
+        ),
         ItemStatus(
             item_no=item_no,
             fiscal_year=fiscal_year,

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import duckdb
 
 from komae_kpi.common.errors import PermissionDeniedError, ValidationError
+from komae_kpi.common.user_text import multi_line, text_problem
 from komae_kpi.plan.model import ItemStatus, Plan, key_names
 from komae_kpi.store.connection import fetch_all
 from komae_kpi.store.permissions import (
@@ -354,6 +355,9 @@ def approval_problems(
             reason = needs_finding(submission)
             if reason and not (comments.get(sid) or "").strip():
                 problems.append(f"{label}: {reason}")
+        comment = text_problem(comments.get(sid), multi_line(f"提出番号{sid}の所見（コメント）"))
+        if comment:
+            problems.append(comment)
     return problems
 
 
@@ -424,6 +428,8 @@ def return_submission(
         problems.append(f"{label}は{found[0].state_label}のため、差し戻せません。")
     if not comment.strip():
         problems.append("差し戻す理由（コメント）を記入してください。")
+    elif problem := text_problem(comment, multi_line("差し戻す理由（コメント）")):
+        problems.append(problem)
     if problems:
         raise ValidationError(problems)
     submission = found[0]

@@ -24,6 +24,7 @@ import duckdb
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import ValidationError
+from komae_kpi.common.user_text import multi_line, one_line, text_problem
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Plan, StockFlow, column
 from komae_kpi.plan.plan_files import DEPARTMENT_SEPARATOR
@@ -51,7 +52,6 @@ ACTION_LABELS: dict[ScenarioAction, str] = {
 }
 DEMO_MARK = "デモデータ"
 MAX_NAME_LENGTH = 100
-_CONTROL = tuple(chr(c) for c in [*range(0x20), 0x7F])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -251,11 +251,9 @@ def both_problem(plan: Plan, indicator_no: int, fiscal_year: int, other: str = "
 def name_problem(name: str) -> str | None:
     if not name.strip():
         return "財政見通しの名前が空です。"
-    if any(c in name for c in _CONTROL):
-        return "財政見通しの名前に制御文字（画面に表示されない文字）が含まれています。"
     if len(name) > MAX_NAME_LENGTH:
         return f"財政見通しの名前は{MAX_NAME_LENGTH}文字までです（{len(name)}文字）。"
-    return None
+    return text_problem(name, one_line("財政見通しの名前"))
 
 
 def missing_flows(
@@ -291,7 +289,14 @@ def missing_flow_problem(flow: StockFlow, fiscal_year: int, present: StockFlow) 
 def scenario_problems(plan: Plan, scenario: Scenario) -> list[str]:
     """Every reason the scenario cannot be kept (empty when it can). A file's reader names the
     rows and cells of the same problems; this is the store's own check of whatever it is given."""
-    problems = [p for p in [name_problem(scenario.name)] if p]
+    problems = [
+        p
+        for p in [
+            name_problem(scenario.name),
+            text_problem(scenario.note, multi_line("財政見通しの備考")),
+        ]
+        if p
+    ]
     if not scenario.flows and not scenario.forecasts:
         problems.append(f"財政見通し「{scenario.name}」に増減も見込値もありません。")
     codes = {f.flow_code: f for f in plan.stock_flows}

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from komae_kpi.common.errors import ValidationError
+from komae_kpi.common.user_text import one_line, text_problem
 from komae_kpi.plan.plan_files import DEPARTMENT_SEPARATOR
 from komae_kpi.store.connection import (
     LOCK_WAIT_SECONDS,
@@ -159,6 +160,8 @@ def save_user(
             known_departments=[d.name for d in plan_departments if not d.is_catch_all],
             catch_alls=[d.name for d in plan_departments if d.is_catch_all],
         )
+        named = text_problem(name, one_line("ユーザーの名前"))
+        problems += [named] if named else []
         parsed = parse_role(role)
         if problems or parsed is None:
             raise ValidationError(problems)
