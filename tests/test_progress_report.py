@@ -14,6 +14,7 @@ from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
+import duckdb
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, PdfObject
@@ -30,6 +31,7 @@ from komae_kpi.outputs.report import build_report
 from komae_kpi.outputs.report.pdf import PdfReport, build_pdf_report
 from komae_kpi.store.connection import init_store
 from komae_kpi.store.entries import save_indicator_value, save_item_status
+from komae_kpi.views import html_blocks
 
 TODAY = dt.date(2026, 6, 30)
 REPORTED = {
@@ -357,6 +359,23 @@ def test_alt_texts_describe_what_each_chart_draws(filled: Path) -> None:
     assert "計画線" in alts[5] and "計画線" not in alts[3]  # a guardrail has no plan line
     assert "目標（90.0%以下）の線" in alts[3] and "平成17年度からの過去の実績値" in alts[3]
     assert "令和7年度 91.2%" in alts[3] and "見込み" in alts[3]
+
+
+def test_control_characters_a_store_holds_from_before_never_reach_the_report(
+    store: Path,
+) -> None:
+    """The text rule refuses them now; a store written by an older version may still hold them."""
+    save_item_status(store, 24, 2025, "遅れ", achievements="督促を実施")
+    with duckdb.connect(str(store)) as con:
+        con.execute(
+            "UPDATE item_statuses SET achievements = ?, issues = ? WHERE item_no = 24",
+            ["\x1b[2J督促\x00を実施", "1行目\n2行目\x07"],
+        )
+    html = build_report(load_snapshot(store), 2025, lambda f, width, height: b"").html
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", html)
+    assert "[2J督促を実施" in html and "1行目<br>2行目" in html
+    block = html_blocks.esc("\x1b[2J督促\x00")
+    assert block == "[2J督促"  # the pages' escaper drops them as well
 
 
 def test_staff_text_is_escaped_and_keeps_its_line_breaks(

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from komae_kpi.common.spreadsheet_text import without_control_characters
 from komae_kpi.views.indicator_views import KeyFigure
 from komae_kpi.views.overview import IndicatorTile
 
@@ -35,10 +36,12 @@ class Link:
 
 
 def esc(value: Cell) -> str:
-    """Escaped text; line breaks kept as <br>; None and NaN as an empty cell."""
+    """Escaped text; line breaks kept as <br>; None and NaN as an empty cell. Control characters
+    a store may hold from before the text rule (an ESC, a NUL) are dropped: a page or a report never
+    carries them (common/spreadsheet_text.without_control_characters)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    return html.escape(str(value)).replace("\n", "<br>")
+    return html.escape(without_control_characters(str(value))).replace("\n", "<br>")
 
 
 def _is_number(value: Cell) -> bool:

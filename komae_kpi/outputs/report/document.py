@@ -17,6 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from komae_kpi.common.spreadsheet_text import without_control_characters
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.outputs.report.content import (
     ImageRenderer,
@@ -35,6 +36,12 @@ def _lines(text: str) -> Markup:
     return Markup(html_blocks.esc(text))
 
 
+def _printable(value: object) -> object:
+    if isinstance(value, Markup):  # markup the code built (lines: escaped and cleaned already)
+        return value
+    return without_control_characters(value) if isinstance(value, str) else value
+
+
 def _is_figure(text: str) -> bool:
     return text[:1] in NUMBER_START
 
@@ -47,6 +54,9 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Every value printed without the control characters a store may hold from before the
+        # text rule, as html_blocks.esc drops them (an ESC must not reach the published HTML).
+        finalize=_printable,
     )
     environment.filters["lines"] = _lines
     environment.tests["figure"] = _is_figure
