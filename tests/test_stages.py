@@ -27,6 +27,7 @@ from komae_kpi.store.record_changes import load_history as load_change_history
 from komae_kpi.store.review import read_submissions
 from komae_kpi.store.user_admin import save_user
 from komae_kpi.views.change_views import history_rows
+from komae_kpi.views.entry_views import preview_table
 from komae_kpi.views.review_views import review_rows
 from tests.model_helpers import make_indicator
 from tests.store_helpers import dump, init_store_of_schema
@@ -333,6 +334,9 @@ def test_an_earlier_stage_is_not_applied_listed_with_why_and_the_rest_applies(st
     assert preview.ok and preview.problems == ()
     assert [n.text for n in preview.not_applied] == [f"mikomi.csv 2行目: {REFUSAL}"]
     assert [c.key.subject_no for c in preview.to_write] == [4]
+    # The preview's table names the action 「操作」, as the history does: 「区分」 is the stage.
+    table = preview_table(load_plan(), preview, include_unchanged=False)
+    assert next(iter(table.columns)) == "操作" and "区分" not in table.columns
     result = apply_import(store, [src("mikomi.csv", data)], expected=preview)
     assert result.written == 1
     found = stored(store, 3, 2025)

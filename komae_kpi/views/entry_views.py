@@ -175,7 +175,8 @@ HISTORY_COLUMNS: dict[str, Callable[[HistoryRow], str]] = {
     "区分": lambda r: r.stage,
 }
 PREVIEW_COLUMNS: dict[str, Callable[[ChangeRow], str]] = {
-    "区分": lambda r: r.action,
+    # 「操作」 as in the history: 「区分」 is an actual's stage (見込・決算・確定).
+    "操作": lambda r: r.action,
     "対象": lambda r: r.subject,
     "年度": lambda r: r.fiscal_year,
     "項目": lambda r: r.field,
