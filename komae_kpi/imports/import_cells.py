@@ -123,11 +123,6 @@ def table_unit(cells: tuple[Any, ...]) -> str | None:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def has_control_characters(value: Any) -> bool:
-    """Characters no one types (escape sequences, form feeds): refused, never stored or printed."""
-    return isinstance(value, str) and _CONTROL.search(value) is not None
-
-
 def text_cell_problem(field: Field, label: str, value: Any) -> str | None:
     """Why a cell's text cannot be stored (common/user_text.py, the form's rule): a text field by
     its own rule, any other column as one line (a number or a name has no line breaks)."""

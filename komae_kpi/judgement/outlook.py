@@ -43,8 +43,6 @@ from komae_kpi.store.scenarios import Scenario, list_scenarios, scenario_years
 
 BASIS_ACTUAL = "実績"
 BASIS_FORECAST = "財政見通しの見込値"
-# After 「実績」 for an actual that is a 見込 (決算見込・速報): 「実績（見込）」.
-ESTIMATE_MARK = f"（{label(PROVISIONAL_STAGE)}）"
 # What the two paths are called on every screen and output.
 AS_PLANNED_LABEL = "見通しどおり（現状値から）"
 REBASED_LABEL = "最新の実績から"
@@ -336,7 +334,7 @@ def project(
             on_estimate = stages.get(year) == PROVISIONAL_STAGE
             same = comparable(actual) == comparable(x.baseline_value)
             basis = baseline_basis(x) if year == x.baseline_fiscal_year and same else BASIS_ACTUAL
-            basis += ESTIMATE_MARK if on_estimate else ""
+            basis += formatting.stage_mark(stages.get(year))  # 「実績（見込）」 for a 見込
         elif year == x.baseline_fiscal_year:
             rebased, basis = x.baseline_value, baseline_basis(x)
         elif forecast is not None:
