@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -101,3 +102,21 @@ def test_the_april_first_indicators_come_from_the_data() -> None:
     assert facts.indicator_numbers_text(facts.april_first_indicators(only_seven)) == "指標7"
     none = replace(PLAN, indicators=tuple(x for x in PLAN.indicators if x not in found))
     assert facts.april_first_indicators(none) == () and facts.april_first_note(none) is None
+
+
+def test_an_actual_can_be_entered_from_the_day_after_the_year_or_its_april_count() -> None:
+    plan = load_plan()
+    ratio = next(x for x in plan.indicators if x.measured_at == "fiscal_year_end")
+    counted = next(x for x in plan.indicators if x.measured_at == "next_april_1")
+    assert ratio.actual_enterable_from(2025) == dt.date(2026, 4, 1)
+    assert counted.actual_enterable_from(2025) == dt.date(2026, 4, 1)
+    assert counted.as_of(2025) == dt.date(2026, 4, 1)
+
+
+def test_the_due_year_is_the_latest_finished_one_within_the_plan() -> None:
+    plan = load_plan()
+    assert facts.due_fiscal_year(plan, dt.date(2026, 11, 30)) == 2025
+    assert facts.due_fiscal_year(plan, dt.date(2026, 3, 31)) == 2024
+    assert facts.due_fiscal_year(plan, dt.date(2026, 4, 1)) == 2025
+    assert facts.due_fiscal_year(plan, dt.date(2020, 1, 1)) == 2023  # before: the baseline
+    assert facts.due_fiscal_year(plan, dt.date(2040, 1, 1)) == 2029  # after: the target year

@@ -7,6 +7,7 @@ so that 「8つの指標」 or 「指標2・7」 follow the data.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from komae_kpi.common import fiscal_year as fy
@@ -91,6 +92,19 @@ def item_count_text(plan: Plan) -> str:
 def april_first_indicators(plan: Plan) -> tuple[Indicator, ...]:
     """The ※ indicators, counted on 1 April rather than at the fiscal year's end: 2 and 7."""
     return tuple(x for x in plan.indicators if x.measured_at == "next_april_1")
+
+
+def due_fiscal_year(plan: Plan, today: dt.date) -> int:
+    """The fiscal year a page opens on: the latest one whose actuals are due on this day (every
+    indicator's actual_enterable_from has come), kept within the baseline and target years.
+    On 2026-11-30 that is FY2025 (令和7年度), whether or not anything has been entered for it."""
+    first, last = baseline_fiscal_year(plan), target_fiscal_year(plan)
+    due = [
+        year
+        for year in range(first, last + 1)
+        if all(x.actual_enterable_from(year) <= today for x in plan.indicators)
+    ]
+    return due[-1] if due else first
 
 
 def indicator_numbers_text(indicators: tuple[Indicator, ...]) -> str:

@@ -310,6 +310,14 @@ class Indicator:
             return dt.date(fiscal_year + 1, 4, 1)
         return dt.date(fiscal_year + 1, 3, 31)
 
+    def actual_enterable_from(self, fiscal_year: int) -> dt.date:
+        """The first day an actual (決算 or 確定) for this fiscal year can exist: the day after the
+        fiscal year ends, or for a ※ indicator its 1 April count day (the same day, 1 April of the
+        next calendar year). Before it, only a 見込 can be entered."""
+        if self.measured_at == "next_april_1":
+            return self.as_of(fiscal_year)
+        return self.as_of(fiscal_year) + dt.timedelta(days=1)
+
 
 @dataclass(frozen=True, kw_only=True)
 class JudgementRule:
