@@ -77,6 +77,14 @@ ADMIN = "kanri@city.komae.lg.jp"
 SIGNED_IN = " (signed in)"
 
 
+def floor_for(name: str, draws_plotly: bool) -> str:
+    """The floor a page is compared with: the Plotly one when it draws a Plotly chart, the bare
+    one otherwise, served at "/" for the overview and at "/page" for the others."""
+    kind = "one Plotly chart" if draws_plotly else "bare page"
+    where = "/" if name.startswith("/ ") else "/page"
+    return f"floor: {kind} at {where}"
+
+
 def load_once(context: Any, url: str, *, must_show: str | None = None) -> tuple[float, float, bool]:
     """Milliseconds from navigation start to the last script run's end, and to the moment the
     page was also fully drawn (Plotly charts included); whether it draws Plotly charts.
@@ -189,11 +197,7 @@ def main() -> int:
     median_drawn = {name: statistics.median(values) for name, values in drawn.items()}
     rows = []
     for name in targets:
-        floor_name = None
-        if not name.startswith("floor"):
-            kind = "one Plotly chart" if draws_plotly[name] else "bare page"
-            where = "/" if name.startswith("/ ") else "/page"
-            floor_name = f"floor: {kind} at {where}"
+        floor_name = None if name.startswith("floor") else floor_for(name, draws_plotly[name])
         ratio = median[name] / median[floor_name] if floor_name else None
         drawn_ratio = median_drawn[name] / median_drawn[floor_name] if floor_name else None
         rows.append(

@@ -22,7 +22,7 @@ from pathlib import Path
 import streamlit as st
 
 from komae_kpi.common.errors import KomaeKpiError, StoreBusyError, StoreFaultError
-from komae_kpi_ui import frame, identity, store_access
+from komae_kpi_ui import frame, identity, store_access, warm_up
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 # (file in pages/ and URL path, title, Material icon); the first is the default page at "/".
@@ -44,6 +44,7 @@ EXPIRED_NOTICE_SECONDS = 3.0
 
 def main() -> None:
     st.set_page_config(page_title=frame.APP_TITLE, layout="wide")
+    warm_up.once()
     # The visitor is worked out once for this run and forgotten after it: a widget callback, which
     # runs before the next run's main(), must look again (a token may have expired meanwhile).
     identity.forget()
