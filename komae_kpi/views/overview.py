@@ -273,7 +273,12 @@ def indicator_notice(snapshot: Snapshot, fiscal_year: int, today: dt.date) -> No
     if len(missing) == len(assessments):
         due = facts.due_fiscal_year(snapshot.plan, today) >= fiscal_year
         when = min(x.actual_enterable_from(fiscal_year) for x in missing)
-        later = "" if due else f"{year}の実績は{fy.wareki_date(when)}から入力できます。"
+        later = (
+            ""
+            if due
+            else f"{year}の実績（決算・確定）は{fy.wareki_date(when)}から入力できます"
+            "（それまでは見込の値を入力できます）。"
+        )
         return _entry_note(f"{year}の実績はまだ報告されていません。{later}", fiscal_year)
     if missing:
         return _entry_note(
