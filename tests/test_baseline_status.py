@@ -108,9 +108,9 @@ def test_status_defaults_to_the_due_year_not_the_latest_with_data(
 
 
 def test_every_output_of_the_baseline_year_says_genjochi(snapshot: Snapshot) -> None:
-    """Pages (the tiles; the summaries of the indicator page and the finance cards), charts, the
-    report's table and the deck's overview rows, for the baseline year: 現状値 everywhere, 順調
-    nowhere."""
+    """Pages (the tiles; the summaries of the indicator page and the finance cards; the table of
+    all indicators), charts, the report's table and the deck's overview rows, for the baseline
+    year: 現状値 everywhere, 順調 nowhere."""
     assessments = assess_all(snapshot, BASELINE_YEAR)
     assert {a.status for a in assessments} == {"baseline"}
     shown: list[str] = []
@@ -122,12 +122,13 @@ def test_every_output_of_the_baseline_year_says_genjochi(snapshot: Snapshot) -> 
         shown.append(summary.status_text)
         figure = charts.indicator_figure(a.indicator, snapshot.actuals(a.indicator_no), a)
         shown.append(str(figure.layout.title.text))
+    shown.extend(indicator_views.all_indicators_table(snapshot, BASELINE_YEAR)["状況"])
     report = _indicator_table(snapshot, BASELINE_YEAR, assessments)
     shown.extend(row[-1] for row in report.rows)
     deck = _overview_rows(snapshot, BASELINE_YEAR, assessments, 13)
     cells = [row[2] for row in deck]
     shown.extend(str(c.paragraphs[0]) for c in cells if isinstance(c, Cell))
-    assert len(shown) == 8 * 5
+    assert len(shown) == 8 * 6
     for text in shown:
         assert "□ 現状値" in text, text
         assert ON_TRACK not in text and "順調" not in text, text
