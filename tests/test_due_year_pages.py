@@ -90,26 +90,21 @@ def test_the_baseline_year_overview_shows_genjochi_tiles_and_no_all_clear(
     assert 'href="./updates?fy=2025"' in page_html(at)
 
 
-def test_no_all_clear_while_a_due_indicator_is_missing(
-    monkeypatch: pytest.MonkeyPatch, store: Path
+@pytest.mark.parametrize("missing", [7, None], ids=["one-missing", "all-judged"])
+def test_the_all_clear_only_once_every_due_indicator_is_judged(
+    missing: int | None, monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
-    for no, value in ALL_JUDGED_2025.items():
-        if no != 7:
+    for no, value in ALL_JUDGED_2025.items():  # each 順調 or 達成
+        if no != missing:
             save_indicator_value(store, no, 2025, value)
     at = open_on(monkeypatch, store)
-    assert not at.success and not at.error and not at.warning
+    assert not at.error and not at.warning
+    if missing is None:
+        assert [s.value for s in at.success] == [overview.ALL_CLEAR]
+        return
+    assert not at.success
     assert "指標7の令和7年度 (2025)の実績が未入力のため" in page_text(at)
     assert 'href="./updates?fy=2025"' in page_html(at)
-
-
-def test_the_all_clear_once_every_due_indicator_is_judged(
-    monkeypatch: pytest.MonkeyPatch, store: Path
-) -> None:
-    for no, value in ALL_JUDGED_2025.items():
-        save_indicator_value(store, no, 2025, value)
-    at = open_on(monkeypatch, store)
-    assert [s.value for s in at.success] == [overview.ALL_CLEAR]
-    assert not at.error and not at.warning
 
 
 def test_the_indicator_notice_rules(store: Path) -> None:
