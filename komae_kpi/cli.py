@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, cast
 
-from komae_kpi.common import fiscal_year, formatting, stages
+from komae_kpi.common import clock, fiscal_year, formatting, stages
 from komae_kpi.common.errors import KomaeKpiError, StoreBusyError, StoreFaultError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.common.user_text import visible
@@ -398,7 +398,11 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_status(args: argparse.Namespace) -> int:
     snapshot = load_snapshot(_db(args), include_pending=args.include_pending)
     baseline_year = facts.baseline_fiscal_year(snapshot.plan)
-    target = args.fiscal_year if args.fiscal_year is not None else snapshot.latest_fiscal_year()
+    target = (
+        args.fiscal_year
+        if args.fiscal_year is not None
+        else facts.due_fiscal_year(snapshot.plan, clock.today())
+    )
     last_year = facts.target_fiscal_year(snapshot.plan)
     if not baseline_year <= target <= last_year:
         raise KomaeKpiError(
@@ -756,10 +760,10 @@ _COMMANDS: tuple[_Command, ...] = (
         name="status",
         handler=_cmd_status,
         help="指標ごとの進捗状況を表示する",
-        description="年度を指定して、各指標の状況（達成・順調・注意・遅れ・未入力）を表示します。",
+        description="年度を指定して、各指標の状況（達成・順調・注意・遅れ・未入力。現状値の年度は現状値）を表示します。",
         arguments=(
             _fiscal_year_option(
-                "判定する年度（例: 2025、令和7年度、R7）。既定はデータのある最新の年度"
+                "判定する年度（例: 2025、令和7年度、R7）。既定は実績の入力時期を迎えた最新の年度"
             ),
             _arg("--json", action="store_true", help="JSON で出力する"),
             _arg(

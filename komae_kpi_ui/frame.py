@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from komae_kpi.common import clock
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan import facts
@@ -41,13 +42,15 @@ def fiscal_year_options(snapshot: Snapshot) -> list[int]:
 def page_header(title: str, snapshot: Snapshot) -> int:
     """Demo banner, title, the plan's name and the fiscal-year links (kept in the URL as ?fy=2025).
 
-    Returns the chosen year; the default is the latest year with data. The stylesheet, banner,
+    Returns the chosen year; the default is the latest year whose actuals are due today
+    (facts.due_fiscal_year), whether or not anything has been entered for it: an empty store opens
+    on that year's 未入力, not on the baseline year as if all were 順調. The stylesheet, banner,
     title and caption travel as one HTML element: this runs on every page, and each element costs
     the browser a render (bench/). The year links are drawn by draw_year_links() once the page
     has run, so that they carry the filters the page's widgets put into the URL in this run.
     """
     options = fiscal_year_options(snapshot)
-    default = min(max(snapshot.latest_fiscal_year(), options[-1]), options[0])
+    default = min(max(facts.due_fiscal_year(snapshot.plan, clock.today()), options[-1]), options[0])
     year = url_state.choose(
         options, param=FY_PARAM, default=default, to_text=str, always_in_url=True
     )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
+from komae_kpi.common import clock
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement import item_progress
 from komae_kpi.plan import facts
@@ -17,22 +16,18 @@ def show() -> None:
     snapshot = store_access.snapshot()
     year = frame.page_header("全体概況", snapshot)
 
-    notes = overview.freshness_notes(snapshot, year, dt.date.today())
+    today = clock.today()
+    notes = overview.freshness_notes(snapshot, year, today)
     if notes:
-        st.info("\n\n".join(notes), icon=":material/info:")
+        st.html(html_blocks.notice(notes))
 
     st.html(html_blocks.heading("指標の状況"))
     warnings = overview.gap_warnings(snapshot, year)
-    if not warnings and overview.any_judged(snapshot, year):
-        st.success(
-            "計画線・目標から遅れている指標（遅れ・注意）はありません。",
-            icon=":material/check_circle:",
-        )
-    elif not warnings:
-        st.info(
-            f"{fy.label(year)}の実績が未入力のため、指標の状況（遅れ・注意）はまだ判定できません。",
-            icon=":material/hourglass_empty:",
-        )
+    notice = overview.indicator_notice(snapshot, year, today)
+    if notice is not None and notice.level == "success":
+        st.success(notice.text, icon=":material/check_circle:")
+    elif notice is not None:
+        st.html(html_blocks.notice([notice]))
     for w in warnings + overview.outlook_warnings(snapshot, year):
         show_box = st.error if w.level == "error" else st.warning
         show_box(

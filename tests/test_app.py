@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from komae_kpi.common.clock import TODAY_ENV
 from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
 from komae_kpi.judgement.progress import load_snapshot, status_records
 from komae_kpi.store.demo import write_demo_store
@@ -89,7 +90,8 @@ def test_every_page_on_a_fresh_clone_builds_the_store(
     db = tmp_path / "first-start.duckdb"
     at = open_page(monkeypatch, db, page)
     assert db.exists()
-    assert "令和5年度 (2023)" in page_text(at)  # the latest year with data: the baseline
+    # Among the year links; the year a page opens on: tests/test_due_year_pages.py.
+    assert "令和5年度 (2023)" in page_text(at)
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -111,9 +113,10 @@ def test_every_page_on_entered_data(
     assert "令和7年度 (2025)" in page_text(at)
 
 
-def test_the_default_year_is_the_latest_with_data_and_goes_into_the_url(
+def test_the_default_year_is_the_due_year_and_goes_into_the_url(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
+    monkeypatch.setenv(TODAY_ENV, "2026-11-30")  # FY2025's actuals are due
     at = open_page(monkeypatch, entered)
     assert at.query_params["fy"] == "2025"
     years = html_text.text(page_html(at).split('aria-label="年度"')[1].split("</nav>")[0])
@@ -171,6 +174,7 @@ def test_the_year_in_the_url_is_used(monkeypatch: pytest.MonkeyPatch, entered: P
 def test_a_bad_year_in_the_url_falls_back_to_the_default(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
+    monkeypatch.setenv(TODAY_ENV, "2026-11-30")
     at = open_page(monkeypatch, entered, "overview", fy="令和99年度")
     assert at.query_params["fy"] == "2025"
 
@@ -315,7 +319,7 @@ def test_a_year_without_actuals_is_not_reported_as_all_clear(
 ) -> None:
     at = open_page(monkeypatch, entered, "overview", fy="2026")
     assert not at.success and not at.error
-    assert any("令和8年度 (2026)の実績が未入力のため" in i.value for i in at.info)
+    assert "令和8年度 (2026)の実績はまだ報告されていません。" in page_text(at)
     assert "令和8年度 (2026)の取組項目の進捗状況はまだ報告されていません" in page_text(at)
 
 

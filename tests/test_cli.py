@@ -76,8 +76,9 @@ def test_db_path_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 
 
 def test_status_text_for_the_latest_year_with_data(
-    store: Path, capsys: pytest.CaptureFixture[str]
+    store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("KOMAE_KPI_TODAY", "2026-11-30")  # the default year: the due one, FY2025
     save_indicator_value(store, 3, 2025, 90.6, source="決算")
     assert main(["status", "--db", str(store)]) == 0
     out = capsys.readouterr().out

@@ -142,7 +142,7 @@ def test_ceiling_off_track_once_breached() -> None:
 
 def test_guardrail_at_the_baseline_year_with_no_trend_yet() -> None:
     result = assess(CEILING, RULE, {}, 2023)
-    assert result.status == "on_track"
+    assert result.status == "baseline"  # the 現状値, not 順調 (see test_baseline_status.py)
     assert result.projected_value is None
     assert result.observed_annual_change is None
 
@@ -211,6 +211,7 @@ def test_every_status_has_a_label_and_a_distinct_icon() -> None:
         "at_risk": "注意",
         "off_track": "遅れ",
         "no_data": "未入力",
+        "baseline": "現状値",
     }
     assert len(set(STATUS_ICONS.values())) == len(STATUS_ICONS)
 

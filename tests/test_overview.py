@@ -10,7 +10,6 @@ from komae_kpi.store.entries import save_indicator_value, save_item_status
 from komae_kpi.views.overview import (
     freshness_notes,
     gap_warnings,
-    last_completed_fiscal_year,
     tiles,
 )
 
@@ -77,23 +76,36 @@ def test_freshness_notes(store: Path) -> None:
     save_indicator_value(store, 3, 2025, 88.0)
     save_item_status(store, 21, 2025, "順調")
     notes = freshness_notes(load_snapshot(store), 2025, dt.date(2026, 11, 29))
-    assert notes[0].startswith("令和7年度 (2025)の実績が未入力です（7指標）")
-    assert "指標3" not in notes[0] and "指標1 質の高い行政運営" in notes[0]
-    assert notes[1] == (
+    assert notes[0].text.startswith("令和7年度 (2025)の実績が未入力です（7指標）")
+    assert "指標3" not in notes[0].text and "指標1 質の高い行政運営" in notes[0].text
+    assert notes[0].href == "./updates?fy=2025"  # 実績入力, on the year
+    assert notes[1].text == (
         "令和7年度 (2025)の取組項目の進捗状況が未報告です: 60項目"
         "（部署別の画面で部署ごとに確認できます）"
     )
+    assert notes[1].href is None
 
 
 def test_viewing_an_old_year_notes_that_the_latest_year_is_not_entered(store: Path) -> None:
     notes = freshness_notes(load_snapshot(store), 2023, dt.date(2026, 11, 29))
-    assert notes == ["最新の完了年度（令和7年度 (2025)）の実績はまだ入力されていません。"]
+    assert [n.text for n in notes] == [
+        "最新の完了年度（令和7年度 (2025)）の実績はまだ入力されていません。"
+    ]
+    assert (notes[0].link_text, notes[0].href) == (
+        "実績入力（令和7年度 (2025)）",
+        "./updates?fy=2025",
+    )
 
 
-def test_last_completed_fiscal_year() -> None:
-    assert last_completed_fiscal_year(dt.date(2026, 11, 29)) == 2025
-    assert last_completed_fiscal_year(dt.date(2026, 3, 31)) == 2024
-    assert last_completed_fiscal_year(dt.date(2026, 4, 1)) == 2025
+def test_the_latest_completed_year_is_the_due_year(store: Path) -> None:
+    # facts.due_fiscal_year: FY2025 is due from 1 April 2026 (the ※ indicators' count date too).
+    snapshot = load_snapshot(store)
+    before = freshness_notes(snapshot, 2023, dt.date(2026, 3, 31))
+    assert [n.text for n in before] == [
+        "最新の完了年度（令和6年度 (2024)）の実績はまだ入力されていません。"
+    ]
+    after = freshness_notes(snapshot, 2023, dt.date(2026, 4, 1))
+    assert after[0].href == "./updates?fy=2025"
 
 
 def test_a_warning_past_a_bound_says_how_far_and_what_brings_it_back(store: Path) -> None:

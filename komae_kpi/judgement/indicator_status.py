@@ -7,6 +7,9 @@ Two kinds of target (see model.Indicator.kind):
   least 20.0億円). The path is the bound itself; what matters is the headroom left and whether the
   trend will cross the bound before FY2029.
 
+The plan's baseline year (FY2023) is not judged: its value is the 現状値 the path starts from, so
+its status is baseline (現状値), never 順調, even for a guardrail already within its bound.
+
 The trend is the least-squares line over the baseline and every actual since; it gives both the
 observed annual change (its slope) and the projection to the target year.
 
@@ -27,7 +30,7 @@ from komae_kpi.common.fiscal_year import wareki
 from komae_kpi.common.stages import DEFAULT_STAGE, PROVISIONAL_STAGE, Stage
 from komae_kpi.plan.model import Indicator, JudgementRule, TargetKind, meets
 
-StatusCode = Literal["achieved", "on_track", "at_risk", "off_track", "no_data"]
+StatusCode = Literal["achieved", "on_track", "at_risk", "off_track", "no_data", "baseline"]
 
 # Each status's word and icon: a shape as well as a colour, so a status never rests on colour alone.
 _STATUS_WORDS: dict[StatusCode, tuple[str, str]] = {
@@ -36,7 +39,10 @@ _STATUS_WORDS: dict[StatusCode, tuple[str, str]] = {
     "at_risk": ("注意", "△"),
     "off_track": ("遅れ", "×"),
     "no_data": ("未入力", "－"),
+    "baseline": ("現状値", "□"),  # the plan's starting point: shown, not judged
 }
+# Statuses that are not a judgement against the path or the target (no 暫定, no warning).
+UNJUDGED_STATUSES: tuple[StatusCode, ...] = ("no_data", "baseline")
 STATUS_LABELS: dict[StatusCode, str] = {s: label for s, (label, _) in _STATUS_WORDS.items()}
 STATUS_ICONS: dict[StatusCode, str] = {s: icon for s, (_, icon) in _STATUS_WORDS.items()}
 KIND_LABELS: dict[TargetKind, str] = {
@@ -123,8 +129,9 @@ class Assessment:
     @property
     def provisional(self) -> bool:
         """Whether the judgement rests on a 見込 value (暫定): the status may change when the 決算
-        arrives. A year without an actual (no_data) is not judged, so it is never provisional."""
-        return self.stage == PROVISIONAL_STAGE and self.status != "no_data"
+        arrives. A year without an actual (no_data) and the baseline year are not judged, so they
+        are never provisional."""
+        return self.stage == PROVISIONAL_STAGE and self.status not in UNJUDGED_STATUSES
 
     @property
     def provisional_mark(self) -> str:
@@ -208,6 +215,16 @@ def plan_line_bound(indicator: Indicator, rule: JudgementRule, fiscal_year: int)
     return path - tolerance if indicator.comparator == ">=" else path + tolerance
 
 
+def baseline_reason(indicator: Indicator, shown: str) -> str:
+    """'令和5年度 (2023)は計画の現状値の年度です（87.3%）。計画線・目標による判定は令和6年度 (2024)以降の
+    実績について行います。'."""
+    year = indicator.baseline_fiscal_year
+    return (
+        f"{formatting.fiscal_year_label(year)}は計画の現状値の年度です（{shown}）。"
+        f"計画線・目標による判定は{formatting.fiscal_year_label(year + 1)}以降の実績について行います。"
+    )
+
+
 def assess(
     indicator: Indicator,
     rule: JudgementRule,
@@ -218,7 +235,8 @@ def assess(
     """Judge one indicator for one fiscal year from its actuals (fiscal year -> value).
 
     path_value and gap refer to the year of the latest actual, so gap = latest_value - path_value
-    always holds; when that year is not the one asked for, the status is no_data.
+    always holds; when that year is not the one asked for, the status is no_data. The baseline
+    year's status is baseline (its value is the 現状値, not judged).
     stages: the stage of each actual (fiscal year -> stage); a year it does not name is 決算. A
     judgement on a 見込 value is provisional (Assessment.provisional) and its reason says 見込.
     """
@@ -246,7 +264,7 @@ def assess(
     target_text = indicator.target_text()
 
     def result(status: StatusCode, reason: str) -> Assessment:
-        if stage == PROVISIONAL_STAGE and status != "no_data":
+        if stage == PROVISIONAL_STAGE and status not in UNJUDGED_STATUSES:
             reason += PROVISIONAL_REASON
         return Assessment(
             indicator=indicator,
@@ -268,6 +286,9 @@ def assess(
         return result(
             "no_data", f"{formatting.fiscal_year_label(fiscal_year)}の実績値が未入力です。"
         )
+
+    if fiscal_year == indicator.baseline_fiscal_year:
+        return result("baseline", baseline_reason(indicator, shown))
 
     projection_meets = projected is not None and meets(
         _r(projected), indicator.comparator, _r(indicator.target_value)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from komae_kpi.common.spreadsheet_text import without_control_characters
 from komae_kpi.views.indicator_views import KeyFigure
-from komae_kpi.views.overview import IndicatorTile
+from komae_kpi.views.overview import IndicatorTile, Note
 
 Cell = Any
 
@@ -226,6 +226,20 @@ def columns(blocks: Sequence[str]) -> str:
 def link(text: str, href: str) -> str:
     """A link within the app (opens in the same tab)."""
     return f'<a href="{esc(href)}" target="_self">{esc(text)}</a>'
+
+
+def notice(notes: Sequence[Note]) -> str:
+    """Notes in one box (role="note"), one paragraph each, with its link (e.g. to 実績入力) after
+    the text; '' without notes."""
+    if not notes:
+        return ""
+    lines = "".join(
+        f"<p>{esc(n.text)}"
+        + (f" {link(n.link_text, n.href)}" if n.link_text and n.href else "")
+        + "</p>"
+        for n in notes
+    )
+    return f'<div class="kpi-notice" role="note">{lines}</div>'
 
 
 def link_paragraph(text: str, href: str) -> str:

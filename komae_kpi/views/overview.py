@@ -195,33 +195,95 @@ def outlook_warnings(snapshot: Snapshot, fiscal_year: int) -> list[GapWarning]:
     return out
 
 
-def last_completed_fiscal_year(today: dt.date) -> int:
-    """The latest fiscal year that has ended: on 2026-11-29 that is FY2025 (令和7年度)."""
-    return fy.fiscal_year_of(today) - 1
+@dataclass(frozen=True, kw_only=True)
+class Note:
+    """A sentence of the overview, with a link to the page that acts on it (実績入力) or none."""
+
+    text: str
+    link_text: str | None = None
+    href: str | None = None
+    level: Literal["info", "success"] = "info"
 
 
-def freshness_notes(snapshot: Snapshot, fiscal_year: int, today: dt.date) -> list[str]:
-    """What is still missing, in words a meeting can act on."""
+ALL_CLEAR = "計画線・目標から遅れている指標（遅れ・注意）はありません。"
+
+
+def entry_href(fiscal_year: int) -> str:
+    """'./updates?fy=2025': 実績入力 (pages/updates.py) opened on the year, relative like the
+    other links between pages, so that it works under any base path."""
+    return f"./updates?fy={fiscal_year}"
+
+
+def _entry_note(text: str, fiscal_year: int) -> Note:
+    return Note(
+        text=text, link_text=f"実績入力（{fy.label(fiscal_year)}）", href=entry_href(fiscal_year)
+    )
+
+
+def freshness_notes(snapshot: Snapshot, fiscal_year: int, today: dt.date) -> list[Note]:
+    """What is still missing, in words a meeting can act on, with a link to 実績入力 where an
+    actual is missing."""
     notes = []
     plan = snapshot.plan
     missing = [x for x in plan.indicators if fiscal_year not in snapshot.actuals(x.indicator_no)]
     if missing:
         names = "、".join(f"指標{x.indicator_no} {x.name}" for x in missing)
-        notes.append(f"{fy.label(fiscal_year)}の実績が未入力です（{len(missing)}指標）: {names}")
+        notes.append(
+            _entry_note(
+                f"{fy.label(fiscal_year)}の実績が未入力です（{len(missing)}指標）: {names}",
+                fiscal_year,
+            )
+        )
     if facts.in_plan_period(fiscal_year):
         rows = item_rows(plan, status_index(snapshot.statuses), fiscal_year, snapshot.pending_items)
         unreported = [r for r in rows if not r.reported and r.item.repost_of is None]
         if unreported:
             notes.append(
-                f"{fy.label(fiscal_year)}の取組項目の進捗状況が未報告です: "
-                f"{len(unreported)}項目（部署別の画面で部署ごとに確認できます）"
+                Note(
+                    text=f"{fy.label(fiscal_year)}の取組項目の進捗状況が未報告です: "
+                    f"{len(unreported)}項目（部署別の画面で部署ごとに確認できます）"
+                )
             )
-    latest_done = last_completed_fiscal_year(today)
+    latest_done = facts.due_fiscal_year(plan, today)
     if fiscal_year < latest_done and not any(v.fiscal_year >= latest_done for v in snapshot.values):
-        notes.append(f"最新の完了年度（{fy.label(latest_done)}）の実績はまだ入力されていません。")
+        notes.append(
+            _entry_note(
+                f"最新の完了年度（{fy.label(latest_done)}）の実績はまだ入力されていません。",
+                latest_done,
+            )
+        )
     return notes
 
 
-def any_judged(snapshot: Snapshot, fiscal_year: int) -> bool:
-    """Whether any indicator has an actual for the year (else "nothing is behind" would mislead)."""
-    return any(a.status != "no_data" for a in assess_all(snapshot, fiscal_year))
+def indicator_notice(snapshot: Snapshot, fiscal_year: int, today: dt.date) -> Note | None:
+    """What the overview says of the indicators when none is 遅れ or 注意 (None when one is: its
+    warning speaks). The all-clear only when every indicator is judged for the year: a missing
+    actual could be the one that is behind, so the missing ones are named instead, with a link to
+    実績入力; the baseline year is the 現状値, not judged at all."""
+    assessments = assess_all(snapshot, fiscal_year)
+    if any(a.status in finance_outlook.WARNING_STATUSES for a in assessments):
+        return None
+    year = fy.label(fiscal_year)
+    if all(a.status == "baseline" for a in assessments):
+        return Note(
+            text=f"{year}は計画の現状値の年度です。指標の状況（順調・注意・遅れ）は"
+            f"{fy.label(fiscal_year + 1)}以降の実績で判定します。"
+        )
+    missing = tuple(a.indicator for a in assessments if a.status == "no_data")
+    if len(missing) == len(assessments):
+        due = facts.due_fiscal_year(snapshot.plan, today) >= fiscal_year
+        when = min(x.actual_enterable_from(fiscal_year) for x in missing)
+        later = (
+            ""
+            if due
+            else f"{year}の実績（決算・確定）は{fy.wareki_date(when)}から入力できます"
+            "（それまでは見込の値を入力できます）。"
+        )
+        return _entry_note(f"{year}の実績はまだ報告されていません。{later}", fiscal_year)
+    if missing:
+        return _entry_note(
+            f"{facts.indicator_numbers_text(missing)}の{year}の実績が未入力のため、"
+            "計画線・目標から遅れている指標（遅れ・注意）がないかはまだ確かめられません。",
+            fiscal_year,
+        )
+    return Note(text=ALL_CLEAR, level="success")

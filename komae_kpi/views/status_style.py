@@ -1,7 +1,8 @@
 """How statuses look: an icon and a word always, a colour as well (never colour alone).
 
 Colours are from the Okabe-Ito palette, which stays distinguishable with the common forms of colour
-blindness; badge colour names are Streamlit's own set.
+blindness; badge colour names are Streamlit's own set, and "neutral" (the baseline year's 現状値) is
+ours (komae_kpi_ui/style.css).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ STATUS_HEX: dict[StatusCode, str] = {
     "at_risk": "#E69F00",  # orange
     "off_track": "#D55E00",  # vermilion
     "no_data": "#7F7F7F",  # grey
+    "baseline": "#56B4E9",  # sky blue: neutral, neither good nor bad
 }
 STATUS_BADGE: dict[StatusCode, str] = {
     "achieved": "blue",
@@ -26,6 +28,7 @@ STATUS_BADGE: dict[StatusCode, str] = {
     "at_risk": "orange",
     "off_track": "red",
     "no_data": "gray",
+    "baseline": "neutral",  # our own class (style.css): the 現状値 is not a judgement
 }
 
 # Item statuses (the plan's vocabulary) and 未報告.

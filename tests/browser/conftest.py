@@ -24,7 +24,7 @@ import time
 import urllib.parse
 import urllib.request
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,6 +154,7 @@ def streamlit_server(
     *,
     oidc: OidcProvider | None = None,
     address: str | None = "127.0.0.1",
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     """Serve the dashboard (or another script, e.g. a benchmark floor) on a free local port.
 
@@ -162,13 +163,15 @@ def streamlit_server(
     exist, so that a developer's own .streamlit/secrets.toml never turns sign-in on in a test.
     address: --server.address; None leaves it to .streamlit/config.toml. The URL yielded is
     always the loopback one.
+    env: more environment variables for the server, e.g. KOMAE_KPI_TODAY (common/clock.py).
     """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     secrets_file = db.parent / f"secrets-{port}.toml"
     if oidc is not None:
         secrets_file.write_text(auth_secrets(oidc, url), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != DB_ENV_VAR} | {DB_ENV_VAR: str(db)}
+    server_env = {k: v for k, v in os.environ.items() if k != DB_ENV_VAR} | {DB_ENV_VAR: str(db)}
+    server_env |= env or {}
     log = (db.parent / f"streamlit-{port}.log").open("w")
     proc = subprocess.Popen(
         [
@@ -190,7 +193,7 @@ def streamlit_server(
             str(secrets_file),
         ],
         cwd=PROJECT_ROOT,
-        env=env,
+        env=server_env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )

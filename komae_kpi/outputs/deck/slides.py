@@ -243,9 +243,12 @@ def _overview_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: in
         "計画線との差",
         f"目標値（{fy.wareki(facts.target_fiscal_year(plan))}末）",
     ]
+    counts = {s: sum(a.status == s for a in assessments) for s in STATUS_LABELS}
+    # 現状値 is counted only where it occurs (the baseline year), not as 「現状値 0」 on every deck.
     tally = "　".join(
-        f"{STATUS_ICONS[s]} {STATUS_LABELS[s]} {sum(a.status == s for a in assessments)}"
-        for s in STATUS_LABELS
+        f"{STATUS_ICONS[s]} {STATUS_LABELS[s]} {n}"
+        for s, n in counts.items()
+        if n or s != "baseline"
     )
     baseline = fy.wareki(facts.baseline_fiscal_year(plan))
     guardrails = "と".join(x.name for x in plan.indicators if x.kind == "guardrail")
