@@ -30,7 +30,7 @@ def test_a_table_has_column_headers_right_aligned_numbers_and_escaped_cells() ->
 
 
 def test_grouped_table_repeats_only_changed_headings() -> None:
-    rows = pd.DataFrame([{"No.": 1, "名": "a"}])
+    rows = [(1, "a")]
     out = html_blocks.grouped_table(
         ["No.", "名"],
         [(("施策1", "方向性1-1", "基本事業1-1-1"), rows), (("", "", "基本事業1-1-2"), rows)],

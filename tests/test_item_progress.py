@@ -122,7 +122,7 @@ def test_tree_sections_keep_the_plans_order(reported: Snapshot) -> None:
     sections = tree_sections(reported.plan, rows)
     assert len(sections) == 21
     assert sections[0].program_heading == "基本事業1-1-1 狛江らしさ・狛江の強みを発揮した事業の展開"
-    assert sum(len(s.table) for s in sections) == 62
+    assert sum(len(s.rows) for s in sections) == 62
     only = tree_sections(reported.plan, filter_rows(rows, ItemFilter(department="納税課")))
     assert [s.program_heading for s in only] == ["基本事業2-2-1 財政基盤の強化"]
 

@@ -81,11 +81,14 @@ def table(
 
 
 def grouped_table(
-    columns: Sequence[str], groups: Iterable[tuple[Sequence[str], pd.DataFrame]], *, label: str
+    columns: Sequence[str],
+    groups: Iterable[tuple[Sequence[str], Iterable[Sequence[object]]]],
+    *,
+    label: str,
 ) -> str:
     """One table whose rows are grouped under heading rows (e.g. 施策 → 方向性 → 基本事業).
 
-    groups: (headings that start here, rows) pairs; each heading gets a full-width row whose
+    groups: (headings that start here, rows of cells) pairs; each heading gets a full-width row whose
     level (1, 2, 3 …) follows its position, so a group repeats only the headings that change.
     """
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
@@ -97,7 +100,7 @@ def grouped_table(
                     f'<tr class="group group-{level}"><th scope="rowgroup" colspan="{len(columns)}">'
                     f"{esc(heading)}</th></tr>"
                 )
-        for record in rows.itertuples(index=False):
+        for record in rows:
             body.append(f"<tr>{''.join(_cell(v) for v in record)}</tr>")
     return (
         f'<table class="kpi-table" aria-label="{esc(label)}"><thead><tr>{head}</tr></thead>'

@@ -32,26 +32,30 @@ def _item_label(item: Item) -> str:
     return item.name
 
 
+def row_cells(
+    plan: Plan, rows: list[ItemRow], item_href: Callable[[int], str] | None = None
+) -> tuple[tuple[object, ...], ...]:
+    """The cells of ITEM_COLUMNS for each row; with item_href, each name links to the item's
+    detail. Plain tuples: the tree builds one small table per 基本事業 (21 on every run of
+    /items), where a DataFrame each cost more than the rest of the page's work."""
+    return tuple(
+        (
+            r.item.item_no,
+            html_blocks.Link(text=_item_label(r.item), href=item_href(r.item.item_no))
+            if item_href
+            else _item_label(r.item),
+            item_departments_text(r.item, plan),
+            pending_text(item_status_text(r.status), r.pending),
+        )
+        for r in rows
+    )
+
+
 def rows_table(
     plan: Plan, rows: list[ItemRow], item_href: Callable[[int], str] | None = None
 ) -> pd.DataFrame:
     """No. / 取組項目 / 推進部署 / 進捗状況; with item_href, each name links to the item's detail."""
-    return pd.DataFrame(
-        [
-            {
-                "No.": r.item.item_no,
-                "取組項目": html_blocks.Link(
-                    text=_item_label(r.item), href=item_href(r.item.item_no)
-                )
-                if item_href
-                else _item_label(r.item),
-                "推進部署": item_departments_text(r.item, plan),
-                "進捗状況": pending_text(item_status_text(r.status), r.pending),
-            }
-            for r in rows
-        ],
-        columns=ITEM_COLUMNS,
-    )
+    return pd.DataFrame(list(row_cells(plan, rows, item_href)), columns=ITEM_COLUMNS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +65,7 @@ class TreeSection:
     policy_heading: str
     direction_heading: str
     program_heading: str
-    table: pd.DataFrame
+    rows: tuple[tuple[object, ...], ...]  # the cells of ITEM_COLUMNS
 
 
 def tree_sections(
@@ -87,7 +91,7 @@ def tree_sections(
                 policy_heading=f"施策{p.policy_no} {p.name}",
                 direction_heading=f"方向性{d.code} {d.name}",
                 program_heading=f"基本事業{g.code} {g.name}",
-                table=rows_table(plan, mine, item_href),
+                rows=row_cells(plan, mine, item_href),
             )
         )
     return sections
@@ -208,7 +212,9 @@ def item_detail(
     )
 
 
-def tree_groups(sections: list[TreeSection]) -> list[tuple[tuple[str, str, str], pd.DataFrame]]:
+def tree_groups(
+    sections: list[TreeSection],
+) -> list[tuple[tuple[str, str, str], tuple[tuple[object, ...], ...]]]:
     """The sections as groups of one table: each repeats only the headings that change."""
     groups = []
     shown_policy = shown_direction = ""
@@ -216,7 +222,7 @@ def tree_groups(sections: list[TreeSection]) -> list[tuple[tuple[str, str, str],
         policy = s.policy_heading if s.policy_heading != shown_policy else ""
         direction = s.direction_heading if policy or s.direction_heading != shown_direction else ""
         shown_policy, shown_direction = s.policy_heading, s.direction_heading
-        groups.append(((policy, direction, s.program_heading), s.table))
+        groups.append(((policy, direction, s.program_heading), s.rows))
     return groups
 
 
