@@ -157,3 +157,25 @@ def choose(
     elif param in st.query_params:
         del st.query_params[param]
     return value
+
+
+def drop_empty(*params: str) -> None:
+    """Take ?param= out of the URL where a search form sent it empty (「すべて」, no keyword)."""
+    for param in params:
+        if param in st.query_params and not st.query_params.get(param, "").strip():
+            del st.query_params[param]
+
+
+def keyword(param: str, *, max_length: int) -> str:
+    """A search text from ?param=…, trimmed and cut to max_length characters."""
+    return st.query_params.get(param, "").strip()[:max_length]
+
+
+def other_params(*exclude: str) -> list[tuple[str, str]]:
+    """The URL's parameters but the excluded ones, each value apart (a form's hidden fields)."""
+    return [
+        (name, value)
+        for name in st.query_params
+        if name not in exclude
+        for value in st.query_params.get_all(name)
+    ]

@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from komae_kpi.judgement import item_progress
 from komae_kpi.plan import facts
 from komae_kpi.views import entry_views, html_blocks, item_views
-from komae_kpi.views.status_style import item_status_text
 from komae_kpi_ui import app, frame, store_access, url_state
 
-ALL = "すべて"
+FILTERS = ("scope", "department", "status", "q")  # the search form's fields
 
 
-def _filter(
-    label: str,
-    values: list[str],
-    param: str,
-    container: DeltaGenerator,
-    value_text: Callable[[str], str],
-) -> str | None:
-    """A filter kept in the URL as ?param=…, with 「すべて」 first; None when that is chosen."""
-    chosen = url_state.select(
-        label,
-        [ALL, *values],
-        param=param,
-        default=ALL,
-        to_text=str,
-        format_func=lambda v: v if v == ALL else value_text(v),
-        container=container,
+def _chosen(values: list[str], param: str) -> str | None:
+    """A filter from ?param=… (kept in the URL; a value that matches nothing is named on the page
+    by the year links' note); None for 「すべて」."""
+    chosen = url_state.choose(
+        [item_views.ALL, *values], param=param, default=item_views.ALL, to_text=str
     )
-    return None if chosen == ALL else chosen
+    return None if chosen == item_views.ALL else chosen
 
 
 def show() -> None:
@@ -46,20 +31,21 @@ def show() -> None:
             icon=":material/info:",
         )
 
-    scopes = item_views.scope_choices(plan)
-    catch_alls = {d.name for d in plan.departments if d.is_catch_all}
-    c1, c2, c3, c4 = st.columns([4, 2, 2, 3])
-    scope = _filter("施策・方向性", list(scopes), "scope", c1, scopes.__getitem__)
-    department = _filter(
-        "部署",
-        [d.name for d in plan.departments],
-        "department",
-        c2,
-        lambda v: f"{v}（総称）" if v in catch_alls else v,
-    )
-    status = _filter("進捗状況", item_progress.status_order(plan), "status", c3, item_status_text)
-    text = url_state.text(
-        "キーワード", param="q", container=c4, placeholder="名称・内容・実績で検索"
+    url_state.drop_empty(*FILTERS)
+    scope = _chosen(list(item_views.scope_choices(plan)), "scope")
+    department = _chosen([d.name for d in plan.departments], "department")
+    status = _chosen(item_progress.status_order(plan), "status")
+    text = url_state.keyword("q", max_length=item_views.KEYWORD_MAX)
+    st.html(
+        item_views.filter_form(
+            plan,
+            scope=scope,
+            department=department,
+            status=status,
+            text=text,
+            hidden=url_state.other_params(*FILTERS, "item"),
+            clear_href=url_state.href(**dict.fromkeys((*FILTERS, "item"))),
+        )
     )
 
     item_filter = item_progress.filter_from_scope(

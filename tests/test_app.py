@@ -189,7 +189,7 @@ def test_items_filtered_by_department_from_the_url(
 ) -> None:
     at = open_page(monkeypatch, entered, "items", department="納税課")
     assert item_numbers(at) == [24, 25, 26]
-    assert at.selectbox(key="url_department").value == "納税課"
+    assert '<option value="納税課" selected>納税課</option>' in page_html(at)  # the form shows it
     assert at.query_params["department"] == "納税課"
 
 
@@ -331,25 +331,55 @@ def test_departments_outside_the_plan_period_owe_no_reports(
     assert any("計画期間" in i.value for i in at.info)
 
 
-def test_year_links_keep_a_filter_chosen_in_the_same_run(
-    monkeypatch: pytest.MonkeyPatch, entered: Path
-) -> None:
-    at = open_page(monkeypatch, entered, "items")
-    at.selectbox(key="url_department").select("財政課").run()
-    assert at.query_params["department"] == "財政課"
+def test_year_links_keep_the_filters(monkeypatch: pytest.MonkeyPatch, entered: Path) -> None:
+    at = open_page(monkeypatch, entered, "items", department="財政課", q="基金")
     years = page_html(at).split('aria-label="年度"')[1].split("</nav>")[0]
     hrefs = [
         parse_qs(urlparse(html.unescape(h)).query) for h in re.findall(r'href="([^"]*)"', years)
     ]
-    assert len(hrefs) == 7 and all(h["department"] == ["財政課"] for h in hrefs)
+    assert len(hrefs) == 7
+    assert all(h["department"] == ["財政課"] and h["q"] == ["基金"] for h in hrefs)
+
+
+def form_html(at: AppTest) -> str:
+    return page_html(at).split('<form class="kpi-filter"')[1].split("</form>")[0]
 
 
 def test_the_department_filter_marks_catch_alls(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
     at = open_page(monkeypatch, entered, "items")
-    labels = at.selectbox(key="url_department").options
+    department = form_html(at).split('name="department">')[1].split("</select>")[0]
+    labels = re.findall(r">([^<]*)</option>", department)
+    assert labels[0] == "すべて"
     assert labels[-2:] == ["関係各課（総称）", "各施設所管課（総称）"]
+
+
+def test_the_search_form_sends_the_filters_and_keeps_the_year(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    """A plain GET form (no widgets): its fields are the URL's parameters, the year travels in a
+    hidden field, and 「すべて」 or a blank keyword sent empty leaves the URL clean."""
+    at = open_page(
+        monkeypatch, entered, "items", fy="2025", scope="", department="", status="遅れ", q=" 督促 "
+    )
+    assert item_numbers(at) == [24]
+    form = form_html(at)
+    assert 'method="get"' in form
+    assert '<input type="hidden" name="fy" value="2025">' in form
+    assert '<option value="遅れ" selected>' in form
+    assert 'name="q" value="督促"' in form
+    assert "scope" not in at.query_params and "department" not in at.query_params
+    assert at.query_params["status"] == "遅れ"
+    assert "に当たるものがない" not in page_html(at)  # nothing named as mistyped
+    clear = re.search(r'<a class="clear" href="([^"]*)"', form)
+    assert clear and parse_qs(urlparse(html.unescape(clear.group(1))).query) == {"fy": ["2025"]}
+
+
+def test_the_keyword_is_text_in_the_form(monkeypatch: pytest.MonkeyPatch, entered: Path) -> None:
+    at = open_page(monkeypatch, entered, "items", q='"><script>x</script>')
+    form = form_html(at)
+    assert "<script>" not in form and "&quot;&gt;&lt;script&gt;" in form
 
 
 @pytest.mark.parametrize(

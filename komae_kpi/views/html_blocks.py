@@ -266,3 +266,73 @@ def link_bar(
         for i, (text, url, current) in enumerate(choices)
     )
     return f'<nav class="kpi-links" aria-label="{esc(label)}"><span class="label">{esc(label)}</span>{links}</nav>'
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormSelect:
+    """A drop-down of a filter form: ?name=value, the first option meaning "no filter"."""
+
+    label: str
+    name: str
+    options: Sequence[tuple[str, str]]  # (value sent in the URL, text shown)
+    chosen: str
+    wide: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormText:
+    label: str
+    name: str
+    value: str
+    placeholder: str = ""
+    max_length: int = 100
+
+
+def filter_form(
+    *,
+    label: str,
+    selects: Sequence[FormSelect],
+    text: FormText | None,
+    hidden: Sequence[tuple[str, str]],
+    submit: str,
+    clear_href: str | None = None,
+) -> str:
+    """A plain HTML search form (method GET): choosing and pressing the button loads the page with
+    the filters in the URL, as a shared link would.
+
+    The browser's own controls instead of Streamlit widgets: four widgets above a long table cost
+    /items about as much main-thread time as the rest of the page (bench/README.md); native
+    controls cost a tenth of that. hidden: the other URL parameters to keep (the year).
+    """
+    fields = []
+    for s in selects:
+        options = "".join(
+            f'<option value="{esc(value)}"'
+            + (" selected" if value == s.chosen else "")
+            + f">{esc(shown)}</option>"
+            for value, shown in s.options
+        )
+        wide = " wide" if s.wide else ""
+        fields.append(
+            f'<label class="field{wide}"><span>{esc(s.label)}</span>'
+            f'<select name="{esc(s.name)}">{options}</select></label>'
+        )
+    if text is not None:
+        fields.append(
+            f'<label class="field wide"><span>{esc(text.label)}</span>'
+            f'<input type="search" name="{esc(text.name)}" value="{esc(text.value)}" '
+            f'placeholder="{esc(text.placeholder)}" maxlength="{text.max_length}"></label>'
+        )
+    kept = "".join(
+        f'<input type="hidden" name="{esc(name)}" value="{esc(value)}">' for name, value in hidden
+    )
+    clear = (
+        f'<a class="clear" href="{esc(clear_href)}" target="_self">条件をクリア</a>'
+        if clear_href
+        else ""
+    )
+    return (
+        f'<form class="kpi-filter" method="get" role="search" aria-label="{esc(label)}">'
+        f'{"".join(fields)}{kept}<div class="actions"><button type="submit">{esc(submit)}</button>'
+        f"{clear}</div></form>"
+    )

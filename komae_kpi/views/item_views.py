@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -24,6 +24,8 @@ from komae_kpi.views.plan_views import item_departments_text
 from komae_kpi.views.status_style import item_status_text, pending_text
 
 ITEM_COLUMNS = ["No.", "取組項目", "推進部署", "進捗状況"]
+ALL = "すべて"
+KEYWORD_MAX = 100  # characters of the keyword search
 
 
 def _item_label(item: Item) -> str:
@@ -259,3 +261,59 @@ def scope_choices(plan: Plan) -> dict[str, str]:
             if d.policy_no == p.policy_no:
                 out[d.code] = f"　方向性{d.code} {d.name}"
     return out
+
+
+def filter_form(
+    plan: Plan,
+    *,
+    scope: str | None,
+    department: str | None,
+    status: str | None,
+    text: str,
+    hidden: Sequence[tuple[str, str]],
+    clear_href: str,
+) -> str:
+    """The /items search form (?scope=&department=&status=&q=), the chosen filters selected;
+    None (and the empty value sent) for 「すべて」. Catch-all departments are marked （総称）."""
+    scopes = scope_choices(plan)
+
+    def select(
+        label: str,
+        name: str,
+        values: Sequence[str],
+        chosen: str | None,
+        shown: Callable[[str], str],
+    ) -> html_blocks.FormSelect:
+        return html_blocks.FormSelect(
+            label=label,
+            name=name,
+            options=[("", ALL), *((v, shown(v)) for v in values)],
+            chosen=chosen or "",
+            wide=name == "scope",
+        )
+
+    catch_alls = {d.name for d in plan.departments if d.is_catch_all}
+    return html_blocks.filter_form(
+        label="取組項目の絞り込み",
+        selects=[
+            select("施策・方向性", "scope", list(scopes), scope, scopes.__getitem__),
+            select(
+                "部署",
+                "department",
+                [d.name for d in plan.departments],
+                department,
+                lambda v: f"{v}（総称）" if v in catch_alls else v,
+            ),
+            select("進捗状況", "status", status_order(plan), status, item_status_text),
+        ],
+        text=html_blocks.FormText(
+            label="キーワード",
+            name="q",
+            value=text,
+            placeholder="名称・内容・実績で検索",
+            max_length=KEYWORD_MAX,
+        ),
+        hidden=hidden,
+        submit="絞り込む",
+        clear_href=clear_href,
+    )

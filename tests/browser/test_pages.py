@@ -115,6 +115,31 @@ def test_the_department_filter_in_the_url_survives_a_reload(
     assert other.locator("h2").first.inner_text() == "財政課"
 
 
+def test_the_search_form_filters_with_the_browsers_own_controls(
+    entered_url: str, open_page: Callable[[str, str], Any]
+) -> None:
+    page = open_page(f"{entered_url}/items?fy=2025", "items-form")
+    assert len(table_numbers(page)) == 62
+    form = page.locator('form[role="search"]')
+    form.locator('select[name="department"]').select_option("納税課")
+    form.get_by_role("button", name="絞り込む").click()
+    page.wait_for_url("**department=**")
+    settle(page)
+    assert table_numbers(page) == [24, 25, 26]
+    assert "fy=2025" in page.url  # the year travels in the form
+    page.locator('form[role="search"] input[name="q"]').fill("督促")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=**")
+    settle(page)
+    assert table_numbers(page) == [24]
+    assert page.locator('select[name="department"]').input_value() == "納税課"
+    page.locator('form[role="search"] a.clear').click()
+    page.wait_for_url(lambda u: "department" not in u)
+    settle(page)
+    assert len(table_numbers(page)) == 62 and "fy=2025" in page.url
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def test_the_year_stays_when_moving_between_pages(
     entered_url: str, open_page: Callable[[str, str], Any]
 ) -> None:
