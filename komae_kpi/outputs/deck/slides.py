@@ -744,7 +744,6 @@ def unreported_by_department(plan: Plan, rows: Sequence[ItemRow]) -> list[tuple[
 
 
 UNREPORTED_GAP = 0.3  # in, between the side-by-side tables of the 未報告 slide
-UNREPORTED_MAX_COLUMNS = 3
 
 
 def _unreported_slide(
