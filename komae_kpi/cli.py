@@ -204,7 +204,9 @@ def _cmd_deck(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".pptx":
         raise KomaeKpiError(f"会議資料の保存先は .pptx にしてください（指定: {out.name}）。")
     with chart_renderer() as renderer:
-        summary = write_meeting_deck(load_snapshot(db), args.fiscal_year, out, renderer)
+        summary = write_meeting_deck(
+            load_snapshot(db), args.fiscal_year, out, renderer, full=args.full
+        )
     print(
         f"{out} を作成しました（{fiscal_year.label(args.fiscal_year)}、スライド {summary.slide_count}枚、"
         f"グラフ {summary.charts}点）。"
@@ -887,10 +889,15 @@ _COMMANDS: tuple[_Command, ...] = (
         handler=_cmd_deck,
         help="推進本部会議資料（PowerPoint）を作成する",
         description="年度の推進本部会議資料（16:9）を作成します: 表紙、指標の一覧、遅れ・注意の指標ごとの"
-        "グラフと差、施策ごとの取組項目の状況、遅れている取組項目。",
+        "グラフと差、施策ごとの取組項目の状況、遅れている取組項目、部署ごとの未報告の項目数。",
         arguments=(
             _fiscal_year_option("会議で扱う年度", required=True),
             _out_option("FILE", "保存先（.pptx）"),
+            _arg(
+                "--full",
+                action="store_true",
+                help="見直し・未報告の取組項目を1項目ずつ載せた一覧も末尾に付ける",
+            ),
         ),
     ),
     _Command(

@@ -40,6 +40,14 @@ def test_report_deck_and_open_data_from_the_command_line(
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert main(["deck", "--db", str(store), "--fiscal-year", "2025", "--out", str(deck)]) == 0
     assert len(Presentation(str(deck)).slides) >= 4
+    titles = [s.shapes.title.text_frame.text for s in Presentation(str(deck)).slides]
+    assert "未報告の取組項目（部署別）" in titles and "見直し・未報告の取組項目" not in titles
+    # --full keeps the item-by-item appendix at the end.
+    full = tmp_path / "full.pptx"
+    args = ["deck", "--db", str(store), "--fiscal-year", "2025", "--out", str(full), "--full"]
+    assert main(args) == 0
+    full_titles = [s.shapes.title.text_frame.text for s in Presentation(str(full)).slides]
+    assert full_titles == [*titles, "見直し・未報告の取組項目"]
     archive, book = tmp_path / "o.zip", tmp_path / "o.xlsx"
     assert main(["opendata", "--db", str(store), "--out", str(archive)]) == 0
     assert any(n.endswith("indicators.csv") for n in zipfile.ZipFile(archive).namelist())

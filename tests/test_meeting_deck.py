@@ -27,6 +27,12 @@ from pptx.text.text import TextFrame
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
 from komae_kpi.common.errors import KomaeKpiError
+from komae_kpi.judgement.meeting_changes import (
+    ChangeKind,
+    IndicatorChange,
+    ItemChange,
+    MeetingChanges,
+)
 from komae_kpi.judgement.progress import Snapshot, assess_all, load_snapshot, status_records
 from komae_kpi.outputs.chart_images import ChartRenderer, chart_renderer
 from komae_kpi.outputs.deck import build_meeting_deck, write_meeting_deck
@@ -34,9 +40,11 @@ from komae_kpi.outputs.deck.layout import BODY_BOTTOM, FONT, FOOTER_TOP, text_he
 from komae_kpi.outputs.deck.slides import (
     ATTENTION_TITLE,
     BEHIND_TITLE,
+    CHANGES_TITLE,
     ITEM_SUMMARY_TITLE,
     OUTLOOK_TITLE,
     OVERVIEW_TITLE,
+    UNREPORTED_TITLE,
 )
 from komae_kpi.plan.model import IndicatorValue, ItemStatus
 from komae_kpi.store.connection import connect, init_store, transaction
@@ -48,6 +56,8 @@ from komae_kpi.store.entries import (
 )
 from komae_kpi.store.record_changes import RecordChange, apply_changes, key_of
 from komae_kpi.views import finance_outlook
+from komae_kpi.views.overview import gap_warnings
+from tests.test_stages_pages import _PlainImages
 
 CHROMIUM = Path("/usr/bin/chromium")
 PLAN_NAME = "狛江市第7次行財政改革推進計画"
@@ -159,6 +169,13 @@ def city_deck(
     filled: tuple[Snapshot, dict[int, dict[int, str]]], renderer: ChartRenderer
 ) -> PresentationObject:
     return Presentation(io.BytesIO(build_meeting_deck(filled[0], YEAR, renderer)))
+
+
+@pytest.fixture(scope="module")
+def city_full_deck(filled: tuple[Snapshot, dict[int, dict[int, str]]]) -> PresentationObject:
+    """The deck with the appendix of every 見直し and 未報告 item (`deck --full`); charts blank."""
+    data = build_meeting_deck(filled[0], YEAR, _PlainImages(), full=True)
+    return Presentation(io.BytesIO(data))
 
 
 @pytest.fixture(scope="module")
@@ -406,8 +423,10 @@ def test_the_behind_items_are_listed_exactly_over_several_slides(
             assert row[3].endswith(written[int(row[0])])
 
 
-def test_revised_and_unreported_items_are_listed_apart(
-    filled: tuple[Snapshot, dict[int, dict[int, str]]], city_deck: PresentationObject
+def test_the_full_deck_lists_revised_and_unreported_items_apart(
+    filled: tuple[Snapshot, dict[int, dict[int, str]]],
+    city_deck: PresentationObject,
+    city_full_deck: PresentationObject,
 ) -> None:
     snapshot, written = filled
     expected = {
@@ -415,8 +434,15 @@ def test_revised_and_unreported_items_are_listed_apart(
         for i in snapshot.plan.items
         if i.repost_of is None and written[2026].get(i.item_no, "未報告") in ("見直し", "未報告")
     }
-    listed = listed_items(slides_titled(city_deck, ATTENTION_TITLE))
+    listed = listed_items(slides_titled(city_full_deck, ATTENTION_TITLE))
     assert sorted(listed) == sorted(expected)
+    # The appendix comes last, after the one 未報告 slide; without --full it is not there.
+    titles = [title_of(s) for s in city_full_deck.slides]
+    first = next(i for i, t in enumerate(titles) if t.startswith(ATTENTION_TITLE))
+    assert titles[first - 1] == UNREPORTED_TITLE
+    assert all(t.startswith(ATTENTION_TITLE) for t in titles[first:])
+    assert titles[:first] == [title_of(s) for s in city_deck.slides]
+    assert slides_titled(city_deck, ATTENTION_TITLE) == []
 
 
 def test_a_year_without_reports_says_so_in_one_line_instead_of_listing_every_item(
@@ -429,7 +455,12 @@ def test_a_year_without_reports_says_so_in_one_line_instead_of_listing_every_ite
     assert not tables(behind)
     originals = sum(i.repost_of is None for i in snapshot.plan.items)
     assert originals == 61
-    (attention,) = slides_titled(deck, ATTENTION_TITLE)
+    (unreported,) = slides_titled(deck, UNREPORTED_TITLE)
+    assert not tables(unreported)
+    assert "令和7年度の進捗状況はまだ報告されていません（全61項目）" in slide_text(unreported)
+    assert "未報告 61項目" in slide_text(unreported)
+    full = Presentation(io.BytesIO(build_meeting_deck(snapshot, 2025, _NoBrowser(), full=True)))
+    (attention,) = slides_titled(full, ATTENTION_TITLE)
     assert not tables(attention)
     assert "令和7年度の進捗状況はまだ報告されていません（全61項目）" in slide_text(attention)
     assert "未報告 61項目" in slide_text(attention)
@@ -452,8 +483,8 @@ def test_one_report_is_enough_to_list_the_unreported_items(store: Path) -> None:
             method="import",
         )
     snapshot = load_snapshot(store)
-    deck = Presentation(io.BytesIO(build_meeting_deck(snapshot, 2025, _NoBrowser())))
-    listed = listed_items(slides_titled(deck, ATTENTION_TITLE))
+    data = build_meeting_deck(snapshot, 2025, _NoBrowser(), full=True)
+    listed = listed_items(slides_titled(Presentation(io.BytesIO(data)), ATTENTION_TITLE))
     assert sorted(listed) == [i.item_no for i in snapshot.plan.items if i.repost_of is None][1:]
 
 
@@ -681,3 +712,274 @@ def test_one_outlook_slide_after_the_indicators_with_every_verdict(
 def test_no_outlook_slide_without_a_scenario(city_deck: PresentationObject) -> None:
     assert slides_titled(city_deck, OUTLOOK_TITLE) == []
     assert "財政見通し" not in "\n".join(slide_text(s) for s in city_deck.slides)
+
+
+# --- exceptions first: what changed, and 未報告 on one slide (issue 15) ----------------------------
+
+
+def _hand_made_changes(plan_snapshot: Snapshot) -> MeetingChanges:
+    """What changed since a meeting in the autumn of FY2025, written by hand."""
+    plan = plan_snapshot.plan
+
+    def item(no: int, kind: ChangeKind, before: str | None, after: str | None) -> ItemChange:
+        (x,) = [i for i in plan.items if i.item_no == no]
+        return ItemChange(
+            no=no,
+            name=x.name,
+            kind=kind,
+            fiscal_year=2025,
+            policy_no=x.policy_no,
+            departments=x.departments,
+            before=before,
+            after=after,
+        )
+
+    def indicator(
+        no: int,
+        kind: ChangeKind,
+        year: int,
+        before: tuple[str | None, str | None],
+        after: tuple[str | None, str | None],
+    ) -> IndicatorChange:
+        """before and after as (code or value, as people read it)."""
+        return IndicatorChange(
+            no=no,
+            name=plan.indicator(no).name,
+            kind=kind,
+            fiscal_year=year,
+            before=before[0],
+            after=after[0],
+            before_label=before[1],
+            after_label=after[1],
+        )
+
+    return MeetingChanges(
+        meeting_name="令和7年度第2回推進本部",
+        meeting_date="2025-11-20",
+        fiscal_year=2025,
+        indicators=(
+            indicator(2, "status_changed", 2025, ("at_risk", "注意"), ("off_track", "遅れ")),
+            indicator(1, "new_value", 2025, (None, None), ("72.8", "72.8%")),
+            indicator(5, "revised", 2024, ("165.0", "165.0億円"), ("164.5", "164.5億円")),
+        ),
+        items=(
+            item(4, "status_changed", "順調", "遅れ"),
+            item(21, "status_changed", "未着手", "順調"),
+            item(6, "newly_reported", None, "やや遅れ"),
+            item(9, "still_unreported", None, None),
+            item(30, "still_unreported", None, None),
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_with_changes(demo: Snapshot) -> PresentationObject:
+    data = build_meeting_deck(demo, 2025, _PlainImages(), changes=_hand_made_changes(demo))
+    return Presentation(io.BytesIO(data))
+
+
+@pytest.fixture(scope="module")
+def demo_full_deck(demo: Snapshot) -> PresentationObject:
+    data = build_meeting_deck(demo, 2025, _PlainImages(), full=True)
+    return Presentation(io.BytesIO(data))
+
+
+def _kind_of(title: str, warnings: list[str]) -> str:
+    """What a slide is, by its title: the order test reads the deck as a list of these."""
+    for prefix in (
+        CHANGES_TITLE,
+        OVERVIEW_TITLE,
+        OUTLOOK_TITLE,
+        ITEM_SUMMARY_TITLE,
+        BEHIND_TITLE,
+        UNREPORTED_TITLE,
+        ATTENTION_TITLE,
+    ):
+        if title.startswith(prefix):
+            return prefix
+    return "indicator" if title in warnings else "title"
+
+
+def _collapse(kinds: list[str]) -> list[str]:
+    """Consecutive slides of one kind as one (a list split over slides)."""
+    return [k for i, k in enumerate(kinds) if i == 0 or kinds[i - 1] != k]
+
+
+def test_the_deck_puts_the_changes_and_the_exceptions_first(
+    demo: Snapshot, demo_with_changes: PresentationObject, demo_full_deck: PresentationObject
+) -> None:
+    warnings = [w.title for w in gap_warnings(demo, 2025)]
+    assert len(warnings) == 3
+    titles = [title_of(s).replace("\n", " ") for s in demo_with_changes.slides]
+    assert titles[0].startswith(PLAN_NAME)
+    kinds = [_kind_of(t, warnings) for t in titles]
+    exceptions_first = [
+        OVERVIEW_TITLE,
+        "indicator",
+        OUTLOOK_TITLE,
+        ITEM_SUMMARY_TITLE,
+        BEHIND_TITLE,
+        UNREPORTED_TITLE,
+    ]
+    assert _collapse(kinds) == ["title", CHANGES_TITLE, *exceptions_first]
+    assert [t for t in titles if t in warnings] == warnings  # 遅れ first, then 注意
+    # Without a meeting there is no changes slide; --full adds the appendix at the end.
+    full = [_kind_of(title_of(s).replace("\n", " "), warnings) for s in demo_full_deck.slides]
+    assert _collapse(full) == ["title", *exceptions_first, ATTENTION_TITLE]
+    assert layout_problems(demo_with_changes) == []
+    assert layout_problems(demo_full_deck) == []
+
+
+def test_the_changes_slide_says_what_changed_since_the_meeting(
+    demo: Snapshot, demo_with_changes: PresentationObject
+) -> None:
+    (slide,) = slides_titled(demo_with_changes, CHANGES_TITLE)
+    assert title_of(slide) == CHANGES_TITLE
+    text = slide_text(slide)
+    lines = text.split("\n")
+    plan = demo.plan
+    assert (
+        "前回会議：令和7年度第2回推進本部（令和7年11月20日（2025年））"
+        "　比べた年度：令和7年度 (2025)"
+    ) in lines
+    assert (
+        "指標：判定・状況の変化 1・新しい実績 1・実績の修正 1"
+        "／取組項目：判定・状況の変化 2・新たに報告 1・未報告のまま 2"
+    ) in lines
+    # Each indicator with before → after; a value of another year says which.
+    assert f"・指標2 {plan.indicator(2).name}　判定・状況の変化：△ 注意 → × 遅れ" in lines
+    assert f"・指標1 {plan.indicator(1).name}　新しい実績：72.8%" in lines
+    assert (
+        f"・指標5 {plan.indicator(5).name}　実績の修正（令和6年度）：165.0億円 → 164.5億円" in lines
+    )
+    # Items counted, then listed compactly by 施策, long names shortened.
+    assert "判定・状況の変化　2項目" in lines
+    assert "・施策1　4 庁内データの利活用・連携に向けたオ…（順調 → 遅れ）" in lines
+    assert "・施策2　21 中期財政ビジョンに沿った財政運営（未着手 → 順調）" in lines
+    assert "新たに報告　1項目" in lines
+    assert "・施策1　6 事業の集約化・アウトソーシングの検討（やや遅れ）" in lines
+    # Still unreported: a count, not the items.
+    assert "未報告のまま　2項目（部署別の内訳は「未報告の取組項目（部署別）」に掲載）" in lines
+    assert "行政手続きのデジタル化" not in text and "広告収入等の拡充" not in text
+
+
+def test_nothing_changed_is_said_on_one_slide(demo: Snapshot) -> None:
+    changes = replace(_hand_made_changes(demo), indicators=(), items=())
+    data = build_meeting_deck(demo, 2025, _PlainImages(), changes=changes)
+    (slide,) = slides_titled(Presentation(io.BytesIO(data)), CHANGES_TITLE)
+    assert "前回会議から変わったことはありません。" in slide_text(slide)
+
+
+def test_long_changes_take_two_slides_at_most_and_count_what_is_left_out(
+    demo: Snapshot,
+) -> None:
+    kinds: tuple[ChangeKind, ...] = ("status_changed", "newly_reported", "status_changed")
+    items = tuple(
+        ItemChange(
+            no=n,
+            name=f"テスト項目{n}の長い名称を含む取組の例",
+            kind=kinds[n % 3],
+            fiscal_year=2025,
+            policy_no=1 + n % 4,
+            departments=("政策室",),
+            before=None if kinds[n % 3] == "newly_reported" else "順調",
+            after="遅れ",
+        )
+        for n in range(1, 301)
+    )
+    changes = replace(_hand_made_changes(demo), items=items)
+    deck = Presentation(io.BytesIO(build_meeting_deck(demo, 2025, _PlainImages(), changes=changes)))
+    slides = slides_titled(deck, CHANGES_TITLE)
+    assert [title_of(s) for s in slides] == [f"{CHANGES_TITLE}（1/2）", f"{CHANGES_TITLE}（2/2）"]
+    assert layout_problems(deck) == []
+    shown = set()
+    for s in slides:
+        shown |= {int(n) for n in re.findall(r"テスト項目(\d+)", slide_text(s))}
+    match = re.search(r"ほか(\d+)件の変化は", slide_text(slides[-1]))
+    assert match, "what does not fit is counted"
+    assert 0 < len(shown) < 300 and len(shown) + int(match.group(1)) == 300
+    # The indicators come first and are all shown.
+    assert "・指標2 " in slide_text(slides[0])
+
+
+def test_changes_for_another_year_are_refused(demo: Snapshot) -> None:
+    changes = replace(_hand_made_changes(demo), fiscal_year=2026)
+    with pytest.raises(KomaeKpiError, match="会議資料の年度"):
+        build_meeting_deck(demo, 2025, _NoBrowser(), changes=changes)
+
+
+def _unreported_by_department(snapshot: Snapshot, year: int) -> Counter[str]:
+    """What the 未報告 slide should count: each item not reported, for each of its departments
+    (a repost is its original's)."""
+    reported = {s.item_no for s in snapshot.statuses if s.fiscal_year == year}
+    return Counter(
+        d
+        for i in snapshot.plan.items
+        if i.repost_of is None and i.item_no not in reported
+        for d in i.departments
+    )
+
+
+def test_the_demo_deck_has_one_slide_about_unreported_items_without_full(
+    demo: Snapshot, demo_deck: PresentationObject, demo_full_deck: PresentationObject
+) -> None:
+    about = [s for s in demo_deck.slides if "未報告" in title_of(s)]
+    assert [title_of(s) for s in about] == [UNREPORTED_TITLE]
+    texts = "\n".join(slide_text(s) for s in demo_deck.slides)
+    assert "進捗状況の報告がありません" not in texts
+    assert slides_titled(demo_deck, ATTENTION_TITLE) == []
+    # --full keeps the long tables: every unreported item, one row each.
+    reported = {s.item_no for s in demo.statuses if s.fiscal_year == 2025}
+    unreported = [
+        i.item_no for i in demo.plan.items if i.repost_of is None and i.item_no not in reported
+    ]
+    assert unreported
+    attention = slides_titled(demo_full_deck, ATTENTION_TITLE)
+    assert sorted(listed_items(attention)) == unreported
+    full_text = "\n".join(slide_text(s) for s in attention)
+    assert full_text.count("進捗状況の報告がありません") == len(unreported)
+    assert len(demo_full_deck.slides) == len(demo_deck.slides) + len(attention)
+
+
+def test_the_unreported_slide_counts_by_department(
+    demo: Snapshot, demo_deck: PresentationObject
+) -> None:
+    (slide,) = slides_titled(demo_deck, UNREPORTED_TITLE)
+    expected = _unreported_by_department(demo, 2025)
+    assert len(expected) > 1
+    counted: dict[str, int] = {}
+    order: list[str] = []
+    for table in tables(slide):
+        assert table[0] == ["部署", "未報告の項目数"]
+        for department, count in table[1:]:
+            assert department not in counted
+            counted[department] = int(count.removesuffix("項目"))
+            order.append(department)
+    assert counted == dict(expected)
+    # The departments with the most first, the catch-alls (関係各課 …) after them.
+    catch_alls = {d.name for d in demo.plan.departments if d.is_catch_all}
+    real = [counted[d] for d in order if d not in catch_alls]
+    assert real == sorted(real, reverse=True)
+    assert order[len(real) :] == [d for d in order if d in catch_alls]
+    unreported = sum(
+        1
+        for i in demo.plan.items
+        if i.repost_of is None
+        and i.item_no not in {s.item_no for s in demo.statuses if s.fiscal_year == 2025}
+    )
+    assert f"未報告 {unreported}項目／全61項目" in slide_text(slide)
+
+
+def test_the_unreported_slide_of_the_city_deck_counts_by_department(
+    filled: tuple[Snapshot, dict[int, dict[int, str]]], city_deck: PresentationObject
+) -> None:
+    (slide,) = slides_titled(city_deck, UNREPORTED_TITLE)
+    counted = {row[0]: int(row[1].removesuffix("項目")) for t in tables(slide) for row in t[1:]}
+    assert counted == dict(_unreported_by_department(filled[0], YEAR))
+    # The 見直し items, not behind and not unreported, are named in a line.
+    revised = sorted(no for no, s in filled[1][YEAR].items() if s == "見直し")
+    assert revised
+    numbers = "、".join(str(n) for n in revised)
+    assert f"「見直し」の取組項目が{len(revised)}項目あります（取組項目{numbers}）" in slide_text(
+        slide
+    )

@@ -76,7 +76,8 @@ def outputs(snapshot: Snapshot, year: int) -> list[Output]:
         Output(
             kind="pptx",
             title="推進本部会議資料（PowerPoint）",
-            description="16:9。指標の一覧、遅れ・注意の指標ごとのグラフと差、施策ごとの取組項目の状況、遅れている取組項目。",
+            description="16:9。指標の一覧、遅れ・注意の指標ごとのグラフと差、施策ごとの取組項目の状況、"
+            "遅れている取組項目、部署ごとの未報告の項目数。",
             file_name=f"{demo}推進本部会議資料_{era}.pptx",
             button="会議資料をダウンロード",
             unavailable=outside,

@@ -1,13 +1,17 @@
 """The reform HQ's meeting deck (推進本部の会議資料) as a PowerPoint file, built from one Snapshot.
 
-Slides, 16:9: a title slide; the eight indicators with their status; one slide per indicator that
-is 遅れ or 注意 (its chart, the gap to the plan line, the required versus the observed annual change);
-when the store has a 財政見通し, one slide of it (the balances' charts and every verdict);
-item statuses per 施策 with the change from the year before; the items that are behind (遅れ・やや遅れ,
-the vocabulary's "behind" category); then the items under 見直し and those not reported (未報告).
-Those last two are not "behind", so they are listed apart; they are listed at all because the plan
-has the HQ check every item every year (「推進計画に掲げた取組項目を全て点検し」): an unreported item
-has not been checked, and a 見直し is a decision for the HQ.
+Exceptions first, so that the meeting spends its time on what needs a decision. Slides, 16:9: a
+title slide; when given what changed since the last meeting (judgement/meeting_changes.py), one or
+two slides of it (「前回会議からの変化」); the eight indicators with their status; one slide per
+indicator that is 遅れ or 注意 (its chart, the gap to the plan line, the required versus the observed
+annual change); when the store has a 財政見通し, one slide of it (the balances' charts and every
+verdict); item statuses per 施策 with the change from the year before; the items that are behind
+(遅れ・やや遅れ, the vocabulary's "behind" category); then ONE slide of the items not reported
+(未報告), counted by department. They are there at all because the plan has the HQ check every item
+every year (「推進計画に掲げた取組項目を全て点検し」): an unreported item has not been checked.
+
+The full deck (full=True, `deck --full`) adds, at the end, every item under 見直し or not reported,
+item by item: long tables that the progress report and the 部署別 page also carry.
 
 The layout (text boxes, tables, pagination, fonts, colours) is layout.py's; this module decides
 what the slides say.
@@ -16,6 +20,7 @@ what the slides say.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,12 +29,12 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.presentation import Presentation as PresentationObject
 from pptx.util import Emu, Inches, Pt
 
+from komae_kpi.common import clock, formatting
 from komae_kpi.common import fiscal_year as fy
-from komae_kpi.common import formatting
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.files import atomic_write_bytes
 from komae_kpi.common.stages import PROVISIONAL_STAGE
-from komae_kpi.judgement import item_progress
+from komae_kpi.judgement import department_progress, item_progress
 from komae_kpi.judgement.indicator_status import (
     PROVISIONAL_NOTE,
     STATUS_ICONS,
@@ -38,6 +43,12 @@ from komae_kpi.judgement.indicator_status import (
     StatusCode,
 )
 from komae_kpi.judgement.item_progress import NOT_REPORTED, ItemRow
+from komae_kpi.judgement.meeting_changes import (
+    CHANGE_KIND_LABELS,
+    IndicatorChange,
+    ItemChange,
+    MeetingChanges,
+)
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.outputs.chart_images import ChartRenderer
 from komae_kpi.outputs.deck.layout import (
@@ -90,6 +101,8 @@ OVERVIEW_TITLE = "指標の状況"
 ITEM_SUMMARY_TITLE = "取組項目の進捗状況（施策別）"
 BEHIND_TITLE = "進捗が遅れている取組項目（遅れ・やや遅れ）"
 ATTENTION_TITLE = "見直し・未報告の取組項目"
+UNREPORTED_TITLE = "未報告の取組項目（部署別）"
+CHANGES_TITLE = "前回会議からの変化"
 OUTLOOK_TITLE = finance_outlook.SECTION_TITLE
 REVISED = "見直し"
 
@@ -152,7 +165,7 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
     sub_frame = subtitle.text_frame
     sub_frame.word_wrap = True
     sub_frame.vertical_anchor = MSO_ANCHOR.TOP
-    made = fy.wareki_date_with_year(dt.date.today())  # as on the progress report's cover
+    made = fy.wareki_date_with_year(clock.today())  # as on the progress report's cover
     write_text(
         sub_frame, [MEETING, f"{made}　{facts.PUBLISHER}"], Look(size=22, color=INK, space_after=4)
     )
@@ -666,9 +679,12 @@ def _rows_with(rows: Sequence[ItemRow], statuses: Sequence[str]) -> list[ItemRow
     return sorted(chosen, key=lambda r: (rank[r.status], r.item.item_no))
 
 
-def _item_slides(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> int:
+def _behind_slides(
+    prs: PresentationObject, snapshot: Snapshot, fiscal_year: int, rows: Sequence[ItemRow]
+) -> int:
+    """The items reported with a 'behind' term of the vocabulary (遅れ・やや遅れ), with their
+    issues, over as many slides as they need; returns how many items."""
     plan = snapshot.plan
-    rows = item_progress.item_rows(plan, item_progress.status_index(snapshot.statuses), fiscal_year)
     label = fy.label(fiscal_year)
     behind = behind_statuses(plan)
     late = _rows_with(rows, behind)
@@ -682,27 +698,321 @@ def _item_slides(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
         lambda r: r.issues or "－（記載なし）",
         f"{label}に「{'」「'.join(behind)}」と報告された取組項目はありません。",
     )
-    attention = _rows_with(rows, [REVISED, NOT_REPORTED])
-    if attention:
-        revised = sum(r.status == REVISED for r in attention)
-        originals = sum(item.repost_of is None for item in plan.items)
-        # A year nobody has reported on yet: one line says so, not every item over many slides.
-        nothing_reported = len(attention) == originals and not revised
-        _item_list_slides(
-            prs,
-            ATTENTION_TITLE,
-            f"{label}　{REVISED} {revised}項目・{NOT_REPORTED} {len(attention) - revised}項目"
-            "（推進計画の取組項目は毎年度すべて点検します）",
-            [] if nothing_reported else attention,
-            "課題・今後の方向性",
-            lambda r: (
-                "進捗状況の報告がありません"
-                if r.status == NOT_REPORTED
-                else "／".join(t for t in (r.issues, r.next_steps) if t) or "－（記載なし）"
-            ),
-            f"{fy.wareki(fiscal_year)}の進捗状況はまだ報告されていません（全{originals}項目）。",
-        )
     return len(late)
+
+
+def _attention_slides(
+    prs: PresentationObject, snapshot: Snapshot, fiscal_year: int, rows: Sequence[ItemRow]
+) -> None:
+    """The appendix of the full deck: every item under 見直し or not reported, item by item."""
+    plan = snapshot.plan
+    label = fy.label(fiscal_year)
+    attention = _rows_with(rows, [REVISED, NOT_REPORTED])
+    if not attention:
+        return
+    revised = sum(r.status == REVISED for r in attention)
+    originals = sum(item.repost_of is None for item in plan.items)
+    # A year nobody has reported on yet: one line says so, not every item over many slides.
+    nothing_reported = len(attention) == originals and not revised
+    _item_list_slides(
+        prs,
+        ATTENTION_TITLE,
+        f"{label}　{REVISED} {revised}項目・{NOT_REPORTED} {len(attention) - revised}項目"
+        "（推進計画の取組項目は毎年度すべて点検します）",
+        [] if nothing_reported else attention,
+        "課題・今後の方向性",
+        lambda r: (
+            "進捗状況の報告がありません"
+            if r.status == NOT_REPORTED
+            else "／".join(t for t in (r.issues, r.next_steps) if t) or "－（記載なし）"
+        ),
+        f"{fy.wareki(fiscal_year)}の進捗状況はまだ報告されていません（全{originals}項目）。",
+    )
+
+
+def unreported_by_department(plan: Plan, rows: Sequence[ItemRow]) -> list[tuple[str, int]]:
+    """(department, unreported items) for every department with at least one, the most first;
+    the catch-alls (関係各課 …) after the departments. An item with several departments counts
+    for each of them; a repost is not counted again."""
+    counted = [
+        (s.department, len(s.missing))
+        for s in department_progress.department_summaries(plan, list(rows))
+        if s.missing
+    ]
+    ordered = sorted(counted, key=lambda dn: (dn[0].is_catch_all, -dn[1]))  # stable: plan order
+    return [(d.name, n) for d, n in ordered]
+
+
+UNREPORTED_GAP = 0.3  # in, between the side-by-side tables of the 未報告 slide
+
+
+def _unreported_slide(
+    prs: PresentationObject, snapshot: Snapshot, fiscal_year: int, rows: Sequence[ItemRow]
+) -> None:
+    """One slide: how many items each department has not reported, not the items themselves
+    (they are listed in the progress report, on 部署別, and in the full deck). The plan has the
+    HQ check every item every year, so the slide is there even when all have reported."""
+    plan = snapshot.plan
+    label = fy.label(fiscal_year)
+    originals = [r for r in rows if r.item.repost_of is None]
+    missing = [r for r in originals if not r.reported]
+    slide = new_slide(prs, UNREPORTED_TITLE)
+    textbox(
+        slide,
+        MARGIN,
+        BODY_TOP,
+        CONTENT_WIDTH,
+        0.4,
+        [
+            f"{label}　{NOT_REPORTED} {len(missing)}項目／全{len(originals)}項目"
+            "（推進計画の取組項目は毎年度すべて点検します）"
+        ],
+        Look(size=13, color=MUTED),
+    )
+    top = BODY_TOP + 0.55
+    notes: list[Paragraph] = []
+    revised = _rows_with(rows, [REVISED])
+    if revised:
+        numbers = "、".join(str(r.item.item_no) for r in revised)
+        notes.append(
+            f"このほか「{REVISED}」の取組項目が{len(revised)}項目あります（取組項目{numbers}）。"
+        )
+    if not missing or len(missing) == len(originals):
+        line = (
+            f"{label}の進捗状況は、すべての取組項目で報告されています。"
+            if not missing
+            else f"{fy.wareki(fiscal_year)}の進捗状況はまだ報告されていません"
+            f"（全{len(originals)}項目）。"
+        )
+        textbox(slide, MARGIN, top, CONTENT_WIDTH, 1.0, [line], Look(size=18))
+        if notes:
+            textbox(slide, MARGIN, top + 1.1, CONTENT_WIDTH, 1.0, notes, Look(size=13))
+        return
+    notes = [
+        "複数の部署が推進する取組項目は、それぞれの部署に数えています。"
+        "項目ごとの一覧は、進捗状況報告と画面「部署別」に掲載しています。",
+        *notes,
+    ]
+    notes_size = 12
+    notes_height = paragraphs_height(notes, CONTENT_WIDTH - 0.1, notes_size) + 2 * TEXTBOX_MARGIN_Y
+    available = BODY_BOTTOM - notes_height - 0.15 - top
+    counts = unreported_by_department(plan, rows)
+    header = ["部署", f"{NOT_REPORTED}の項目数"]
+    body: list[list[str | Cell]] = [
+        [d, Cell.of(f"{n}項目", align=PP_ALIGN.RIGHT, bold=True)] for d, n in counts
+    ]
+    # The largest text, and the fewest side-by-side tables, with which every department fits.
+    for size, columns in ((14, 1), (14, 2), (13, 2), (12, 2), (12, 3), (10.5, 3)):
+        width = min(6.0, (CONTENT_WIDTH - UNREPORTED_GAP * (columns - 1)) / columns)
+        widths = (round(width * 0.66, 2), round(width * 0.34, 2))
+        heights = [row_height(r, widths, size) for r in body]
+        pages = paginate(heights, available - row_height(header, widths, size))
+        if len(pages) <= columns:
+            break
+    bottom = top
+    for n, page in enumerate(pages):
+        left = MARGIN + n * (width + UNREPORTED_GAP)
+        table_rows = [body[i] for i in page]
+        bottom = max(bottom, add_table(slide, left, top, widths, header, table_rows, size=size))
+    textbox(
+        slide,
+        MARGIN,
+        bottom + 0.15,
+        CONTENT_WIDTH,
+        BODY_BOTTOM - bottom - 0.15,
+        notes,
+        Look(size=notes_size),
+    )
+
+
+# --- 前回会議からの変化 ----------------------------------------------------------------------------
+
+CHANGES_MAX_SLIDES = 2
+CHANGES_ITEMS_PER_LINE = 8  # a 施策's items are listed in paragraphs of at most this many
+CHANGES_NAME_LIMIT = 18  # an item's name is shortened to this many characters in the lists
+CHANGES_SPACE_AFTER = 4.0  # points after each paragraph
+# Indicator statuses by their code as a plain str (the changes carry codes as `status --json` does).
+_STATUS_WORDS: dict[str, tuple[str, str]] = {
+    code: (STATUS_ICONS[code], words) for code, words in STATUS_LABELS.items()
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Line:
+    """A paragraph of the changes slides and how many changes it lists (0 for a heading)."""
+
+    paragraph: Paragraph
+    changes: int = 0
+
+
+def _indicator_status(code: str | None, words: str | None) -> str:
+    """'△ 注意' for at_risk; the words of the change (which may say 暫定) before the code's."""
+    icon, label = _STATUS_WORDS.get(code or "", ("", code or "－"))
+    text = words or label
+    return f"{icon} {text}" if icon else text
+
+
+def _indicator_line(change: IndicatorChange, fiscal_year: int) -> _Line:
+    """「指標2 …　判定・状況の変化：△ 注意 → × 遅れ」, 「指標1 …　新しい実績：88.1%（見込）」."""
+    kind = CHANGE_KIND_LABELS[change.kind]
+    if change.fiscal_year != fiscal_year:
+        kind += f"（{fy.wareki(change.fiscal_year)}）"
+    if change.kind == "status_changed":
+        before = _indicator_status(change.before, change.before_label)
+        after = _indicator_status(change.after, change.after_label)
+        what = f"{before} → {after}"
+    elif change.kind == "new_value" or change.before_label is None:
+        what = change.after_label or "－"
+    else:
+        what = f"{change.before_label} → {change.after_label or '－'}"
+    return _Line(
+        paragraph=[
+            Span(text=f"・指標{change.no} {change.name}　", bold=True),
+            Span(text=f"{kind}：{what}"),
+        ],
+        changes=1,
+    )
+
+
+def _item_entry(change: ItemChange) -> str:
+    """「12 事業の集約化…（順調 → 遅れ）」; a newly reported item only with what it reported."""
+    name, _ = shorten(change.name, CHANGES_NAME_LIMIT)
+    after = change.after or NOT_REPORTED
+    if change.kind == "newly_reported":
+        return f"{change.no} {name}（{after}）"
+    return f"{change.no} {name}（{change.before or NOT_REPORTED} → {after}）"
+
+
+def _item_lines(changes: Sequence[ItemChange]) -> list[_Line]:
+    """Per kind, a heading with the count, then the items by 施策, compactly, several to a line;
+    the items still unreported only as a count (the 未報告 slide has them by department)."""
+    lines: list[_Line] = []
+    for kind, kind_label in CHANGE_KIND_LABELS.items():
+        mine = sorted((c for c in changes if c.kind == kind), key=lambda c: (c.policy_no, c.no))
+        if not mine:
+            continue
+        heading = f"{kind_label}　{len(mine)}項目"
+        if kind == "still_unreported":
+            lines.append(
+                _Line(
+                    paragraph=[
+                        Span(text=heading, bold=True),
+                        Span(text=f"（部署別の内訳は「{UNREPORTED_TITLE}」に掲載）"),
+                    ],
+                    changes=len(mine),
+                )
+            )
+            continue
+        lines.append(_Line(paragraph=[Span(text=heading, bold=True)]))
+        for policy_no in sorted({c.policy_no for c in mine}):
+            policy = [c for c in mine if c.policy_no == policy_no]
+            for start in range(0, len(policy), CHANGES_ITEMS_PER_LINE):
+                chunk = policy[start : start + CHANGES_ITEMS_PER_LINE]
+                lines.append(
+                    _Line(
+                        paragraph=[
+                            Span(text=f"・施策{policy_no}　", bold=True),
+                            Span(text="、".join(_item_entry(c) for c in chunk)),
+                        ],
+                        changes=len(chunk),
+                    )
+                )
+    return lines
+
+
+def _changes_tally(changes: MeetingChanges) -> str:
+    """「指標：判定・状況の変化 1・新しい実績 2／取組項目：新たに報告 3・未報告のまま 6」."""
+    parts = []
+    for what, found in (("指標", changes.indicators), ("取組項目", changes.items)):
+        counts = Counter(c.kind for c in found)
+        if counts:
+            kinds = "・".join(
+                f"{label} {counts[k]}" for k, label in CHANGE_KIND_LABELS.items() if counts[k]
+            )
+            parts.append(f"{what}：{kinds}")
+    return "／".join(parts)
+
+
+def _changes_slides(prs: PresentationObject, fiscal_year: int, changes: MeetingChanges) -> None:
+    """What changed since the last meeting, on one slide, or two when the lists are long: the
+    indicators one by one with before → after, the items counted and listed compactly by 施策.
+    Smaller text before a third slide; past two at the smallest, the rest is counted, not shown."""
+    held = dt.date.fromisoformat(changes.meeting_date)
+    head: list[Paragraph] = [
+        f"前回会議：{changes.meeting_name}（{fy.wareki_date_with_year(held)}）"
+        f"　比べた年度：{fy.label(changes.fiscal_year)}",
+    ]
+    tally = _changes_tally(changes)
+    head.append([Span(text=tally or "前回会議から変わったことはありません。", bold=True)])
+    lines: list[_Line] = []
+    if changes.indicators:
+        lines.append(_Line(paragraph=[Span(text="指標", bold=True, color=NAVY)]))
+        lines += [_indicator_line(c, fiscal_year) for c in changes.indicators]
+    if changes.items:
+        lines.append(_Line(paragraph=[Span(text="取組項目", bold=True, color=NAVY)]))
+        lines += _item_lines(changes.items)
+    head_height = paragraphs_height(head, CONTENT_WIDTH - 0.1, 13, 2) + 2 * TEXTBOX_MARGIN_Y
+    top = BODY_TOP + head_height + 0.1
+    width = CONTENT_WIDTH - 0.1
+    available = BODY_BOTTOM - top - 2 * TEXTBOX_MARGIN_Y
+    space = CHANGES_SPACE_AFTER / 72
+
+    def heights(size: float) -> list[float]:
+        return [paragraphs_height([line.paragraph], width, size) + space for line in lines]
+
+    for size in (14, 13, 12, 11, 10):
+        # The last paragraph of a page has no space after it: the page may take that much more.
+        pages = paginate(heights(size), available + space) or [range(0)]
+        if len(pages) <= CHANGES_MAX_SLIDES:
+            break
+    left_out = 0
+    if len(pages) > CHANGES_MAX_SLIDES:
+        # Even the smallest text needs a third slide: fill two, leaving room on the second for
+        # the line that counts what is not shown.
+        sizes = heights(size)
+        note = paragraphs_height([_changes_left_out(999)], width, size) + space
+        pages, start = [], 0
+        for n in range(CHANGES_MAX_SLIDES):
+            budget = available + space - (note if n == CHANGES_MAX_SLIDES - 1 else 0)
+            stop, used = start, 0.0
+            while stop < len(lines) and (stop == start or used + sizes[stop] <= budget):
+                used += sizes[stop]
+                stop += 1
+            pages.append(range(start, stop))
+            start = stop
+        last = pages[-1]
+        while last.stop - 1 > last.start and lines[last.stop - 1].changes == 0:
+            last = range(last.start, last.stop - 1)  # a heading whose entries are all left out
+        pages[-1] = last
+        left_out = sum(line.changes for line in lines[last.stop :])
+    for n, page in enumerate(pages, start=1):
+        title = CHANGES_TITLE if len(pages) == 1 else f"{CHANGES_TITLE}（{n}/{len(pages)}）"
+        slide = new_slide(prs, title)
+        textbox(
+            slide, MARGIN, BODY_TOP, CONTENT_WIDTH, head_height, head, Look(size=13, space_after=2)
+        )
+        body = [lines[i].paragraph for i in page]
+        if n == len(pages) and left_out:
+            body.append(_changes_left_out(left_out))
+        if body:
+            textbox(
+                slide,
+                MARGIN,
+                top,
+                CONTENT_WIDTH,
+                BODY_BOTTOM - top,
+                body,
+                Look(size=size, space_after=CHANGES_SPACE_AFTER),
+            )
+
+
+def _changes_left_out(count: int) -> Paragraph:
+    return [
+        Span(
+            text=f"ほか{count}件の変化は、画面「全体概況」の「前回会議からの変化」に掲載しています。",
+            color=MUTED,
+        )
+    ]
 
 
 def _footers(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> None:
@@ -727,17 +1037,29 @@ def _footers(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> N
 
 
 def _build(
-    snapshot: Snapshot, fiscal_year: int, renderer: ChartRenderer
+    snapshot: Snapshot,
+    fiscal_year: int,
+    renderer: ChartRenderer,
+    *,
+    changes: MeetingChanges | None,
+    full: bool,
 ) -> tuple[bytes, DeckSummary]:
     problem = facts.made_for_period_problem(fiscal_year, "会議資料")
     if problem:
         raise KomaeKpiError(problem)
+    if changes is not None and changes.fiscal_year != fiscal_year:
+        raise KomaeKpiError(
+            f"前回会議からの変化は{fy.label(changes.fiscal_year)}について求めたもので、"
+            f"会議資料の年度（{fy.label(fiscal_year)}）と異なります。"
+        )
     title = f"{facts.TITLE} {fy.label(fiscal_year)} 進捗状況（{MEETING}）"
     prs = new_presentation(
         title=("【デモデータ】" if snapshot.is_demo else "") + title, author=facts.PUBLISHER
     )
 
     _title_slide(prs, snapshot, fiscal_year)
+    if changes is not None:
+        _changes_slides(prs, fiscal_year, changes)
     _overview_slide(prs, snapshot, fiscal_year)
     warnings = gap_warnings(snapshot, fiscal_year)
     before = renderer.rendered
@@ -745,7 +1067,13 @@ def _build(
         _indicator_slide(prs, snapshot, fiscal_year, w.indicator_no, w.title, renderer)
     _outlook_slide(prs, snapshot, fiscal_year, renderer)
     _item_summary_slide(prs, snapshot, fiscal_year)
-    behind = _item_slides(prs, snapshot, fiscal_year)
+    rows = item_progress.item_rows(
+        snapshot.plan, item_progress.status_index(snapshot.statuses), fiscal_year
+    )
+    behind = _behind_slides(prs, snapshot, fiscal_year, rows)
+    _unreported_slide(prs, snapshot, fiscal_year, rows)
+    if full:
+        _attention_slides(prs, snapshot, fiscal_year, rows)
     _footers(prs, snapshot, fiscal_year)
 
     return presentation_bytes(prs), DeckSummary(
@@ -759,17 +1087,35 @@ def _build(
     )
 
 
-def build_meeting_deck(snapshot: Snapshot, fiscal_year: int, renderer: ChartRenderer) -> bytes:
-    """The HQ meeting deck for a fiscal year as .pptx bytes; charts go through renderer."""
-    data, _ = _build(snapshot, fiscal_year, renderer)
+def build_meeting_deck(
+    snapshot: Snapshot,
+    fiscal_year: int,
+    renderer: ChartRenderer,
+    *,
+    changes: MeetingChanges | None = None,
+    full: bool = False,
+) -> bytes:
+    """The HQ meeting deck for a fiscal year as .pptx bytes; charts go through renderer.
+
+    changes: what changed since the last meeting (judgement/meeting_changes.py), shown right
+    after the title; full: the items under 見直し and not reported listed one by one at the end.
+    """
+    data, _ = _build(snapshot, fiscal_year, renderer, changes=changes, full=full)
     return data
 
 
 def write_meeting_deck(
-    snapshot: Snapshot, fiscal_year: int, out: Path, renderer: ChartRenderer
+    snapshot: Snapshot,
+    fiscal_year: int,
+    out: Path,
+    renderer: ChartRenderer,
+    *,
+    changes: MeetingChanges | None = None,
+    full: bool = False,
 ) -> DeckSummary:
-    """Write the deck to out (written whole, then moved into place) and say what is in it."""
-    data, deck = _build(snapshot, fiscal_year, renderer)
+    """Write the deck to out (written whole, then moved into place) and say what is in it;
+    changes and full as for build_meeting_deck."""
+    data, deck = _build(snapshot, fiscal_year, renderer, changes=changes, full=full)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out, data)
     return replace(deck, path=out)
