@@ -204,3 +204,12 @@ def require_reference_importer(actor: Actor) -> None:
                 f"{DENIED}{actor.label}は承認者・管理者ではないため、主要財政指標一覧を取り込めません。"
             ]
         )
+
+
+def require_meeting_recorder(actor: Actor) -> None:
+    """A 推進本部 meeting is recorded or removed by an approver or an administrator (anyone,
+    before users are registered): it freezes what the HQ was shown, the approved state."""
+    if not actor.may_review:
+        raise PermissionDeniedError(
+            [f"{DENIED}{actor.label}は承認者・管理者ではないため、会議を記録・削除できません。"]
+        )
