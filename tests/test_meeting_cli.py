@@ -176,4 +176,7 @@ def test_the_report_gains_the_section(store: Path, capsys: pytest.CaptureFixture
         "取組項目の変化　施策1 質の高い行政運営の推進　職員課 取組項目 変化 前回会議 現在"
         " 取組項目8 デジタル人財の育成 判定・状況の変化 ○ 順調 × 遅れ"
     ) in section
-    assert "未報告のままの取組項目（" in section and "推進部署 件数 取組項目 関係各課" in section
+    assert (
+        "未報告のままの取組項目（" in section
+        and "推進部署 件数 取組項目（番号） 関係各課 20件 1・2・3・4・6" in section
+    )

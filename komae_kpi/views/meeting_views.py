@@ -23,7 +23,7 @@ from komae_kpi.views.status_style import indicator_status_text, item_status_text
 SECTION_TITLE = "前回会議からの変化"
 INDICATOR_HEADER = ("指標", "変化", "前回会議", "現在")
 ITEM_HEADER = ("取組項目", "変化", "前回会議", "現在")
-UNREPORTED_HEADER = ("推進部署", "件数", "取組項目")
+UNREPORTED_HEADER = ("推進部署", "件数", "取組項目（番号）")
 NONE_SHOWN = "－"
 
 
@@ -119,7 +119,7 @@ def unreported_rows(changes: MeetingChanges) -> list[tuple[str, str, str]]:
         (
             department,
             f"{len(numbers)}件",
-            DEPARTMENT_SEPARATOR.join(f"取組項目{n}" for n in sorted(numbers)),
+            DEPARTMENT_SEPARATOR.join(str(n) for n in sorted(numbers)),
         )
         for department, numbers in sorted(by_department.items(), key=lambda d: (-len(d[1]), d[0]))
     ]
@@ -155,7 +155,7 @@ def change_lines(plan: Plan, changes: MeetingChanges) -> list[str]:
     if unreported:
         lines.append(f"  未報告のまま（{unreported_count(changes)}項目）")
         for department, count, numbers in unreported:
-            lines.append(f"    {department} {count}: {numbers}")
+            lines.append(f"    {department} {count}: 取組項目{numbers}")
     return lines
 
 

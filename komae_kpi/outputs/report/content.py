@@ -403,6 +403,7 @@ def _changes_section(plan: Plan, changes: MeetingChanges) -> ChangesSection:
             "推進部署ごと。複数の部署が推進する取組項目は部署ごとに数えています）",
             header=meeting_views.UNREPORTED_HEADER,
             rows=tuple(unreported_rows),
+            css_class="unreported",
             numbers=False,
         )
         if unreported_rows
