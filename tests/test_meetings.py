@@ -13,6 +13,7 @@ import pytest
 
 from komae_kpi.common.clock import TODAY_ENV
 from komae_kpi.common.errors import PermissionDeniedError, ValidationError
+from komae_kpi.judgement.approvals import approve
 from komae_kpi.judgement.meeting_changes import (
     IndicatorChange,
     ItemChange,
@@ -296,6 +297,18 @@ def test_approvers_and_administrators_record_the_approved_state(store: Path) -> 
     with pytest.raises(PermissionDeniedError, match="会議を記録・削除できません"):
         remove_meeting(store, "第1回", user="zaisei@city.komae.lg.jp")
     assert dump(store) == before
+
+    # Approved after the meeting: a change since, and not in the state rebuilt as of the meeting.
+    approve(store, user="shounin@city.komae.lg.jp", comments={1: "要注視"})
+    changes = load_changes(store, "第1回")
+    assert changes is not None
+    assert [(c.no, c.kind) for c in changes.indicators if c.kind != "status_changed"] == [
+        (3, "new_value")
+    ]
+    rebuilt, _ = record_meeting(
+        store, name="再現", held_on=HELD, as_of=meeting.state_at, user=ADMIN
+    )
+    assert rebuilt.frozen_state == meeting.frozen_state
     remove_meeting(store, "第1回", user=ADMIN)
 
 
