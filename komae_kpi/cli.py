@@ -28,6 +28,7 @@ from komae_kpi.imports.scenario_import import (
 )
 from komae_kpi.judgement.approvals import approve, return_to_submitter
 from komae_kpi.judgement.indicator_status import PROVISIONAL_MARK
+from komae_kpi.judgement.meeting_changes import changes_record, load_changes, record_meeting
 from komae_kpi.judgement.outlook import Outlook, load_outlooks, outlooks_of
 from komae_kpi.judgement.peer_context import SOURCE, peer_records
 from komae_kpi.judgement.progress import assess_all, load_snapshot, status_records
@@ -50,6 +51,7 @@ from komae_kpi.store.backups import (
 )
 from komae_kpi.store.connection import LOCK_WAIT_SECONDS, init_store
 from komae_kpi.store.demo import DEMO_YEARS, write_demo_store
+from komae_kpi.store.meetings import list_meetings, meeting_log, remove_meeting
 from komae_kpi.store.peers import AVERAGE_NAME, NATIONAL, PEER_INDICATORS
 from komae_kpi.store.record_changes import FIELD_LABELS, STAGE_FIELD, RecordChange, RecordKind
 from komae_kpi.store.record_changes import load_history as load_change_history
@@ -65,6 +67,7 @@ from komae_kpi.store.users import (
 )
 from komae_kpi.views import finance_outlook
 from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
+from komae_kpi.views.meeting_views import change_lines, meeting_record, meeting_title
 from komae_kpi.views.outlook_views import (
     flow_table,
     indicator_heading,
@@ -145,6 +148,16 @@ def _date_arg(text: str) -> dt.date:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
             f"「{text}」は日付として読めません（例: 2025-02-01）。"
+        ) from exc
+
+
+def _moment_arg(text: str) -> dt.datetime:
+    """2026-07-15T10:00 (or with a space, or seconds); a date alone is that day's 0:00."""
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"「{text}」は日時として読めません（例: 2026-07-15T10:00）。"
         ) from exc
 
 
@@ -231,7 +244,8 @@ def _cmd_opendata(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     db = _db(args)
     out = Path(args.out)
-    document = write_report(load_snapshot(db), args.fiscal_year, out)
+    since = load_changes(db, args.since, args.fiscal_year) if args.since is not None else None
+    document = write_report(load_snapshot(db), args.fiscal_year, out, changes=since)
     print(
         f"{out} を作成しました（{fiscal_year.label(document.fiscal_year)}、グラフ {document.chart_count}点）。"
     )
@@ -727,6 +741,63 @@ def _cmd_scenario_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_meeting_add(args: argparse.Namespace) -> int:
+    meeting, _ = record_meeting(
+        _db(args),
+        name=args.name,
+        held_on=args.date,
+        as_of=args.as_of,
+        fiscal_year=args.fiscal_year,
+        user=args.user,
+        wait_seconds=args.wait,
+    )
+    print(f"会議「{meeting.name}」を記録しました（{meeting.summary()}）。")
+    return 0
+
+
+def _cmd_meeting_list(args: argparse.Namespace) -> int:
+    meetings = list_meetings(_db(args))
+    if args.json:
+        print(json.dumps([meeting_record(m) for m in meetings], ensure_ascii=False, indent=2))
+        return 0
+    if not meetings:
+        print("記録された会議はありません（`meeting add` で記録します）。")
+        return 0
+    for m in meetings:
+        print(meeting_title(m))
+        recorded = f"{m.recorded_at:%Y-%m-%d %H:%M}" if m.recorded_at else "－"
+        print(f"  {m.summary()}（記録: {recorded} {m.recorded_by or ''}）")
+    return 0
+
+
+def _cmd_meeting_remove(args: argparse.Namespace) -> int:
+    entry = remove_meeting(_db(args), args.name, user=args.user, wait_seconds=args.wait)
+    print(f"会議「{entry.name}」の記録を削除しました（{entry.summary}）。")
+    return 0
+
+
+def _cmd_meeting_log(args: argparse.Namespace) -> int:
+    for entry in meeting_log(_db(args)):
+        print(
+            f"{entry.logged_at:%Y-%m-%d %H:%M} {entry.action_label} 「{entry.name}」"
+            f" {entry.logged_by}（{entry.summary}）"
+        )
+    return 0
+
+
+def _cmd_changes(args: argparse.Namespace) -> int:
+    db = _db(args)
+    changes = load_changes(db, args.since, args.fiscal_year)
+    if changes is None:
+        raise KomaeKpiError("記録された会議がありません（`meeting add` で記録します）。")
+    if args.json:
+        print(json.dumps(changes_record(changes), ensure_ascii=False, indent=2))
+        return 0
+    for line in change_lines(load_snapshot(db).plan, changes):
+        print(line)
+    return 0
+
+
 def _user_line(user: User) -> str:
     """'yamada@city.komae.lg.jp（山田 太郎）部署担当: 財政課・納税課'."""
     name = f"（{user.name}）" if user.name else ""
@@ -882,6 +953,11 @@ _COMMANDS: tuple[_Command, ...] = (
         arguments=(
             _fiscal_year_option("報告する年度", required=True),
             _out_option("FILE", "保存先（.html または .pdf）"),
+            _arg(
+                "--since",
+                metavar="会議名",
+                help="「前回会議からの変化」の節を加える（`meeting add` で記録した会議の名前）",
+            ),
         ),
     ),
     _Command(
@@ -1087,6 +1163,85 @@ _COMMANDS: tuple[_Command, ...] = (
                     _WAIT_OPTION,
                 ),
             ),
+        ),
+    ),
+    _Command(
+        name="meeting",
+        handler=_cmd_meeting_list,
+        help="推進本部会議を記録・一覧・削除する（会議で見た状態を残す）",
+        description="会議で見た状態（承認済みの実績値・進捗状況と指標の判定）を会議の名前で残し、"
+        "`changes --since` で前回会議からの変化を示せるようにします。記録・削除は承認者・管理者"
+        "（ユーザー登録前は誰でも）が行い、すべて記録します。",
+        subcommands=(
+            _Command(
+                name="add",
+                handler=_cmd_meeting_add,
+                help="会議を記録する",
+                description="開催日と名前を指定して、今の状態（--as-of ではその時点の状態を変更履歴から"
+                "再現したもの）を会議の記録として残します。",
+                arguments=(
+                    _arg(
+                        "--date",
+                        required=True,
+                        type=_date_arg,
+                        metavar="YYYY-MM-DD",
+                        help="開催日（今日以前）",
+                    ),
+                    _arg("--name", required=True, metavar="会議名", help="会議の名前"),
+                    _arg(
+                        "--as-of",
+                        type=_moment_arg,
+                        metavar="YYYY-MM-DDTHH:MM",
+                        help="この時点の状態を変更履歴から再現して記録する（後から記録するとき。"
+                        "日付だけならその日の0時）",
+                    ),
+                    _fiscal_year_option(
+                        "会議で扱った年度（既定: 開催日に実績の入力時期を迎えた最新の年度）"
+                    ),
+                    _USER_OPTION,
+                    _WAIT_OPTION,
+                ),
+            ),
+            _Command(
+                name="list",
+                handler=_cmd_meeting_list,
+                help="記録した会議の一覧を表示する",
+                description="記録した会議を開催日順に表示します。",
+                arguments=(_arg("--json", action="store_true", help="JSON で出力する"),),
+            ),
+            _Command(
+                name="remove",
+                handler=_cmd_meeting_remove,
+                help="会議の記録を削除する",
+                description="会議の記録を削除します（削除の前にバックアップを作成し、削除したことを記録します）。",
+                arguments=(
+                    _arg("name", metavar="会議名", help="会議の名前"),
+                    _USER_OPTION,
+                    _WAIT_OPTION,
+                ),
+            ),
+            _Command(
+                name="log",
+                handler=_cmd_meeting_log,
+                help="会議の記録・削除の履歴を表示する",
+                description="会議の記録と削除を、新しい順に、誰が・いつ行ったかとともに表示します。",
+            ),
+        ),
+    ),
+    _Command(
+        name="changes",
+        handler=_cmd_changes,
+        help="前回会議からの変化を表示する",
+        description="記録した会議で見た状態と今の承認済みの状態を比べ、判定が変わった指標、新しい・"
+        "修正された実績値、状況が変わった・新たに報告された・未報告のままの取組項目を表示します。",
+        arguments=(
+            _arg(
+                "--since",
+                metavar="会議名",
+                help="比べる会議の名前（既定: 最後に開催した会議）",
+            ),
+            _fiscal_year_option("比べる年度（既定: その会議で扱った年度）"),
+            _arg("--json", action="store_true", help="JSON で出力する"),
         ),
     ),
 )

@@ -58,11 +58,12 @@ from komae_kpi.store.record_changes import (
 )
 
 DEFAULT_KEEP = 20
-Reason = Literal["import", "restore", "scenario", "manual"]
+Reason = Literal["import", "restore", "scenario", "meeting", "manual"]
 REASON_LABELS = {
     "import": "取込の前",
     "restore": "復元の前",
     "scenario": "財政見通しの置換・削除の前",
+    "meeting": "会議の記録の削除の前",
     "manual": "手動",
 }
 _SUFFIX = ".duckdb"

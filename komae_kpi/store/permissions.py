@@ -71,6 +71,11 @@ class Actor:
         return self.single_user or self.role in ("approver", "admin")
 
     @property
+    def may_record_meetings(self) -> bool:
+        """May record and remove 推進本部 meetings (store/meetings.py)."""
+        return self.single_user or self.role in ("approver", "admin")
+
+    @property
     def may_manage_users(self) -> bool:
         return self.single_user or self.role == "admin"
 
@@ -203,4 +208,13 @@ def require_reference_importer(actor: Actor) -> None:
             [
                 f"{DENIED}{actor.label}は承認者・管理者ではないため、主要財政指標一覧を取り込めません。"
             ]
+        )
+
+
+def require_meeting_recorder(actor: Actor) -> None:
+    """A 推進本部 meeting is recorded or removed by an approver or an administrator (anyone,
+    before users are registered): it freezes what the HQ was shown, the approved state."""
+    if not actor.may_record_meetings:
+        raise PermissionDeniedError(
+            [f"{DENIED}{actor.label}は承認者・管理者ではないため、会議を記録・削除できません。"]
         )

@@ -24,10 +24,11 @@ from komae_kpi.judgement.indicator_status import (
     criteria_text,
 )
 from komae_kpi.judgement.item_progress import NOT_REPORTED, ItemRow
+from komae_kpi.judgement.meeting_changes import MeetingChanges
 from komae_kpi.judgement.progress import Snapshot, assess_all
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, Plan
-from komae_kpi.views import charts, finance_outlook
+from komae_kpi.views import charts, finance_outlook, meeting_views
 from komae_kpi.views.outlook_views import indicator_heading, path_table
 from komae_kpi.views.overview import warning_notes
 from komae_kpi.views.status_style import (
@@ -51,6 +52,7 @@ class TocEntry:
     level: int  # 1 = chapter, 2 = section
 
 
+CHANGES = TocEntry(anchor="changes", text=meeting_views.SECTION_TITLE, level=1)
 SUMMARY = TocEntry(anchor="summary", text="1 概要", level=1)
 SUMMARY_INDICATORS = TocEntry(anchor="summary-indicators", text="1.1 指標の状況", level=2)
 SUMMARY_ITEMS = TocEntry(anchor="summary-items", text="1.2 取組項目の進捗状況", level=2)
@@ -104,6 +106,19 @@ class OutlookSection:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChangesSection:
+    """「前回会議からの変化」 (report --since), before chapter 1: the indicators' changes, the items'
+    by 施策 and department, and the items still unreported counted by department."""
+
+    heading: TocEntry
+    lead: str
+    indicators: Table | None  # None: no indicator changed
+    item_groups: tuple[Table, ...]
+    unreported: Table | None  # None: every item unreported then is reported now
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlanHeading:
     """A heading of the plan's tree in chapter 3, and the item tables right under it (only a
     基本事業 has items). Policies are h3 and in the table of contents; directions h4, programs h5."""
@@ -136,6 +151,8 @@ class ReportContent:
     stage_note: str | None = None
     # anchor → page, filled when printing; {} keeps a blank page column, None has none.
     page_numbers: Mapping[str, int] | None = None
+    # What changed since a meeting (report --since), first; None: not asked for.
+    changes: ChangesSection | None = None
 
     # The same in every report (class attributes, not fields), here so that the template finds
     # every value it shows in one place.
@@ -173,6 +190,7 @@ class ReportContent:
     @property
     def toc(self) -> tuple[TocEntry, ...]:
         return (
+            *([self.changes.heading] if self.changes else []),
             SUMMARY,
             SUMMARY_INDICATORS,
             SUMMARY_ITEMS,
@@ -357,6 +375,55 @@ def _outlook_section(snapshot: Snapshot, year: int, number: str) -> OutlookSecti
     )
 
 
+def _changes_section(plan: Plan, changes: MeetingChanges) -> ChangesSection:
+    """The tables of what changed since the meeting, as `changes` lists them."""
+    indicators = (
+        Table(
+            caption="指標の変化",
+            header=meeting_views.INDICATOR_HEADER,
+            rows=tuple(meeting_views.indicator_row(c) for c in changes.indicators),
+            numbers=False,
+        )
+        if changes.indicators
+        else None
+    )
+    groups = tuple(
+        Table(
+            caption=f"取組項目の変化　{group.title}",
+            header=meeting_views.ITEM_HEADER,
+            rows=group.rows,
+            numbers=False,
+        )
+        for group in meeting_views.item_groups(plan, changes)
+    )
+    unreported_rows = meeting_views.unreported_rows(changes)
+    unreported = (
+        Table(
+            caption=f"未報告のままの取組項目（{meeting_views.unreported_count(changes)}項目、"
+            "推進部署ごと。複数の部署が推進する取組項目は部署ごとに数えています）",
+            header=meeting_views.UNREPORTED_HEADER,
+            rows=tuple(unreported_rows),
+            css_class="unreported",
+            numbers=False,
+        )
+        if unreported_rows
+        else None
+    )
+    notes = []
+    if indicators is None:
+        notes.append("判定・実績値が変わった指標はありません。")
+    if not groups:
+        notes.append("状況が変わった取組項目・新たに報告された取組項目はありません。")
+    return ChangesSection(
+        heading=CHANGES,
+        lead=meeting_views.heading(changes),
+        indicators=indicators,
+        item_groups=groups,
+        unreported=unreported,
+        notes=tuple(notes),
+    )
+
+
 def _item_table(row: ItemRow) -> Table:
     item = row.item
     status = row.status
@@ -421,9 +488,15 @@ def _method_tables(plan: Plan) -> tuple[Table, Table]:
 
 
 def report_content(
-    snapshot: Snapshot, year: int, render: ImageRenderer, *, today: dt.date | None = None
+    snapshot: Snapshot,
+    year: int,
+    render: ImageRenderer,
+    *,
+    today: dt.date | None = None,
+    changes: MeetingChanges | None = None,
 ) -> ReportContent:
-    """The report's values for a fiscal year of the plan period; charts drawn through render."""
+    """The report's values for a fiscal year of the plan period; charts drawn through render;
+    with changes, first the section 「前回会議からの変化」."""
     problem = report_year_problem(year)
     if problem:
         raise KomaeKpiError(problem)
@@ -456,4 +529,5 @@ def report_content(
         if any(a.provisional for a in assessments)
         or any(v.provisional for v in snapshot.values if v.fiscal_year == year)
         else None,
+        changes=_changes_section(plan, changes) if changes is not None else None,
     )

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from komae_kpi.common.spreadsheet_text import without_control_characters
+from komae_kpi.judgement.meeting_changes import MeetingChanges
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.outputs.report.content import (
     ImageRenderer,
@@ -97,10 +98,11 @@ def build_report(
     *,
     today: dt.date | None = None,
     page_numbers: Mapping[str, int] | None = None,
+    changes: MeetingChanges | None = None,
 ) -> ReportDocument:
     """The report for a fiscal year. page_numbers (anchor → page) fills the table of contents
     when printing (the second pass of pdf.py); without it the contents are links only."""
-    content = report_content(snapshot, year, render, today=today)
+    content = report_content(snapshot, year, render, today=today, changes=changes)
     return _render(replace(content, page_numbers=page_numbers))
 
 

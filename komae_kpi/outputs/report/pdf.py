@@ -26,6 +26,7 @@ from pypdf import PdfReader, PdfWriter
 
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.files import atomic_write_bytes, atomic_write_text
+from komae_kpi.judgement.meeting_changes import MeetingChanges
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.outputs.chart_images import ChartRenderer, chart_renderer, require_chromium
 from komae_kpi.outputs.report.content import report_year_problem
@@ -237,6 +238,7 @@ def build_pdf_report(
     renderer: ChartRenderer,
     *,
     today: dt.date | None = None,
+    changes: MeetingChanges | None = None,
 ) -> PdfReport:
     """Two prints: the first only lays the pages out, to learn on which page each heading lands
     (the contents list them); the second is the report. Charts have a fixed size, so the first
@@ -247,6 +249,7 @@ def build_pdf_report(
         lambda figure, width, height: blank_png(width // 10, height // 10),
         today=today,
         page_numbers={},
+        changes=changes,
     )
     with ThreadPoolExecutor(max_workers=1) as pool:
         first_print = pool.submit(print_pdf, layout.html)
@@ -256,6 +259,7 @@ def build_pdf_report(
             renderer.image,
             today=today,
             page_numbers={},
+            changes=changes,
         )
         by_title = outline_pages(first_print.result())
     numbers = {
@@ -269,9 +273,15 @@ def build_pdf_report(
 
 
 def write_report(
-    snapshot: Snapshot, year: int, out: Path, *, renderer: ChartRenderer | None = None
+    snapshot: Snapshot,
+    year: int,
+    out: Path,
+    *,
+    renderer: ChartRenderer | None = None,
+    changes: MeetingChanges | None = None,
 ) -> ReportDocument:
-    """report --out FILE: .html (self-contained) or .pdf."""
+    """report --out FILE: .html (self-contained) or .pdf; with changes, the section
+    「前回会議からの変化」 (report --since)."""
     suffix = out.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
         raise KomaeKpiError(f"報告書の保存先は .html か .pdf にしてください（指定: {out.name}）。")
@@ -280,13 +290,13 @@ def write_report(
         raise KomaeKpiError(problem)
     if renderer is None:
         with chart_renderer() as own:
-            return write_report(snapshot, year, out, renderer=own)
+            return write_report(snapshot, year, out, renderer=own, changes=changes)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".pdf":
-        report = build_pdf_report(snapshot, year, renderer)
+        report = build_pdf_report(snapshot, year, renderer, changes=changes)
         atomic_write_bytes(out, report.pdf)
         return report.document
 
-    document = build_report(snapshot, year, renderer.image)
+    document = build_report(snapshot, year, renderer.image, changes=changes)
     atomic_write_text(out, document.html)
     return document
