@@ -11,8 +11,11 @@ import streamlit as st
 
 from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.common.paths import PROJECT_ROOT, resolve_db_path
+from komae_kpi.judgement.meeting_changes import MeetingChanges, changes_since
 from komae_kpi.judgement.peer_context import PeerContext, load_peer_context, series
 from komae_kpi.judgement.progress import Snapshot, load_snapshot
+from komae_kpi.store import meetings
+from komae_kpi.store.meetings import Meeting
 from komae_kpi.views import charts, indicator_views, peer_views
 
 
@@ -206,3 +209,27 @@ def peer_figure(indicator: str) -> go.Figure:
     """One ratio of the city against its group and the averages, built once per store version."""
     path = ensure_store()
     return _peer_figure(str(path), version_token(path), indicator)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _meetings(path_text: str, version: StoreVersion) -> list[Meeting]:
+    return meetings.list_meetings(Path(path_text))
+
+
+def recorded_meetings() -> list[Meeting]:
+    """The 推進本部 meetings recorded in the store, earliest held first; cached per store version."""
+    path = ensure_store()
+    return _meetings(str(path), version_token(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _changes(path_text: str, version: StoreVersion, name: str, fiscal_year: int) -> MeetingChanges:
+    meeting = meetings.load_meeting(Path(path_text), name)
+    return changes_since(meeting, _snapshot(path_text, version), fiscal_year)
+
+
+def changes_since_meeting(name: str, fiscal_year: int) -> MeetingChanges:
+    """What changed since the named meeting, in the approved state, for the year; cached per
+    store version."""
+    path = ensure_store()
+    return _changes(str(path), version_token(path), name, fiscal_year)
