@@ -113,6 +113,10 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
         )
 
     key = RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=year)
+    published = snapshot.published.get(key)
+    if published is not None:  # a fact, shown as published: no form (the store refuses anyway)
+        st.html(entry_views.published_html(plan, published))
+        return
     current = snapshot.indicator_value(indicator_no, year)
     edit_session.record_form(
         snapshot,

@@ -20,6 +20,7 @@ from komae_kpi.imports.importer import ImportPreview
 from komae_kpi.imports.read_limits import listed_problems
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan.model import Indicator, IndicatorValue, Plan
+from komae_kpi.store import entry_rules
 from komae_kpi.store.record_changes import ChangeEntry, Record, RecordChange, RecordKey, key_of
 from komae_kpi.views import html_blocks
 from komae_kpi.views.change_views import (
@@ -129,6 +130,15 @@ def record_caption(plan: Plan, record: Record | None, year: int) -> str:
             parts.append(f"出典: {record.source}")
         return "　".join(parts)
     return f"現在の記録: {record.status}"
+
+
+def published_html(plan: Plan, published: IndicatorValue) -> str:
+    """In place of the form for a published figure: its value, stage and source, read-only."""
+    return html_blocks.paragraph(
+        entry_rules.published_text(plan, published)
+        + "画面やファイル取込では変更できません。"
+        + entry_rules.correction_text(published)
+    )
 
 
 def last_change_text(snapshot: Snapshot, key: RecordKey) -> str | None:
