@@ -20,6 +20,7 @@ from komae_kpi.judgement.approvals import approve
 from komae_kpi.judgement.progress import load_snapshot
 from komae_kpi.store.entries import save_indicator_value
 from komae_kpi.store.user_admin import save_user
+from komae_kpi.views.review_views import waiting_rows
 from tests.store_helpers import dump
 
 FY2026_ACTUAL = "指標1 令和8年度の実績は令和9年4月1日から入力できます。"
@@ -162,6 +163,9 @@ def test_a_waiting_actual_of_an_unfinished_year_cannot_be_approved(
         approve(store, [1], user=approver)
     (problem,) = refused.value.problems
     assert "指標4 令和8年度の実績は令和9年4月1日から入力できます。" in problem
+    # The approver's page says so beside the submission.
+    (row,) = waiting_rows(load_snapshot(store))
+    assert row.stage_refusal is not None and "令和9年4月1日から" in row.stage_refusal
     assert problem.endswith("差し戻してください。")
     assert dump(store) == before
     on(monkeypatch, "2027-04-01")
