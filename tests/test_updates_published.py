@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from komae_kpi.common.clock import TODAY_ENV
+from komae_kpi.judgement.progress import load_snapshot
 from tests.store_helpers import dump
 from tests.test_updates_page import button, html, open_updates, text_input
 
@@ -42,9 +43,18 @@ def test_an_actual_of_a_year_not_yet_ended_is_refused_with_its_date(
     before = dump(store)
     at = open_updates(monkeypatch, store, year=2026)
     at.selectbox(key="updates_indicator").set_value(1).run()
+    # The form says from when, and offers 見込 first while the year runs.
+    assert "指標1 令和8年度の実績は令和9年4月1日から入力できます。" in html(at)
+    assert at.radio[0].value == "estimate"
+    at.radio[0].set_value("settled")
     text_input(at, "令和8年度 (2026)の実績値").input("73.0")
     button(at, "保存する").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == ["保存できません（問題が1件）。何も書き込んでいません。"]
     assert "指標1 令和8年度の実績は令和9年4月1日から入力できます。" in html(at)
     assert dump(store) == before
+    # As a 見込 it is saved.
+    at.radio[0].set_value("estimate")
+    button(at, "保存する").click().run()
+    assert [s.value for s in at.success] == ["保存しました。"]
+    assert load_snapshot(store).indicator_value(1, 2026) is not None
