@@ -4,16 +4,12 @@ version let users change (store/entry_rules.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from komae_kpi.common.clock import TODAY_ENV
 from komae_kpi.common.errors import ValidationError
-from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.judgement.approvals import approve
 from komae_kpi.plan.model import IndicatorValue
@@ -23,6 +19,7 @@ from komae_kpi.store.entries import save_indicator_value
 from komae_kpi.store.record_changes import PUBLISHED_RESTORE_REASON, load_history
 from komae_kpi.store.user_admin import save_user
 from tests.store_helpers import dump, overwrite_published
+from tests.test_cli import run
 
 # As the shipped history (data/history/indicator_values.csv) and the plan publish them.
 RATIO_2023 = (
@@ -201,15 +198,7 @@ def test_init_restores_a_changed_published_figure_logs_it_and_keeps_other_entrie
 
 def test_the_init_command_says_what_it_put_back(store: Path) -> None:
     overwrite_published(store, 3, 2010, 10.0, source="総務省", user="財政課")
-    env = {k: v for k, v in os.environ.items() if k != DB_ENV_VAR}
-    result = subprocess.run(
-        [sys.executable, "-m", "komae_kpi", "init", "--db", str(store)],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=env,
-        check=False,
-    )
+    result = run("init", "--db", str(store))
     assert result.returncode == 0, result.stderr
     assert "公表値に戻した実績値: 1件" in result.stdout
     assert "指標3 平成22年度: 10.0 → 91.1（出典: 総務省 主要財政指標一覧 H22）" in result.stdout
