@@ -49,11 +49,17 @@ from komae_kpi.store.backups import (
     list_backups,
     restore_store,
 )
-from komae_kpi.store.connection import LOCK_WAIT_SECONDS, init_store
+from komae_kpi.store.connection import LOCK_WAIT_SECONDS, InitReport, init_store
 from komae_kpi.store.demo import DEMO_YEARS, write_demo_store
 from komae_kpi.store.meetings import list_meetings, meeting_log, remove_meeting
 from komae_kpi.store.peers import AVERAGE_NAME, NATIONAL, PEER_INDICATORS
-from komae_kpi.store.record_changes import FIELD_LABELS, STAGE_FIELD, RecordChange, RecordKind
+from komae_kpi.store.record_changes import (
+    FIELD_LABELS,
+    PUBLISHED_RESTORE_REASON,
+    STAGE_FIELD,
+    RecordChange,
+    RecordKind,
+)
 from komae_kpi.store.record_changes import load_history as load_change_history
 from komae_kpi.store.review import PENDING_MARK
 from komae_kpi.store.scenarios import list_scenarios, remove_scenario, unknown_problem
@@ -408,7 +414,24 @@ def _cmd_init(args: argparse.Namespace) -> int:
     print(
         f"  入力済みのデータ（変更なし）: 実績値 {report.user_values}件、進捗状況 {report.user_statuses}件"
     )
+    _print_restored(report)
     return 0
+
+
+def _print_restored(report: InitReport) -> None:
+    """The published figures init put back (a previous version let users change them)."""
+    if not report.restored:
+        return
+    print(
+        f"  公表値に戻した実績値: {len(report.restored)}件"
+        f"（変更履歴に「{PUBLISHED_RESTORE_REASON}」として記録しました）"
+    )
+    for before, after in report.restored:
+        print(
+            f"    指標{after.indicator_no} {fiscal_year.wareki(after.fiscal_year)}: "
+            f"{formatting.number(before.value)} → {formatting.number(after.value)}"
+            f"（出典: {after.source}）"
+        )
 
 
 def _cmd_status(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from komae_kpi.common import clock
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import KomaeKpiError, ValidationError
 from komae_kpi.common.stages import Stage
@@ -78,6 +79,7 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
     )
     indicator = plan.indicator(indicator_no)
     stages = entry_views.stage_options()
+    today = clock.today()
 
     def inputs(shown: IndicatorValue | None) -> _ActualInputs:
         return _ActualInputs(
@@ -89,7 +91,9 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
             stage=st.radio(
                 "区分",
                 list(stages),
-                index=entry_views.stage_index(shown),
+                index=entry_views.stage_index(
+                    shown, entry_views.entry_stage(plan, indicator, year, today)
+                ),
                 format_func=lambda s: stages[s],
                 horizontal=True,
                 help="決算見込・速報の値は「見込」です。見込の値は、同じ年度の決算・確定の値が入ると置き換わります"
@@ -113,6 +117,10 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
         )
 
     key = RecordKey(kind="indicator_value", subject_no=indicator_no, fiscal_year=year)
+    published = snapshot.published.get(key)
+    if published is not None:  # a fact, shown as published: no form (the store refuses anyway)
+        st.html(entry_views.published_html(plan, published))
+        return
     current = snapshot.indicator_value(indicator_no, year)
     edit_session.record_form(
         snapshot,
@@ -122,7 +130,8 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
         name="actual",
         inputs=inputs,
         save=save,
-        notes=entry_views.pending_record_html(snapshot, key),
+        notes=entry_views.pending_record_html(snapshot, key)
+        + entry_views.entry_date_html(plan, indicator, year, today),
     )
 
 

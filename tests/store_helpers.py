@@ -31,7 +31,7 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         con.close()
 
 
-def write_shipped_history_before_stages(con: duckdb.DuckDBPyConnection, history: Any) -> None:
+def write_shipped_history_before_stages(con: duckdb.DuckDBPyConnection, history: Any) -> tuple[()]:
     """The shipped history as init wrote it before actuals had a stage (schema 7 and earlier):
     for tests that build a store of an older schema with init_store and fewer migrations."""
     from komae_kpi.plan.model import ReferenceSeries, ReferenceValue
@@ -47,6 +47,25 @@ def write_shipped_history_before_stages(con: duckdb.DuckDBPyConnection, history:
     )
     _replace_records(con, ReferenceSeries, history.reference_series)
     _replace_records(con, ReferenceValue, history.reference_values)
+    return ()  # nothing restored: init_store's InitReport.restored
+
+
+def overwrite_published(
+    path: Path, indicator_no: int, fiscal_year: int, value: float, *, source: str, user: str
+) -> None:
+    """Replace a published figure with a user's row, logged as a form save, as versions before
+    the published figures were protected let anyone do (store/entry_rules.py refuses it now)."""
+    from komae_kpi.plan.model import IndicatorValue
+    from komae_kpi.store.connection import connect, transaction
+    from komae_kpi.store.record_changes import RecordChange, apply_changes, key_of, read_record
+
+    record = IndicatorValue(
+        indicator_no=indicator_no, fiscal_year=fiscal_year, value=value, source=source, note=None
+    )
+    with connect(path, read_only=False) as con, transaction(con):
+        key = key_of(record)
+        change = RecordChange(key=key, before=read_record(con, key), after=record)
+        apply_changes(con, [change], user=user, method="form")
 
 
 # The migration that added scenarios and the plan's stock_flows table (0009_scenarios.sql).

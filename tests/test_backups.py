@@ -33,7 +33,7 @@ from komae_kpi.store.backups import (
 from komae_kpi.store.connection import connect, init_store
 from komae_kpi.store.entries import save_indicator_value, save_item_status
 from komae_kpi.store.record_changes import Record, RecordKey, load_history, read_records
-from tests.store_helpers import dump, init_store_of_schema
+from tests.store_helpers import dump, init_store_of_schema, overwrite_published
 
 
 def records(path: Path) -> dict[RecordKey, Record]:
@@ -64,11 +64,11 @@ def _first_state(store: Path) -> None:
 
 
 def _later_state(store: Path) -> None:
-    """Changes one record of _first_state, adds two and corrects a shipped figure."""
+    """Changes both records of _first_state and adds two (published figures stay as they are)."""
     save_item_status(store, 21, 2025, "遅れ", achievements="見直し中", user="B")
     save_item_status(store, 22, 2025, "順調", user="B")
     save_indicator_value(store, 1, 2025, 72.9, user="B")
-    save_indicator_value(store, 3, 2023, 87.4, source="決算カード（訂正）", user="B")
+    save_indicator_value(store, 4, 2025, 21.5, source="決算（訂正）", user="B")
 
 
 # --- taking snapshots ---------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def test_restore_brings_the_entered_records_back_and_logs_it(store: Path) -> Non
         ("item_status", 21, 2025): "changed",
         ("item_status", 22, 2025): "deleted",
         ("indicator_value", 1, 2025): "deleted",
-        ("indicator_value", 3, 2023): "changed",
+        ("indicator_value", 4, 2025): "changed",
     }
     assert result.written == 4
     # The history keeps every earlier row and adds the restore's own, naming the backup.
@@ -212,7 +212,8 @@ def test_a_restore_can_be_undone_by_restoring_its_own_snapshot(store: Path) -> N
 
 def test_a_shipped_figure_put_back_by_a_restore_stays_shipped(store: Path) -> None:
     snapshot = backup_store(store)
-    save_indicator_value(store, 3, 2023, 87.4, source="決算カード（訂正）", user="B")
+    # As a previous version let a user do (init would put it back too: test_published_figures).
+    overwrite_published(store, 3, 2023, 87.4, source="決算カード（訂正）", user="B")
     restore_store(store, snapshot, user="A")
     with connect(store, read_only=True) as con:
         row = con.execute(

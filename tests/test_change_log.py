@@ -79,12 +79,11 @@ def test_an_update_logs_only_the_fields_that_changed_old_and_new(store: Path) ->
     assert _fields(latest) == {"value": ("72.9", "73.5"), "note": ("速報値", "確定値")}
 
 
-def test_correcting_a_shipped_figure_logs_the_shipped_value_as_old(store: Path) -> None:
-    assert save_indicator_value(store, 3, 2023, 87.4, source="決算カード（訂正）", user="財政課")
-    entries = load_history(store, kind="indicator_value", subject_no=3)
-    assert {e.action for e in entries} == {"update"}
-    assert _fields(entries)["value"] == ("87.3", "87.4")
-    assert _fields(entries)["source"][1] == "決算カード（訂正）"
+def test_a_published_figure_is_not_corrected_and_nothing_is_logged(store: Path) -> None:
+    # The shipped 87.3 of FY2023 is a fact (test_published_figures has the whole rule).
+    with pytest.raises(ValidationError, match="公表値です"):
+        save_indicator_value(store, 3, 2023, 87.4, source="決算カード（訂正）", user="財政課")
+    assert load_history(store, kind="indicator_value", subject_no=3) == []
 
 
 def test_clearing_a_text_logs_the_old_text_and_blank(store: Path) -> None:

@@ -377,7 +377,10 @@ def test_a_status_for_the_repost_60_is_refused_pointing_to_8(store: Path, cell: 
         ("令和11年度", 2029),
     ],
 )
-def test_actual_fiscal_years(store: Path, cell: str, year: int) -> None:
+def test_actual_fiscal_years(
+    store: Path, cell: str, year: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KOMAE_KPI_TODAY", "2030-04-01")  # every year above has ended
     apply_import(store, [src("a.csv", f"指標,年度,実績値\n4,{cell},21.5\n")])
     assert values(store)[(4, year)].value == 21.5
 
@@ -812,17 +815,12 @@ def test_a_changed_value_replaces_the_old_one_and_both_stay_in_the_history(store
     assert origin == [("user", "財政課 佐藤")]
 
 
-def test_a_shipped_baseline_can_be_corrected_and_its_old_value_is_kept(store: Path) -> None:
+def test_a_shipped_baseline_is_not_changed_by_an_import(store: Path) -> None:
+    # Published figures are facts: test_published_figures has the whole rule.
     shipped = values(store)[(1, 2023)]
-    result = apply_import(store, [src("訂正.csv", "指標,年度,実績値\n1,令和5年度,71.5\n")])
-    assert result.written == 1
-    corrected = values(store)[(1, 2023)]
-    # The value changes; the source and note, absent from the file, stay as shipped.
-    assert corrected == IndicatorValue(
-        indicator_no=1, fiscal_year=2023, value=71.5, source=shipped.source, note=shipped.note
-    )
-    (entry,) = load_history(store, kind="indicator_value", subject_no=1, fiscal_year=2023)
-    assert (entry.old_value, entry.new_value) == (repr(shipped.value), "71.5")
+    preview = refused(store, [src("訂正.csv", "指標,年度,実績値\n1,令和5年度,71.5\n")])
+    assert "は公表値です" in one_problem_starting(preview, at("訂正.csv", 2, "C", "実績値", "71.5"))
+    assert values(store)[(1, 2023)] == shipped
 
 
 # --- absent columns keep, blank columns clear --------------------------------------------------

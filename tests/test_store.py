@@ -43,7 +43,7 @@ def _enter_some_data(path: Path) -> None:
     save_indicator_value(
         path, 1, 2025, 72.9, source="市民意識調査", note="速報値", user="財政課 山田"
     )
-    save_indicator_value(path, 3, 2023, 87.4, source="決算カード（訂正）", user="財政課 山田")
+    save_indicator_value(path, 3, 2024, 88.6, source="決算カード", user="財政課 山田")
     save_item_status(
         path,
         21,
@@ -83,9 +83,10 @@ def test_init_after_data_was_entered_changes_nothing_entered(store: Path) -> Non
     assert dump(store) == before
     with connect(store, read_only=True) as con:
         values = {(v.indicator_no, v.fiscal_year): v for v in queries.read_indicator_values(con)}
-    # A user's correction of a shipped figure is kept, not reset to the shipped one.
-    assert values[(3, 2023)].value == 87.4
-    assert values[(3, 2023)].source == "決算カード（訂正）"
+    # A user's value beside the shipped history is kept as entered.
+    assert values[(3, 2024)].value == 88.6
+    assert values[(3, 2024)].source == "決算カード"
+    assert values[(3, 2023)].value == 87.3  # shipped
 
 
 def test_changed_shipped_history_updates_shipped_rows_only(store: Path, tmp_path: Path) -> None:
@@ -100,7 +101,8 @@ def test_changed_shipped_history_updates_shipped_rows_only(store: Path, tmp_path
     with connect(store, read_only=True) as con:
         got = {(v.indicator_no, v.fiscal_year): v.value for v in queries.read_indicator_values(con)}
     assert got[(3, 2005)] == 100.3  # shipped: follows the corrected file
-    assert got[(3, 2023)] == 87.4  # entered by a user: untouched
+    assert got[(3, 2023)] == 87.2
+    assert got[(3, 2024)] == 88.6  # entered by a user: untouched
 
 
 def _plan_copy(tmp_path: Path) -> Path:

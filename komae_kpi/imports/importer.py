@@ -61,6 +61,7 @@ from komae_kpi.store.entries import (
     status_problem,
     status_year_problem,
 )
+from komae_kpi.store.entry_rules import EntryRules, date_refusal, published_refusal
 from komae_kpi.store.permissions import Actor, entry_refusal, require_reviewer, resolve_actor
 from komae_kpi.store.queries import read_indicator_values, read_plan
 from komae_kpi.store.record_changes import (
@@ -279,6 +280,7 @@ class _FileReader:
     references: References
     current: dict[RecordKey, Record]
     table: TableFile
+    rules: EntryRules
     problems: list[str] = field(default_factory=list)
     records: list[tuple[SheetRow, Record]] = field(default_factory=list)
     unreported: list[int] = field(default_factory=list)
@@ -466,10 +468,11 @@ class _FileReader:
             problem = actual_year_problem(self.plan, year)
             if problem:
                 r.problem(r.by_field["fiscal_year"][0], problem)
+                year = None
         stage = self._stage(r)
         if indicator_no is None or year is None or value is None or stage is None:
             return None
-        return self._record(
+        record = self._record(
             IndicatorValue,
             r,
             indicator_no=indicator_no,
@@ -477,6 +480,16 @@ class _FileReader:
             value=value,
             stage=stage,
         )
+        assert value_column is not None  # a value was read from it
+        published = self.rules.published_figure(record)
+        refused = published_refusal(self.plan, published, record) if published else None
+        if refused:
+            r.problem(value_column, refused)
+        early = date_refusal(self.plan, record, self.rules.today)
+        if early:
+            r.problem(r.by_field.get("stage", r.by_field["fiscal_year"])[0], early)
+        # A row carrying the published figure's value is that figure: unchanged.
+        return published if published is not None and not refused else record
 
     def _stage(self, r: _RowCells) -> Stage | None:
         """The row's 区分; 決算 without the column (what an import meant before stages existed),
@@ -575,6 +588,7 @@ def prepare(
     sheet: str | None = None,
     actor: Actor | None = None,
     in_force: Mapping[RecordKey, Record] | None = None,
+    rules: EntryRules | None = None,
 ) -> ImportPreview:
     """Read every file against the plan and the current records. Writes nothing.
 
@@ -583,8 +597,12 @@ def prepare(
     item status of 遅れ or 見直し without 課題 and 今後の方向性 is one too.
     in_force: the records in force (default: current). A row of an earlier stage than its record
     in force (a 見込 after the 決算) is not applied and is listed in not_applied, with why.
+    rules: the published figures and today (default: the plan's baselines and clock.today()). A
+    row changing a published figure, or an actual of a year not yet finished, is a problem; a row
+    carrying a published figure's value is that figure (unchanged).
     """
     references = References.of(plan)
+    rules = rules or EntryRules.of_plan(plan)
     in_force = current if in_force is None else in_force
     problems: list[str] = []
     summaries: list[FileSummary] = []
@@ -595,7 +613,9 @@ def prepare(
         problems.append("取り込むファイルが指定されていません。")
     for source in sources:
         table = read_table(source.name, source.data, sheet=sheet, is_header=_is_header)
-        reader = _FileReader(plan=plan, references=references, current=current, table=table)
+        reader = _FileReader(
+            plan=plan, references=references, current=current, table=table, rules=rules
+        )
         reader.read()
         problems.extend(reader.problems)
         for row, record in reader.records:
@@ -681,13 +701,15 @@ def preview_import(
     with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
         actor = resolve_actor(con, user or current_user())
+        plan = read_plan(con)
         return prepare(
-            read_plan(con),
+            plan,
             records_to_edit(con, actor),
             sources,
             sheet=sheet,
             actor=actor,
             in_force=read_records(con),
+            rules=EntryRules.read(con, plan),
         )
 
 
@@ -723,6 +745,7 @@ def apply_import(
             sheet=sheet,
             actor=actor,
             in_force=read_records(con),
+            rules=EntryRules.read(con, plan),
         )
         if not preview.ok:
             raise ValidationError(list(preview.problems))

@@ -19,6 +19,7 @@ from komae_kpi.store.connection import (
     require_current_schema,
     transaction,
 )
+from komae_kpi.store.entry_rules import EntryRules
 from komae_kpi.store.permissions import record_departments, resolve_actor
 from komae_kpi.store.queries import read_indicator_values, read_plan
 from komae_kpi.store.record_changes import read_records, require_store_file
@@ -120,6 +121,7 @@ def approve(
             if ids is None:
                 found = {s.submission_id: s for s in chosen}
                 in_force = read_records(con)
+                rules = EntryRules.read(con, plan)
                 for sid in list(wanted):
                     problems = approval_problems(
                         plan,
@@ -129,6 +131,7 @@ def approve(
                         comments or {},
                         needs_finding,
                         in_force=in_force,
+                        rules=rules,
                         own_allowed=own_allowed,
                     )
                     if problems:

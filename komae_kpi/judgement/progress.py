@@ -25,6 +25,7 @@ from komae_kpi.store.connection import (
     require_current_schema,
     store_kind,
 )
+from komae_kpi.store.entry_rules import read_published
 from komae_kpi.store.record_changes import ChangeEntry, Record, RecordKey, key_of, read_history
 from komae_kpi.store.review import (
     Submission,
@@ -60,6 +61,9 @@ class Snapshot:
     shown_pending: frozenset[RecordKey] = frozenset()
     # The 財政見通し in force (store/scenarios.py), by name; judgement/outlook.py projects them.
     scenarios: tuple[Scenario, ...] = ()
+    # The published figures (plan baselines, shipped history): facts no form changes
+    # (store/entry_rules.py).
+    published: Mapping[RecordKey, IndicatorValue] = field(default_factory=dict)
 
     @property
     def is_demo(self) -> bool:
@@ -137,10 +141,11 @@ def load_snapshot(path: Path, *, include_pending: bool = False, editing: bool = 
         if waiting:
             values = _overlay(values, waiting, IndicatorValue)
             statuses = _overlay(statuses, waiting, ItemStatus)
+        plan = queries.read_plan(con)
         return Snapshot(
             path=path,
             kind=store_kind(con),
-            plan=queries.read_plan(con),
+            plan=plan,
             values=tuple(values),
             statuses=tuple(statuses),
             reference_series=tuple(queries.read_reference_series(con)),
@@ -151,6 +156,7 @@ def load_snapshot(path: Path, *, include_pending: bool = False, editing: bool = 
             findings=latest_findings(con),
             shown_pending=frozenset(waiting),
             scenarios=tuple(read_scenarios(con)),
+            published=read_published(con, plan),
         )
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from komae_kpi.common import fiscal_year as fy
-from komae_kpi.plan.model import Indicator, Plan
+from komae_kpi.plan.model import Indicator, IndicatorValue, Plan
 
 TITLE = "狛江市第7次行財政改革推進計画"
 PUBLISHER = "狛江市"
@@ -35,6 +35,19 @@ TITLE_WITH_PERIOD = f"{TITLE}（{PERIOD_LABEL}）"
 BASELINE_SOURCE = f"{TITLE}（{PUBLISHED}） 現状値"
 # How messages name the period: '計画期間（令和7年度 (2025)〜令和11年度 (2029)）'.
 PERIOD_TEXT = f"計画期間（{fy.label(FIRST_FISCAL_YEAR)}〜{fy.label(LAST_FISCAL_YEAR)}）"
+
+
+def baseline_actual(indicator: Indicator) -> IndicatorValue:
+    """The baseline the plan publishes for an indicator, as the settled actual of its year
+    (FY2023: a value observed at the end of 令和5年度), with the plan as its source."""
+    return IndicatorValue(
+        indicator_no=indicator.indicator_no,
+        fiscal_year=indicator.baseline_fiscal_year,
+        value=indicator.baseline_value,
+        stage="settled",  # the plan's baselines are settled figures of FY2023
+        source=BASELINE_SOURCE,
+        note=None,
+    )
 
 
 def in_plan_period(fiscal_year: int) -> bool:

@@ -395,14 +395,7 @@ def load_history(plan: Plan, history_dir: Path = HISTORY_DIR) -> ShippedHistory:
         raise PlanDataError(problems)
     have = {(v.indicator_no, v.fiscal_year) for v in values}
     baselines = [
-        IndicatorValue(
-            indicator_no=x.indicator_no,
-            fiscal_year=x.baseline_fiscal_year,
-            value=x.baseline_value,
-            stage="settled",  # the plan's baselines are settled figures of FY2023
-            source=facts.BASELINE_SOURCE,
-            note=None,
-        )
+        facts.baseline_actual(x)
         for x in plan.indicators
         if (x.indicator_no, x.baseline_fiscal_year) not in have
     ]

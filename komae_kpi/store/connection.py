@@ -5,7 +5,8 @@ Rules this module keeps:
   other process, even read-only ones ("Could not set lock"), so we open, work and close, and retry
   a busy file for a bounded time before saying so in Japanese.
 - Every write is one transaction: a failure or a killed process leaves the file as it was.
-- `init` rewrites the plan tables from data/plan/ but never deletes or changes what users entered;
+- `init` rewrites the plan tables from data/plan/ but never deletes or changes what users entered
+  (except a published figure a previous version let them replace: it is put back and logged);
   a plan change that would orphan entered data is refused before anything is written.
 """
 
@@ -343,6 +344,8 @@ class InitReport:
     shipped_values: int
     user_values: int
     user_statuses: int
+    # Published figures a user's row had replaced, put back: (the user's row, the published one).
+    restored: tuple[tuple[IndicatorValue, IndicatorValue], ...] = ()
 
 
 def init_store(
@@ -354,7 +357,9 @@ def init_store(
 ) -> InitReport:
     """Create or upgrade the store and bring its plan tables in line with data/plan/.
 
-    Idempotent. Values and statuses entered by users are never deleted or changed; a plan that no
+    Idempotent. Values and statuses entered by users are never deleted or changed, except a
+    user's row in place of a published figure (plan baseline or shipped history), which a previous
+    version allowed: it is put back and the change logged (公表値の復元). A plan that no
     longer has an indicator, item or status that entered data refers to is refused (PlanConflictError)
     and nothing is written. The store's kind (city or demo) is fixed when it is created (city unless
     told otherwise); asking for the other kind later is refused.
@@ -377,7 +382,7 @@ def init_store(
             con.execute("INSERT INTO store_info (key, value) VALUES ('kind', ?)", [resolved_kind])
         _check_entered_data_fits(con, plan)
         _write_plan(con, plan)
-        _write_shipped_history(con, history)
+        restored = _write_shipped_history(con, history)
         items, indicators, shipped_values, user_values, user_statuses = fetch_all(
             con,
             "SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM indicators),"
@@ -395,6 +400,7 @@ def init_store(
         shipped_values=shipped_values,
         user_values=user_values,
         user_statuses=user_statuses,
+        restored=restored,
     )
 
 
@@ -561,7 +567,20 @@ def _shipped_values_sql() -> str:
     )
 
 
-def _write_shipped_history(con: duckdb.DuckDBPyConnection, history: ShippedHistory) -> None:
+def _write_shipped_history(
+    con: duckdb.DuckDBPyConnection, history: ShippedHistory
+) -> tuple[tuple[IndicatorValue, IndicatorValue], ...]:
+    """Write the shipped history; returns the published figures put back (see InitReport)."""
+    # record_changes (the change log) reads the store through this module, so it is imported here.
+    from komae_kpi.store.record_changes import restore_published
+
+    # Published figures are facts: any a previous version let a user's row replace come back,
+    # logged (store/entry_rules.py).
+    restored = tuple(
+        (c.before, c.after)
+        for c in restore_published(con, history.indicator_values, user=INIT_USER)
+        if isinstance(c.before, IndicatorValue) and isinstance(c.after, IndicatorValue)
+    )
     now = dt.datetime.now()
     shipped_keys = {(v.indicator_no, v.fiscal_year) for v in history.indicator_values}
     con.executemany(
@@ -582,3 +601,4 @@ def _write_shipped_history(con: duckdb.DuckDBPyConnection, history: ShippedHisto
         )
     _replace_records(con, ReferenceSeries, history.reference_series)
     _replace_records(con, ReferenceValue, history.reference_values)
+    return restored

@@ -21,6 +21,7 @@ from komae_kpi.store.connection import (
     require_current_schema,
     transaction,
 )
+from komae_kpi.store.entry_rules import EntryRules
 from komae_kpi.store.permissions import resolve_actor
 from komae_kpi.store.queries import read_plan
 from komae_kpi.store.record_changes import (
@@ -128,7 +129,9 @@ def _save(
             before = record_to_edit(con, actor, key)
             if not isinstance(expected, _Unchecked) and before != expected:
                 raise ConcurrentEditError(current=before, yours=record)
-            change = RecordChange(key=key, before=before, after=record)
+            # A published figure's own value changes nothing (submit_changes refuses any other).
+            entered = EntryRules.read(con, plan).as_entered(record)
+            change = RecordChange(key=key, before=before, after=entered)
             submit_changes(con, plan, actor, [change], method="form")
     return change.action != "unchanged"
 
@@ -208,7 +211,9 @@ def save_indicator_value(
     """Save one actual (insert or replace) as entered by a user. True if anything changed.
 
     stage: 見込, 決算 (the default) or 確定; a value of an earlier stage than the one in force is
-    refused (ValidationError, record_changes.stage_refusal) and nothing is written."""
+    refused (ValidationError, record_changes.stage_refusal) and nothing is written. So is a value
+    other than a published figure's for its year, and an actual of a year not yet finished (a 見込
+    from the year's start): store/entry_rules.py."""
     return _save(
         path,
         lambda plan: (

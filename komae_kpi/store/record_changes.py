@@ -245,7 +245,12 @@ class ChangeBatch:
         )
 
     def add_fields(
-        self, change: RecordChange, *, action: str, submission_id: int | None = None
+        self,
+        change: RecordChange,
+        *,
+        action: str,
+        submission_id: int | None = None,
+        comment: str | None = None,
     ) -> None:
         """One row per entry field that differs between the change's before and after.
 
@@ -263,6 +268,7 @@ class ChangeBatch:
                 file_name=change.file_name,
                 file_sha256=change.file_sha256,
                 submission_id=submission_id,
+                comment=comment,
                 stage=stage,
             )
 
@@ -311,12 +317,47 @@ def _write_record(
     if change.after is not None:
         write_entered(con, [change.after], now=now, user=user)
         return
-    table = RECORD_TYPES[change.key.kind].TABLE
-    where = _key_values(change.key)
+    _delete_record(con, change.key)
+
+
+def _delete_record(con: duckdb.DuckDBPyConnection, key: RecordKey) -> None:
+    table = RECORD_TYPES[key.kind].TABLE
+    where = _key_values(key)
     con.execute(
         f"DELETE FROM {table} WHERE {' AND '.join(f'{n} = ?' for n in where)}",
         list(where.values()),
     )
+
+
+PUBLISHED_RESTORE_REASON = "公表値の復元"
+
+
+def restore_published(
+    con: duckdb.DuckDBPyConnection, published: Sequence[IndicatorValue], *, user: str
+) -> list[RecordChange]:
+    """Put back every published figure (the plan's baselines and the shipped history) that a
+    user's row replaced, as a previous version let the form and imports do; returns what changed.
+
+    Each one is logged as a restore by `user` (init) with the reason 公表値の復元, old value and
+    source beside the published ones. The user's rows at those keys are removed for the caller to
+    write the published rows (init's shipped upsert, in the same transaction); every other row
+    users entered is left alone.
+    """
+    entered = {key_of(v): v for v in select_records(con, IndicatorValue, {"origin": "user"})}
+    taken = [
+        RecordChange(key=key_of(v), before=entered[key_of(v)], after=v)
+        for v in published
+        if key_of(v) in entered
+    ]
+    changed = [c for c in taken if c.action != "unchanged"]
+    if changed:
+        log = ChangeBatch(con, user=user, method="restore")
+        for change in changed:
+            log.add_fields(change, action="update", comment=PUBLISHED_RESTORE_REASON)
+        log.write(con)
+    for change in taken:
+        _delete_record(con, change.key)
+    return changed
 
 
 def write_entered(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import duckdb
@@ -25,6 +25,7 @@ from komae_kpi.common.errors import PermissionDeniedError, ValidationError
 from komae_kpi.common.user_text import multi_line, text_problem
 from komae_kpi.plan.model import ItemStatus, Plan, key_names
 from komae_kpi.store.connection import fetch_all
+from komae_kpi.store.entry_rules import EntryRules
 from komae_kpi.store.permissions import (
     DENIED,
     Actor,
@@ -217,18 +218,25 @@ def submit_changes(
 ) -> list[int]:
     """Submit records for review, in the caller's transaction; or, for the single-user tool,
     put them in force at once. Refuses (PermissionDeniedError, naming every record) when any is
-    outside the person's role or departments, and (ValidationError) when any is of an earlier
+    outside the person's role or departments, and (ValidationError) when any changes a published
+    figure or is an actual of a year not yet finished (store/entry_rules.py), or is of an earlier
     stage than the value in force (a 見込 after the 決算; an import leaves such rows out first).
+    An actual carrying a published figure's value is that figure: it changes nothing.
 
     changes: each record as it is to be and as it was before (in force or waiting). Returns the
     new submissions' ids (none when they went into force at once).
     """
     require_entry(actor, plan, [c.key for c in changes])
-    real = [c for c in changes if c.action != "unchanged"]
+    rules = EntryRules.read(con, plan)
+    entered = [
+        c if c.after is None else replace(c, after=rules.as_entered(c.after)) for c in changes
+    ]
+    real = [c for c in entered if c.action != "unchanged"]
     in_force = read_records(con)
     late = [refusal for c in real if (refusal := stage_refusal(plan, in_force.get(c.key), c.after))]
-    if late:
-        raise ValidationError(late)
+    refused = [refusal for c in real for refusal in rules.refusals(c.after)]
+    if refused or late:
+        raise ValidationError(refused + late)
     if not actor.approves_at_once:
         unexplained = [
             f"{record_label(plan, c.key)}: {problem}"
@@ -320,12 +328,15 @@ def approval_problems(
     needs_finding: FindingRule,
     *,
     in_force: Mapping[RecordKey, Record],
+    rules: EntryRules,
     own_allowed: bool = False,
 ) -> list[str]:
     """Every reason these submissions cannot be approved by this person (empty when they can).
 
     in_force: the records in force now; a submission of an earlier stage than its record's (a 見込
-    submitted before the 決算 was approved) cannot be approved: return it instead.
+    submitted before the 決算 was approved) cannot be approved: return it instead. Nor can one
+    that changes a published figure, or an actual of a year not yet finished (rules: submitted
+    before these rules were kept).
     """
     problems = []
     me = normalize_email(actor.identity)
@@ -349,6 +360,8 @@ def approval_problems(
                 f"{DENIED}{label}は{actor.identity}が提出したものです。"
                 "自分の提出は承認できません（別の承認者に依頼してください）。"
             )
+        elif refused := rules.refusals(submission.record):
+            problems.extend(f"{label}: {refusal}差し戻してください。" for refusal in refused)
         elif late := stage_refusal(plan, in_force.get(submission.key), submission.record):
             problems.append(f"{label}: {late}差し戻してください。")
         else:
@@ -380,6 +393,7 @@ def approve_submissions(
     unique = list(dict.fromkeys(ids))
     found = {s.submission_id: s for s in read_submissions(con, ids=unique)}
     in_force = read_records(con)
+    rules = EntryRules.read(con, plan)
     problems = approval_problems(
         plan,
         actor,
@@ -388,6 +402,7 @@ def approve_submissions(
         comments,
         needs_finding,
         in_force=in_force,
+        rules=rules,
         own_allowed=own_allowed,
     )
     if problems:
@@ -403,7 +418,7 @@ def approve_submissions(
         change = RecordChange(
             key=submission.key,
             before=in_force.get(submission.key),
-            after=submission.record,
+            after=rules.as_entered(submission.record),
             file_name=submission.file_name,
             file_sha256=submission.file_sha256,
         )

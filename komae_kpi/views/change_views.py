@@ -146,6 +146,8 @@ class HistoryRow:
 
 def how_text(entry: ChangeEntry) -> str:
     label = METHOD_LABELS.get(entry.method, entry.method)
+    if entry.comment and entry.field != STATE_FIELD:  # why, as init's 公表値の復元 says
+        label = f"{label}（{entry.comment}）"
     if entry.file_name:
         sha = f"、SHA-256 {entry.file_sha256}" if entry.file_sha256 else ""
         return f"{label}（{entry.file_name}{sha}）"

@@ -6,6 +6,7 @@ the file importer, so a value accepted in a file is accepted in the form and vic
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TypeVar
 
@@ -14,12 +15,13 @@ import pandas as pd
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import stages
 from komae_kpi.common.errors import ValidationError
-from komae_kpi.common.stages import DEFAULT_STAGE, STAGE_LABELS, Stage
+from komae_kpi.common.stages import DEFAULT_STAGE, PROVISIONAL_STAGE, STAGE_LABELS, Stage
 from komae_kpi.imports.import_cells import CellError, is_blank, read_number, value_in_unit
 from komae_kpi.imports.importer import ImportPreview
 from komae_kpi.imports.read_limits import listed_problems
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan.model import Indicator, IndicatorValue, Plan
+from komae_kpi.store import entry_rules
 from komae_kpi.store.record_changes import ChangeEntry, Record, RecordChange, RecordKey, key_of
 from komae_kpi.views import html_blocks
 from komae_kpi.views.change_views import (
@@ -108,9 +110,28 @@ def stage_options() -> dict[Stage, str]:
     return dict(STAGE_LABELS)
 
 
-def stage_index(shown: IndicatorValue | None) -> int:
-    """Where the form's stage choice starts: the shown record's stage, else 決算."""
-    return list(stage_options()).index(shown.stage if shown else DEFAULT_STAGE)
+def stage_index(shown: IndicatorValue | None, default: Stage = DEFAULT_STAGE) -> int:
+    """Where the form's stage choice starts: the shown record's stage, else `default` (決算)."""
+    return list(stage_options()).index(shown.stage if shown else default)
+
+
+def _settled_probe(indicator: Indicator, year: int) -> IndicatorValue:
+    return IndicatorValue(
+        indicator_no=indicator.indicator_no, fiscal_year=year, value=0.0, source=None, note=None
+    )
+
+
+def entry_stage(plan: Plan, indicator: Indicator, year: int, today: dt.date) -> Stage:
+    """The stage a new actual starts as on the form: 決算, or 見込 while the year runs (a 決算
+    cannot be entered before entry_rules allow it)."""
+    early = entry_rules.date_refusal(plan, _settled_probe(indicator, year), today)
+    return PROVISIONAL_STAGE if early else DEFAULT_STAGE
+
+
+def entry_date_html(plan: Plan, indicator: Indicator, year: int, today: dt.date) -> str:
+    """For a year whose actual cannot be entered yet: from when it can ('' when it can now)."""
+    early = entry_rules.date_refusal(plan, _settled_probe(indicator, year), today)
+    return html_blocks.paragraph(early, meta=True) if early else ""
 
 
 def value_text(value: float) -> str:
@@ -129,6 +150,15 @@ def record_caption(plan: Plan, record: Record | None, year: int) -> str:
             parts.append(f"出典: {record.source}")
         return "　".join(parts)
     return f"現在の記録: {record.status}"
+
+
+def published_html(plan: Plan, published: IndicatorValue) -> str:
+    """In place of the form for a published figure: its value, stage and source, read-only."""
+    return html_blocks.paragraph(
+        entry_rules.published_text(plan, published)
+        + "画面やファイル取込では変更できません。"
+        + entry_rules.correction_text(published)
+    )
 
 
 def last_change_text(snapshot: Snapshot, key: RecordKey) -> str | None:

@@ -9,9 +9,11 @@ from typing import Any
 
 import pandas as pd
 
+from komae_kpi.common import clock
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement.approvals import finding_rule
 from komae_kpi.judgement.progress import Snapshot
+from komae_kpi.store.entry_rules import EntryRules
 from komae_kpi.store.permissions import record_departments, record_label
 from komae_kpi.store.record_changes import FIELD_LABELS, RecordChange, RecordKey, stage_refusal
 from komae_kpi.store.review import PENDING_MARK, Submission
@@ -36,7 +38,8 @@ class ReviewRow:
     changes: tuple[FieldChange, ...]  # the fields that differ from what is in force
     is_new: bool  # nothing is in force for this record yet
     needs_finding: str | None  # why approving it needs the approver's comment
-    # Why it cannot be approved at all: a 見込 submitted before the 決算 that is now in force.
+    # Why it cannot be approved at all: a 見込 submitted before the 決算 that is now in force, or
+    # (store/entry_rules.py) a change to a published figure or an actual of an unfinished year.
     stage_refusal: str | None = None
 
     @property
@@ -83,6 +86,7 @@ def review_rows(
     """
     plan = snapshot.plan
     needs_finding = finding_rule(plan, snapshot.values)
+    rules = EntryRules(plan=plan, published=snapshot.published, today=clock.today())
     rows = []
     for s in snapshot.open_submissions if submissions is None else submissions:
         before = _in_force(snapshot, s.key)
@@ -103,7 +107,9 @@ def review_rows(
                 ),
                 is_new=before is None,
                 needs_finding=needs_finding(s) if s.state == "submitted" else None,
-                stage_refusal=stage_refusal(plan, before, s.record)
+                stage_refusal=(
+                    "".join(rules.refusals(s.record)) or stage_refusal(plan, before, s.record)
+                )
                 if s.state == "submitted"
                 else None,
             )
