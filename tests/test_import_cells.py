@@ -296,3 +296,12 @@ def test_text_cells() -> None:
 def test_numbers_written_with_an_exponent_as_python_exports_tiny_values() -> None:
     assert read_number("1e-05") == (1e-05, None)
     assert read_number("2.5E+3") == (2500.0, None)
+
+
+def test_a_cell_in_a_message_never_carries_a_control_character() -> None:
+    """C1 controls too: \\x9b is a one-byte CSI on terminals that honour C1."""
+    from komae_kpi.imports.import_cells import shown
+
+    for c in ("\x1b", "\x00", "\x7f", "\x80", "\x9b", "\x9f"):
+        assert shown(f"a{c}[2Jb") == "a�[2Jb"
+    assert shown("改行\nなし") == "改行\nなし"

@@ -120,7 +120,7 @@ def table_unit(cells: tuple[Any, ...]) -> str | None:
     return None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0, DEL and C1 (\x9b is CSI)
 
 
 def text_cell_problem(field: Field, label: str, value: Any) -> str | None:
