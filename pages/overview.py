@@ -7,14 +7,19 @@ import streamlit as st
 from komae_kpi.common import clock
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement import item_progress
+from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan import facts
-from komae_kpi.views import html_blocks, item_views, overview
-from komae_kpi_ui import app, frame, store_access
+from komae_kpi.views import html_blocks, item_views, meeting_views, overview
+from komae_kpi_ui import app, frame, store_access, url_state
+
+REPORTS_HREF = "./reports"
+MEETING_LINKS = 8  # the latest meetings offered for comparison
 
 
 def show() -> None:
     snapshot = store_access.snapshot()
     year = frame.page_header("全体概況", snapshot)
+    _changes_since_meeting(snapshot, year)
 
     today = clock.today()
     notes = overview.freshness_notes(snapshot, year, today)
@@ -70,6 +75,27 @@ def show() -> None:
             meta=True,
         )
     )
+
+
+def _changes_since_meeting(snapshot: Snapshot, year: int) -> None:
+    """「前回会議からの変化」 first: what the HQ asks before anything else. The meeting is chosen
+    with links (?meeting=…), the latest held by default."""
+    recorded = store_access.recorded_meetings()
+    if not recorded:
+        st.html(meeting_views.no_meeting_html(REPORTS_HREF))
+        return
+    names = [m.name for m in reversed(recorded)][:MEETING_LINKS]
+    chosen = url_state.choose(names, param="meeting", default=names[0], to_text=str)
+    links = (
+        html_blocks.link_bar(
+            [(n, url_state.href(meeting=None if n == names[0] else n), n == chosen) for n in names],
+            label="比べる会議",
+        )
+        if len(names) > 1
+        else ""
+    )
+    changes = store_access.changes_since_meeting(chosen, year)
+    st.html(meeting_views.changes_html(snapshot.plan, changes, meeting_links=links))
 
 
 if app.guard():

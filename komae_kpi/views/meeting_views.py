@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement.indicator_status import STATUS_LABELS
 from komae_kpi.judgement.item_progress import NOT_REPORTED
@@ -18,6 +20,8 @@ from komae_kpi.judgement.meeting_changes import (
 from komae_kpi.plan.model import Plan
 from komae_kpi.plan.plan_files import DEPARTMENT_SEPARATOR
 from komae_kpi.store.meetings import Meeting
+from komae_kpi.views import html_blocks
+from komae_kpi.views.overview import Note
 from komae_kpi.views.status_style import indicator_status_text, item_status_text
 
 SECTION_TITLE = "前回会議からの変化"
@@ -175,3 +179,67 @@ def meeting_record(meeting: Meeting) -> dict[str, object]:
         "item_status_count": len(meeting.statuses),
         "judgements": {str(j.indicator_no): j.status for j in meeting.judgements},
     }
+
+
+NO_MEETING = (
+    "推進本部会議の記録はまだありません。「公表・会議資料」で会議を記録すると、"
+    "ここに前回会議からの変化を表示します。"
+)
+NOTHING_CHANGED = "前回会議から変わった指標・取組項目はありません。"
+INDICATOR_TABLE = "前回会議から変わった指標"
+ITEM_TABLE = "前回会議から状況が変わった取組項目（施策・部署ごと）"
+UNREPORTED_TABLE = "前回会議から未報告のままの取組項目（推進部署ごと）"
+
+
+def no_meeting_html(reports_href: str) -> str:
+    """The overview's section before any meeting is recorded: one line, and where to record one."""
+    return html_blocks.heading(SECTION_TITLE) + html_blocks.notice(
+        [Note(text=NO_MEETING, link_text="会議を記録する（公表・会議資料）", href=reports_href)]
+    )
+
+
+def changes_html(plan: Plan, changes: MeetingChanges, *, meeting_links: str = "") -> str:
+    """The overview's 「前回会議からの変化」: the indicators, then the items by 施策 and department
+    (the changed and the newly reported), then the items still unreported counted by department.
+    meeting_links: the links choosing another recorded meeting (html_blocks.link_bar)."""
+    parts = [
+        html_blocks.heading(SECTION_TITLE),
+        meeting_links,
+        html_blocks.paragraph(heading(changes), meta=True),
+    ]
+    if nothing_changed(changes):
+        parts.append(html_blocks.paragraph(NOTHING_CHANGED))
+    if changes.indicators:
+        parts.append(
+            html_blocks.table(
+                pd.DataFrame(
+                    [indicator_row(c) for c in changes.indicators], columns=list(INDICATOR_HEADER)
+                ),
+                caption="指標",
+                label=INDICATOR_TABLE,
+                nowrap=("前回会議", "現在"),
+            )
+        )
+    groups = item_groups(plan, changes)
+    if groups:
+        shown_policy = ""
+        grouped = []
+        for group in groups:
+            policy = group.policy if group.policy != shown_policy else ""
+            shown_policy = group.policy
+            grouped.append(((policy, group.departments), group.rows))
+        parts.append(
+            html_blocks.heading("取組項目（状況が変わったもの・新たに報告されたもの）", 3)
+            + html_blocks.grouped_table(ITEM_HEADER, grouped, label=ITEM_TABLE)
+        )
+    unreported = unreported_rows(changes)
+    if unreported:
+        parts.append(
+            html_blocks.table(
+                pd.DataFrame(unreported, columns=list(UNREPORTED_HEADER)),
+                caption=f"未報告のままの取組項目（{unreported_count(changes)}項目、推進部署ごと）",
+                label=UNREPORTED_TABLE,
+                nowrap=("件数",),
+            )
+        )
+    return "".join(parts)
