@@ -85,47 +85,9 @@ def text(label: str, *, param: str, container: Any = None, placeholder: str | No
     return value
 
 
-def multiselect(
-    label: str,
-    options: Sequence[str],
-    *,
-    param: str,
-    format_func: Callable[[str], str] = str,
-    help: str | None = None,
-) -> tuple[list[str], list[str]]:
-    """A multiselect bound to ?param=A&param=B (one parameter per choice, so any name fits).
-
-    Every option is the default and leaves the URL clean; none chosen is ?param= (empty).
-    Returns what is chosen, in the options' order, and the names the URL gave that no option has
-    (read the first time, for the page to name them); when the URL names none that exists, every
-    option is chosen. With no options, nothing is drawn.
-    """
-    if not options:  # nothing to choose from: no widget, only what the URL asked for
-        return [], [r for r in st.query_params.get_all(param) if r]
-    key = state_key(param)
-    unknown: list[str] = []
-    if key not in st.session_state:
-        raw = st.query_params.get_all(param)
-        if raw == [""]:
-            chosen: list[str] = []
-        else:
-            unknown = [r for r in raw if r not in options]
-            chosen = [o for o in options if o in raw] or list(options)
-        st.session_state[key] = chosen
-    else:  # a choice that is gone (a scenario removed meanwhile) is dropped, not an error
-        st.session_state[key] = [o for o in st.session_state[key] if o in options]
-    value: list[str] = st.multiselect(label, options, key=key, format_func=format_func, help=help)
-    picked = [o for o in options if o in value]
-    if picked == list(options):
-        if param in st.query_params:
-            del st.query_params[param]
-    else:
-        st.query_params[param] = picked or ""
-    return picked, unknown
-
-
-def href(**changes: str | None) -> str:
-    """A link to this page with the current query parameters, some changed (None removes one).
+def href(**changes: str | list[str] | None) -> str:
+    """A link to this page with the current query parameters, some changed (None removes one; a
+    list gives one parameter per value, an empty list the parameter empty: ?scenario=).
 
     Relative ("?fy=2024&department=…"), so it keeps the page's path; following it reloads the
     page, which then reads its state from the URL like any shared link.
@@ -135,6 +97,8 @@ def href(**changes: str | None) -> str:
     for key, value in changes.items():
         if value is None:
             params.pop(key, None)
+        elif isinstance(value, list):
+            params[key] = value or [""]
         else:
             params[key] = [value]
     query = urlencode(params, doseq=True)
@@ -179,3 +143,37 @@ def other_params(*exclude: str) -> list[tuple[str, str]]:
         if name not in exclude
         for value in st.query_params.get_all(name)
     ]
+
+
+def chosen_many(options: Sequence[str], *, param: str) -> tuple[list[str], list[str]]:
+    """Several choices made with links (see toggle_links), kept in the URL as ?param=A&param=B.
+
+    Every option is the default and leaves the URL clean; ?param= (empty) is
+    none chosen; when the URL names none that exists, every option is chosen. Returns what is
+    chosen, in the options' order, and the names the URL gave that no option has.
+    """
+    raw = st.query_params.get_all(param)
+    if not raw:
+        return list(options), []
+    if raw == [""]:
+        return [], []
+    unknown = [r for r in raw if r and r not in options]
+    chosen = [o for o in options if o in raw] or list(options)
+    if chosen == list(options):
+        del st.query_params[param]
+    else:
+        st.query_params[param] = chosen
+    return chosen, unknown
+
+
+def toggle_links(
+    options: Sequence[str], chosen: Sequence[str], *, param: str, text: Callable[[str], str]
+) -> list[tuple[str, str, bool]]:
+    """(text, link, chosen) per option for html_blocks.link_bar: each link adds or takes away
+    its option, keeping the others."""
+    links = []
+    for option in options:
+        after = [o for o in options if (o in chosen) != (o == option)]
+        target = href(**{param: None if after == list(options) else after})
+        links.append((text(option), target, option in chosen))
+    return links

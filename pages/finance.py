@@ -61,13 +61,24 @@ def _outlook(snapshot: Snapshot, year: int) -> None:
     verdicts. The choice lives in the URL (?scenario=A&scenario=B), so a shared link shows the same."""
     st.html(html_blocks.heading(finance_outlook.SECTION_TITLE))
     by_name = {s.name: s for s in snapshot.scenarios}
-    chosen, unknown = url_state.multiselect(
-        "表示する財政見通し",
-        list(by_name),
-        param=SCENARIO_PARAM,
-        format_func=lambda name: finance_outlook.shown_name(by_name[name]),
-        help=finance_outlook.paths_help(snapshot.plan),
-    )
+    # Links, not a multiselect: a widget costs every load of the page (bench/README.md).
+    chosen, unknown = url_state.chosen_many(list(by_name), param=SCENARIO_PARAM)
+    if by_name:
+        st.html(
+            html_blocks.link_bar(
+                url_state.toggle_links(
+                    list(by_name),
+                    chosen,
+                    param=SCENARIO_PARAM,
+                    text=lambda name: finance_outlook.shown_name(by_name[name]),
+                ),
+                label="表示する財政見通し",
+            )
+            + html_blocks.paragraph(
+                "選ぶと表示・非表示が切り替わります。" + finance_outlook.paths_help(snapshot.plan),
+                meta=True,
+            )
+        )
     section = finance_outlook.outlook_section(snapshot, year, chosen, unknown=unknown)
     for notice in section.notices:
         st.info(notice, icon=":material/info:")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,29 @@ def _param(at: AppTest, name: str) -> list[str]:
     return value if isinstance(value, list) else [value]
 
 
+def _scenario_links(at: AppTest) -> list[tuple[str, dict[str, list[str]], bool]]:
+    """The scenario chooser's links: (text, the query they lead to, chosen)."""
+    whole = "".join(h.value for h in at.html)
+    if 'aria-label="表示する財政見通し"' not in whole:
+        return []
+    bar = whole.split('aria-label="表示する財政見通し"')[1].split("</nav>")[0]
+    found = re.findall(
+        r'<a href="([^"]*)" target="_self"( aria-current="true")?[^>]*>([^<]*)</a>', bar
+    )
+    return [
+        (
+            html.unescape(text),
+            parse_qs(urlparse(html.unescape(href)).query, keep_blank_values=True),
+            bool(cur),
+        )
+        for href, cur, text in found
+    ]
+
+
+def _chosen(at: AppTest) -> list[str]:
+    return [text for text, _, chosen in _scenario_links(at) if chosen]
+
+
 def _chart_traces(at: AppTest, title: str) -> list[dict[str, Any]]:
     """The traces of the chart drawn on the page whose title starts so."""
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -107,8 +131,9 @@ def test_finance_on_the_demo_store_shows_the_made_up_outlook(
     db = tmp_path / "demo.duckdb"
     write_demo_store(db)
     at = _open(monkeypatch, db, "finance")
-    (choice,) = at.multiselect
-    assert choice.options == ["デモ用財政見通し（架空）【デモデータ（架空の財政見通し）】"]
+    assert [text for text, _, _ in _scenario_links(at)] == [
+        "デモ用財政見通し（架空）【デモデータ（架空の財政見通し）】"
+    ]
     text = _text(at)
     assert (
         "デモデータ（架空の財政見通し）：「デモ用財政見通し（架空）」は説明用に作った架空" in text
@@ -126,7 +151,7 @@ def test_finance_draws_the_imported_scenario_and_its_verdicts(
     monkeypatch: pytest.MonkeyPatch, planned: Path
 ) -> None:
     at = _open(monkeypatch, planned, "finance")
-    assert at.multiselect[0].value == [VISION, BUDGET]
+    assert _chosen(at) == [VISION, BUDGET]
     text = _text(at)
     assert VISION_DEBT in text and BUDGET_DEBT in text
     assert (
@@ -151,28 +176,32 @@ def test_the_chosen_scenarios_live_in_the_url(
 ) -> None:
     save_scenario(planned, outlook_scenario("参考", {"issuance": 12.0, "repayment": 11.5}))
     at = _open(monkeypatch, planned, "finance", {"scenario": [BUDGET]})
-    assert at.multiselect[0].value == [BUDGET]
+    assert _chosen(at) == [BUDGET]
     assert BUDGET_DEBT in _section(at) and VISION_DEBT not in _section(at)
-    at.multiselect[0].select(VISION).run()
-    _ok(at)
-    assert _param(at, "scenario") == [VISION, BUDGET]
-    # The year links carry both (a link shared from here opens the same).
-    years = "".join(h.value for h in at.html).split('aria-label="年度"')[1].split("</nav>")[0]
-    links = [
+    # Each link adds or takes away its scenario, keeping the others and the year.
+    links = {text: query for text, query, _ in _scenario_links(at)}
+    assert links[VISION]["scenario"] == [VISION, BUDGET]
+    assert links[BUDGET]["scenario"] == [""]  # taking the only one away: none chosen
+    assert links["参考"]["scenario"] == [BUDGET, "参考"]
+    assert all(q["fy"] == ["2025"] for q in links.values())
+    # Following one opens the page with both (a link shared from here opens the same).
+    both = _open(monkeypatch, planned, "finance", {"scenario": links[VISION]["scenario"]})
+    _ok(both)
+    assert _chosen(both) == [VISION, BUDGET]
+    assert _param(both, "scenario") == [VISION, BUDGET]
+    years = "".join(h.value for h in both.html).split('aria-label="年度"')[1].split("</nav>")[0]
+    year_links = [
         parse_qs(urlparse(html.unescape(h.split('"')[0])).query) for h in years.split('href="')[1:]
     ]
-    assert links and all(q["scenario"] == [VISION, BUDGET] for q in links)
-    # A shared link opens with the same choice; every one chosen leaves the URL clean.
-    shared = _open(monkeypatch, planned, "finance", {"scenario": [VISION, BUDGET]})
-    assert shared.multiselect[0].value == [VISION, BUDGET]
-    shared.multiselect[0].select("参考").run()
-    assert "scenario" not in shared.query_params
+    assert year_links and all(q["scenario"] == [VISION, BUDGET] for q in year_links)
+    # Adding the last one chooses every scenario, which leaves the URL clean.
+    every = {text: query for text, query, _ in _scenario_links(both)}["参考"]
+    assert "scenario" not in every
     # None chosen is said, and kept as an empty choice.
-    shared.multiselect[0].set_value([]).run()
-    assert _param(shared, "scenario") == [""]
-    assert finance_outlook.NONE_CHOSEN_TEXT in [i.value for i in shared.info]
-    again = _open(monkeypatch, planned, "finance", {"scenario": ""})
-    assert again.multiselect[0].value == []
+    none = _open(monkeypatch, planned, "finance", {"scenario": ""})
+    assert _chosen(none) == []
+    assert _param(none, "scenario") == [""]
+    assert finance_outlook.NONE_CHOSEN_TEXT in [i.value for i in none.info]
 
 
 def test_an_unknown_scenario_in_the_url_is_named_not_raised(
@@ -184,7 +213,7 @@ def test_an_unknown_scenario_in_the_url_is_named_not_raised(
         f"リンクの指定: 財政見通し「旧計画」はありません（あるのは「{VISION}」「{BUDGET}」）。"
         in notes
     )
-    assert at.multiselect[0].value == [BUDGET]
+    assert _chosen(at) == [BUDGET]
     assert _param(at, "scenario") == [BUDGET]
 
 
@@ -195,7 +224,7 @@ def test_without_a_scenario_finance_says_how_to_add_one(
     notes = [i.value for i in at.info]
     assert finance_outlook.NO_SCENARIO_TEXT in notes
     assert any("財政見通し「旧計画」はありません" in n for n in notes)
-    assert not at.multiselect
+    assert not _scenario_links(at)
 
 
 # --- warnings -------------------------------------------------------------------------------------
