@@ -87,7 +87,7 @@ def test_the_views_mark_the_estimate_and_the_provisional_judgement(estimated: Pa
         stages=snapshot.stages(3),
     )
     actual = next(t for t in figure.data if t.name == "実績値")
-    assert list(actual.customdata[-1]) == ["令和7年度 (2025)", "（見込）"]
+    assert list(actual.customdata[-1])[:2] == ["令和7年度 (2025)", "（見込）"]
     assert actual.customdata[-2][1] == "" and actual.marker.symbol[-1] == "circle-open"
     assert "%{customdata[1]}" in actual.hovertemplate
     assert "× 遅れ（暫定）" in figure.layout.title.text

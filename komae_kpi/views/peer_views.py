@@ -20,7 +20,15 @@ from komae_kpi.judgement.peer_context import (
 )
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator
-from komae_kpi.views.charts import ACTUAL_COLOR, OKABE_ITO, TARGET_COLOR, TEMPLATE, _year_axis
+from komae_kpi.views.charts import (
+    ACTUAL_COLOR,
+    HOVER,
+    OKABE_ITO,
+    TARGET_COLOR,
+    TEMPLATE,
+    _year_axis,
+    hover_data,
+)
 
 IMPORT_HINT = (
     "類似団体との比較には、総務省「地方公共団体の主要財政指標一覧」の取込が必要です: "
@@ -46,7 +54,6 @@ def peer_figure(
     line when the indicator is one of the plan's (経常収支比率 90.0%以下)."""
     unit = unit_of(s.indicator)
     years = list(s.years)
-    labels = [fy.label(y) for y in years]
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -84,9 +91,8 @@ def peer_figure(
                 mode="lines+markers",
                 name=name,
                 line=line,
-                customdata=labels,
-                hovertemplate=f"%{{customdata}}: %{{y:,.{_decimals(s.indicator)}f}}{unit}"
-                "<extra>%{fullData.name}</extra>",
+                customdata=hover_data(years, list(values), unit, _decimals(s.indicator)),
+                hovertemplate=HOVER,
             )
         )
     if target is not None and years:
