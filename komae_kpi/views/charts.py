@@ -99,44 +99,51 @@ def crosses(points: Sequence[tuple[float, float]], box: LabelBox) -> bool:
         lo, hi = max(min(xa, xb), box.x0), min(max(xa, xb), box.x1)
         if lo > hi:
             continue
-        if xa == xb:  # a vertical segment
-            ys = [ya, yb]
-        else:
-            ys = [ya + (yb - ya) * (at - xa) / (xb - xa) for at in (lo, hi)]
+        # The segment's y at the span's two ends (both ends of a vertical segment).
+        ys = [ya, yb] if xa == xb else [ya + (yb - ya) * (at - xa) / (xb - xa) for at in (lo, hi)]
         if max(ys) >= box.y0 and min(ys) <= box.y1:
             return True
     return False
 
 
-def clear_side(
+Side = Literal["above", "below"]
+
+
+def label_box(x0: float, width: float, y: float, height: float, side: Side) -> LabelBox:
+    """A label's box beside the line y = y, starting at x0: a hair off the line it names (which
+    it may touch), on the side given."""
+    gap = height * 0.05
+    if side == "above":
+        return LabelBox(x0=x0, x1=x0 + width, y0=y + gap, y1=y + height)
+    return LabelBox(x0=x0, x1=x0 + width, y0=y - height, y1=y - gap)
+
+
+def clear_place(
     lines: Sequence[Sequence[tuple[float, float]]],
     *,
-    x0: float,
-    x1: float,
+    x_from: float,
+    x_to: float,
+    width: float,
     y: float,
     height: float,
-    preferred: Literal["above", "below"],
-) -> Literal["above", "below"]:
-    """The side of the line y = y on which a label of this size, from x0 to x1, crosses no line
-    (touching y itself is allowed: that is the line the label names). The preferred side when
-    both are clear or both crossed."""
-
-    def box(side: Literal["above", "below"]) -> LabelBox:
-        # A hair off the line it names, which every side touches.
-        gap = height * 0.05
-        if side == "above":
-            return LabelBox(x0=x0, x1=x1, y0=y + gap, y1=y + height)
-        return LabelBox(x0=x0, x1=x1, y0=y - height, y1=y - gap)
-
-    other: Literal["above", "below"] = "below" if preferred == "above" else "above"
+    preferred: Side,
+) -> tuple[float, Side] | None:
+    """Where a label of this size beside the line y = y (from x_from to x_to) crosses no line:
+    the leftmost start on the preferred side, else on the other; None when no place is clear."""
+    other: Side = "below" if preferred == "above" else "above"
+    steps = max(int((x_to - width - x_from) / 0.25), 0)
+    starts = [x_from + 0.25 * k for k in range(steps + 1)]
     for side in (preferred, other):
-        if not any(crosses(line, box(side)) for line in lines):
-            return side
-    return preferred
+        for x0 in starts:
+            box = label_box(x0, width, y, height, side)
+            if not any(crosses(line, box) for line in lines):
+                return x0, side
+    return None
 
 
-# For placing labels before the page decides the chart's width: a plot about this wide (px).
-_ASSUMED_PLOT_WIDTH = 520
+# For placing labels before the output decides the chart's width: the narrowest plot area drawn
+# (the deck's 7.7-inch chart less its margins, in px). A wider chart only leaves more room.
+_ASSUMED_PLOT_WIDTH = 600
 _LABEL_FONT = 14
 
 
@@ -144,36 +151,50 @@ def _target_label(
     fig: go.Figure,
     x: Indicator,
     *,
-    start: float,
+    line: tuple[float, float],
     x_range: tuple[float, float],
     y_range: tuple[float, float],
     height: int,
 ) -> None:
-    """「目標 90.0%以下」 at the left end (start) of the target line, on the side no line crosses:
-    away from the data first (above a floor, below a ceiling), with a white background."""
+    """「目標 90.0%以下」 beside the target line (from line[0] to line[1]) where no other line
+    crosses it: leftmost, and away from the data first (above a floor, below a ceiling). Where
+    every place is crossed (a long history squeezes the plan period), in the right margin at the
+    target's height, which no line reaches."""
     text = f"目標 {x.target_text()}"
-    width_years = len(text) * _LABEL_FONT / _ASSUMED_PLOT_WIDTH * (x_range[1] - x_range[0])
+    width = len(text) * _LABEL_FONT / _ASSUMED_PLOT_WIDTH * (x_range[1] - x_range[0])
     plot_height = max(height - 160, 100)
     label_height = (_LABEL_FONT + 10) / plot_height * (y_range[1] - y_range[0])
-    side = clear_side(
+    place = clear_place(
         line_points(fig),
-        x0=start,
-        x1=start + width_years,
+        x_from=line[0],
+        x_to=line[1],
+        width=width,
         y=x.target_value,
         height=label_height,
         preferred="above" if x.comparator == ">=" else "below",
     )
+    look = {
+        "showarrow": False,
+        "text": text,
+        "font": {"size": _LABEL_FONT, "color": TARGET_COLOR},
+        "bgcolor": "rgba(255,255,255,0.85)",
+        "name": "target-label",
+    }
+    if place is None:
+        margin = TEMPLATE.layout.margin
+        fig.add_annotation(
+            xref="paper", x=1, xanchor="left", xshift=6, y=x.target_value, yanchor="middle", **look
+        )
+        fig.update_layout(margin={**margin.to_plotly_json(), "r": len(text) * _LABEL_FONT + 16})
+        return
+    start, side = place
     fig.add_annotation(
         x=start,
         y=x.target_value,
         xanchor="left",
         yanchor="bottom" if side == "above" else "top",
         yshift=2 if side == "above" else -2,
-        showarrow=False,
-        text=text,
-        font={"size": _LABEL_FONT, "color": TARGET_COLOR},
-        bgcolor="rgba(255,255,255,0.85)",
-        name="target-label",
+        **look,
     )
 
 
@@ -349,7 +370,7 @@ def indicator_figure(
     _target_label(
         fig,
         x,
-        start=x.baseline_fiscal_year - 0.5,
+        line=(x.baseline_fiscal_year - 0.5, last + 0.5),
         x_range=(first - 0.5, last + 0.5),
         y_range=(y_low, y_high),
         height=height,

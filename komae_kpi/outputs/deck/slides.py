@@ -345,9 +345,10 @@ def _indicator_slide(
     )
     # The slide's title already names the indicator and its status; the chart gives that room to
     # the plot. Slightly larger text than on screen: the image is shown at about 7.7 in wide.
+    # The right margin stays as wide as the chart made it (the 目標 label may be drawn there).
     figure.update_layout(
         title={"text": ""},
-        margin={"t": 24, "l": 70, "r": 24, "b": 110},
+        margin={"t": 24, "l": 70, "r": max(figure.layout.margin.r or 0, 24), "b": 110},
         font={"size": 17},
         legend={"y": -0.2},
     )
