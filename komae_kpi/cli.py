@@ -63,7 +63,7 @@ from komae_kpi.store.users import (
     normalize_email,
     role_choices,
 )
-from komae_kpi.views import finance_outlook
+from komae_kpi.views import finance_outlook, peer_views
 from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
 from komae_kpi.views.outlook_views import (
     flow_table,
@@ -628,7 +628,7 @@ def _cmd_peers_show(args: argparse.Namespace) -> int:
         name = (
             f"{r['都道府県名']}{r['団体名']}" if r["団体名"] == AVERAGE_NAME else str(r["団体名"])
         )
-        cells = ["－" if r[i] is None else f"{r[i]:g}" for i in indicators]
+        cells = [peer_views.value_text(r[i], i) for i in indicators]
         print("\t".join([str(r["団体コード"] or ""), mark + name, *cells]))
     print(SOURCE)
     return 0

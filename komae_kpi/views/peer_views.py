@@ -41,7 +41,8 @@ def _decimals(indicator: str) -> int:
     return 2 if indicator == "財政力指数" else 1
 
 
-def _value_text(value: float | None, indicator: str) -> str:
+def value_text(value: float | None, indicator: str) -> str:
+    """A peer figure as every output writes it: '87.7%', '0.92'; '－' without one."""
     if value is None:
         return "－"
     return formatting.with_unit(value, unit_of(indicator), _decimals(indicator))
@@ -137,7 +138,7 @@ def rank_lines(context: PeerContext) -> list[str]:
         found = rank(context, indicator, year)
         if found is None:
             continue
-        mine = _value_text(context.value(context.home, year, indicator), indicator)
+        mine = value_text(context.value(context.home, year, indicator), indicator)
         lines.append(
             f"{indicator} {mine}: {context.group.name}中 {found.rank}位"
             f"（{found.count}市のうち、{BETTER_WORDS[found.better] if found.better else '低い順'}）"
@@ -158,7 +159,7 @@ def group_table(context: PeerContext) -> pd.DataFrame:
         )
         row: dict[str, object] = {"団体コード": member.code, "団体名": f"{mark}{member.name}"}
         for indicator in context.indicators:
-            row[indicator] = _value_text(context.value(member, year, indicator), indicator)
+            row[indicator] = value_text(context.value(member, year, indicator), indicator)
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
 
