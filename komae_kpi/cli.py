@@ -628,7 +628,7 @@ def _cmd_peers_show(args: argparse.Namespace) -> int:
         name = (
             f"{r['都道府県名']}{r['団体名']}" if r["団体名"] == AVERAGE_NAME else str(r["団体名"])
         )
-        cells = [peer_views.value_text(r[i], i) for i in indicators]
+        cells = [peer_views.value_text(cast(float | None, r[i]), i) for i in indicators]
         print("\t".join([str(r["団体コード"] or ""), mark + name, *cells]))
     print(SOURCE)
     return 0

@@ -24,12 +24,14 @@ from komae_kpi.judgement.indicator_status import Assessment
 from komae_kpi.judgement.progress import Snapshot, assess_all, load_snapshot
 from komae_kpi.outputs.chart_images import ChartRenderer, chart_renderer, chromium_path
 from komae_kpi.outputs.deck import build_meeting_deck
+from komae_kpi.outputs.deck.layout import CELL_MARGIN_X, line_count
 from komae_kpi.outputs.report import build_report
 from komae_kpi.outputs.report.pdf import build_pdf_report
 from komae_kpi.store.connection import init_store
 from komae_kpi.store.demo import write_demo_store
 from komae_kpi.views import indicator_views, overview
 from komae_kpi.views.change_views import change_rows, history_rows
+from komae_kpi.views.status_style import is_status_text
 from tests.test_meeting_deck import slide_text
 
 YEAR = 2025
@@ -209,3 +211,29 @@ def test_a_city_report_has_no_demo_mark(tmp_path: Path) -> None:
     init_store(db)
     document = build_report(load_snapshot(db), YEAR, lambda f, width, height: b"", today=TODAY)
     assert "デモデータ" not in document.html and "@top-center" not in document.html
+
+
+def test_status_labels_in_the_decks_tables_fit_their_column(
+    demo_deck: PresentationObject,
+) -> None:
+    # A status word never wraps inside (「注意（暫/定）」): each of its lines fits the column.
+    checked: list[str] = []
+    for slide in demo_deck.slides:
+        for shape in slide.shapes:
+            if not getattr(shape, "has_table", False):
+                continue
+            table = shape.table
+            for row in table.rows:
+                for j, cell in enumerate(row.cells):
+                    if not is_status_text(cell.text_frame.paragraphs[0].text):
+                        continue
+                    width = table.columns[j].width.inches - 2 * CELL_MARGIN_X
+                    for paragraph in cell.text_frame.paragraphs:
+                        size = max(r.font.size.pt for r in paragraph.runs if r.font.size)
+                        assert line_count(paragraph.text, width, size) == 1, (
+                            paragraph.text,
+                            width,
+                            size,
+                        )
+                    checked.append(cell.text)
+    assert any("（暫定）" in text for text in checked), "the demo has a provisional judgement"

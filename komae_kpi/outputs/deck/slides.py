@@ -44,6 +44,7 @@ from komae_kpi.outputs.deck.layout import (
     BAND,
     BODY_BOTTOM,
     BODY_TOP,
+    CELL_MARGIN_X,
     CONTENT_WIDTH,
     FOOTER_TOP,
     HIGHLIGHT,
@@ -59,6 +60,7 @@ from komae_kpi.outputs.deck.layout import (
     Paragraph,
     Span,
     add_table,
+    line_count,
     new_presentation,
     new_slide,
     paginate,
@@ -79,7 +81,11 @@ from komae_kpi.plan.model import Indicator, Plan
 from komae_kpi.views import charts, finance_outlook
 from komae_kpi.views.indicator_views import summary
 from komae_kpi.views.overview import gap_warnings
-from komae_kpi.views.status_style import STATUS_HEX, assessment_status_text, item_status_text
+from komae_kpi.views.status_style import (
+    STATUS_HEX,
+    indicator_status_text,
+    item_status_text,
+)
 
 MEETING = "行財政改革推進本部 会議資料"
 DEMO_MARK = "デモデータ（架空の値）"
@@ -176,8 +182,14 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
 
 
 def _status_cell(a: Assessment) -> Cell:
-    """'○ 順調', or '○ 順調（暫定）' for a judgement resting on a 見込 value."""
-    return Cell.of(assessment_status_text(a), fill=tint(STATUS_HEX[a.status]), bold=True)
+    """'○ 順調', or '○ 順調' over '（暫定）' for a judgement resting on a 見込 value: the narrow
+    column's line breaks between the word and its mark, never inside either (「注意（暫/定）」)."""
+    word = indicator_status_text(a.status)
+    return Cell(
+        paragraphs=(word, a.provisional_mark) if a.provisional else (word,),
+        fill=tint(STATUS_HEX[a.status]),
+        bold=True,
+    )
 
 
 OVERVIEW_WIDTHS = (0.45, 3.05, 1.1, 3.1, 1.2, 1.85, 1.68)
@@ -508,6 +520,17 @@ def _left_out(count: int) -> str:
     return f"ほか{count}件の判定は、画面「財政指標」の財政見通しに掲載しています。"
 
 
+SUMMARY_HEADER_SIZE = 14
+
+
+def _status_lines(text: str, width: float, size: float) -> tuple[str, ...]:
+    """A status label on one line where it fits the column, else its icon over its word
+    ('△' / 'やや遅れ'): a break between them, never inside the word (「やや遅/れ」)."""
+    if line_count(text, width - 2 * CELL_MARGIN_X, size) == 1:
+        return (text,)
+    return tuple(text.split(" ", 1))
+
+
 def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> None:
     plan = snapshot.plan
     slide = new_slide(prs, f"{ITEM_SUMMARY_TITLE}（{fy.label(fiscal_year)}）")
@@ -525,8 +548,8 @@ def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year
     header: list[str | Cell] = [
         Cell.of("区分"),
         *[
-            Cell.of(
-                item_status_text(s),
+            Cell(
+                paragraphs=_status_lines(item_status_text(s), status_width, SUMMARY_HEADER_SIZE),
                 align=PP_ALIGN.CENTER,
                 fill=tint(STATUS_HEX[ITEM_STATUS_TONE[s]], 0.35) if s in ITEM_STATUS_TONE else None,
                 color=INK if s in ITEM_STATUS_TONE else None,
@@ -556,7 +579,7 @@ def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year
         header,
         rows,
         size=16,
-        header_size=14,
+        header_size=SUMMARY_HEADER_SIZE,
         min_row_height=0.95,
     )
     notes: list[Paragraph] = []
