@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from komae_kpi.common import formatting
 from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
 from komae_kpi.judgement.indicator_status import Assessment
 from komae_kpi.judgement.progress import Snapshot, assess_all, load_snapshot
-from komae_kpi.outputs.chart_images import ChartRenderer, chart_renderer, chromium_path
+from komae_kpi.outputs.chart_images import ChartRenderer
 from komae_kpi.outputs.deck import build_meeting_deck
 from komae_kpi.outputs.deck.layout import CELL_MARGIN_X, line_count
 from komae_kpi.outputs.report import build_report
@@ -32,20 +30,14 @@ from komae_kpi.store.demo import write_demo_store
 from komae_kpi.views import indicator_views, overview
 from komae_kpi.views.change_views import change_rows, history_rows
 from komae_kpi.views.status_style import is_status_text
+from tests import test_progress_report
 from tests.test_meeting_deck import slide_text
 
 YEAR = 2025
 TODAY = dt.date(2026, 6, 30)
 
-
-@pytest.fixture(scope="module")
-def renderer() -> Iterator[ChartRenderer]:
-    if chromium_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: .ci/run must install Debian's chromium")
-        pytest.skip("Chromium is not installed")
-    with chart_renderer() as r:
-        yield r
+# One browser for the module's charts (the report tests' fixture: skips without Chromium).
+renderer = test_progress_report.renderer
 
 
 @pytest.fixture(scope="module")
