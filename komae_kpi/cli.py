@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, cast
 
-from komae_kpi.common import clock, fiscal_year, formatting, stages
+from komae_kpi.common import clock, fiscal_year, formatting
 from komae_kpi.common.errors import KomaeKpiError, StoreBusyError, StoreFaultError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.common.user_text import visible
@@ -71,7 +71,7 @@ from komae_kpi.store.users import (
     normalize_email,
     role_choices,
 )
-from komae_kpi.views import finance_outlook
+from komae_kpi.views import finance_outlook, peer_views
 from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
 from komae_kpi.views.meeting_views import change_lines, meeting_record, meeting_title
 from komae_kpi.views.outlook_views import (
@@ -469,19 +469,21 @@ def _cmd_status(args: argparse.Namespace) -> int:
         mark = f"［{PENDING_MARK}］" if r["pending"] else ""
         provisional = PROVISIONAL_MARK if r["provisional"] else ""
         print(f"\n{r['indicator_no']}. {r['name']}  [{r['status_label']}{provisional}]{mark}")
-        stage = stages.parse(r["stage"]) if r["stage"] else None
+        # The text from the unrounded assessment, rounded once as every other output does (the
+        # records' 4-decimal numbers would be rounded a second time: 0.9500 -> '0.9' in binary).
+        a = assessments[r["indicator_no"]]
         print(
-            f"   最新の実績値 {formatting.with_stage(r['latest_value'], unit, stage)}"
-            f"（{formatting.fiscal_year_label(r['latest_fiscal_year'])}）"
-            f"／計画線 {formatting.with_unit(r['path_value'], unit)}"
-            f"／差 {formatting.signed_difference(r['gap'], unit)}"
+            f"   最新の実績値 {a.latest_text}"
+            f"（{formatting.fiscal_year_label(a.latest_fiscal_year)}）"
+            f"／計画線 {formatting.with_unit(a.path_value, unit)}"
+            f"／差 {formatting.signed_difference(a.gap, unit)}"
         )
         print(
             f"   {fiscal_year.wareki(indicator.target_fiscal_year)}の見込み "
-            f"{formatting.with_unit(r['projected_value'], unit)}"
+            f"{formatting.with_unit(a.projected_value, unit)}"
             f"／目標値 {indicator.target_text()}"
-            f"／{indicator.required_change_label} {formatting.signed_difference(r['required_annual_change'], unit)}"
-            f"／実績の年変化 {formatting.signed_difference(r['observed_annual_change'], unit)}"
+            f"／{indicator.required_change_label} {formatting.signed_difference(a.required_annual_change, unit)}"
+            f"／実績の年変化 {formatting.signed_difference(a.observed_annual_change, unit)}"
         )
         print(f"   {r['reason']}")
         if r["finding"]:
@@ -669,7 +671,7 @@ def _cmd_peers_show(args: argparse.Namespace) -> int:
         name = (
             f"{r['都道府県名']}{r['団体名']}" if r["団体名"] == AVERAGE_NAME else str(r["団体名"])
         )
-        cells = ["－" if r[i] is None else f"{r[i]:g}" for i in indicators]
+        cells = [peer_views.value_text(cast(float | None, r[i]), i) for i in indicators]
         print("\t".join([str(r["団体コード"] or ""), mark + name, *cells]))
     print(SOURCE)
     return 0

@@ -148,7 +148,9 @@ def test_every_item_is_listed_and_unreported_ones_say_so(filled: Path) -> None:
     document = build_report(snapshot, 2025, lambda f, width, height: b"\x89PNG", today=TODAY)
     for item in snapshot.plan.items:
         assert f"取組項目{item.item_no} " in document.html, item.item_no
-    unreported = document.html.count(f'<th scope="row">進捗状況</th><td>－ {NOT_REPORTED}</td>')
+    unreported = document.html.count(
+        f'<th scope="row">進捗状況</th><td class="kpi-status">－ {NOT_REPORTED}</td>'
+    )
     reported = len(REPORTED) + 1  # item 60 shows item 8's report
     assert unreported == len(snapshot.plan.items) - reported
     assert "令和8年6月30日" in document.html and "狛江市" in document.html

@@ -404,7 +404,7 @@ def test_review_commands(team: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
         (1, "submitted", ["財政課"]),
         (2, "submitted", ["財政課"]),
     ]
-    assert listed[0]["changes"] == [{"field": "実績値", "before": "", "after": "95%"}]
+    assert listed[0]["changes"] == [{"field": "実績値", "before": "", "after": "95.0%"}]
     assert "所見" in listed[0]["needs_finding"] and listed[1]["needs_finding"] is None
     # Neither ids nor --all; an editor approving; the submitter's own; a returned record.
     code, _, err = _cli(capsys, "review", "approve", *db)

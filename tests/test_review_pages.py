@@ -183,8 +183,8 @@ def test_the_header_toggle_shows_waiting_records_marked(
     _ok(at)
     page = _html(at)
     assert "165.0億円（令和7年度 (2025)）" in page
-    assert re.search(r"<td>市債残高</td><td>[^<]*［承認待ち］</td>", page)
-    assert not re.search(r"<td>経常収支比率</td><td>[^<]*［承認待ち］</td>", page)
+    assert re.search(r"<td>市債残高</td><td[^>]*>[^<]*［承認待ち］</td>", page)
+    assert not re.search(r"<td>経常収支比率</td><td[^>]*>[^<]*［承認待ち］</td>", page)
     # A viewer has no such toggle.
     at = _open(monkeypatch, team, VIEWER, "items")
     assert not [t for t in at.toggle if t.label.startswith("承認待ち")]

@@ -126,7 +126,7 @@ _REFUSED: list[tuple[ScenarioFlow | None, ScenarioForecast | None, str]] = [
     (
         None,
         ScenarioForecast(indicator_no=1, fiscal_year=2025, value=120.0),
-        "令和7年度の見込値: 指標1（質の高い行政運営が行われていると感じている市民の割合）の値「120」は"
+        "令和7年度の見込値: 指標1（質の高い行政運営が行われていると感じている市民の割合）の値「120.0」は"
         "ありえない値です",
     ),
     (

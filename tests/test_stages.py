@@ -196,7 +196,7 @@ def test_the_history_keeps_every_stage_with_its_date_and_source(store: Path) -> 
         for r in history_rows(load_snapshot(store).plan, entries)  # as the pages and CLI show it
     }
     assert (rows["A", "実績値"].after, rows["A", "実績値"].stage) == ("91.2%（見込）", "見込")
-    assert (rows["B", "実績値"].before, rows["B", "実績値"].after) == ("91.2%（見込）", "91%")
+    assert (rows["B", "実績値"].before, rows["B", "実績値"].after) == ("91.2%（見込）", "91.0%")
     assert (rows["B", "区分"].before, rows["B", "区分"].after) == ("見込", "決算")
 
 
@@ -259,7 +259,7 @@ def test_a_submission_shows_the_stage_when_it_changes(store: Path) -> None:
     rows = {r.submission.key.subject_no: r for r in review_rows(load_snapshot(store))}
     assert [(c.field, c.before, c.after) for c in rows[4].changes] == [("区分", "見込", "決算")]
     assert [(c.field, c.before, c.after) for c in rows[5].changes] == [
-        ("実績値", "", "166億円（見込）")
+        ("実績値", "", "166.0億円（見込）")
     ]
 
 

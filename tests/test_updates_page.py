@@ -119,7 +119,7 @@ def test_the_second_of_two_people_saving_is_told_and_sees_both(
     assert not at.exception
     assert len(at.warning) == 1 and "別の人が変更しました" in at.warning[0].value
     page = html(at)
-    assert "89%" in page and "88.5%" in page and "他の人" in page and "わたし" in page
+    assert "89.0%" in page and "88.5%" in page and "他の人" in page and "わたし" in page
     assert value_of(store, 3, 2025) == (89.0, "他の人", None)  # nothing overwritten
     button(at, "あなたの入力で上書きする").click().run()
     assert not at.exception
@@ -264,7 +264,7 @@ def test_an_import_confirmed_after_the_store_changed_is_refused(
     assert value_of(store, 3, 2025) == (88.0, None, None)
     assert list_backups(store) == []
     # The page now previews against the new state: a change from 88 to 89.5.
-    assert "変更 1件" in html(at) and "88%" in html(at)
+    assert "変更 1件" in html(at) and "88.0%" in html(at)
 
 
 def test_unchanged_records_can_be_listed_in_the_preview(
@@ -305,7 +305,7 @@ def test_after_an_import_the_form_shows_the_imported_record_and_saves_over_it(
     assert any("1件を取り込みました" in m for m in messages)
     open_tab(at, "指標の実績値")
     assert any("最新の内容を表示しています" in s.value for s in at.success)
-    assert "現在の記録: 73%" in html(at)
+    assert "現在の記録: 73.0%" in html(at)
     assert text_input(at, "令和7年度 (2025)の実績値").value == "73"
     text_input(at, "令和7年度 (2025)の実績値").input("74")
     button(at, "保存する", form="actual-").click().run()

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import formatting
 from komae_kpi.common.errors import ValidationError
 from komae_kpi.imports.importer import ImportSource
 from komae_kpi.imports.peer_workbooks import PeerRow, PeerWorkbook, read_peer_workbook
@@ -178,7 +179,7 @@ def _same(a: float | None, b: float | None) -> bool:
 
 
 def _text(value: float | None) -> str:
-    return "－（算定なし）" if value is None else f"{value:g}"
+    return "－（算定なし）" if value is None else formatting.entered(value)
 
 
 def plan_changes(

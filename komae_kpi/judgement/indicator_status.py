@@ -188,10 +188,10 @@ class Assessment:
         x = self.indicator
         if self.kind == "guardrail":
             assert self.headroom is not None
-            if round(self.headroom, formatting.DEFAULT_DECIMALS) >= 0:
+            if formatting.rounded(self.headroom) >= 0:
                 return f"余裕{x.amount_text(self.headroom)}"
             return f"{x.amount_text(self.gap)}{'不足' if x.higher_is_better else '超過'}"
-        if round(self.gap, formatting.DEFAULT_DECIMALS) == 0:
+        if formatting.rounded(self.gap) == 0:
             return "計画線どおり"
         return f"{x.amount_text(self.gap)}{'遅れ' if self.is_behind else '先行'}"
 

@@ -65,7 +65,9 @@ def value_problems(indicator: Indicator, rule: JudgementRule, value: float) -> l
             )
         else:
             allowed = f"{formatting.number(high or 0.0, 0)}{indicator.unit}以下"
-        return [f"{label}の値「{value:g}」はありえない値です（{allowed}で入力してください）。"]
+        return [
+            f"{label}の値「{formatting.entered(value)}」はありえない値です（{allowed}で入力してください）。"
+        ]
     scale = max(abs(indicator.baseline_value), abs(indicator.target_value))
     if indicator.unit == "億円" and abs(value) > MONEY_SCALE_LIMIT * scale:
         # A 千円 figure typed without its unit is 100,000 times too large as 億円: 2,230,000 for

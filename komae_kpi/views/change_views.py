@@ -51,8 +51,7 @@ def field_text(
     if field == "value" and key.kind == "indicator_value":
         units = [x.unit for x in plan.indicators if x.indicator_no == key.subject_no]
         number = float(str(value))
-        text = f"{number:,.10g}" if abs(number) < 1e15 else repr(number)
-        return f"{text}{units[0] if units else ''}{formatting.stage_mark(stage)}"
+        return formatting.entered(number, units[0] if units else "") + formatting.stage_mark(stage)
     return str(value)
 
 

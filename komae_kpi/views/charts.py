@@ -7,6 +7,9 @@ exported images match; pages draw them with `st.plotly_chart(fig, theme=None)`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Literal
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -54,15 +57,145 @@ def _year_axis(first: int, last: int, max_ticks: int = 14) -> dict[str, object]:
     }
 
 
-def _hover(unit: str, decimals: int = 1, *, labelled: bool = False) -> str:
-    """'令和6年度 (2024): 91.2%'; labelled: customdata is [year, mark] and the mark follows the
-    value: '令和6年度 (2024): 91.2%（見込）'."""
-    if labelled:
-        return (
-            f"%{{customdata[0]}}: %{{y:,.{decimals}f}}{unit}%{{customdata[1]}}"
-            "<extra>%{fullData.name}</extra>"
+# Hover boxes show the text formatting.py writes (customdata), not a d3 format of y: d3 rounds the
+# binary float (0.95 -> '0.9'), the pages and outputs round half up on decimals (0.95 -> '1.0').
+HOVER = "%{customdata[0]}: %{customdata[1]}<extra>%{fullData.name}</extra>"
+# With a mark after the value: customdata is [year, mark, value text]: '令和6年度 (2024): 91.2%（見込）'.
+HOVER_MARKED = "%{customdata[0]}: %{customdata[2]}%{customdata[1]}<extra>%{fullData.name}</extra>"
+
+
+def hover_data(
+    years: Sequence[int], values: Sequence[float | None], unit: str, decimals: int = 1
+) -> list[list[str]]:
+    """customdata for HOVER: [['令和6年度 (2024)', '91.2%'], …]."""
+    return [
+        [fy.label(y), formatting.with_unit(v, unit, decimals)]
+        for y, v in zip(years, values, strict=True)
+    ]
+
+
+# Where a label is drawn in the plot (data units): its x span and its y span.
+@dataclass(frozen=True, kw_only=True)
+class LabelBox:
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+
+def line_points(fig: go.Figure) -> list[tuple[tuple[float, float], ...]]:
+    """The (x, y) points of every trace drawn as a line, in order (markers alone are not lines)."""
+    out = []
+    for t in fig.data:
+        if "lines" in (t.mode or "") and t.x is not None and t.y is not None:
+            out.append(tuple((float(x), float(y)) for x, y in zip(t.x, t.y, strict=True)))
+    return out
+
+
+def crosses(points: Sequence[tuple[float, float]], box: LabelBox) -> bool:
+    """Whether a polyline passes through the box: each segment, cut to the box's x span, has a y
+    range that overlaps the box's."""
+    for (xa, ya), (xb, yb) in pairwise(points):
+        lo, hi = max(min(xa, xb), box.x0), min(max(xa, xb), box.x1)
+        if lo > hi:
+            continue
+        # The segment's y at the span's two ends (both ends of a vertical segment).
+        ys = [ya, yb] if xa == xb else [ya + (yb - ya) * (at - xa) / (xb - xa) for at in (lo, hi)]
+        if max(ys) >= box.y0 and min(ys) <= box.y1:
+            return True
+    return False
+
+
+Side = Literal["above", "below"]
+
+
+def label_box(x0: float, width: float, y: float, height: float, side: Side) -> LabelBox:
+    """A label's box beside the line y = y, starting at x0: a hair off the line it names (which
+    it may touch), on the side given."""
+    gap = height * 0.05
+    if side == "above":
+        return LabelBox(x0=x0, x1=x0 + width, y0=y + gap, y1=y + height)
+    return LabelBox(x0=x0, x1=x0 + width, y0=y - height, y1=y - gap)
+
+
+def clear_place(
+    lines: Sequence[Sequence[tuple[float, float]]],
+    *,
+    x_from: float,
+    x_to: float,
+    width: float,
+    y: float,
+    height: float,
+    preferred: Side,
+) -> tuple[float, Side] | None:
+    """Where a label of this size beside the line y = y (from x_from to x_to) crosses no line:
+    the leftmost start on the preferred side, else on the other; None when no place is clear."""
+    other: Side = "below" if preferred == "above" else "above"
+    steps = max(int((x_to - width - x_from) / 0.25), 0)
+    starts = [x_from + 0.25 * k for k in range(steps + 1)]
+    for side in (preferred, other):
+        for x0 in starts:
+            box = label_box(x0, width, y, height, side)
+            if not any(crosses(line, box) for line in lines):
+                return x0, side
+    return None
+
+
+# For placing labels before the output decides the chart's width: the narrowest plot area drawn
+# (the deck's 7.7-inch chart less its margins, in px). A wider chart only leaves more room.
+_ASSUMED_PLOT_WIDTH = 600
+_LABEL_FONT = 14
+
+
+def _target_label(
+    fig: go.Figure,
+    x: Indicator,
+    *,
+    line: tuple[float, float],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    height: int,
+) -> None:
+    """「目標 90.0%以下」 beside the target line (from line[0] to line[1]) where no other line
+    crosses it: leftmost, and away from the data first (above a floor, below a ceiling). Where
+    every place is crossed (a long history squeezes the plan period), in the right margin at the
+    target's height, which no line reaches."""
+    text = f"目標 {x.target_text()}"
+    width = len(text) * _LABEL_FONT / _ASSUMED_PLOT_WIDTH * (x_range[1] - x_range[0])
+    plot_height = max(height - 160, 100)
+    label_height = (_LABEL_FONT + 10) / plot_height * (y_range[1] - y_range[0])
+    place = clear_place(
+        line_points(fig),
+        x_from=line[0],
+        x_to=line[1],
+        width=width,
+        y=x.target_value,
+        height=label_height,
+        preferred="above" if x.comparator == ">=" else "below",
+    )
+    look = {
+        "showarrow": False,
+        "text": text,
+        "font": {"size": _LABEL_FONT, "color": TARGET_COLOR},
+        "bgcolor": "rgba(255,255,255,0.85)",
+        "name": "target-label",
+    }
+    if place is None:
+        margin = TEMPLATE.layout.margin
+        fig.add_annotation(
+            xref="paper", x=1, xanchor="left", xshift=6, y=x.target_value, yanchor="middle", **look
         )
-    return f"%{{customdata}}: %{{y:,.{decimals}f}}{unit}<extra>%{{fullData.name}}</extra>"
+        fig.update_layout(margin={**margin.to_plotly_json(), "r": len(text) * _LABEL_FONT + 16})
+        return
+    start, side = place
+    fig.add_annotation(
+        x=start,
+        y=x.target_value,
+        xanchor="left",
+        yanchor="bottom" if side == "above" else "top",
+        yshift=2 if side == "above" else -2,
+        **look,
+    )
 
 
 def target_bound(
@@ -115,8 +248,13 @@ def actuals_trace(
             "symbol": ["circle-open" if m else "circle" for m in marks],
             "line": {"width": 2, "color": ACTUAL_COLOR},
         },
-        customdata=[[fy.label(y), m] for y, m in zip(shown, marks, strict=True)],
-        hovertemplate=_hover(unit, labelled=True),
+        customdata=[
+            [label, m, text]
+            for (label, text), m in zip(
+                hover_data(list(shown), list(shown.values()), unit), marks, strict=True
+            )
+        ],
+        hovertemplate=HOVER_MARKED,
     )
 
 
@@ -154,7 +292,6 @@ def indicator_figure(
     if trend is not None:
         values.append(trend.at(last))
     y_low, y_high = target_bound(fig, x, values, first=x.baseline_fiscal_year, last=last)
-    target_label = f"目標 {x.target_text()}"
 
     # The plan path: a straight line to the target (improvement) or the bound itself (guardrail).
     if x.kind == "improvement":
@@ -165,8 +302,10 @@ def indicator_figure(
                 mode="lines",
                 name="計画線（現状値から目標値へ）",
                 line={"color": PATH_COLOR, "width": 3, "dash": "dash"},
-                customdata=[fy.label(x.baseline_fiscal_year), fy.label(last)],
-                hovertemplate=_hover(unit),
+                customdata=hover_data(
+                    [x.baseline_fiscal_year, last], [x.baseline_value, x.target_value], unit
+                ),
+                hovertemplate=HOVER,
             )
         )
 
@@ -187,22 +326,20 @@ def indicator_figure(
             text=["現状値"],
             textposition="top center",
             showlegend=False,
-            customdata=[fy.label(x.baseline_fiscal_year)],
-            hovertemplate=_hover(unit),
+            customdata=hover_data([x.baseline_fiscal_year], [x.baseline_value], unit),
+            hovertemplate=HOVER,
         )
     )
     fig.add_trace(
         go.Scatter(
             x=[last],
             y=[x.target_value],
-            mode="markers+text",
+            mode="markers",
             name="目標値",
             marker={"size": 16, "symbol": "star", "color": TARGET_COLOR},
-            text=[target_label],
-            textposition="top left" if x.comparator == ">=" else "bottom left",
             showlegend=False,
-            customdata=[fy.label(last)],
-            hovertemplate=_hover(unit),
+            customdata=hover_data([last], [x.target_value], unit),
+            hovertemplate=HOVER,
         )
     )
 
@@ -215,8 +352,8 @@ def indicator_figure(
                 mode="lines",
                 name=f"見込み（{fy.wareki(x.baseline_fiscal_year)}以降の傾向）",
                 line={"color": PROJECTION_COLOR, "width": 3, "dash": "dot"},
-                customdata=[fy.label(start), fy.label(last)],
-                hovertemplate=_hover(unit),
+                customdata=hover_data([start, last], [trend.at(start), trend.at(last)], unit),
+                hovertemplate=HOVER,
             )
         )
     if len(points) < 2:
@@ -228,6 +365,16 @@ def indicator_figure(
             font={"size": 18, "color": "#555555"},
             bgcolor="rgba(255,255,255,0.85)",
         )
+
+    # The label last, once every line it must stay clear of is drawn.
+    _target_label(
+        fig,
+        x,
+        line=(x.baseline_fiscal_year - 0.5, last + 0.5),
+        x_range=(first - 0.5, last + 0.5),
+        y_range=(y_low, y_high),
+        height=height,
+    )
 
     status = assessment_status_text(assessment)
     title = f"指標{x.indicator_no} {x.name}"
@@ -264,8 +411,10 @@ def reference_figure(
                 mode="lines+markers",
                 name=s.name,
                 line={"color": OKABE_ITO[col - 1], "width": 3},
-                customdata=[fy.label(p[0]) for p in points],
-                hovertemplate=_hover(s.unit, s.decimals),
+                customdata=hover_data(
+                    [p[0] for p in points], [p[1] for p in points], s.unit, s.decimals
+                ),
+                hovertemplate=HOVER,
             ),
             row=1,
             col=col,

@@ -36,11 +36,12 @@ from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, Plan
 from komae_kpi.store.scenarios import Scenario, ScenarioLogEntry, unknown_problem
 from komae_kpi.views.charts import (
+    HOVER,
     TARGET_COLOR,
     TEMPLATE,
-    _hover,
     _year_axis,
     actuals_trace,
+    hover_data,
     target_bound,
 )
 from komae_kpi.views.outlook_views import NET_LABEL, TextTable
@@ -372,8 +373,8 @@ def outlook_figure(
                     legendgrouptitle={"text": label},
                     line={"color": color, "width": 2 if dash == "dash" else 3, "dash": dash},
                     marker={"size": 7, "symbol": symbol, "color": color},
-                    customdata=[fy.label(r.fiscal_year) for r in rows],
-                    hovertemplate=f"{label}<br>" + _hover(unit),
+                    customdata=hover_data([r.fiscal_year for r in rows], ys, unit),
+                    hovertemplate=f"{label}<br>" + HOVER,
                 )
             )
     fig.update_layout(

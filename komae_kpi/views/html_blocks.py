@@ -17,9 +17,11 @@ from typing import Any
 
 import pandas as pd
 
+from komae_kpi.common import formatting
 from komae_kpi.common.spreadsheet_text import without_control_characters
 from komae_kpi.views.indicator_views import KeyFigure
 from komae_kpi.views.overview import IndicatorTile, Note
+from komae_kpi.views.status_style import STATUS_LABEL_CLASS, is_status_text
 
 Cell = Any
 
@@ -49,6 +51,8 @@ def _is_number(value: Cell) -> bool:
 
 
 def _cell(value: Cell, nowrap: bool = False) -> str:
+    if is_status_text(value):
+        return f'<td class="{STATUS_LABEL_CLASS}">{esc(value)}</td>'
     if nowrap and not isinstance(value, Link) and not _is_number(value):
         return f'<td class="nw">{esc(value)}</td>'
     if isinstance(value, Link):
@@ -110,7 +114,7 @@ def grouped_table(
 
 def badge(text: str, color: str) -> str:
     """A status badge: the text carries the meaning, the colour only repeats it."""
-    return f'<span class="kpi-badge {esc(color)}">{esc(text)}</span>'
+    return f'<span class="kpi-badge {STATUS_LABEL_CLASS} {esc(color)}">{esc(text)}</span>'
 
 
 def sparkline(values: Sequence[float], *, label: str) -> str:
@@ -144,7 +148,8 @@ def tiles(items: Sequence[IndicatorTile]) -> str:
         change = f'<div class="delta {tone}">{esc(t.change_text)}</div>' if t.change_text else ""
         spark = sparkline(
             t.sparkline,
-            label=f"指標{t.indicator_no}の推移: " + "、".join(f"{v:,.1f}" for v in t.sparkline),
+            label=f"指標{t.indicator_no}の推移: "
+            + "、".join(formatting.number(v) for v in t.sparkline),
         )
         cards.append(
             f'<section class="kpi-tile" aria-label="指標{t.indicator_no} {esc(t.name)}" '

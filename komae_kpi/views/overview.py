@@ -54,7 +54,7 @@ def tiles(snapshot: Snapshot, fiscal_year: int) -> list[IndicatorTile]:
         previous = _previous_value(actuals, latest_year)
         change = None if previous is None else a.latest_value - previous
         change_is_good = None
-        if change is not None and round(change, 9) != 0:
+        if change is not None and formatting.rounded(change) != 0:  # as its text reads
             change_is_good = (change > 0) == x.higher_is_better
         years = sorted(y for y in actuals if y <= latest_year)[-SPARKLINE_YEARS:]
         out.append(
@@ -88,7 +88,7 @@ def _change_words(value: float | None, unit: str) -> str:
     if value is None:
         return "（実績が1年分のみのため算出できません）"
     amount = formatting.with_unit(abs(value), formatting.difference_unit(unit))
-    if round(value, 1) == 0:
+    if formatting.rounded(value) == 0:
         return "ほぼ横ばい"
     if unit == "%":
         return f"年{amount}の{'上昇' if value > 0 else '低下'}"

@@ -20,7 +20,15 @@ from komae_kpi.judgement.peer_context import (
 )
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator
-from komae_kpi.views.charts import ACTUAL_COLOR, OKABE_ITO, TARGET_COLOR, TEMPLATE, _year_axis
+from komae_kpi.views.charts import (
+    ACTUAL_COLOR,
+    HOVER,
+    OKABE_ITO,
+    TARGET_COLOR,
+    TEMPLATE,
+    _year_axis,
+    hover_data,
+)
 
 IMPORT_HINT = (
     "類似団体との比較には、総務省「地方公共団体の主要財政指標一覧」の取込が必要です: "
@@ -33,7 +41,8 @@ def _decimals(indicator: str) -> int:
     return 2 if indicator == "財政力指数" else 1
 
 
-def _value_text(value: float | None, indicator: str) -> str:
+def value_text(value: float | None, indicator: str) -> str:
+    """A peer figure as every output writes it: '87.7%', '0.92'; '－' without one."""
     if value is None:
         return "－"
     return formatting.with_unit(value, unit_of(indicator), _decimals(indicator))
@@ -46,7 +55,6 @@ def peer_figure(
     line when the indicator is one of the plan's (経常収支比率 90.0%以下)."""
     unit = unit_of(s.indicator)
     years = list(s.years)
-    labels = [fy.label(y) for y in years]
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -84,9 +92,8 @@ def peer_figure(
                 mode="lines+markers",
                 name=name,
                 line=line,
-                customdata=labels,
-                hovertemplate=f"%{{customdata}}: %{{y:,.{_decimals(s.indicator)}f}}{unit}"
-                "<extra>%{fullData.name}</extra>",
+                customdata=hover_data(years, list(values), unit, _decimals(s.indicator)),
+                hovertemplate=HOVER,
             )
         )
     if target is not None and years:
@@ -131,7 +138,7 @@ def rank_lines(context: PeerContext) -> list[str]:
         found = rank(context, indicator, year)
         if found is None:
             continue
-        mine = _value_text(context.value(context.home, year, indicator), indicator)
+        mine = value_text(context.value(context.home, year, indicator), indicator)
         lines.append(
             f"{indicator} {mine}: {context.group.name}中 {found.rank}位"
             f"（{found.count}市のうち、{BETTER_WORDS[found.better] if found.better else '低い順'}）"
@@ -152,7 +159,7 @@ def group_table(context: PeerContext) -> pd.DataFrame:
         )
         row: dict[str, object] = {"団体コード": member.code, "団体名": f"{mark}{member.name}"}
         for indicator in context.indicators:
-            row[indicator] = _value_text(context.value(member, year, indicator), indicator)
+            row[indicator] = value_text(context.value(member, year, indicator), indicator)
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
 

@@ -53,6 +53,18 @@ def assessment_status_text(a: Assessment) -> str:
     return indicator_status_text(a.status) + a.provisional_mark
 
 
+# The class of a status label's cell or badge: its words never break inside (「○順/調」), whatever
+# the column's width (komae_kpi_ui/style.css, the report's CSS).
+STATUS_LABEL_CLASS = "kpi-status"
+_STATUS_ICONS = frozenset(STATUS_ICONS.values()) | frozenset(ITEM_STATUS_ICONS.values())
+
+
+def is_status_text(text: object) -> bool:
+    """Whether a cell is a status label as drawn here: an icon, a space, a word ('○ 順調',
+    '－ 未報告', '△ 注意（暫定）'); not a figure such as '△1.2' or a bare '－'."""
+    return isinstance(text, str) and len(text) > 2 and text[0] in _STATUS_ICONS and text[1] == " "
+
+
 def item_status_text(status: str) -> str:
     """'○ 順調'; an unknown term is shown as it is."""
     icon = ITEM_STATUS_ICONS.get(status)

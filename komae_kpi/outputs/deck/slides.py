@@ -55,6 +55,7 @@ from komae_kpi.outputs.deck.layout import (
     BAND,
     BODY_BOTTOM,
     BODY_TOP,
+    CELL_MARGIN_X,
     CONTENT_WIDTH,
     FOOTER_TOP,
     HIGHLIGHT,
@@ -70,6 +71,7 @@ from komae_kpi.outputs.deck.layout import (
     Paragraph,
     Span,
     add_table,
+    line_count,
     new_presentation,
     new_slide,
     paginate,
@@ -90,7 +92,11 @@ from komae_kpi.plan.model import Indicator, Plan
 from komae_kpi.views import charts, finance_outlook
 from komae_kpi.views.indicator_views import summary
 from komae_kpi.views.overview import gap_warnings
-from komae_kpi.views.status_style import STATUS_HEX, assessment_status_text, item_status_text
+from komae_kpi.views.status_style import (
+    STATUS_HEX,
+    indicator_status_text,
+    item_status_text,
+)
 
 MEETING = "行財政改革推進本部 会議資料"
 DEMO_MARK = "デモデータ（架空の値）"
@@ -189,8 +195,14 @@ def _title_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) 
 
 
 def _status_cell(a: Assessment) -> Cell:
-    """'○ 順調', or '○ 順調（暫定）' for a judgement resting on a 見込 value."""
-    return Cell.of(assessment_status_text(a), fill=tint(STATUS_HEX[a.status]), bold=True)
+    """'○ 順調', or '○ 順調' over '（暫定）' for a judgement resting on a 見込 value: the narrow
+    column's line breaks between the word and its mark, never inside either (「注意（暫/定）」)."""
+    word = indicator_status_text(a.status)
+    return Cell(
+        paragraphs=(word, a.provisional_mark) if a.provisional else (word,),
+        fill=tint(STATUS_HEX[a.status]),
+        bold=True,
+    )
 
 
 OVERVIEW_WIDTHS = (0.45, 3.05, 1.1, 3.1, 1.2, 1.85, 1.68)
@@ -361,9 +373,10 @@ def _indicator_slide(
     )
     # The slide's title already names the indicator and its status; the chart gives that room to
     # the plot. Slightly larger text than on screen: the image is shown at about 7.7 in wide.
+    # The right margin stays as wide as the chart made it (the 目標 label may be drawn there).
     figure.update_layout(
         title={"text": ""},
-        margin={"t": 24, "l": 70, "r": 24, "b": 110},
+        margin={"t": 24, "l": 70, "r": max(figure.layout.margin.r or 0, 24), "b": 110},
         font={"size": 17},
         legend={"y": -0.2},
     )
@@ -523,6 +536,17 @@ def _left_out(count: int) -> str:
     return f"ほか{count}件の判定は、画面「財政指標」の財政見通しに掲載しています。"
 
 
+SUMMARY_HEADER_SIZE = 14
+
+
+def _status_lines(text: str, width: float, size: float) -> tuple[str, ...]:
+    """A status label on one line where it fits the column, else its icon over its word
+    ('△' / 'やや遅れ'): a break between them, never inside the word (「やや遅/れ」)."""
+    if line_count(text, width - 2 * CELL_MARGIN_X, size) == 1:
+        return (text,)
+    return tuple(text.split(" ", 1))
+
+
 def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year: int) -> None:
     plan = snapshot.plan
     slide = new_slide(prs, f"{ITEM_SUMMARY_TITLE}（{fy.label(fiscal_year)}）")
@@ -540,8 +564,8 @@ def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year
     header: list[str | Cell] = [
         Cell.of("区分"),
         *[
-            Cell.of(
-                item_status_text(s),
+            Cell(
+                paragraphs=_status_lines(item_status_text(s), status_width, SUMMARY_HEADER_SIZE),
                 align=PP_ALIGN.CENTER,
                 fill=tint(STATUS_HEX[ITEM_STATUS_TONE[s]], 0.35) if s in ITEM_STATUS_TONE else None,
                 color=INK if s in ITEM_STATUS_TONE else None,
@@ -571,7 +595,7 @@ def _item_summary_slide(prs: PresentationObject, snapshot: Snapshot, fiscal_year
         header,
         rows,
         size=16,
-        header_size=14,
+        header_size=SUMMARY_HEADER_SIZE,
         min_row_height=0.95,
     )
     notes: list[Paragraph] = []

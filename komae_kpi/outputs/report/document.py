@@ -27,6 +27,7 @@ from komae_kpi.outputs.report.content import (
     report_content,
 )
 from komae_kpi.views import html_blocks
+from komae_kpi.views.status_style import is_status_text
 
 TEMPLATE = "report.html.j2"
 # Cells that start like this are figures: 165.1億円, △0.4, +2, ±0, －.
@@ -61,6 +62,7 @@ def _environment() -> Environment:
     )
     environment.filters["lines"] = _lines
     environment.tests["figure"] = _is_figure
+    environment.tests["status"] = is_status_text
     return environment
 
 
