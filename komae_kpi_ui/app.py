@@ -4,7 +4,11 @@ Why pages call guard(): Streamlit treats an app with a pages/ folder as an old-s
 until some run has called st.navigation. On a server's first request for a deep link such as
 /finance?fy=2025 it would then run pages/finance.py on its own, without this frame (or, for a
 path with no file of that name, show an English "Page not found" box). guard() notices that the
-router is not running and runs it instead, which routes back to the same page.
+router is not running and runs it instead, which routes back to the same page. That first run also
+sends Streamlit's own list of the pages/ files (English file names): .streamlit/config.toml's
+client.showSidebarNavigation = false keeps it from being drawn. For a path no page has, that run
+sends Streamlit's English 「Page not found」 box before this router can answer; every later request
+gets the Japanese page of _not_found_page instead.
 
 The sign-in gate (komae_kpi_ui/identity.py decides, frame.py draws) runs before anything from the
 store is drawn. With sign-in configured, a visitor who is signed out, whose token has expired or

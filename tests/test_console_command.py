@@ -45,24 +45,21 @@ def test_the_command_works_from_another_folder(installed: Path, tmp_path: Path) 
     store = tmp_path / "kpi.duckdb"
     init_store(store)
     env = {k: v for k, v in os.environ.items() if k not in (DB_ENV_VAR, "PYTHONPATH")}
-    help_text = subprocess.run(
-        [str(installed / "komae-kpi"), "--help"],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+    def komae_kpi(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(installed / "komae-kpi"), *args],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    help_text = komae_kpi("--help")
     assert help_text.returncode == 0, help_text.stderr
     assert help_text.stdout.startswith("使い方: komae-kpi ")
-    status = subprocess.run(
-        [str(installed / "komae-kpi"), "status", "--db", str(store), "--fiscal-year", "2025"],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    status = komae_kpi("status", "--db", str(store), "--fiscal-year", "2025")
     assert status.returncode == 0, status.stderr
     assert "令和7年度 (2025)" in status.stdout
     assert list(elsewhere.iterdir()) == []  # nothing written where it was run
