@@ -192,7 +192,11 @@ def test_ctrl_c_while_writing_ends_with_130_and_leaves_nothing(
 
     monkeypatch.setattr(cli, "write_report", interrupted_write)
     args = ["report", "--db", str(store), "--out", str(out_dir / "r.pdf")]
-    assert cli.main([*args, "--fiscal-year", "2025"]) == cli.EXIT_INTERRUPTED == 130
+    try:
+        code = cli.main([*args, "--fiscal-year", "2025"])
+    except KeyboardInterrupt:  # would end the whole test run
+        pytest.fail("Ctrl-C reached the caller instead of ending the command")
+    assert code == cli.EXIT_INTERRUPTED == 130
     captured = capsys.readouterr()
     assert captured.err == "中断しました\n"
     assert len(seen) == 1 and seen[0].name.endswith(".partial")  # the write was under way
