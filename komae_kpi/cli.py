@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -1236,17 +1237,35 @@ class _VisibleText(io.TextIOBase):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Ctrl-C in a terminal reaches the chart browser too, and the thread that talks to it (kaleido)
+    # then fails with an English traceback, before or after this thread sees the interrupt: a
+    # helper thread's failure is held, and shown only if the command was not interrupted.
+    held: list[threading.ExceptHookArgs] = []
+    shown_by = threading.excepthook
+    threading.excepthook = held.append
+    interrupted = False
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C: what was being written is removed on the way out (common/files.atomic_path and
+        # the temporary folders are context managers), so all that is left to do is say so.
+        interrupted = True
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if not interrupted:  # after Ctrl-C, helper threads ending later stay quiet too
+            threading.excepthook = shown_by
+            for failure in held:
+                shown_by(failure)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         with (
             contextlib.redirect_stdout(cast(TextIO, _VisibleText(sys.stdout))),
             contextlib.redirect_stderr(cast(TextIO, _VisibleText(sys.stderr))),
         ):
             return _run(argv)
-    except KeyboardInterrupt:
-        # Ctrl-C: what was being written is removed on the way out (common/files.atomic_path and
-        # the temporary folders are context managers), so all that is left to do is say so.
-        print(INTERRUPTED, file=sys.stderr)
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `status | head`: the reader went away, which is not an error of ours. Point stdout at
         # /dev/null so the interpreter's final flush does not complain either (Python docs' recipe).

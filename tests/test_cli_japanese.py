@@ -3,6 +3,7 @@ unknown numbers, a destination checked before rendering, and which step of a bac
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -205,14 +206,15 @@ def test_ctrl_c_while_writing_ends_with_130_and_leaves_nothing(
 
 def _children(pid: int) -> set[int]:
     found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text()
-        found |= {int(p) for p in text.split()}
+    with contextlib.suppress(FileNotFoundError):  # the process, or one of its threads, ended
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                found |= {int(p) for p in (task / "children").read_text().split()}
     return found
 
 
 def test_ctrl_c_during_a_report_ends_it_in_japanese(store: Path, tmp_path: Path) -> None:
-    """A real SIGINT, once the report has started its chart browser (kaleido's Chromium)."""
+    """A real Ctrl-C, once the report has started its chart browser (kaleido's Chromium)."""
     save_indicator_value(store, 3, 2025, 89.0, user="A")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -226,13 +228,15 @@ def test_ctrl_c_during_a_report_ends_it_in_japanese(store: Path, tmp_path: Path)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job has
     )
     try:
         children: set[int] = set()
         while not children and process.poll() is None:
             children = _children(process.pid)
         assert children, "the report ended before it started a browser"
-        process.send_signal(signal.SIGINT)
+        # Ctrl-C in a terminal: SIGINT to the whole group, the chart browser included.
+        os.killpg(process.pid, signal.SIGINT)
         stdout, stderr = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
@@ -242,6 +246,15 @@ def test_ctrl_c_during_a_report_ends_it_in_japanese(store: Path, tmp_path: Path)
     assert stderr == "中断しました\n"
     assert stdout == ""
     assert list(out_dir.iterdir()) == []
+    assert [pid for pid in children if _running(pid)] == []  # no browser left behind
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended; only its parent's wait is missing
 
 
 # --- backup names the step that failed ------------------------------------------------------
