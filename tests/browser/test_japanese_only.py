@@ -151,3 +151,22 @@ def test_every_request_of_every_page_stays_on_this_machine(demo_url: str, browse
         assert hosts == {"127.0.0.1"}, elsewhere
     finally:
         page.close()
+
+
+def test_the_menus_button_for_pages_that_do_not_fit_is_japanese(
+    demo_url: str, browser: Browser
+) -> None:
+    """Streamlit labels it "N more"; on a narrow window (a laptop, a projector at 150%) it shows."""
+    page = browser.new_page(viewport={"width": 900, "height": 700})
+    try:
+        page.goto(demo_url + "/finance")
+        settle(page)
+        page.screenshot(path=str(SCREENSHOTS / "narrow-menu.png"))
+        rest = page.locator('[data-testid="stTopNav"] .rc-overflow-item-rest p')
+        assert rest.count() == 1  # some pages did not fit
+        drawn = rest.evaluate(
+            "p => [getComputedStyle(p).fontSize, getComputedStyle(p, '::after').content]"
+        )
+        assert drawn == ["0px", '"その他のページ"']  # the English text takes no room
+    finally:
+        page.close()
