@@ -1,5 +1,9 @@
 import sys
 
-from komae_kpi.cli import main
+try:
+    from komae_kpi.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the command's modules are still loading
+    print("中断しました", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import difflib
+import errno
 import io
 import json
 import os
+import re
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,12 +89,18 @@ from komae_kpi.views.review_views import change_line, pending_note, review_rows,
 
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command ended by Ctrl-C
+INTERRUPTED = "中断しました"
+# The console script installed by `pip install -r requirements.txt` (pyproject.toml), or the module.
+PROG = "komae-kpi" if Path(sys.argv[0]).name == "komae-kpi" else "python -m komae_kpi"
 
 _ARGPARSE_PHRASES = (
     ("the following arguments are required:", "次の引数が必要です:"),
     ("unrecognized arguments:", "認識できない引数があります:"),
     ("invalid choice:", "選べない値です:"),
     ("expected one argument", "値を1つ指定してください"),
+    ("expected at least one argument", "値を1つ以上指定してください"),
+    ("not allowed with argument", "と同時には指定できません:"),
     ("argument ", "引数 "),
 )
 
@@ -129,13 +139,43 @@ class _JapaneseParser(argparse.ArgumentParser):
         return (to_optionals if is_optional else to_positionals)(*names, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        for english, japanese in _ARGPARSE_PHRASES:
-            message = message.replace(english, japanese)
         self.print_usage(sys.stderr)
         self.exit(
             EXIT_USAGE,
-            f"エラー: {message}\n（`python -m komae_kpi --help` で使い方を表示します）\n",
+            f"エラー: {_japanese_usage_error(message)}\n（`{PROG} --help` で使い方を表示します）\n",
         )
+
+
+# argparse's own messages (Python 3.11), whole, with the parts that vary; each said in Japanese.
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<value>.*)' \(choose from (?P<choices>.*)\)")
+_INVALID_VALUE = re.compile(r"invalid \S+ value: '(?P<value>.*)'")
+_AMBIGUOUS = re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<matches>.*)")
+
+
+def _japanese_usage_error(message: str) -> str:
+    """argparse's English error message in Japanese, suggesting the nearest choice for a typo.
+
+    >>> _japanese_usage_error("argument コマンド: invalid choice: 'reprot' (choose from 'report', 'restore')")
+    '引数 コマンド: 「reprot」は選べない値です（選べるのは report、restore）。もしかして report ですか？'
+    """
+    if choice := _INVALID_CHOICE.search(message):
+        value = choice["value"]
+        choices = [c.strip().strip("'") for c in choice["choices"].split(",")]
+        nearest = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+        japanese = f"「{value}」は選べない値です（選べるのは {'、'.join(choices)}）。"
+        if nearest:
+            japanese += f"もしかして {nearest[0]} ですか？"
+        message = message[: choice.start()] + japanese
+    elif invalid := _INVALID_VALUE.search(message):
+        message = message[: invalid.start()] + f"「{invalid['value']}」は値として読めません。"
+    elif ambiguous := _AMBIGUOUS.search(message):
+        message = (
+            message[: ambiguous.start()]
+            + f"{ambiguous['option']} は {ambiguous['matches']} のどれか決められません。"
+        )
+    for english, japanese in _ARGPARSE_PHRASES:
+        message = message.replace(english, japanese)
+    return message
 
 
 Handler = Callable[[argparse.Namespace], int]
@@ -217,9 +257,41 @@ def _db(args: argparse.Namespace) -> Path:
     return resolve_db_path(args.db)
 
 
+def _destination(text: str, *, makes_folders: bool = False, is_folder: bool = False) -> Path:
+    """--out, checked before anything is read or drawn: a report takes seconds to render, and
+    finding only then that it cannot be saved wastes them (and says it in the OS's English).
+
+    makes_folders: the writer creates missing folders on the way (report, deck, export);
+    is_folder: the output is a folder of files (export), not one file.
+    """
+    out = Path(text).expanduser()
+    if out.is_dir() and not is_folder:
+        raise KomaeKpiError(f"保存先 {out} はフォルダです。ファイル名まで指定してください。")
+    if out.exists() and is_folder and not out.is_dir():
+        raise KomaeKpiError(f"保存先 {out} はファイルです。フォルダを指定してください。")
+    folder = out if is_folder else out.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise KomaeKpiError(
+            f"保存先のフォルダ {folder} を作れません（{existing} はフォルダではなくファイルです）。"
+        )
+    if existing != folder and not makes_folders:
+        raise KomaeKpiError(f"保存先のフォルダ {folder} がありません。先に作成してください。")
+    if not os.access(existing, os.W_OK | os.X_OK) or (
+        out.exists() and not is_folder and not os.access(out, os.W_OK)
+    ):
+        raise KomaeKpiError(
+            f"保存先 {out} に書き込む権限がありません。別の保存先を指定するか、"
+            "フォルダの権限をシステム担当者に確かめてもらってください。"
+        )
+    return out
+
+
 def _cmd_deck(args: argparse.Namespace) -> int:
+    out = _destination(args.out, makes_folders=True)
     db = _db(args)
-    out = Path(args.out)
     if out.suffix.lower() != ".pptx":
         raise KomaeKpiError(f"会議資料の保存先は .pptx にしてください（指定: {out.name}）。")
     with chart_renderer() as renderer:
@@ -234,8 +306,8 @@ def _cmd_deck(args: argparse.Namespace) -> int:
 
 
 def _cmd_opendata(args: argparse.Namespace) -> int:
+    out = _destination(args.out)
     db = _db(args)
-    out = Path(args.out)
     snapshot = load_snapshot(db)
     if out.suffix.lower() == ".zip":
         write_open_data_zip(snapshot, out)
@@ -248,8 +320,8 @@ def _cmd_opendata(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    out = _destination(args.out, makes_folders=True)
     db = _db(args)
-    out = Path(args.out)
     since = load_changes(db, args.since, args.fiscal_year) if args.since is not None else None
     document = write_report(load_snapshot(db), args.fiscal_year, out, changes=since)
     print(
@@ -327,17 +399,19 @@ def _cmd_history(args: argparse.Namespace) -> int:
         raise KomaeKpiError("--indicator と --item は同時に指定できません。")
     kind: RecordKind | None = None
     subject = None
+    plan = load_snapshot(db).plan
     if args.indicator is not None:
         kind, subject = "indicator_value", args.indicator
+        _require_number("指標", subject, [i.indicator_no for i in plan.indicators])
     elif args.item is not None:
         kind, subject = "item_status", args.item
+        _require_number("取組項目", subject, [i.item_no for i in plan.items])
     entries = load_change_history(
         db, kind=kind, subject_no=subject, fiscal_year=args.fiscal_year, limit=args.limit
     )
     if not entries:
         print("変更履歴はありません。")
         return 0
-    plan = load_snapshot(db).plan
     for row in history_rows(plan, entries):
         stage = (
             f"（区分: {row.stage}）" if row.stage and row.field != FIELD_LABELS[STAGE_FIELD] else ""
@@ -347,6 +421,20 @@ def _cmd_history(args: argparse.Namespace) -> int:
             f"{row.field} {row.action}: {row.before or '－'} → {row.after or '－'}{stage}"
         )
     return 0
+
+
+def _require_number(what: str, number: int, numbers: Sequence[int]) -> None:
+    """A number the plan does not have is an error (not an empty list), naming the valid range.
+
+    >>> _require_number("指標", 99, [1, 2, 3])
+    Traceback (most recent call last):
+    ...
+    komae_kpi.common.errors.KomaeKpiError: 指標 99 は計画にありません（指標の番号は 1～3）。
+    """
+    if number not in numbers:
+        raise KomaeKpiError(
+            f"{what} {number} は計画にありません（{what}の番号は {min(numbers)}～{max(numbers)}）。"
+        )
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
@@ -389,8 +477,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
+    out = _destination(args.out)
     db = _db(args)
-    out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise KomaeKpiError(f"保存先は .xlsx にしてください（指定: {out.name}）。")
     workbook = write_inquiry_workbook(load_snapshot(db), args.department, args.fiscal_year, out)
@@ -494,7 +582,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    out = _destination(args.out, makes_folders=True, is_folder=True)
     files = export_open_data(load_snapshot(_db(args)), out)
     print(f"{out} に {len(files)} ファイルを書き出しました。")
     for f in files:
@@ -1288,7 +1376,7 @@ def _add_common_options(parser: argparse.ArgumentParser, db_default: str | None)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _JapaneseParser(
-        prog="python -m komae_kpi",
+        prog=PROG,
         description=f"{facts.TITLE} 進捗管理（komae-kpi）",
     )
     commands = parser.add_subparsers(
@@ -1340,6 +1428,29 @@ class _VisibleText(io.TextIOBase):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Ctrl-C in a terminal reaches the chart browser too, and the thread that talks to it (kaleido)
+    # then fails with an English traceback, before or after this thread sees the interrupt: a
+    # helper thread's failure is held, and shown only if the command was not interrupted.
+    held: list[threading.ExceptHookArgs] = []
+    shown_by = threading.excepthook
+    threading.excepthook = held.append
+    interrupted = False
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C: what was being written is removed on the way out (common/files.atomic_path and
+        # the temporary folders are context managers), so all that is left to do is say so.
+        interrupted = True
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if not interrupted:  # after Ctrl-C, helper threads ending later stay quiet too
+            threading.excepthook = shown_by
+            for failure in held:
+                shown_by(failure)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         with (
             contextlib.redirect_stdout(cast(TextIO, _VisibleText(sys.stdout))),
@@ -1365,13 +1476,35 @@ def _run(argv: Sequence[str] | None) -> int:
             # Pages never show a path; here it is the store the user named (or the default).
             print(f"ストア: {exc.path}", file=sys.stderr)
             if exc.__cause__ is not None:
-                print(f"詳細: {exc.__cause__}", file=sys.stderr)
+                # The engine's own words (English), for whoever is asked for support.
+                print(f"詳細（原文）: {exc.__cause__}", file=sys.stderr)
         return EXIT_PROBLEM
     except BrokenPipeError:
         raise
     except OSError as exc:
-        print(
-            f"エラー: ファイルを読み書きできません: {exc.filename or ''} {exc.strerror or exc}",
-            file=sys.stderr,
-        )
+        print(f"エラー: {os_error_text(exc)}", file=sys.stderr)
         return EXIT_PROBLEM
+
+
+_OS_REASONS = {
+    errno.ENOENT: "ファイルまたはフォルダがありません",
+    errno.ENOTDIR: "途中にフォルダではなくファイルがあります",
+    errno.EISDIR: "ファイルではなくフォルダです",
+    errno.EACCES: "権限がありません",
+    errno.EPERM: "権限がありません",
+    errno.EROFS: "読み取り専用の場所です",
+    errno.ENOSPC: "ディスクの空きが足りません",
+    errno.EEXIST: "同じ名前のものがすでにあります",
+    errno.ENAMETOOLONG: "名前が長すぎます",
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """The OS's refusal in Japanese, naming the file, with the OS's own words in parentheses.
+
+    >>> os_error_text(FileNotFoundError(errno.ENOENT, "No such file or directory", "a.csv"))
+    'a.csv を読み書きできません: ファイルまたはフォルダがありません（No such file or directory）'
+    """
+    reason = _OS_REASONS.get(exc.errno or 0, "OSが処理を拒否しました")
+    where = f"{exc.filename} を" if exc.filename else "ファイルを"
+    return f"{where}読み書きできません: {reason}（{exc.strerror or exc}）"

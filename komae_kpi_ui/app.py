@@ -4,7 +4,11 @@ Why pages call guard(): Streamlit treats an app with a pages/ folder as an old-s
 until some run has called st.navigation. On a server's first request for a deep link such as
 /finance?fy=2025 it would then run pages/finance.py on its own, without this frame (or, for a
 path with no file of that name, show an English "Page not found" box). guard() notices that the
-router is not running and runs it instead, which routes back to the same page.
+router is not running and runs it instead, which routes back to the same page. That first run also
+sends Streamlit's own list of the pages/ files (English file names): .streamlit/config.toml's
+client.showSidebarNavigation = false keeps it from being drawn. For a path no page has, that run
+sends Streamlit's English 「Page not found」 box before this router can answer; every later request
+gets the Japanese page of _not_found_page instead.
 
 The sign-in gate (komae_kpi_ui/identity.py decides, frame.py draws) runs before anything from the
 store is drawn. With sign-in configured, a visitor who is signed out, whose token has expired or
@@ -20,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from komae_kpi.common.errors import KomaeKpiError, StoreBusyError, StoreFaultError
 from komae_kpi_ui import frame, identity, store_access, warm_up
@@ -43,7 +49,7 @@ EXPIRED_NOTICE_SECONDS = 3.0
 
 
 def main() -> None:
-    st.set_page_config(page_title=frame.APP_TITLE, layout="wide")
+    st.set_page_config(page_title=frame.APP_TITLE, page_icon=frame.PAGE_ICON, layout="wide")
     warm_up.once()
     # The visitor is worked out once for this run and forgotten after it: a widget callback, which
     # runs before the next run's main(), must look again (a token may have expired meanwhile).
@@ -70,17 +76,18 @@ def _route() -> None:
     if not visitor.may_see_data:
         _gate(lambda: _gate_screen(visitor))
         return
+    pages = [
+        st.Page(
+            PAGES_DIR / f"{name}.py",
+            title=title,
+            icon=f":material/{icon}:",
+            default=name == "overview",
+            url_path=None if name == "overview" else name,
+        )
+        for name, title, icon in PAGES
+    ]
     page = st.navigation(
-        [
-            st.Page(
-                PAGES_DIR / f"{name}.py",
-                title=title,
-                icon=f":material/{icon}:",
-                default=name == "overview",
-                url_path=None if name == "overview" else name,
-            )
-            for name, title, icon in PAGES
-        ],
+        pages + _not_found_page(lambda path: frame.not_found_screen(path, pages)),
         # Along the top: the full width stays for the content on a projector, and no sidebar
         # has to be drawn (it cost about 30 ms a page in bench/).
         position="top",
@@ -127,9 +134,42 @@ def _gate(screen: Callable[[], None]) -> None:
                 url_path=None if name == "overview" else name,
             )
             for name, title, _ in PAGES
-        ],
+        ]
+        + _not_found_page(lambda _path: screen()),
         position="hidden",
     ).run()
+
+
+def _not_found_page(screen: Callable[[str], None]) -> list[StreamlitPage]:
+    """A hidden page at the path the browser asked for, when no page has that path.
+
+    Why: for a path that matches no page, st.navigation (Streamlit 1.67) sends the browser a
+    "page not found" message, which the browser shows as an English 「Page not found」 box over the
+    default page; nothing in the API replaces that text. A page registered at exactly that path
+    is found instead, so the message is never sent. /overview is the default page's own name
+    (Streamlit derives a page's id from it), so that path is sent to the default page itself.
+    """
+    ctx = get_script_run_ctx()
+    requested = ctx.pages_manager.intended_page_name if ctx is not None else None
+    print("NF", ctx and ctx.pages_manager.intended_page_script_hash, repr(requested), flush=True)
+    if ctx is None or ctx.pages_manager.intended_page_script_hash or not requested:
+        return []  # a link the navigation drew, or the address "/"
+    requested = requested.strip("/")
+    known = {name for name, _, _ in PAGES}
+    if requested in known - {"overview"} or "/" in requested:
+        # A nested path never reaches here: the browser cannot load the app's files below it.
+        return []
+    if requested == "overview":
+        ctx.pages_manager.set_script_intent("", "")
+        return []
+    return [
+        st.Page(
+            lambda: screen(requested),
+            title="ページが見つかりません",
+            url_path=requested,
+            visibility="hidden",
+        )
+    ]
 
 
 def guard() -> bool:

@@ -4,9 +4,11 @@ is signed in (or why the page is read-only), and the screens the sign-in gate sh
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from komae_kpi.common import clock
 from komae_kpi.common import fiscal_year as fy
@@ -19,6 +21,9 @@ from komae_kpi_ui.identity import Visitor
 APP_TITLE = f"{facts.PUBLISHER} 行財政改革 進捗管理"
 DEMO_BANNER = f"デモデータ：この画面の数値は説明用に生成した架空の値で、{facts.PUBLISHER}の実績ではありません。"
 FY_PARAM = "fy"
+# The browser tab's icon. Without one Streamlit shows the current page's Material icon, which the
+# browser fetches from fonts.gstatic.com; an emoji is drawn from a data: URL, on this machine.
+PAGE_ICON = "📊"
 STYLE = Path(__file__).with_name("style.css")
 
 
@@ -183,3 +188,16 @@ def settings_error_screen(problems: list[str]) -> None:
         "サインインの設定に問題があるため、表示できません。\n\n"
         + "\n".join(f"- {p}" for p in problems)
     )
+
+
+def not_found_screen(path: str, pages: Sequence[StreamlitPage]) -> None:
+    """ページが見つかりません: the address named no page (a mistyped or old link); links to every page."""
+    st.html(
+        _gate_head(
+            "ページが見つかりません",
+            f"「/{path}」というページはありません。"
+            "リンクが古いか、アドレスが違っている可能性があります。次のページからお選びください。",
+        )
+    )
+    for page in pages:
+        st.page_link(page, label=page.title, icon=page.icon or None)

@@ -630,7 +630,10 @@ HEADER_MISSING = (
             "実績.xlsx",
             b"PK\x03\x04 this is not a workbook",
             None,
-            ["実績.xlsx: Excelファイル（.xlsx）として開けません（BadZipFile）。"],
+            [
+                "実績.xlsx: Excelファイル（.xlsx）として開けません（ファイルが壊れているか、"
+                "別の形式のファイルです。詳細: BadZipFile）。"
+            ],
         ),
         (
             "実績.xlsx",

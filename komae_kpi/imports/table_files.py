@@ -310,7 +310,10 @@ def _unreadable_xlsx(name: str, sha: str, exc: Exception) -> TableFile:
         name=name,
         sha256=sha,
         format_label="Excel",
-        problems=(f"{name}: Excelファイル（.xlsx）として開けません（{type(exc).__name__}）。",),
+        problems=(
+            f"{name}: Excelファイル（.xlsx）として開けません（ファイルが壊れているか、"
+            f"別の形式のファイルです。詳細: {type(exc).__name__}）。",
+        ),
     )
 
 

@@ -116,22 +116,34 @@ def make_backup(
         fault = store_fault(exc, path, writing=False)
         if fault is None:
             raise
-        raise type(fault)(f"バックアップを作りませんでした。{fault}", path=path) from exc
+        raise type(fault)(
+            f"ストアを読む段階で失敗したため、バックアップを作りませんでした。{fault}", path=path
+        ) from exc
     con.execute("CHECKPOINT")  # everything into the main file, so the copy needs no .wal
     if out is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         out = backup_dir(path) / f"{stamp}_{reason}{_SUFFIX}"
-    with _backup_os_errors(out.parent):
+    with _backup_os_errors(out.parent, step="保存先のフォルダを用意する段階で"):
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_leftovers(path, also=out)
-        # Copied to a temporary name, read back, flushed and renamed: a snapshot is either whole
-        # and readable, or absent.
-        with atomic_path(out) as partial:
+    # Copied to a temporary name, read back, flushed and renamed: a snapshot is either whole
+    # and readable, or absent. Each step's failure is said as that step's (reading the store,
+    # copying it, reading the copy back), so that nobody is sent to check the wrong thing.
+    with _backup_os_errors(out.parent, step="ストアを複製する段階で"), atomic_path(out) as partial:
+        try:
             shutil.copyfile(path, partial)
-            # A backup gets the store's own mode, so whoever may use the store (another account
-            # running restore) may read it.
-            shutil.copymode(path, partial)
-            _require_reads(partial)
+        except OSError as exc:
+            if exc.filename is None or Path(exc.filename) != path:
+                raise
+            raise BackupError(
+                "ストアを複製する段階で、ストアのファイルを読めなかったため、バックアップを作れません"
+                f"（{'読む権限がありません' if isinstance(exc, PermissionError) else os_reason(exc)}）。"
+                "ストアのファイルとディスクをシステム担当者に確かめてもらってください。"
+            ) from exc
+        # A backup gets the store's own mode, so whoever may use the store (another account
+        # running restore) may read it.
+        shutil.copymode(path, partial)
+        _require_reads(partial)
     if reason != "manual":
         automatic = [b for b in list_backups(path) if b.reason != "manual"]
         for old in automatic[max(keep, 1) :]:
@@ -148,13 +160,13 @@ def _require_reads(copy: Path) -> None:
             con.close()
     except duckdb.Error as exc:
         raise BackupError(
-            "バックアップの複製を読み直せなかったため、バックアップを残しませんでした"
+            "複製を読み直す段階で、バックアップの複製を読み直せなかったため、バックアップを残しませんでした"
             "（保存先のディスクの不具合や空き不足が考えられます）。ストアは変更していません。"
         ) from exc
 
 
 @contextmanager
-def _backup_os_errors(folder: Path) -> Iterator[None]:
+def _backup_os_errors(folder: Path, *, step: str = "") -> Iterator[None]:
     """An OS refusal while writing a backup, said in Japanese and naming the folder, not its path
     (pages show the message)."""
     try:
@@ -164,7 +176,7 @@ def _backup_os_errors(folder: Path) -> Iterator[None]:
         if folder.exists() and not folder.is_dir():
             why = "同じ名前のファイルがあります"
         raise BackupError(
-            f"バックアップの保存先「{folder.name}」に書き込めないため、バックアップを作れません"
+            f"{step}{'、' if step else ''}バックアップの保存先「{folder.name}」に書き込めないため、バックアップを作れません"
             f"（{why}）。バックアップが作れないうちは、取込や復元も行いません。"
             "保存先のフォルダとディスクをシステム担当者に確かめてもらってください。"
         ) from exc

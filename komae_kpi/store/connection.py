@@ -133,7 +133,10 @@ def os_reason(exc: OSError) -> str:
         return "ディスクの空きが足りません"
     if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return "書き込む権限がありません"
-    return exc.strerror or type(exc).__name__
+    if exc.errno == errno.EIO:
+        return f"ディスクの読み書きに失敗しました: {exc.strerror}"
+    # Anything else: the OS's own words (English), after a Japanese label.
+    return f"OSのエラー: {exc.strerror or type(exc).__name__}"
 
 
 @contextmanager
