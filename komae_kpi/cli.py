@@ -477,7 +477,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    out = _destination(args.out)
+    out = _destination(args.out, makes_folders=True)
     db = _db(args)
     if out.suffix.lower() != ".xlsx":
         raise KomaeKpiError(f"保存先は .xlsx にしてください（指定: {out.name}）。")

@@ -185,7 +185,7 @@ def test_ctrl_c_while_writing_ends_with_130_and_leaves_nothing(
     out_dir.mkdir()
     seen: list[Path] = []
 
-    def interrupted_write(snapshot: object, year: int, out: Path) -> None:
+    def interrupted_write(snapshot: object, year: int, out: Path, **_: object) -> None:
         with atomic_path(out) as partial:
             partial.write_bytes(b"%PDF half")
             seen.extend(out_dir.iterdir())
