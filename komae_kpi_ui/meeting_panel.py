@@ -44,6 +44,7 @@ def chosen_meeting(meetings: Sequence[Meeting]) -> str | None:
         "「前回会議からの変化」を載せる会議",
         [*names, NONE_CHOSEN],
         key=_SINCE_KEY,
+        width=480,
         help="報告書と会議資料の冒頭に、選んだ会議のときから変わったことを載せます"
         "（「なし」なら載せません）。",
     )
@@ -136,6 +137,7 @@ def _remove(meetings: Sequence[Meeting]) -> None:
         index=None,
         placeholder="削除するときに選びます",
         key=_REMOVE_CHOICE_KEY,
+        width=480,
     )
     if name is None:
         return
