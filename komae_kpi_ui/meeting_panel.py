@@ -9,7 +9,7 @@ recorded, the form and the remove only for those who may.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
@@ -81,13 +81,20 @@ def show(snapshot: Snapshot, meetings: Sequence[Meeting]) -> None:
             _remove(meetings)
 
 
-def _refused(action: str, exc: KomaeKpiError) -> None:
-    # The store's own words; messages quote names, shown literally, never as Markdown.
-    st.error(
-        plain_text.literal(
-            f"{action}できません（何も書き込んでいません）。\n{store_access.public_message(exc)}"
+def _write(action: str, write: Callable[[], str]) -> None:
+    """Write, then say so on the next run (st.rerun shows the table as it now is); a refusal is
+    shown now in the store's own words (quoting names: literally, never as Markdown)."""
+    try:
+        done = write()
+    except KomaeKpiError as exc:
+        st.error(
+            plain_text.literal(
+                f"{action}できません（何も書き込んでいません）。\n{store_access.public_message(exc)}"
+            )
         )
-    )
+        return
+    edit_session.leave_message(done)
+    st.rerun()
 
 
 def _record_form() -> None:
@@ -114,7 +121,8 @@ def _record_form() -> None:
         )
         return
     as_of = dt.datetime.combine(as_of_day, as_of_time or dt.time()) if as_of_day else None
-    try:
+
+    def record() -> str:
         meeting, _ = record_meeting(
             store_access.store_path(),
             name=name.strip(),
@@ -123,11 +131,9 @@ def _record_form() -> None:
             user=store_access.user_name(),
             wait_seconds=edit_session.WAIT_SECONDS,
         )
-    except KomaeKpiError as exc:
-        _refused("記録", exc)
-        return
-    edit_session.leave_message(f"会議「{meeting.name}」を記録しました（{meeting.summary()}）。")
-    st.rerun()
+        return f"会議「{meeting.name}」を記録しました（{meeting.summary()}）。"
+
+    _write("記録", record)
 
 
 def _remove(meetings: Sequence[Meeting]) -> None:
@@ -150,15 +156,14 @@ def _remove(meetings: Sequence[Meeting]) -> None:
         icon=":material/delete:",
     )
     if st.button("削除する", type="primary", key=button_key):
-        try:
+
+        def remove() -> str:
             entry = remove_meeting(
                 store_access.store_path(),
                 name,
                 user=store_access.user_name(),
                 wait_seconds=edit_session.WAIT_SECONDS,
             )
-        except KomaeKpiError as exc:
-            _refused("削除", exc)
-            return
-        edit_session.leave_message(f"会議「{entry.name}」の記録を削除しました（{entry.summary}）。")
-        st.rerun()
+            return f"会議「{entry.name}」の記録を削除しました（{entry.summary}）。"
+
+        _write("削除", remove)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,18 +14,17 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from komae_kpi.common.clock import TODAY_ENV
-from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
 from komae_kpi.judgement.meeting_changes import record_meeting
 from komae_kpi.outputs.chart_images import chromium_path
 from komae_kpi.store.entries import save_item_status
 from komae_kpi.store.meetings import list_meetings, meeting_log
 from komae_kpi.store.user_admin import save_user
 from tests import html_text
-from tests.auth_settings import AUTH
 from tests.store_helpers import dump
 from tests.test_meetings import change_after_the_meeting
+from tests.test_outlook_pages import _ok
+from tests.test_outlook_pages import _open as open_page
 
-DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
 FIRST = "令和8年度第1回推進本部"
 SECOND = "令和8年度第2回推進本部"
 TABLE = "推進本部会議の記録"
@@ -51,20 +49,7 @@ def recorded(store: Path) -> Path:
 def _open(
     monkeypatch: pytest.MonkeyPatch, db: Path, email: str | None = None, **query: str
 ) -> AppTest:
-    monkeypatch.setenv(DB_ENV_VAR, str(db))
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    if email is not None:
-        at.secrets["auth"] = AUTH
-        at.user = {"is_logged_in": True, "email": email, "exp": time.time() + 3600}
-    at.query_params.update({"fy": "2025", **query})
-    at.run()
-    at.switch_page("pages/reports.py").run()
-    _ok(at)
-    return at
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+    return open_page(monkeypatch, db, "reports", dict(query), email)
 
 
 def _html(at: AppTest) -> str:
@@ -136,7 +121,9 @@ def test_recording_through_the_form_writes_it_and_a_duplicate_is_refused(
     _record(at, SECOND)
     assert [m.name for m in list_meetings(recorded)] == [FIRST, SECOND]
     (done,) = at.success
-    assert _plain(done.value).startswith(f"会議「{SECOND}」を記録しました（2026-11-30開催、令和7年度、")
+    assert _plain(done.value).startswith(
+        f"会議「{SECOND}」を記録しました（2026-11-30開催、令和7年度、"
+    )
     assert [r["会議名"] for r in _listed(at)] == [SECOND, FIRST]
     assert meeting_log(recorded)[0].logged_by == list_meetings(recorded)[1].recorded_by
 
@@ -144,7 +131,9 @@ def test_recording_through_the_form_writes_it_and_a_duplicate_is_refused(
     _record(at, FIRST)
     (refused,) = at.error
     assert "記録できません（何も書き込んでいません）。" in _plain(refused.value)
-    assert f"会議「{FIRST}」は既に記録されています。別の名前にしてください。" in _plain(refused.value)
+    assert f"会議「{FIRST}」は既に記録されています。別の名前にしてください。" in _plain(
+        refused.value
+    )
     assert dump(recorded) == before
 
 
