@@ -3,7 +3,7 @@ deck open with, and, for those who may (access.may_record_meetings; the core che
 every write and logs each), a form to record one and a confirmed remove.
 
 Widgets cost page-load time (bench/README.md): the choice is drawn only once a meeting is
-recorded, the form and the remove only for those who may.
+recorded, the form and the remove only for those who may, once they open them.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from komae_kpi_ui import access, edit_session, plain_text, store_access
 TITLE = "推進本部会議の記録"
 NONE_CHOSEN = "なし"
 _SINCE_KEY = "reports-since"
+PANEL_KEY = "meeting-panel"
 _FORM_KEY = "meeting-record"
 _REMOVE_CHOICE_KEY = "meeting-remove-choice"
 
@@ -75,10 +76,15 @@ def show(snapshot: Snapshot, meetings: Sequence[Meeting]) -> None:
     )
     if not access.may_record_meetings(snapshot):
         return
-    with st.expander("会議を記録・削除する", icon=":material/event_note:"):
-        _record_form()
-        if meetings:
-            _remove(meetings)
+    # Lazy: the form and the remove are drawn only while the expander is open.
+    panel = st.expander(
+        "会議を記録・削除する", icon=":material/event_note:", key=PANEL_KEY, on_change="rerun"
+    )
+    if panel.open:
+        with panel:
+            _record_form()
+            if meetings:
+                _remove(meetings)
 
 
 def _write(action: str, write: Callable[[], str]) -> None:

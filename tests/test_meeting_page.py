@@ -19,6 +19,7 @@ from komae_kpi.outputs.chart_images import chromium_path
 from komae_kpi.store.entries import save_item_status
 from komae_kpi.store.meetings import list_meetings, meeting_log
 from komae_kpi.store.user_admin import save_user
+from komae_kpi_ui import meeting_panel
 from tests import html_text
 from tests.store_helpers import dump
 from tests.test_meetings import change_after_the_meeting
@@ -64,6 +65,14 @@ def _plain(markdown: str) -> str:
 def _listed(at: AppTest) -> list[dict[str, str]]:
     found = html_text.tables(_html(at)).get(TABLE)
     return [] if found is None else html_text.records(found)
+
+
+def _open_panel(at: AppTest) -> AppTest:
+    """Open 「会議を記録・削除する」 (AppTest cannot click an expander: its state is set)."""
+    at.session_state[meeting_panel.PANEL_KEY] = True
+    at.run()
+    _ok(at)
+    return at
 
 
 def _record(at: AppTest, name: str, *, as_of: dt.date | None = None) -> None:
@@ -117,7 +126,7 @@ def test_no_meeting_yet_is_said_and_no_choice_is_drawn(
 def test_recording_through_the_form_writes_it_and_a_duplicate_is_refused(
     monkeypatch: pytest.MonkeyPatch, recorded: Path
 ) -> None:
-    at = _open(monkeypatch, recorded)
+    at = _open_panel(_open(monkeypatch, recorded))
     _record(at, SECOND)
     assert [m.name for m in list_meetings(recorded)] == [FIRST, SECOND]
     (done,) = at.success
@@ -140,7 +149,7 @@ def test_recording_through_the_form_writes_it_and_a_duplicate_is_refused(
 def test_a_meeting_recorded_afterwards_is_rebuilt_from_the_change_log(
     monkeypatch: pytest.MonkeyPatch, recorded: Path
 ) -> None:
-    at = _open(monkeypatch, recorded)
+    at = _open_panel(_open(monkeypatch, recorded))
     _record(at, "再現", as_of=dt.date(2026, 1, 1))
     rebuilt = list_meetings(recorded)[-1]
     assert rebuilt.name == "再現" and rebuilt.rebuilt
@@ -151,7 +160,7 @@ def test_a_meeting_recorded_afterwards_is_rebuilt_from_the_change_log(
 def test_the_text_rule_refuses_a_name_and_writes_nothing(
     monkeypatch: pytest.MonkeyPatch, recorded: Path
 ) -> None:
-    at = _open(monkeypatch, recorded)
+    at = _open_panel(_open(monkeypatch, recorded))
     before = dump(recorded)
     _record(at, "   ")
     (refused,) = at.error
@@ -160,7 +169,7 @@ def test_the_text_rule_refuses_a_name_and_writes_nothing(
 
 
 def test_removing_asks_for_confirmation(monkeypatch: pytest.MonkeyPatch, recorded: Path) -> None:
-    at = _open(monkeypatch, recorded)
+    at = _open_panel(_open(monkeypatch, recorded))
     assert not [b for b in at.button if b.label == "削除する"]
     at.selectbox(key="meeting-remove-choice").select(FIRST).run()
     assert not [b for b in at.button if b.label == "削除する"]
@@ -184,12 +193,15 @@ def test_a_viewer_sees_the_meetings_but_no_form(
 ) -> None:
     save_user(recorded, email=ADMIN, role="admin", user="setup")
     save_user(recorded, email=VIEWER, role="viewer", user=ADMIN)
-    at = _open(monkeypatch, recorded, VIEWER)
+    at = _open_panel(_open(monkeypatch, recorded, VIEWER))  # even asked to open it
     assert [r["会議名"] for r in _listed(at)] == [FIRST]
     assert not at.expander and not at.text_input
     assert not [b for b in at.button if b.label in ("記録する", "削除する")]
+    # An administrator has the panel; its widgets are drawn once it is opened.
     at = _open(monkeypatch, recorded, ADMIN)
     assert [e.label for e in at.expander] == ["会議を記録・削除する"]
+    assert not at.text_input
+    assert [t.label for t in _open_panel(at).text_input] == ["会議名"]
 
 
 def test_the_report_and_the_deck_open_with_the_chosen_meeting(

@@ -87,6 +87,10 @@ def test_reports_list_the_recorded_meetings_and_the_deck_opens_with_the_changes(
         table = page.get_by_role("table", name="推進本部会議の記録")
         assert "令和8年度第1回推進本部" in table.inner_text()
         assert "2026-07-15" in table.inner_text()
+        # The record form is drawn once its expander is opened (no one is registered: anyone may).
+        assert page.get_by_label("会議名").count() == 0
+        page.get_by_text("会議を記録・削除する").click()
+        page.get_by_label("会議名").wait_for(timeout=30_000)
 
         _, deck = download(page, "会議資料をダウンロード", tmp_path)
         second = list(Presentation(io.BytesIO(deck)).slides)[1]
