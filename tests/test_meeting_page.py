@@ -168,6 +168,17 @@ def test_the_text_rule_refuses_a_name_and_writes_nothing(
     assert dump(recorded) == before
 
 
+def test_a_time_without_a_day_is_refused(monkeypatch: pytest.MonkeyPatch, recorded: Path) -> None:
+    at = _open_panel(_open(monkeypatch, recorded))
+    before = dump(recorded)
+    next(t for t in at.time_input if t.label.startswith("時点の時刻")).set_value(dt.time(9, 0))
+    _record(at, SECOND)
+    assert [e.value for e in at.error] == [
+        "時点の時刻だけが指定されています。日付も指定してください（何も書き込んでいません）。"
+    ]
+    assert dump(recorded) == before
+
+
 def test_removing_asks_for_confirmation(monkeypatch: pytest.MonkeyPatch, recorded: Path) -> None:
     at = _open_panel(_open(monkeypatch, recorded))
     assert not [b for b in at.button if b.label == "削除する"]
