@@ -294,9 +294,11 @@ def _cmd_deck(args: argparse.Namespace) -> int:
     db = _db(args)
     if out.suffix.lower() != ".pptx":
         raise KomaeKpiError(f"会議資料の保存先は .pptx にしてください（指定: {out.name}）。")
+    # Before the renderer starts: an unknown meeting is refused with nothing written.
+    since = load_changes(db, args.since, args.fiscal_year) if args.since is not None else None
     with chart_renderer() as renderer:
         summary = write_meeting_deck(
-            load_snapshot(db), args.fiscal_year, out, renderer, full=args.full
+            load_snapshot(db), args.fiscal_year, out, renderer, changes=since, full=args.full
         )
     print(
         f"{out} を作成しました（{fiscal_year.label(args.fiscal_year)}、スライド {summary.slide_count}枚、"
@@ -1086,6 +1088,11 @@ _COMMANDS: tuple[_Command, ...] = (
                 "--full",
                 action="store_true",
                 help="見直し・未報告の取組項目を1項目ずつ載せた一覧も末尾に付ける",
+            ),
+            _arg(
+                "--since",
+                metavar="会議名",
+                help="表紙の次に「前回会議からの変化」を載せる（`meeting add` で記録した会議の名前）",
             ),
         ),
     ),

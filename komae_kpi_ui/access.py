@@ -62,6 +62,13 @@ def may_enter_scenarios(snapshot: Snapshot) -> bool:
     return True
 
 
+def may_record_meetings(snapshot: Snapshot) -> bool:
+    """Whether this person may record and remove 推進本部 meetings (approvers and administrators;
+    anyone before users are registered)."""
+    found = actor(snapshot)
+    return found is not None and found.may_record_meetings
+
+
 def may_review(snapshot: Snapshot) -> bool:
     found = actor(snapshot)
     return snapshot.reviewing and found is not None and found.may_review

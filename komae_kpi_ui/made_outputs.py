@@ -2,8 +2,8 @@
 until the store changes. Only this module knows the session-state key it uses.
 
 A made file is kept per output (its kind and file name, which names the year) with the store
-version it was made from; once the store is written, it is no longer offered, since it would
-not show the store as it is.
+version it was made from and the meeting whose changes it opens with; once the store is written,
+or another meeting is chosen, it is no longer offered, since it would not show what was asked.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _STATE_KEY = "made_outputs"
 @dataclass(frozen=True, kw_only=True)
 class _Made:
     version: StoreVersion
+    since: str | None
     data: bytes
 
 
@@ -32,13 +33,16 @@ def _state() -> dict[tuple[OutputKind, str], _Made]:
     return state
 
 
-def keep(output: Output, version: StoreVersion, data: bytes) -> None:
-    """Keep what was made for output from the store at version (replacing what was kept)."""
-    _state()[(output.kind, output.file_name)] = _Made(version=version, data=data)
+def keep(output: Output, version: StoreVersion, data: bytes, *, since: str | None = None) -> None:
+    """Keep what was made for output from the store at version, with the changes since the
+    meeting so named (replacing what was kept)."""
+    _state()[(output.kind, output.file_name)] = _Made(version=version, since=since, data=data)
 
 
-def made(output: Output, version: StoreVersion) -> bytes | None:
-    """The file kept for output if it was made from the store at version; None when none was made
-    or the store has changed since."""
+def made(output: Output, version: StoreVersion, *, since: str | None = None) -> bytes | None:
+    """The file kept for output if it was made from the store at version with the changes since
+    that meeting; None when none was made, the store has changed or another meeting is chosen."""
     found = _state().get((output.kind, output.file_name))
-    return found.data if found is not None and found.version == version else None
+    if found is None or found.version != version or found.since != since:
+        return None
+    return found.data

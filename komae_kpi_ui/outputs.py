@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import assert_never
 
+from komae_kpi.judgement.meeting_changes import MeetingChanges, load_changes
 from komae_kpi.judgement.progress import load_snapshot
 from komae_kpi.outputs.chart_images import chart_renderer
 from komae_kpi.outputs.deck import build_meeting_deck
@@ -39,34 +40,45 @@ def _made(key: tuple[object, ...], build: Callable[[], bytes]) -> bytes:
         return data
 
 
-def _key(path: Path, kind: str, year: int | None) -> tuple[object, ...]:
+def _key(path: Path, kind: str, year: int | None, since: str | None = None) -> tuple[object, ...]:
     # The store's version: a new import or save makes a new file, never a stale one.
-    return (str(path), store_access.version_token(path), kind, year)
+    return (str(path), store_access.version_token(path), kind, year, since)
 
 
-def report_pdf(path: Path, year: int) -> Callable[[], bytes]:
+def _changes(path: Path, since: str | None, year: int) -> MeetingChanges | None:
+    """What changed since the meeting so named (None: no section); before Chromium starts, so
+    that a meeting removed meanwhile is refused at once."""
+    return load_changes(path, since, year) if since is not None else None
+
+
+def report_pdf(path: Path, year: int, since: str | None = None) -> Callable[[], bytes]:
+    """since: the name of a recorded meeting, for the section 「前回会議からの変化」."""
+
     def build() -> bytes:
+        changes = _changes(path, since, year)
         with chart_renderer() as renderer:
-            return build_pdf_report(load_snapshot(path), year, renderer).pdf
+            return build_pdf_report(load_snapshot(path), year, renderer, changes=changes).pdf
 
-    return lambda: _made(_key(path, "pdf", year), build)
+    return lambda: _made(_key(path, "pdf", year, since), build)
 
 
-def report_html(path: Path, year: int) -> Callable[[], bytes]:
+def report_html(path: Path, year: int, since: str | None = None) -> Callable[[], bytes]:
     def build() -> bytes:
+        changes = _changes(path, since, year)
         with chart_renderer() as renderer:
-            document = build_report(load_snapshot(path), year, renderer.image)
+            document = build_report(load_snapshot(path), year, renderer.image, changes=changes)
         return document.html.encode("utf-8")
 
-    return lambda: _made(_key(path, "html", year), build)
+    return lambda: _made(_key(path, "html", year, since), build)
 
 
-def meeting_deck(path: Path, year: int) -> Callable[[], bytes]:
+def meeting_deck(path: Path, year: int, since: str | None = None) -> Callable[[], bytes]:
     def build() -> bytes:
+        changes = _changes(path, since, year)
         with chart_renderer() as renderer:
-            return build_meeting_deck(load_snapshot(path), year, renderer)
+            return build_meeting_deck(load_snapshot(path), year, renderer, changes=changes)
 
-    return lambda: _made(_key(path, "pptx", year), build)
+    return lambda: _made(_key(path, "pptx", year, since), build)
 
 
 def open_data(path: Path) -> Callable[[], bytes]:
@@ -77,16 +89,17 @@ def workbook(path: Path) -> Callable[[], bytes]:
     return lambda: _made(_key(path, "xlsx", None), lambda: finance_workbook(load_snapshot(path)))
 
 
-def maker(kind: OutputKind, path: Path, year: int) -> Maker:
+def maker(kind: OutputKind, path: Path, year: int, since: str | None = None) -> Maker:
     """What makes the /reports output of this kind (report_views.outputs() lists them) for the
-    year; the data files cover every year."""
+    year; the data files cover every year. since: the recorded meeting whose changes the report
+    and the deck open with (None: none)."""
     match kind:
         case "pdf":
-            return report_pdf(path, year)
+            return report_pdf(path, year, since)
         case "html":
-            return report_html(path, year)
+            return report_html(path, year, since)
         case "pptx":
-            return meeting_deck(path, year)
+            return meeting_deck(path, year, since)
         case "zip":
             return open_data(path)
         case "xlsx":

@@ -13,24 +13,37 @@ from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.outputs import report_views
 from komae_kpi.outputs.chart_images import chromium_path
 from komae_kpi.views import html_blocks, review_views
-from komae_kpi_ui import app, frame, made_outputs, outputs, plain_text, store_access
+from komae_kpi_ui import (
+    app,
+    edit_session,
+    frame,
+    made_outputs,
+    meeting_panel,
+    outputs,
+    plain_text,
+    store_access,
+)
 
 
 def _made_here(
-    output: report_views.Output, make: outputs.Maker, version: store_access.StoreVersion
+    output: report_views.Output,
+    make: outputs.Maker,
+    version: store_access.StoreVersion,
+    since: str | None,
 ) -> None:
-    """A 作成 button; the file it made stays offered until the store changes."""
+    """A 作成 button; the file it made stays offered until the store changes or another meeting
+    is chosen."""
     if st.button(output.make_label, key=f"make-{output.kind}", icon=":material/build:"):
         with st.spinner("作成しています…（数秒かかります）"):
             try:
-                made_outputs.keep(output, version, make())
+                made_outputs.keep(output, version, make(), since=since)
             except KomaeKpiError as exc:
                 st.error(plain_text.literal(f"作成できませんでした。{exc}"))
             except Exception as exc:  # Chromium or a file problem: say so, never a silent no-op
                 st.error(
                     plain_text.literal(f"作成できませんでした（{type(exc).__name__}: {exc}）。")
                 )
-    made = made_outputs.made(output, version)
+    made = made_outputs.made(output, version, since=since)
     if made is not None:
         st.download_button(
             output.button,
@@ -66,6 +79,8 @@ def show() -> None:
     browser = chromium_path() is not None
     if not browser:
         st.warning(report_views.BROWSER_MISSING, icon=":material/warning:")
+    meetings = store_access.recorded_meetings()
+    since = meeting_panel.chosen_meeting(meetings) if browser else None
     for n, output in enumerate(report_views.outputs(snapshot, year)):
         if n % 2 == 0:
             row = st.columns(2)  # a row of two cards, so the cards of a row line up
@@ -90,7 +105,9 @@ def show() -> None:
                     key=f"download-{output.kind}",
                 )
             elif browser and output.unavailable is None:
-                _made_here(output, outputs.maker(output.kind, path, year), version)
+                _made_here(output, outputs.maker(output.kind, path, year, since), version, since)
+    meeting_panel.show(snapshot, meetings)
+    edit_session.end_run()  # the messages were shown in this completed run
 
 
 if app.guard():

@@ -423,7 +423,7 @@ def test_reports_are_made_on_request_then_offered(
 ) -> None:
     import komae_kpi_ui.outputs as outputs
 
-    monkeypatch.setattr(outputs, "meeting_deck", lambda path, year: lambda: b"PK-deck")
+    monkeypatch.setattr(outputs, "meeting_deck", lambda path, year, since: lambda: b"PK-deck")
     at = open_page(monkeypatch, entered, "reports", fy="2025")
     makes = [b.label for b in at.button if b.label.endswith("を作成")]
     assert makes == ["PDFを作成", "HTMLを作成", "会議資料を作成"]
@@ -459,7 +459,7 @@ def test_a_failed_report_is_explained_not_silent(
     import komae_kpi_ui.outputs as outputs
     from komae_kpi.common.errors import KomaeKpiError
 
-    def broken(path: Path, year: int) -> Callable[[], bytes]:
+    def broken(path: Path, year: int, since: str | None) -> Callable[[], bytes]:
         def make() -> bytes:
             raise KomaeKpiError("PDFの作成が時間内に終わりませんでした。")
 

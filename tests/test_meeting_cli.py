@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pptx import Presentation
 
 from komae_kpi.cli import main
 from komae_kpi.common.clock import TODAY_ENV
 from komae_kpi.judgement.meeting_changes import CHANGE_KIND_LABELS, load_changes
 from komae_kpi.judgement.progress import load_snapshot
+from komae_kpi.outputs.chart_images import chromium_path
+from komae_kpi.outputs.deck.slides import CHANGES_TITLE
 from komae_kpi.outputs.report import build_report
 from komae_kpi.store.entries import save_indicator_value, save_item_status
 from komae_kpi.store.meetings import list_meetings, meeting_log
@@ -133,16 +136,27 @@ def test_list_remove_and_log(store: Path, capsys: pytest.CaptureFixture[str]) ->
             ("report", "--since", "第9回", "--fiscal-year", "2025", "--out", "r.html"),
             "会議「第9回」は記録されていません",
         ),
+        (
+            ("deck", "--since", "第9回", "--fiscal-year", "2025", "--out", "d.pptx"),
+            "会議「第9回」は記録されていません",
+        ),
     ],
 )
 def test_bad_input_gets_a_japanese_message_and_nothing_is_written(
-    store: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+    store: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: tuple[str, ...],
+    message: str,
 ) -> None:
     meeting_seen(store, capsys)
     before = dump(store)
+    monkeypatch.chdir(tmp_path)
     assert run(store, *args) == 1
     assert message in capsys.readouterr().err
     assert dump(store) == before
+    assert not list(tmp_path.glob("[rd].*"))  # no report, no deck
 
 
 def test_changes_without_a_meeting(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -180,3 +194,44 @@ def test_the_report_gains_the_section(store: Path, capsys: pytest.CaptureFixture
         "未報告のままの取組項目（" in section
         and "推進部署 件数 取組項目（番号） 関係各課 20件 1・2・3・4・6" in section
     )
+
+
+def test_the_deck_since_a_meeting_opens_with_the_changes(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if chromium_path() is None:
+        pytest.skip("Chromium is not installed")
+    meeting_seen(store, capsys)
+    change_after_the_meeting(store)
+    out = tmp_path / "d.pptx"
+    assert run(store, "deck", "--since", NAME, "--fiscal-year", "2025", "--out", str(out)) == 0
+    assert f"{out} を作成しました" in capsys.readouterr().out
+    slides = list(Presentation(str(out)).slides)
+    titles = [s.shapes.title.text_frame.text if s.shapes.title else "" for s in slides]
+    assert titles[1] == CHANGES_TITLE and titles.count(CHANGES_TITLE) == 1
+    lines = [
+        line
+        for shape in slides[1].shapes
+        if shape.has_text_frame and shape != slides[1].shapes.title
+        for line in shape.text_frame.text.split("\n")
+    ]
+    changes = load_changes(store, NAME)
+    assert changes is not None
+    unreported = sum(1 for c in changes.items if c.kind == "still_unreported")
+    indicator_1 = f"・指標1 {EXPECTED_INDICATORS[0].name}"
+    assert [line for line in lines if line][:12] == [
+        f"前回会議：{NAME}（令和8年7月15日（2026年））　比べた年度：令和7年度 (2025)",
+        "指標：判定・状況の変化 1・新しい実績 1・実績の修正 1"
+        f"／取組項目：判定・状況の変化 2・新たに報告 1・未報告のまま {unreported}",
+        "指標",
+        f"{indicator_1}　判定・状況の変化：－ 未入力 → × 遅れ",
+        f"{indicator_1}　新しい実績：60.0%",
+        "・指標3 経常収支比率　実績の修正：95.0%（見込） → 95.5%",
+        "取組項目",
+        "判定・状況の変化　2項目",
+        "・施策1　5 行政事務の効率化に向けた業務の見直し（順調 → 完了）、"
+        "8 デジタル人財の育成（順調 → 遅れ）",
+        "新たに報告　1項目",
+        "・施策1　9 行政手続きのデジタル化、電子申請・…（完了）",
+        f"未報告のまま　{unreported}項目（部署別の内訳は「未報告の取組項目（部署別）」に掲載）",
+    ]

@@ -4,6 +4,7 @@ by department. The command line, the report and the pages show these same rows."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -34,6 +35,40 @@ NONE_SHOWN = "－"
 def meeting_title(meeting: Meeting) -> str:
     """「令和8年度第1回推進本部（2026-07-15開催、令和7年度）」."""
     return f"{meeting.name}（{meeting.held_on.isoformat()}開催、{fy.wareki(meeting.fiscal_year)}）"
+
+
+MEETINGS_COLUMNS = ("会議名", "開催日", "年度", "記録した日時・人", "前回会議の状態の作り方")
+
+
+def how_frozen(meeting: Meeting) -> str:
+    """「記録時（2026-07-15 10:00時点）」, or for one recorded afterwards with --as-of
+    「変更履歴から再現（2026-07-15 09:00時点）」."""
+    how = "変更履歴から再現" if meeting.rebuilt else "記録時"
+    return f"{how}（{meeting.state_at:%Y-%m-%d %H:%M}時点）"
+
+
+def meetings_frame(meetings: Sequence[Meeting]) -> pd.DataFrame:
+    """The recorded meetings, the latest held first, as /reports lists them."""
+    return pd.DataFrame(
+        [
+            (
+                m.name,
+                m.held_on.isoformat(),
+                fy.label(m.fiscal_year),
+                " ".join(
+                    part
+                    for part in (
+                        f"{m.recorded_at:%Y-%m-%d %H:%M}" if m.recorded_at else "",
+                        m.recorded_by or "",
+                    )
+                    if part
+                ),
+                how_frozen(m),
+            )
+            for m in reversed(meetings)
+        ],
+        columns=list(MEETINGS_COLUMNS),
+    )
 
 
 def heading(changes: MeetingChanges) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable
@@ -13,6 +14,9 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
+from komae_kpi.common.clock import TODAY_ENV
+from komae_kpi.judgement.meeting_changes import record_meeting
+from komae_kpi.outputs.deck.slides import CHANGES_TITLE
 from komae_kpi.store.connection import init_store
 from komae_kpi.store.entries import save_indicator_value, save_item_status
 from tests.browser.conftest import streamlit_server
@@ -65,4 +69,31 @@ def test_every_output_downloads_from_the_reports_page(
         assert "指標の実績値" in sheets
 
         assert page.evaluate("() => window.__xss") is None
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_reports_list_the_recorded_meetings_and_the_deck_opens_with_the_changes(
+    tmp_path: Path, open_page: Callable[[str, str], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TODAY_ENV, "2026-11-30")
+    db = tmp_path / "kpi.duckdb"
+    init_store(db)
+    save_item_status(db, 8, 2025, "順調")
+    record_meeting(db, name="令和8年度第1回推進本部", held_on=dt.date(2026, 7, 15))
+    save_item_status(db, 8, 2025, "遅れ")
+    with streamlit_server(db, env={TODAY_ENV: "2026-11-30"}) as url:
+        page = open_page(f"{url}/reports?fy=2025", "reports-meetings")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        table = page.get_by_role("table", name="推進本部会議の記録")
+        assert "令和8年度第1回推進本部" in table.inner_text()
+        assert "2026-07-15" in table.inner_text()
+        # The record form is drawn once its expander is opened (no one is registered: anyone may).
+        assert page.get_by_label("会議名").count() == 0
+        page.get_by_text("会議を記録・削除する").click()
+        page.get_by_label("会議名").wait_for(timeout=30_000)
+
+        _, deck = download(page, "会議資料をダウンロード", tmp_path)
+        second = list(Presentation(io.BytesIO(deck)).slides)[1]
+        assert second.shapes.title is not None
+        assert second.shapes.title.text_frame.text == CHANGES_TITLE
         assert page.locator('[data-testid="stException"]').count() == 0
