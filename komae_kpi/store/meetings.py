@@ -368,10 +368,8 @@ def frozen_meeting(
 # --- reading ------------------------------------------------------------------------------------
 
 
-def read_meetings(
-    con: duckdb.DuckDBPyConnection, names: Sequence[str] | None = None
-) -> list[Meeting]:
-    """The meetings (those named, when names is given) with what they saw, by the day held."""
+def read_meetings(con: duckdb.DuckDBPyConnection, name: str | None = None) -> list[Meeting]:
+    """The meetings (the one so named, when name is given) with what they saw, by the day held."""
 
     def contents(row: dict[str, Any]) -> dict[str, Any]:
         where = {"name": row["name"]}
@@ -379,9 +377,8 @@ def read_meetings(
             attr: tuple(select_records(con, record_type, where)) for attr, record_type in _CONTENTS
         }
 
-    found = select_records(con, Meeting, fill=contents)
-    chosen = found if names is None else [m for m in found if m.name in names]
-    return sorted(chosen, key=lambda m: (m.held_on, m.state_at, m.name))
+    found = select_records(con, Meeting, {"name": name} if name is not None else None, contents)
+    return sorted(found, key=lambda m: (m.held_on, m.state_at, m.name))
 
 
 def read_meeting_log(
@@ -393,7 +390,9 @@ def read_meeting_log(
 
 
 def _meeting_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [m.name for m in read_meetings(con)]
+    """The recorded meetings' names, the earliest held first (without what they saw)."""
+    sql = "SELECT name FROM meetings ORDER BY held_on, state_at, name"
+    return [row[0] for row in fetch_all(con, sql)]
 
 
 def list_meetings(path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> list[Meeting]:
@@ -425,7 +424,7 @@ def meeting_log(
 
 
 def _found(con: duckdb.DuckDBPyConnection, name: str) -> Meeting:
-    found = read_meetings(con, [name])
+    found = read_meetings(con, name)
     if not found:
         raise ValidationError([unknown_problem(name, _meeting_names(con))])
     return found[0]
