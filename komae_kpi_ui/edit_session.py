@@ -88,6 +88,36 @@ def show_error(exc: KomaeKpiError, *, action: str = "保存") -> None:
         st.error(plain_text.literal(str(exc)))
 
 
+def write_then_say(write: Callable[[], str], *, action: str) -> None:
+    """Write, then say what was done on the next run (st.rerun shows the page as the store now
+    is); a refusal is shown now, with nothing written."""
+    try:
+        done = write()
+    except KomaeKpiError as exc:  # in the store's own words; its place on the server by name only
+        st.error(
+            plain_text.literal(
+                f"{action}できません（何も書き込んでいません）。\n{store_access.public_message(exc)}"
+            )
+        )
+        return
+    leave_message(done)
+    st.rerun()
+
+
+def confirmed_removal(
+    subject: str, warning: str, *, keys: tuple[str, str], remove: Callable[[], str]
+) -> None:
+    """A checkbox 「subject を削除する」, then the warning and a 削除する button that removes.
+    keys: the checkbox's and the button's, named after what they remove, so that a list changed
+    meanwhile can never point a confirmation at another entry."""
+    confirm_key, button_key = keys
+    if not st.checkbox(f"{subject}を削除する", key=confirm_key):
+        return
+    st.warning(warning, icon=":material/delete:")
+    if st.button("削除する", type="primary", key=button_key):
+        write_then_say(remove, action="削除")
+
+
 # --- one record's form --------------------------------------------------------------------------
 
 

@@ -9,17 +9,16 @@ recorded, the form and the remove only for those who may, once they open them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import streamlit as st
 
 from komae_kpi.common import clock
-from komae_kpi.common.errors import KomaeKpiError
 from komae_kpi.judgement.meeting_changes import record_meeting
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.store.meetings import Meeting, remove_meeting
 from komae_kpi.views import html_blocks, meeting_views
-from komae_kpi_ui import access, edit_session, plain_text, store_access
+from komae_kpi_ui import access, edit_session, store_access
 
 TITLE = "推進本部会議の記録"
 NONE_CHOSEN = "なし"
@@ -87,22 +86,6 @@ def show(snapshot: Snapshot, meetings: Sequence[Meeting]) -> None:
                 _remove(meetings)
 
 
-def _write(action: str, write: Callable[[], str]) -> None:
-    """Write, then say so on the next run (st.rerun shows the table as it now is); a refusal is
-    shown now in the store's own words (quoting names: literally, never as Markdown)."""
-    try:
-        done = write()
-    except KomaeKpiError as exc:
-        st.error(
-            plain_text.literal(
-                f"{action}できません（何も書き込んでいません）。\n{store_access.public_message(exc)}"
-            )
-        )
-        return
-    edit_session.leave_message(done)
-    st.rerun()
-
-
 def _record_form() -> None:
     today = clock.today()
     with st.form(_FORM_KEY):
@@ -139,7 +122,7 @@ def _record_form() -> None:
         )
         return f"会議「{meeting.name}」を記録しました（{meeting.summary()}）。"
 
-    _write("記録", record)
+    edit_session.write_then_say(record, action="記録")
 
 
 def _remove(meetings: Sequence[Meeting]) -> None:
@@ -153,23 +136,20 @@ def _remove(meetings: Sequence[Meeting]) -> None:
     )
     if name is None:
         return
-    confirm_key, button_key = _remove_keys(name)
-    if not st.checkbox(f"「{name}」の記録を削除する", key=confirm_key):
-        return
-    st.warning(
+
+    def remove() -> str:
+        entry = remove_meeting(
+            store_access.store_path(),
+            name,
+            user=store_access.user_name(),
+            wait_seconds=edit_session.WAIT_SECONDS,
+        )
+        return f"会議「{entry.name}」の記録を削除しました（{entry.summary}）。"
+
+    edit_session.confirmed_removal(
+        f"「{name}」の記録",
         f"会議「{name}」の記録を削除します。削除の前にストアのバックアップを作成し、"
         "削除は会議の記録の履歴に残ります。",
-        icon=":material/delete:",
+        keys=_remove_keys(name),
+        remove=remove,
     )
-    if st.button("削除する", type="primary", key=button_key):
-
-        def remove() -> str:
-            entry = remove_meeting(
-                store_access.store_path(),
-                name,
-                user=store_access.user_name(),
-                wait_seconds=edit_session.WAIT_SECONDS,
-            )
-            return f"会議「{entry.name}」の記録を削除しました（{entry.summary}）。"
-
-        _write("削除", remove)

@@ -6,6 +6,7 @@ scenarios kept, each with a confirmed remove. For those who may enter the financ
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -153,7 +154,6 @@ def _kept(snapshot: Snapshot) -> None:
         st.html(html_blocks.paragraph("財政見通しはまだありません。", meta=True))
         return
     for scenario in snapshot.scenarios:
-        confirm_key, button_key = _remove_keys(scenario.name)
         with st.container(border=True):
             st.html(
                 html_blocks.paragraph(
@@ -164,28 +164,23 @@ def _kept(snapshot: Snapshot) -> None:
                     finance_outlook.scenario_caption(scenario, snapshot.plan), meta=True
                 )
             )
-            if not st.checkbox(f"「{scenario.name}」を削除する", key=confirm_key):
-                continue
-            st.warning(
+            edit_session.confirmed_removal(
+                f"「{scenario.name}」",
                 f"財政見通し「{scenario.name}」を削除します。元に戻すには、ファイルをもう一度"
                 "取り込みます（削除は変更履歴に残ります）。",
-                icon=":material/delete:",
+                keys=_remove_keys(scenario.name),
+                remove=partial(_remove, scenario.name),
             )
-            if st.button("削除する", type="primary", key=button_key):
-                try:
-                    entry = remove_scenario(
-                        store_access.store_path(),
-                        scenario.name,
-                        user=store_access.user_name(),
-                        wait_seconds=edit_session.WAIT_SECONDS,
-                    )
-                except KomaeKpiError as exc:
-                    edit_session.show_error(exc, action="削除")
-                    return
-                edit_session.leave_message(
-                    f"財政見通し「{entry.name}」を削除しました（{entry.summary}）。"
-                )
-                st.rerun()
+
+
+def _remove(name: str) -> str:
+    entry = remove_scenario(
+        store_access.store_path(),
+        name,
+        user=store_access.user_name(),
+        wait_seconds=edit_session.WAIT_SECONDS,
+    )
+    return f"財政見通し「{entry.name}」を削除しました（{entry.summary}）。"
 
 
 def _log() -> None:
