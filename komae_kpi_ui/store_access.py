@@ -222,6 +222,18 @@ def recorded_meetings() -> list[Meeting]:
     return _meetings(str(path), version_token(path))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _meeting_names(path_text: str, version: StoreVersion) -> list[str]:
+    return meetings.meeting_names(Path(path_text))
+
+
+def meeting_names() -> list[str]:
+    """The recorded meetings' names, the earliest held first; cached per store version (the
+    overview needs no more to offer them)."""
+    path = ensure_store()
+    return _meeting_names(str(path), version_token(path))
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _changes(path_text: str, version: StoreVersion, name: str, fiscal_year: int) -> MeetingChanges:
     meeting = meetings.load_meeting(Path(path_text), name)

@@ -80,11 +80,11 @@ def show() -> None:
 def _changes_since_meeting(snapshot: Snapshot, year: int) -> None:
     """「前回会議からの変化」 first: what the HQ asks before anything else. The meeting is chosen
     with links (?meeting=…), the latest held by default."""
-    recorded = store_access.recorded_meetings()
+    recorded = store_access.meeting_names()
     if not recorded:
         st.html(meeting_views.no_meeting_html(REPORTS_HREF))
         return
-    names = [m.name for m in reversed(recorded)][:MEETING_LINKS]
+    names = recorded[::-1][:MEETING_LINKS]
     chosen = url_state.choose(names, param="meeting", default=names[0], to_text=str)
     links = (
         html_blocks.link_bar(

@@ -402,6 +402,13 @@ def list_meetings(path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> lis
         return read_meetings(con)
 
 
+def meeting_names(path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> list[str]:
+    """The recorded meetings' names, the earliest held first (not what they saw)."""
+    with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
+        require_current_schema(con, path)
+        return _meeting_names(con)
+
+
 def load_meeting(path: Path, name: str, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> Meeting:
     """The meeting so named; ValidationError naming the recorded ones when there is none."""
     with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
