@@ -42,7 +42,10 @@ def meeting_seen(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     save_item_status(store, 5, 2025, "順調")
     save_item_status(store, 8, 2025, "順調")
     assert run(store, "meeting", "add", "--date", "2026-07-15", "--name", NAME) == 0
-    assert f"会議「{NAME}」を記録しました（2026-07-15開催、令和7年度、" in capsys.readouterr().out
+    assert (
+        f"会議「{NAME}」を記録しました（2026-07-15開催、令和7年度 (2025)、"
+        in capsys.readouterr().out
+    )
 
 
 def expected_json(change: Any) -> dict[str, Any]:
@@ -70,7 +73,7 @@ def test_changes_as_json_and_text(store: Path, capsys: pytest.CaptureFixture[str
     assert run(store, "changes") == 0  # the latest meeting
     out = capsys.readouterr().out.splitlines()
     assert out[:9] == [
-        f"{NAME}（2026-07-15）からの変化（令和7年度）",
+        f"{NAME}（2026-07-15）からの変化（令和7年度 (2025)）",
         "指標",
         f"  指標1 {EXPECTED_INDICATORS[0].name}: 判定・状況の変化 － 未入力 → × 遅れ",
         f"  指標1 {EXPECTED_INDICATORS[0].name}: 新しい実績（令和7年度） － → 60.0%",
@@ -109,7 +112,7 @@ def test_list_remove_and_log(store: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "会議「再現」の記録を削除しました" in capsys.readouterr().out
     assert run(store, "meeting", "list") == 0
     out = capsys.readouterr().out
-    assert f"{NAME}（2026-07-15開催、令和7年度）" in out and "再現" not in out
+    assert f"{NAME}（2026-07-15開催、令和7年度 (2025)）" in out and "再現" not in out
     assert [(e.action, e.name) for e in meeting_log(store)] == [
         ("remove", "再現"),
         ("add", "再現"),
@@ -179,7 +182,7 @@ def test_the_report_gains_the_section(store: Path, capsys: pytest.CaptureFixture
     section = shown[shown.index("前回会議からの変化 ", shown.index("目次") + 10) :]
     section = section[: section.index("1 概要")]
     assert section.startswith(
-        f"前回会議からの変化 {NAME}（2026-07-15）からの変化（令和7年度） 指標の変化"
+        f"前回会議からの変化 {NAME}（2026-07-15）からの変化（令和7年度 (2025)） 指標の変化"
         " 指標 変化 前回会議 現在"
         f" 指標1 {EXPECTED_INDICATORS[0].name} 判定・状況の変化 － 未入力 × 遅れ"
         f" 指標1 {EXPECTED_INDICATORS[0].name} 新しい実績（令和7年度） － 60.0%"

@@ -131,7 +131,7 @@ def test_recording_through_the_form_writes_it_and_a_duplicate_is_refused(
     assert [m.name for m in list_meetings(recorded)] == [FIRST, SECOND]
     (done,) = at.success
     assert _plain(done.value).startswith(
-        f"会議「{SECOND}」を記録しました（2026-11-30開催、令和7年度、"
+        f"会議「{SECOND}」を記録しました（2026-11-30開催、令和7年度 (2025)、"
     )
     assert [r["会議名"] for r in _listed(at)] == [SECOND, FIRST]
     assert meeting_log(recorded)[0].logged_by == list_meetings(recorded)[1].recorded_by
@@ -190,7 +190,7 @@ def test_removing_asks_for_confirmation(monkeypatch: pytest.MonkeyPatch, recorde
     assert list_meetings(recorded) == []
     (done,) = at.success
     assert _plain(done.value).startswith(
-        f"会議「{FIRST}」の記録を削除しました（2026-07-15開催、令和7年度、"
+        f"会議「{FIRST}」の記録を削除しました（2026-07-15開催、令和7年度 (2025)、"
     )
     assert [(e.action, e.name) for e in meeting_log(recorded)] == [
         ("remove", FIRST),
@@ -254,7 +254,7 @@ def test_the_page_makers_put_the_changes_in_the_report(recorded: Path) -> None:
 
     change_after_the_meeting(recorded)
     shown = html_text.text(outputs.maker("html", recorded, 2025, FIRST)().decode("utf-8"))
-    assert f"前回会議からの変化 {FIRST}（2026-07-15）からの変化（令和7年度）" in shown
+    assert f"前回会議からの変化 {FIRST}（2026-07-15）からの変化（令和7年度 (2025)）" in shown
     assert "取組項目8 デジタル人財の育成 判定・状況の変化 ○ 順調 × 遅れ" in shown
     plain = html_text.text(outputs.maker("html", recorded, 2025)().decode("utf-8"))
     assert "前回会議からの変化" not in plain

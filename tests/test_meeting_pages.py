@@ -46,7 +46,9 @@ def test_the_changes_since_the_meeting_against_the_expectation(
     change_after_the_meeting(store)
     at = open_page(monkeypatch, store)
     html = section(at)
-    assert "令和8年度第1回推進本部（2026-07-15）からの変化（令和7年度）" in html_text.text(html)
+    assert "令和8年度第1回推進本部（2026-07-15）からの変化（令和7年度 (2025)）" in html_text.text(
+        html
+    )
     tables = html_text.tables(html)
     assert tables[meeting_views.INDICATOR_TABLE] == [
         ["指標", "変化", "前回会議", "現在"],

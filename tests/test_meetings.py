@@ -265,7 +265,7 @@ def test_remove_is_logged_after_a_backup(store: Path) -> None:
         ("add", "第2回", "seisaku"),
         ("add", "令和8年度第1回推進本部", "seisaku"),
     ]
-    assert entry.summary.startswith("2026-07-15開催、令和7年度、実績値")
+    assert entry.summary.startswith("2026-07-15開催、令和7年度 (2025)、実績値")
     tables = dump(store)
     assert all(
         name != "令和8年度第1回推進本部"

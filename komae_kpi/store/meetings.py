@@ -159,10 +159,10 @@ class Meeting:
         return next((j.status for j in self.judgements if j.indicator_no == indicator_no), None)
 
     def summary(self) -> str:
-        """「2026-07-15開催、令和7年度、実績値 40件・進捗状況 120件（2026-07-15 10:00時点）」."""
+        """「2026-07-15開催、令和7年度 (2025)、実績値 40件・進捗状況 120件（2026-07-15 10:00時点）」."""
         rebuilt = "、変更履歴から再現" if self.rebuilt else ""
         return (
-            f"{self.held_on.isoformat()}開催、{fy.wareki(self.fiscal_year)}、"
+            f"{self.held_on.isoformat()}開催、{fy.label(self.fiscal_year)}、"
             f"実績値 {len(self.values)}件・進捗状況 {len(self.statuses)}件"
             f"（{self.state_at:%Y-%m-%d %H:%M}時点{rebuilt}）"
         )

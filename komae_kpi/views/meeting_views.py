@@ -33,8 +33,8 @@ NONE_SHOWN = "－"
 
 
 def meeting_title(meeting: Meeting) -> str:
-    """「令和8年度第1回推進本部（2026-07-15開催、令和7年度）」."""
-    return f"{meeting.name}（{meeting.held_on.isoformat()}開催、{fy.wareki(meeting.fiscal_year)}）"
+    """「令和8年度第1回推進本部（2026-07-15開催、令和7年度 (2025)）」."""
+    return f"{meeting.name}（{meeting.held_on.isoformat()}開催、{fy.label(meeting.fiscal_year)}）"
 
 
 MEETINGS_COLUMNS = ("会議名", "開催日", "年度", "記録した日時・人", "前回会議の状態の作り方")
@@ -72,10 +72,10 @@ def meetings_frame(meetings: Sequence[Meeting]) -> pd.DataFrame:
 
 
 def heading(changes: MeetingChanges) -> str:
-    """「令和8年度第1回推進本部（2026-07-15）からの変化（令和7年度）」."""
+    """「令和8年度第1回推進本部（2026-07-15）からの変化（令和7年度 (2025)）」."""
     return (
         f"{changes.meeting_name}（{changes.meeting_date}）からの変化"
-        f"（{fy.wareki(changes.fiscal_year)}）"
+        f"（{fy.label(changes.fiscal_year)}）"
     )
 
 
