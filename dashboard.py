@@ -1,5 +1,17 @@
-"""Entry point: `streamlit run dashboard.py`. The router itself is komae_kpi_ui/app.py."""
+"""Entry point: `streamlit run dashboard.py`.
 
-from komae_kpi_ui import app
+Streamlit serves the st.App named `app` below (komae_kpi_ui/server_app.py: what runs once when the
+server starts, and the answer to a nested address). Each visitor's script run executes this file
+as __main__, which runs the router (komae_kpi_ui/app.py).
+"""
 
-app.main()
+import streamlit as st
+
+if __name__ == "__main__":
+    from komae_kpi_ui import app as router
+
+    router.main()
+else:
+    from komae_kpi_ui import server_app
+
+    app = st.App(__file__, lifespan=server_app.lifespan, middleware=server_app.MIDDLEWARE)

@@ -1,14 +1,12 @@
 """The router: page config, the shared frame and st.navigation. dashboard.py only calls main().
 
 Why pages call guard(): Streamlit treats an app with a pages/ folder as an old-style multipage app
-until some run has called st.navigation. On a server's first request for a deep link such as
-/finance?fy=2025 it would then run pages/finance.py on its own, without this frame (or, for a
-path with no file of that name, show an English "Page not found" box). guard() notices that the
-router is not running and runs it instead, which routes back to the same page. That first run also
-sends Streamlit's own list of the pages/ files (English file names): .streamlit/config.toml's
-client.showSidebarNavigation = false keeps it from being drawn. For a path no page has, that run
-sends Streamlit's English 「Page not found」 box before this router can answer; every later request
-gets the Japanese page of _not_found_page instead.
+until some run has called st.navigation. Then a deep link such as /finance?fy=2025 would run
+pages/finance.py on its own, without this frame; guard() notices that the router is not running and
+runs it instead, which routes back to the same page. The server settles the mode before its first
+request (komae_kpi_ui/server_app.py), so guard() matters where that hook does not run: AppTest, or a
+server started some other way. client.showSidebarNavigation = false in .streamlit/config.toml keeps
+Streamlit's own list of the pages/ files (English file names) from being drawn in that case too.
 
 The sign-in gate (komae_kpi_ui/identity.py decides, frame.py draws) runs before anything from the
 store is drawn. With sign-in configured, a visitor who is signed out, whose token has expired or
@@ -151,7 +149,6 @@ def _not_found_page(screen: Callable[[str], None]) -> list[StreamlitPage]:
     """
     ctx = get_script_run_ctx()
     requested = ctx.pages_manager.intended_page_name if ctx is not None else None
-    print("NF", ctx and ctx.pages_manager.intended_page_script_hash, repr(requested), flush=True)
     if ctx is None or ctx.pages_manager.intended_page_script_hash or not requested:
         return []  # a link the navigation drew, or the address "/"
     requested = requested.strip("/")

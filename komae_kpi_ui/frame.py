@@ -190,14 +190,16 @@ def settings_error_screen(problems: list[str]) -> None:
     )
 
 
+def not_found_sentence(path: str) -> str:
+    """What the not-found page says (also komae_kpi_ui/server_app.py's page for a nested address)."""
+    return (
+        f"「/{path}」というページはありません。"
+        "リンクが古いか、アドレスが違っている可能性があります。次のページからお選びください。"
+    )
+
+
 def not_found_screen(path: str, pages: Sequence[StreamlitPage]) -> None:
     """ページが見つかりません: the address named no page (a mistyped or old link); links to every page."""
-    st.html(
-        _gate_head(
-            "ページが見つかりません",
-            f"「/{path}」というページはありません。"
-            "リンクが古いか、アドレスが違っている可能性があります。次のページからお選びください。",
-        )
-    )
+    st.html(_gate_head("ページが見つかりません", not_found_sentence(path)))
     for page in pages:
         st.page_link(page, label=page.title, icon=page.icon or None)

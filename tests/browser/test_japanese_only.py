@@ -1,6 +1,7 @@
 """Japanese only, and this machine only, in headless Chromium: a mistyped address gets a Japanese
-page with links to every page, the page files' English names are never drawn (not even while a
-freshly started server loads its first page), and no request the browser makes leaves loopback."""
+page with links to every page (also as a freshly started server's first request, and for a nested
+address), the page files' English names are never drawn (not even while a freshly started server
+loads its first page), and no request the browser makes leaves loopback."""
 
 from __future__ import annotations
 
@@ -39,6 +40,16 @@ new MutationObserver(() => {
   const nav = document.querySelectorAll(
     '[data-testid*="Nav"], [data-testid*="Sidebar"], nav, [data-testid="stPageLink"]');
   for (const el of nav) { window.__navTexts.push(el.textContent || ""); }
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+# Runs before the app's own scripts: notes whether Streamlit's English 「Page not found」 box was
+# ever in the page, even for a moment.
+RECORD_ENGLISH_NOT_FOUND = """
+window.__englishNotFound = false;
+new MutationObserver(() => {
+  if ((document.body && document.body.textContent || "").includes("Page not found")) {
+    window.__englishNotFound = true;
+  }
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
 
@@ -83,6 +94,49 @@ def test_a_mistyped_address_gets_a_japanese_page_with_links_to_every_page(
         links = page.locator('[data-testid="stPageLink"]').all_inner_texts()
         assert [t.split()[-1] for t in links] == list(PAGES.values())
         page.locator('[data-testid="stPageLink"]').get_by_text("財政指標").click()
+        settle(page)
+        assert page.locator("h1").first.inner_text() == "財政指標"
+        assert urlsplit(page.url).path == "/finance"
+    finally:
+        page.close()
+
+
+def test_a_mistyped_address_as_a_fresh_servers_first_request_is_answered_in_japanese(
+    demo_store: Path, browser: Browser
+) -> None:
+    """Streamlit decides on its first session whether the app is an old-style one with a pages/
+    folder; that first run showed its English box before the router answered
+    (komae_kpi_ui/server_app.py). The server here has served nothing before this request."""
+    with streamlit_server(demo_store) as url:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        try:
+            page.add_init_script(RECORD_ENGLISH_NOT_FOUND)
+            page.goto(url + "/dashboard")
+            settle(page)
+            assert page.locator("h1").first.inner_text() == "ページが見つかりません"
+            assert page.get_by_text("「/dashboard」というページはありません。").count() == 1
+            assert page.evaluate("window.__englishNotFound") is False
+            assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            page.close()
+
+
+@pytest.mark.parametrize("path", ["/a/b", "/finance/2025", "/no-such/page/?fy=2025"])
+def test_a_nested_address_gets_a_japanese_page_with_links_and_404(
+    path: str, demo_url: str, browser: Browser
+) -> None:
+    """Below a nested address the browser loaded the app's scripts from the wrong folder and showed
+    a blank page; it is answered by the server itself (komae_kpi_ui/server_app.py)."""
+    page = browser.new_page()
+    try:
+        response = page.goto(demo_url + path)
+        assert response is not None and response.status == 404
+        assert page.locator("h1").inner_text() == "ページが見つかりません"
+        requested = path.split("?")[0].rstrip("/")
+        assert page.get_by_text(f"「{requested}」というページはありません。").count() == 1
+        assert page.locator("html").get_attribute("lang") == "ja"
+        assert page.locator("li a").all_inner_texts() == list(PAGES.values())
+        page.get_by_role("link", name="財政指標").click()
         settle(page)
         assert page.locator("h1").first.inner_text() == "財政指標"
         assert urlsplit(page.url).path == "/finance"
