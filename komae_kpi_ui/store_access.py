@@ -16,7 +16,8 @@ from komae_kpi.judgement.peer_context import PeerContext, load_peer_context, ser
 from komae_kpi.judgement.progress import Snapshot, load_snapshot
 from komae_kpi.store import meetings
 from komae_kpi.store.meetings import Meeting
-from komae_kpi.views import charts, indicator_views, peer_views
+from komae_kpi.views import charts, finance_outlook, indicator_views, peer_views
+from komae_kpi.views.finance_outlook import OutlookSection
 
 
 def store_path() -> Path:
@@ -81,7 +82,10 @@ def version_token(path: Path) -> StoreVersion:
     return stat.st_mtime_ns, stat.st_size, wal_mtime
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+# cache_resource, not cache_data: a page asks for the snapshot several times a run, and cache_data
+# unpickled a copy each time (~1-2 ms each on the demo store); a Snapshot is frozen and no page
+# changes it, so every session shares the one object.
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _snapshot(
     path_text: str,
     version: tuple[int, int, int],
@@ -175,6 +179,38 @@ def reference_figure() -> go.Figure:
     return _reference_figure(str(path), version_token(path))
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _outlook(
+    path_text: str,
+    version: tuple[int, int, int],
+    showing_pending: bool,
+    fiscal_year: int,
+    chosen: tuple[str, ...],
+    unknown: tuple[str, ...],
+) -> tuple[OutlookSection, tuple[go.Figure, ...]]:
+    # Built on every load of /finance, the section and its two charts took ~70 ms of the page's
+    # script run (plotly validating each property as it is set).
+    snapshot = _snapshot(path_text, version, False, showing_pending)
+    section = finance_outlook.outlook_section(snapshot, fiscal_year, chosen, unknown=unknown)
+    return section, tuple(panel.figure() for panel in section.panels)
+
+
+def outlook(
+    fiscal_year: int, chosen: list[str], unknown: list[str]
+) -> tuple[OutlookSection, tuple[go.Figure, ...]]:
+    """The 財政見通し section for the chosen scenarios and a chart per panel, built once per store
+    version and choice, from the same state as snapshot()."""
+    path = ensure_store()
+    return _outlook(
+        str(path),
+        version_token(path),
+        _showing_pending(),
+        fiscal_year,
+        tuple(chosen),
+        tuple(unknown),
+    )
+
+
 def user_name() -> str:
     """Who is making a change, as the change log records it: the signed-in address when sign-in is
     configured, else the OS user (komae_kpi_ui.identity.visitor().identity)."""
@@ -183,7 +219,7 @@ def user_name() -> str:
     return identity.visitor().identity
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)  # frozen, shared: as _snapshot
 def _peer_context(path_text: str, version: tuple[int, int, int]) -> PeerContext:
     return load_peer_context(Path(path_text))
 

@@ -79,15 +79,15 @@ def _outlook(snapshot: Snapshot, year: int) -> None:
                 meta=True,
             )
         )
-    section = finance_outlook.outlook_section(snapshot, year, chosen, unknown=unknown)
+    section, figures = store_access.outlook(year, chosen, unknown)
     for notice in section.notices:
         st.info(notice, icon=":material/info:")
     if section.demo_note:
         st.html(html_blocks.paragraph(section.demo_note, meta=True))
-    for panel in section.panels:
+    for panel, figure in zip(section.panels, figures, strict=True):
         st.html(html_blocks.heading(panel.heading, 3))
         st.plotly_chart(
-            panel.figure(),
+            figure,
             theme=None,
             config=CHART_CONFIG,
             key=f"outlook-{panel.indicator.indicator_no}",

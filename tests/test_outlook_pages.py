@@ -171,6 +171,33 @@ def test_finance_draws_the_imported_scenario_and_its_verdicts(
     assert [t.get("y") for t in drawn][-1] == list(debt.figure().data[-1].y)
 
 
+def test_the_section_and_its_charts_are_built_once_per_store_version_and_choice(
+    monkeypatch: pytest.MonkeyPatch, planned: Path
+) -> None:
+    """Built on every load, the section and its charts took ~70 ms of /finance's script run."""
+    built: list[tuple[str, ...]] = []
+    original = finance_outlook.outlook_section
+
+    def counting(snapshot: Any, fiscal_year: int, chosen: Any, **kwargs: Any) -> Any:
+        built.append(tuple(chosen))
+        return original(snapshot, fiscal_year, chosen, **kwargs)
+
+    monkeypatch.setattr(finance_outlook, "outlook_section", counting)
+    at = _open(monkeypatch, planned, "finance")
+    at.run()
+    _ok(at)
+    assert built == [(VISION, BUDGET)]  # the second run drew the same from the cache
+    assert len(_chart_traces(at, "指標5 市債残高の財政見通し")) > 0
+    at.query_params["scenario"] = BUDGET
+    at.run()
+    assert built == [(VISION, BUDGET), (BUDGET,)]  # another choice is built
+    assert BUDGET_DEBT in _section(at) and VISION_DEBT not in _section(at)
+    save_scenario(planned, outlook_scenario("参考", {"issuance": 12.0, "repayment": 11.5}))
+    at.run()
+    assert built[-1] == (BUDGET,) and len(built) == 3  # the store changed: built anew
+    assert "参考" in [text for text, _, _ in _scenario_links(at)]
+
+
 def test_the_chosen_scenarios_live_in_the_url(
     monkeypatch: pytest.MonkeyPatch, planned: Path
 ) -> None:
