@@ -87,19 +87,23 @@ def version_token(path: Path) -> StoreVersion:
 # changes it, so every session shares the one object.
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _snapshot(
-    path_text: str,
-    version: tuple[int, int, int],
-    include_pending: bool = False,
-    editing: bool = False,
+    path_text: str, version: tuple[int, int, int], include_pending: bool, editing: bool
 ) -> Snapshot:
+    # Every argument is always given: Streamlit keys the cache on the arguments as passed, so a
+    # call leaving a default out was a second key, and a cold page read the store up to 3 times.
     return load_snapshot(Path(path_text), include_pending=include_pending, editing=editing)
+
+
+def _shown(path_text: str, version: tuple[int, int, int], showing_pending: bool) -> Snapshot:
+    """What the pages and their figures show (see snapshot())."""
+    return _snapshot(path_text, version, showing_pending, False)
 
 
 def approved_snapshot() -> Snapshot:
     """The store as everyone reads it (what is approved); cached until the file changes, so
     imports show on the next load."""
     path = ensure_store()
-    return _snapshot(str(path), version_token(path))
+    return _shown(str(path), version_token(path), False)
 
 
 def working_snapshot() -> Snapshot:
@@ -111,8 +115,10 @@ def working_snapshot() -> Snapshot:
 
 def snapshot() -> Snapshot:
     """What the pages show: the approved state, or, for an editor or approver who switched the
-    header's toggle on, the records waiting for approval in their place (marked 承認待ち)."""
-    return working_snapshot() if _showing_pending() else approved_snapshot()
+    header's toggle on, the records waiting for approval in their place (marked 承認待ち). A
+    returned record is not waiting: it shows in its submitter's form (working_snapshot), not here."""
+    path = ensure_store()
+    return _shown(str(path), version_token(path), _showing_pending())
 
 
 def _showing_pending() -> bool:
@@ -134,7 +140,7 @@ def _indicator_figure(
 ) -> go.Figure:
     # cache_resource, not cache_data: the same figure object is handed out without a pickled copy
     # (building one costs ~7 ms, unpickling about as much); pages never modify figures.
-    snapshot = _snapshot(path_text, version, include_pending)
+    snapshot = _shown(path_text, version, include_pending)
     return charts.indicator_figure(
         snapshot.plan.indicator(indicator_no),
         snapshot.actuals(indicator_no),
@@ -170,7 +176,7 @@ def indicator_figure(
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _reference_figure(path_text: str, version: tuple[int, int, int]) -> go.Figure:
-    snapshot = _snapshot(path_text, version)
+    snapshot = _shown(path_text, version, False)
     return charts.reference_figure(snapshot.reference_series, snapshot.reference_values)
 
 
@@ -190,7 +196,7 @@ def _outlook(
 ) -> tuple[OutlookSection, tuple[go.Figure, ...]]:
     # Built on every load of /finance, the section and its two charts took ~70 ms of the page's
     # script run (plotly validating each property as it is set).
-    snapshot = _snapshot(path_text, version, False, showing_pending)
+    snapshot = _shown(path_text, version, showing_pending)
     section = finance_outlook.outlook_section(snapshot, fiscal_year, chosen, unknown=unknown)
     return section, tuple(panel.figure() for panel in section.panels)
 
@@ -233,7 +239,7 @@ def peer_context() -> PeerContext:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _peer_figure(path_text: str, version: tuple[int, int, int], indicator: str) -> go.Figure:
     context = _peer_context(path_text, version)
-    plan = _snapshot(path_text, version).plan
+    plan = _shown(path_text, version, False).plan
     return peer_views.peer_figure(
         series(context, indicator),
         group_name=context.group.name,
@@ -273,7 +279,7 @@ def meeting_names() -> list[str]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _changes(path_text: str, version: StoreVersion, name: str, fiscal_year: int) -> MeetingChanges:
     meeting = meetings.load_meeting(Path(path_text), name)
-    return changes_since(meeting, _snapshot(path_text, version), fiscal_year)
+    return changes_since(meeting, _shown(path_text, version, False), fiscal_year)
 
 
 def changes_since_meeting(name: str, fiscal_year: int) -> MeetingChanges:

@@ -190,6 +190,24 @@ def test_the_header_toggle_shows_waiting_records_marked(
     assert not [t for t in at.toggle if t.label.startswith("承認待ち")]
 
 
+def test_the_header_toggle_shows_what_waits_not_what_was_returned(
+    monkeypatch: pytest.MonkeyPatch, team: Path
+) -> None:
+    """A returned record goes back to its submitter's form; it is not 承認待ち on the pages."""
+    save_indicator_value(team, 5, 2025, 165.0, user=FINANCE)
+    return_to_submitter(team, 1, comment="決算の数値にしてください", user=APPROVER)
+    save_item_status(team, 21, 2025, "完了", user=FINANCE)
+    at = _open(monkeypatch, team, FINANCE, "indicators")
+    toggle = next(t for t in at.toggle if t.label.startswith("承認待ち（1件）"))
+    toggle.set_value(True).run()
+    _ok(at)
+    page = _html(at)
+    assert "165.0億円" not in page and "［承認待ち］" not in page
+    at.switch_page("pages/items.py").run()
+    _ok(at)
+    assert "完了［承認待ち］" in _html(at)
+
+
 def test_reports_say_how_many_records_wait(monkeypatch: pytest.MonkeyPatch, team: Path) -> None:
     save_item_status(team, 21, 2025, "順調", user=FINANCE)
     save_item_status(team, 22, 2025, "順調", user=FINANCE)
