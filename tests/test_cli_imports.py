@@ -62,3 +62,10 @@ def test_help_and_a_mistyped_command_leave_the_heavy_libraries_out(argv: tuple[s
 def test_the_check_sees_a_heavy_library_when_one_is_loaded() -> None:
     # The check itself can fail: a command that draws a report does load them.
     assert "jinja2" in _loaded("import komae_kpi.outputs.report\n")
+
+
+def test_the_importers_load_a_spreadsheet_reader_only_to_read_a_workbook() -> None:
+    # A file refused by its size is refused with these modules alone (test_read_limits measures
+    # the memory that takes).
+    importers = "komae_kpi.imports.importer, komae_kpi.imports.peer_import"
+    assert _loaded(f"import {importers}, komae_kpi.imports.scenario_import\n") == []
