@@ -124,8 +124,8 @@ def report(runs: dict[str, list[Run]], rounds: int) -> str:
         f"- The slowest refusal takes {slowest:.2f} s and at most {largest:.0f} MB "
         f"(goal: about {GOAL_SECONDS:g} s and {GOAL_MB} MB): {'met' if met else 'not met'}.",
         "- BOMB: a 2.6 MB .xlsx whose sheet claims 1 GiB of XML, refused from its zip directory. "
-        "`import` refuses it without opening the store; `peers import` and `scenario import` "
-        "open it first.",
+        "`import` and `peers import` refuse it without opening the store; `scenario import` "
+        "opens it first (it reads a file against the plan the store holds).",
         "- The peak RSS column is the largest of the runs; the floor is the interpreter and the "
         "package alone.",
         "",
