@@ -16,34 +16,24 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
+# Only what every command needs, or what is light, is imported here: the modules that load
+# pandas, plotly, kaleido, python-pptx, openpyxl or python-calamine are imported by the commands
+# that use them. Loaded here, they would cost every call, even --help or a refused file, about a
+# second and 150 MB (tests/test_cli_imports.py keeps them out; bench/cli_refusal.py times it).
 from komae_kpi.common import clock, fiscal_year, formatting
 from komae_kpi.common.errors import KomaeKpiError, StoreBusyError, StoreFaultError
 from komae_kpi.common.paths import DB_ENV_VAR, DEFAULT_DB_PATH, PROJECT_ROOT, resolve_db_path
 from komae_kpi.common.user_text import visible
-from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
-from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
 from komae_kpi.imports.read_limits import listed_problems
-from komae_kpi.imports.scenario_import import (
-    ScenarioRequest,
-    apply_scenario_import,
-    preview_scenario_import,
-)
 from komae_kpi.judgement.approvals import approve, return_to_submitter
 from komae_kpi.judgement.indicator_status import PROVISIONAL_MARK
 from komae_kpi.judgement.meeting_changes import changes_record, load_changes, record_meeting
 from komae_kpi.judgement.outlook import Outlook, load_outlooks, outlooks_of
-from komae_kpi.judgement.peer_context import SOURCE, peer_records
 from komae_kpi.judgement.progress import assess_all, load_snapshot, status_records
-from komae_kpi.outputs.chart_images import chart_renderer
-from komae_kpi.outputs.deck import write_meeting_deck
 from komae_kpi.outputs.export import export_open_data
-from komae_kpi.outputs.inquiry_workbook import write_inquiry_workbook
-from komae_kpi.outputs.publication_files import write_finance_workbook, write_open_data_zip
-from komae_kpi.outputs.report import write_report
 from komae_kpi.plan import facts
-from komae_kpi.plan.model import Plan
 from komae_kpi.plan.peer_group import load_peer_group
 from komae_kpi.store.backups import (
     DEFAULT_KEEP,
@@ -56,7 +46,6 @@ from komae_kpi.store.backups import (
 from komae_kpi.store.connection import LOCK_WAIT_SECONDS, InitReport, init_store
 from komae_kpi.store.demo import DEMO_YEARS, write_demo_store
 from komae_kpi.store.meetings import list_meetings, meeting_log, remove_meeting
-from komae_kpi.store.peers import AVERAGE_NAME, NATIONAL, PEER_INDICATORS
 from komae_kpi.store.record_changes import (
     FIELD_LABELS,
     PUBLISHED_RESTORE_REASON,
@@ -75,9 +64,6 @@ from komae_kpi.store.users import (
     normalize_email,
     role_choices,
 )
-from komae_kpi.views import finance_outlook, peer_views
-from komae_kpi.views.change_views import change_rows, file_lines, history_rows, preview_summary
-from komae_kpi.views.meeting_views import change_lines, meeting_record, meeting_title
 from komae_kpi.views.outlook_views import (
     flow_table,
     indicator_heading,
@@ -85,7 +71,9 @@ from komae_kpi.views.outlook_views import (
     scenario_record,
     scenario_title,
 )
-from komae_kpi.views.review_views import change_line, pending_note, review_rows, submission_line
+
+if TYPE_CHECKING:
+    from komae_kpi.plan.model import Plan
 
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
@@ -290,6 +278,9 @@ def _destination(text: str, *, makes_folders: bool = False, is_folder: bool = Fa
 
 
 def _cmd_deck(args: argparse.Namespace) -> int:
+    from komae_kpi.outputs.chart_images import chart_renderer
+    from komae_kpi.outputs.deck import write_meeting_deck
+
     out = _destination(args.out, makes_folders=True)
     db = _db(args)
     if out.suffix.lower() != ".pptx":
@@ -308,6 +299,8 @@ def _cmd_deck(args: argparse.Namespace) -> int:
 
 
 def _cmd_opendata(args: argparse.Namespace) -> int:
+    from komae_kpi.outputs.publication_files import write_finance_workbook, write_open_data_zip
+
     out = _destination(args.out)
     db = _db(args)
     snapshot = load_snapshot(db)
@@ -322,6 +315,8 @@ def _cmd_opendata(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from komae_kpi.outputs.report import write_report
+
     out = _destination(args.out, makes_folders=True)
     db = _db(args)
     since = load_changes(db, args.since, args.fiscal_year) if args.since is not None else None
@@ -333,6 +328,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from komae_kpi.imports.importer import ImportSource, apply_import, preview_import
+    from komae_kpi.views.change_views import file_lines, preview_summary
+
     db = _db(args)
     sources = [ImportSource(name=Path(f).name, data=Path(f).read_bytes()) for f in args.files]
     preview = preview_import(db, sources, sheet=args.sheet, user=args.user, wait_seconds=args.wait)
@@ -385,6 +383,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _print_changes(plan: Plan, changes: Sequence[RecordChange]) -> None:
+    from komae_kpi.views.change_views import change_rows
+
     for row in change_rows(plan, list(changes)):
         if not row.field:  # an unchanged record
             print(f"  [{row.action}] {row.subject} {row.fiscal_year}（{row.where}）")
@@ -396,6 +396,8 @@ def _print_changes(plan: Plan, changes: Sequence[RecordChange]) -> None:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
+    from komae_kpi.views.change_views import history_rows
+
     db = _db(args)
     if args.indicator is not None and args.item is not None:
         raise KomaeKpiError("--indicator と --item は同時に指定できません。")
@@ -479,6 +481,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
+    from komae_kpi.outputs.inquiry_workbook import write_inquiry_workbook
+
     out = _destination(args.out, makes_folders=True)
     db = _db(args)
     if out.suffix.lower() != ".xlsx":
@@ -525,6 +529,9 @@ def _print_restored(report: InitReport) -> None:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
+    from komae_kpi.views import finance_outlook
+    from komae_kpi.views.review_views import pending_note
+
     snapshot = load_snapshot(_db(args), include_pending=args.include_pending)
     baseline_year = facts.baseline_fiscal_year(snapshot.plan)
     target = (
@@ -654,6 +661,8 @@ def _cmd_users_remove(args: argparse.Namespace) -> int:
 
 
 def _cmd_review_list(args: argparse.Namespace) -> int:
+    from komae_kpi.views.review_views import change_line, review_rows, submission_line
+
     rows = review_rows(load_snapshot(_db(args)))
     if args.json:
         print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
@@ -710,6 +719,9 @@ def _cmd_review_return(args: argparse.Namespace) -> int:
 
 
 def _cmd_peers_import(args: argparse.Namespace) -> int:
+    from komae_kpi.imports.importer import ImportSource
+    from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
+
     db = _db(args)
     sources = [ImportSource(name=Path(f).name, data=Path(f).read_bytes()) for f in args.files]
     preview = preview_peer_import(db, sources, fiscal_year=args.fiscal_year, wait_seconds=args.wait)
@@ -738,6 +750,10 @@ def _cmd_peers_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_peers_show(args: argparse.Namespace) -> int:
+    from komae_kpi.judgement.peer_context import SOURCE, peer_records
+    from komae_kpi.store.peers import AVERAGE_NAME, NATIONAL, PEER_INDICATORS
+    from komae_kpi.views import peer_views
+
     db = _db(args)
     records = peer_records(db, args.fiscal_year)
     if args.json:
@@ -781,6 +797,13 @@ def _print_outlook(outlook: Outlook, *, paths: bool) -> None:
 
 
 def _cmd_scenario_import(args: argparse.Namespace) -> int:
+    from komae_kpi.imports.importer import ImportSource
+    from komae_kpi.imports.scenario_import import (
+        ScenarioRequest,
+        apply_scenario_import,
+        preview_scenario_import,
+    )
+
     db = _db(args)
     request = ScenarioRequest(
         source=ImportSource(name=Path(args.file).name, data=Path(args.file).read_bytes()),
@@ -871,6 +894,8 @@ def _cmd_meeting_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_meeting_list(args: argparse.Namespace) -> int:
+    from komae_kpi.views.meeting_views import meeting_record, meeting_title
+
     meetings = list_meetings(_db(args))
     if args.json:
         print(json.dumps([meeting_record(m) for m in meetings], ensure_ascii=False, indent=2))
@@ -901,6 +926,8 @@ def _cmd_meeting_log(args: argparse.Namespace) -> int:
 
 
 def _cmd_changes(args: argparse.Namespace) -> int:
+    from komae_kpi.views.meeting_views import change_lines
+
     db = _db(args)
     changes = load_changes(db, args.since, args.fiscal_year)
     if changes is None:

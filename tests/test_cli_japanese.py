@@ -161,7 +161,7 @@ def test_a_folder_without_write_permission_is_said_before_rendering(
     # The tests may run as root, whom no permission stops: the OS's answer is what is replaced.
     monkeypatch.setattr(os, "access", lambda path, mode: False)
     rendered: list[object] = []
-    monkeypatch.setattr(cli, "write_report", lambda *a, **k: rendered.append(a))
+    monkeypatch.setattr("komae_kpi.outputs.report.write_report", lambda *a, **k: rendered.append(a))
     out = tmp_path / "r.pdf"
     args = ["report", "--db", str(tmp_path / "none.duckdb"), "--out", str(out)]
     assert cli.main([*args, "--fiscal-year", "2025"]) == 1
@@ -191,7 +191,7 @@ def test_ctrl_c_while_writing_ends_with_130_and_leaves_nothing(
             seen.extend(out_dir.iterdir())
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "write_report", interrupted_write)
+    monkeypatch.setattr("komae_kpi.outputs.report.write_report", interrupted_write)
     args = ["report", "--db", str(store), "--out", str(out_dir / "r.pdf")]
     try:
         code = cli.main([*args, "--fiscal-year", "2025"])

@@ -589,6 +589,7 @@ def prepare(
     actor: Actor | None = None,
     in_force: Mapping[RecordKey, Record] | None = None,
     rules: EntryRules | None = None,
+    tables: Sequence[TableFile] | None = None,
 ) -> ImportPreview:
     """Read every file against the plan and the current records. Writes nothing.
 
@@ -600,6 +601,7 @@ def prepare(
     rules: the published figures and today (default: the plan's baselines and clock.today()). A
     row changing a published figure, or an actual of a year not yet finished, is a problem; a row
     carrying a published figure's value is that figure (unchanged).
+    tables: the sources as read_tables has read them already (default: read here).
     """
     references = References.of(plan)
     rules = rules or EntryRules.of_plan(plan)
@@ -611,8 +613,7 @@ def prepare(
     seen: dict[RecordKey, str] = {}
     if not sources:
         problems.append("取り込むファイルが指定されていません。")
-    for source in sources:
-        table = read_table(source.name, source.data, sheet=sheet, is_header=_is_header)
+    for table in read_tables(sources, sheet=sheet) if tables is None else tables:
         reader = _FileReader(
             plan=plan, references=references, current=current, table=table, rules=rules
         )
@@ -697,7 +698,12 @@ def preview_import(
     """What importing these files would do, as `user` (default: the OS user). Writes nothing.
 
     Each record is compared with the one waiting for review, if any, else the one in force.
+    The files are read first: when every one is refused as it is read (too large, a zip bomb,
+    not a table), nothing in the store bears on the answer, and the store is not opened.
     """
+    tables = read_tables(sources, sheet=sheet)
+    if tables and all(t.problems for t in tables):
+        return _refused_on_reading(tables)
     with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
         actor = resolve_actor(con, user or current_user())
@@ -710,7 +716,28 @@ def preview_import(
             actor=actor,
             in_force=read_records(con),
             rules=EntryRules.read(con, plan),
+            tables=tables,
         )
+
+
+def read_tables(sources: Sequence[ImportSource], *, sheet: str | None) -> list[TableFile]:
+    """Each file's rows (up to its header when it has none), or why it cannot be read."""
+    return [read_table(s.name, s.data, sheet=sheet, is_header=_is_header) for s in sources]
+
+
+def _refused_on_reading(tables: Sequence[TableFile]) -> ImportPreview:
+    """The preview of files each refused as it was read: what prepare() says of such files,
+    which read no record and need neither the plan nor the store."""
+    return ImportPreview(
+        files=tuple(
+            FileSummary(
+                name=t.name, sha256=t.sha256, format_label=t.format_label, kind=None, records=0
+            )
+            for t in tables
+        ),
+        problems=tuple(p for t in tables for p in t.problems),
+        changes=(),
+    )
 
 
 def apply_import(

@@ -289,6 +289,10 @@ def _prepare(
     workbooks, problems = read_workbooks(sources, fiscal_year=fiscal_year)
     if problems:
         return PeerChanges(problems=tuple(problems))
+    return _changes(con, workbooks)
+
+
+def _changes(con: duckdb.DuckDBPyConnection, workbooks: Sequence[PeerWorkbook]) -> PeerChanges:
     years = sorted({wb.fiscal_year for wb in workbooks})
     return plan_changes(read_entities(con), read_values(con, fiscal_years=years), workbooks)
 
@@ -300,10 +304,17 @@ def preview_peer_import(
     fiscal_year: int | None = None,
     wait_seconds: float = LOCK_WAIT_SECONDS,
 ) -> PeerChanges:
-    """What importing these workbooks would change. Writes nothing."""
+    """What importing these workbooks would change. Writes nothing.
+
+    The workbooks are read first: when any is refused (too large, a zip bomb, not the ministry's
+    table), nothing in the store bears on the answer, and the store is not opened.
+    """
+    workbooks, problems = read_workbooks(sources, fiscal_year=fiscal_year)
+    if problems:
+        return PeerChanges(problems=tuple(problems))
     with connect(path, read_only=True, wait_seconds=wait_seconds) as con:
         require_current_schema(con, path)
-        return _prepare(con, sources, fiscal_year)
+        return _changes(con, workbooks)
 
 
 def apply_peer_import(

@@ -29,9 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
-
-from python_calamine import CalamineWorkbook, SheetTypeEnum
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import ValidationError
@@ -47,6 +45,9 @@ from komae_kpi.imports.read_limits import (
 )
 from komae_kpi.imports.table_files import column_letter
 from komae_kpi.store.peers import PEER_INDICATORS
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 WorkbookKind = Literal["city", "prefecture_average"]
 NATIONAL: Final = "全国"
@@ -524,6 +525,8 @@ def _worksheets(
     name: str, workbook: CalamineWorkbook
 ) -> Iterator[tuple[str, list[list[Any]], Merges]]:
     """Each worksheet's name, rows and merged ranges, read one at a time."""
+    from python_calamine import SheetTypeEnum
+
     for metadata in workbook.sheets_metadata:
         if metadata.typ != SheetTypeEnum.WorkSheet:
             continue  # a chart sheet has no cells
@@ -568,6 +571,9 @@ def _open_sheet(name: str, data: bytes) -> _Sheet:
         raise _not_this_format(
             name, "Excelファイル（.xls・.xlsx）ではありません。CSVなどのテキストは取り込めません"
         )
+    # Loaded only for a file that passed the checks above: a refused one never needs calamine.
+    from python_calamine import CalamineWorkbook
+
     try:
         # python-calamine reads .xls (BIFF) and .xlsx alike and tells them apart by content.
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))

@@ -18,11 +18,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-# openpyxl's read-only mode streams rows; data_only gives the values Excel last calculated.
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
 from komae_kpi.imports import read_limits
 from komae_kpi.imports.read_limits import (
     HEADER_SEARCH_ROWS,
@@ -60,8 +55,18 @@ HeaderTest = Callable[[SheetRow], bool]
 
 
 def column_letter(index: int) -> str:
-    """'A' for the first column (index 0), as a spreadsheet labels it."""
-    return str(get_column_letter(index + 1))
+    """'A' for the first column (index 0), as a spreadsheet labels it (not openpyxl's, which
+    would load openpyxl for a CSV file or a refused one).
+
+    >>> [column_letter(i) for i in (0, 25, 26, 16_383)]
+    ['A', 'Z', 'AA', 'XFD']
+    """
+    letters = ""
+    number = index + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def read_table(
@@ -290,6 +295,9 @@ def _uncalculated_formula_cells(
 ) -> dict[tuple[int, int], str]:
     """(row, column) → formula text of every formula cell in the sheet, up to last_row (the rows
     that were read)."""
+    from openpyxl import load_workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         found = {}
@@ -320,6 +328,12 @@ def _unreadable_xlsx(name: str, sha: str, exc: Exception) -> TableFile:
 def _read_xlsx(
     name: str, sha: str, data: bytes, sheet: str | None, is_header: HeaderTest | None
 ) -> TableFile:
+    # openpyxl (about 0.2 s and 25 MB to load) is imported only here, when a workbook is read: a
+    # CSV, or a file refused by its size, never needs it. Its read-only mode streams rows;
+    # data_only gives the values Excel last calculated.
+    from openpyxl import load_workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:

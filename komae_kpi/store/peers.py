@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import duckdb
-import pandas as pd
 
 from komae_kpi.store.connection import fetch_all
 
@@ -137,6 +136,10 @@ def write_values(con: duckdb.DuckDBPyConnection, values: Sequence[PeerValue]) ->
     years take a moment as one table, minutes as as many single inserts."""
     if not values:
         return
+    # pandas (about half a second and 80 MB to load) only here, where values are written: the
+    # readers of this module, and an import refused before it writes, never need it.
+    import pandas as pd
+
     frame = pd.DataFrame(
         {
             "fiscal_year": [v.fiscal_year for v in values],
