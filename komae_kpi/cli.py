@@ -1463,22 +1463,25 @@ class _VisibleText(io.TextIOBase):
 
 def main(argv: Sequence[str] | None = None) -> int:
     # Ctrl-C in a terminal reaches the chart browser too, and the thread that talks to it (kaleido)
-    # then fails with an English traceback, before or after this thread sees the interrupt: a
-    # helper thread's failure is held, and shown only if the command was not interrupted.
+    # then fails with an English traceback, before or after this thread sees the interrupt; a
+    # browser that will not start ends that thread the same way, and the command then says so in
+    # Japanese (chart_images.BROWSER_STOPPED). A helper thread's failure is held, and shown only
+    # if the command succeeded: otherwise what went wrong has been said already.
     held: list[threading.ExceptHookArgs] = []
     shown_by = threading.excepthook
     threading.excepthook = held.append
-    interrupted = False
+    succeeded = False
     try:
-        return _main(argv)
+        code = _main(argv)
+        succeeded = code == 0
+        return code
     except KeyboardInterrupt:
         # Ctrl-C: what was being written is removed on the way out (common/files.atomic_path and
         # the temporary folders are context managers), so all that is left to do is say so.
-        interrupted = True
         print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
-        if not interrupted:  # after Ctrl-C, helper threads ending later stay quiet too
+        if succeeded:  # after Ctrl-C or an error, helper threads ending later stay quiet too
             threading.excepthook = shown_by
             for failure in held:
                 shown_by(failure)

@@ -10,15 +10,19 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 from komae_kpi import cli
-from komae_kpi.common.errors import BackupError, StoreError
+from komae_kpi.common.errors import BackupError, KomaeKpiError, StoreError
 from komae_kpi.common.files import atomic_path
 from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
+from komae_kpi.outputs import chart_images
 from komae_kpi.store.backups import backup_dir, backup_store
+from komae_kpi.store.demo import write_demo_store
 from komae_kpi.store.entries import save_indicator_value
 from tests.test_cli import run
 
@@ -249,6 +253,96 @@ def test_ctrl_c_during_a_report_ends_it_in_japanese(store: Path, tmp_path: Path)
     assert [pid for pid in children if _running(pid)] == []  # no browser left behind
 
 
+def _print_browsers(pid: int) -> list[int]:
+    """The report's print browsers among the command's children (--print-to-pdf)."""
+    found = []
+    for child in sorted(_children(pid)):
+        with contextlib.suppress(FileNotFoundError):
+            if b"--print-to-pdf" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+    return found
+
+
+@pytest.mark.parametrize("which", [1, 2])
+def test_ctrl_c_while_the_report_prints_ends_it_and_its_browser_at_once(
+    which: int, store: Path, tmp_path: Path
+) -> None:
+    """The first print (which lays the pages out for the contents) runs in a thread beside the
+    charts, the second in the command's own. Either way Ctrl-C ends the command then, not once the
+    print has run its course or its 120 s timeout; the print's folder is removed (it said 「Default
+    を読み書きできません」 and exited 1 when the browser was still writing there) and no browser is
+    left."""
+    save_indicator_value(store, 3, 2025, 89.0, user="A")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    # The command's temporary folders go here, to see that none is left. A short path: Chromium
+    # does not start with a profile folder whose socket path would pass the OS's 108 characters.
+    temp = Path(tempfile.mkdtemp(prefix="kk-", dir="/tmp"))
+    env = {k: v for k, v in os.environ.items() if k != DB_ENV_VAR} | {"TMPDIR": str(temp)}
+    command = [sys.executable, "-m", "komae_kpi", "report", "--fiscal-year", "2025"]
+    process = subprocess.Popen(
+        [*command, "--db", str(store), "--out", str(out_dir / "r.pdf")],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        seen: list[int] = []
+        while len(seen) < which and process.poll() is None:
+            seen += [pid for pid in _print_browsers(process.pid) if pid not in seen]
+            time.sleep(0.01)  # a print takes about a second; leave the cores to the report
+        assert len(seen) >= which, "the report ended before that print"
+        # Once that browser is under way (its profile written), not while it is still starting.
+        while process.poll() is None and _running(seen[-1]):
+            if [p for p in temp.glob("komae-kpi-report-*/profile/Default/*")]:
+                break
+            time.sleep(0.01)
+        time.sleep(0.2)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        left = [p.name for p in temp.iterdir() if p.name.startswith("komae-kpi-report-")]
+        shutil.rmtree(temp, ignore_errors=True)
+    assert process.returncode == 130, stderr
+    assert stderr == "中断しました\n"
+    assert stdout == ""
+    assert list(out_dir.iterdir()) == []
+    assert left == []
+    assert [pid for pid in seen if _running(pid)] == []
+
+
+@pytest.mark.parametrize("command", ["report", "deck"])
+def test_a_chart_browser_that_will_not_start_is_said_in_japanese(
+    command: str, tmp_path: Path
+) -> None:
+    """kaleido's browser thread ended with the error and the command waited for ever, silent."""
+    demo = tmp_path / "demo.duckdb"
+    write_demo_store(demo)  # charts to draw in both
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+    fake.chmod(0o755)
+    out = tmp_path / ("r.pdf" if command == "report" else "d.pptx")
+    env = {k: v for k, v in os.environ.items() if k != DB_ENV_VAR} | {"BROWSER_PATH": str(fake)}
+    args = ["--fiscal-year", "2025", "--db", str(demo), "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-m", "komae_kpi", command, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 1
+    assert done.stderr == f"エラー: {chart_images.BROWSER_STOPPED}\n"
+    assert not out.exists()
+
+
 def _running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -309,3 +403,39 @@ def test_a_store_that_does_not_read_names_the_reading_step(store: Path) -> None:
         f.truncate(store.stat().st_size // 2)
     with pytest.raises(StoreError, match=r"^ストアを読む段階で失敗したため、"):
         backup_store(store)
+
+
+# --- a chart browser that ends: said, not waited for -------------------------------------------
+
+
+def test_a_request_is_given_up_when_the_browsers_thread_has_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    ended = threading.Thread(target=lambda: None)
+    ended.start()
+    ended.join()
+    monkeypatch.setattr(chart_images, "_browser_thread", lambda: ended)
+    never = threading.Event()
+    with pytest.raises(KomaeKpiError) as caught:
+        chart_images.while_browser_runs(never.wait)
+    assert str(caught.value) == chart_images.BROWSER_STOPPED
+    never.set()
+
+
+def test_a_request_answered_while_the_browser_runs_is_returned_or_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    running = threading.Event()
+    alive = threading.Thread(target=running.wait, daemon=True)
+    alive.start()
+    monkeypatch.setattr(chart_images, "_browser_thread", lambda: alive)
+    try:
+        assert chart_images.while_browser_runs(lambda: b"png") == b"png"
+        with pytest.raises(ValueError, match="bad figure"):
+            chart_images.while_browser_runs(lambda: (_ for _ in ()).throw(ValueError("bad figure")))
+    finally:
+        running.set()

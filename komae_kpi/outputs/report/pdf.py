@@ -8,14 +8,19 @@ numbers in a second pass: the first print's outline says on which page each head
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import io
 import logging
+import os
 import re
+import shutil
+import signal
 import struct
 import subprocess
 import tempfile
+import time
 import unicodedata
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -58,31 +63,71 @@ CHROMIUM_FLAGS = (
 )
 
 
-def print_pdf(html: str) -> bytes:
-    """HTML → PDF bytes with Chromium's own printing (one browser start per call)."""
+def print_pdf(html: str, *, started: list[subprocess.Popen[bytes]] | None = None) -> bytes:
+    """HTML → PDF bytes with Chromium's own printing (one browser start per call).
+
+    started: the browser's process is added to it, so that a caller printing in another thread
+    can end it (end_prints) instead of waiting for it.
+    """
     browser = require_chromium()
-    with tempfile.TemporaryDirectory(prefix="komae-kpi-report-") as folder:
-        page = Path(folder) / "report.html"
-        out = Path(folder) / "report.pdf"
+    folder = Path(tempfile.mkdtemp(prefix="komae-kpi-report-"))
+    try:
+        page = folder / "report.html"
+        out = folder / "report.pdf"
         page.write_text(html, encoding="utf-8")
+        # Its own process group: Chromium's helpers (zygote, renderers) are ended with it, and a
+        # Ctrl-C reaches this process first, which ends the browser itself (not halfway through
+        # its own shutdown while the profile folder is being removed).
+        process = subprocess.Popen(
+            [
+                browser,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={folder / 'profile'}",
+                f"--print-to-pdf={out}",
+                page.as_uri(),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        if started is not None:
+            started.append(process)
         try:
-            subprocess.run(
-                [
-                    browser,
-                    *CHROMIUM_FLAGS,
-                    f"--user-data-dir={Path(folder) / 'profile'}",
-                    f"--print-to-pdf={out}",
-                    page.as_uri(),
-                ],
-                capture_output=True,
-                timeout=PRINT_TIMEOUT_SECONDS,
-                check=False,
-            )
+            process.wait(timeout=PRINT_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired as exc:
             raise KomaeKpiError("PDFの作成が時間内に終わりませんでした。") from exc
+        finally:
+            end_prints([process])
         if not out.exists() or out.stat().st_size == 0:
             raise KomaeKpiError("ChromiumでPDFを作成できませんでした。")
         return out.read_bytes()
+    finally:
+        _remove_folder(folder)
+
+
+def end_prints(processes: list[subprocess.Popen[bytes]]) -> None:
+    """End each print's browser with every process it started, and wait for the browser."""
+    for process in processes:
+        if hasattr(os, "killpg"):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        else:  # Windows: no process groups; the browser ends its helpers itself
+            process.kill()
+        process.wait()
+
+
+def _remove_folder(folder: Path) -> None:
+    """Remove a print's folder; the browser's helpers may still be going for a moment after it."""
+    for _ in range(40):
+        try:
+            shutil.rmtree(folder)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.05)
+    shutil.rmtree(folder)  # still failing after 2 s: a real problem, said as such
 
 
 # Noto CJK draws 目 and the Kangxi radical ⽬ (U+2F6C) with one glyph (民 and ⺠, ・ and ‧ too),
@@ -251,17 +296,24 @@ def build_pdf_report(
         page_numbers={},
         changes=changes,
     )
+    started: list[subprocess.Popen[bytes]] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
-        first_print = pool.submit(print_pdf, layout.html)
-        final_charts = build_report(
-            snapshot,
-            year,
-            renderer.image,
-            today=today,
-            page_numbers={},
-            changes=changes,
-        )
-        by_title = outline_pages(first_print.result())
+        first_print = pool.submit(print_pdf, layout.html, started=started)
+        try:
+            final_charts = build_report(
+                snapshot,
+                year,
+                renderer.image,
+                today=today,
+                page_numbers={},
+                changes=changes,
+            )
+            by_title = outline_pages(first_print.result())
+        except BaseException:
+            # Ctrl-C, or a chart that failed: leaving the block waits for the first print, which
+            # would otherwise run to its end (or its timeout) first.
+            end_prints(started)
+            raise
     numbers = {
         entry.anchor: by_title[" ".join(entry.text.split())]
         for entry in layout.toc
