@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -217,35 +218,48 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _report_started(store: Path, out: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`report` for FY2025 into out, in its own process group as a terminal's foreground job."""
+    environment = {k: v for k, v in os.environ.items() if k != DB_ENV_VAR} | env
+    args = ["report", "--fiscal-year", "2025", "--db", str(store), "--out", str(out)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "komae_kpi", *args],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _ctrl_c(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """Ctrl-C in a terminal: SIGINT to the whole group (the chart browser included); its output."""
+    os.killpg(process.pid, signal.SIGINT)
+    return process.communicate(timeout=60)
+
+
+def _ended(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
 def test_ctrl_c_during_a_report_ends_it_in_japanese(store: Path, tmp_path: Path) -> None:
     """A real Ctrl-C, once the report has started its chart browser (kaleido's Chromium)."""
     save_indicator_value(store, 3, 2025, 89.0, user="A")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     out = out_dir / "r.pdf"
-    env = {k: v for k, v in os.environ.items() if k != DB_ENV_VAR}
-    command = [sys.executable, "-m", "komae_kpi", "report", "--fiscal-year", "2025"]
-    process = subprocess.Popen(
-        [*command, "--db", str(store), "--out", str(out)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a terminal's foreground job has
-    )
+    process = _report_started(store, out, {})
     try:
         children: set[int] = set()
         while not children and process.poll() is None:
             children = _children(process.pid)
         assert children, "the report ended before it started a browser"
-        # Ctrl-C in a terminal: SIGINT to the whole group, the chart browser included.
-        os.killpg(process.pid, signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=120)
+        stdout, stderr = _ctrl_c(process)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        _ended(process)
     assert process.returncode == 130, stderr
     assert stderr == "中断しました\n"
     assert stdout == ""
@@ -278,17 +292,7 @@ def test_ctrl_c_while_the_report_prints_ends_it_and_its_browser_at_once(
     # The command's temporary folders go here, to see that none is left. A short path: Chromium
     # does not start with a profile folder whose socket path would pass the OS's 108 characters.
     temp = Path(tempfile.mkdtemp(prefix="kk-", dir="/tmp"))
-    env = {k: v for k, v in os.environ.items() if k != DB_ENV_VAR} | {"TMPDIR": str(temp)}
-    command = [sys.executable, "-m", "komae_kpi", "report", "--fiscal-year", "2025"]
-    process = subprocess.Popen(
-        [*command, "--db", str(store), "--out", str(out_dir / "r.pdf")],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    process = _report_started(store, out_dir / "r.pdf", {"TMPDIR": str(temp)})
     try:
         seen: list[int] = []
         while len(seen) < which and process.poll() is None:
@@ -301,12 +305,9 @@ def test_ctrl_c_while_the_report_prints_ends_it_and_its_browser_at_once(
                 break
             time.sleep(0.01)
         time.sleep(0.2)
-        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal
-        stdout, stderr = process.communicate(timeout=60)
+        stdout, stderr = _ctrl_c(process)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        _ended(process)
         left = [p.name for p in temp.iterdir() if p.name.startswith("komae-kpi-report-")]
         shutil.rmtree(temp, ignore_errors=True)
     assert process.returncode == 130, stderr
@@ -411,8 +412,6 @@ def test_a_store_that_does_not_read_names_the_reading_step(store: Path) -> None:
 def test_a_request_is_given_up_when_the_browsers_thread_has_ended(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import threading
-
     ended = threading.Thread(target=lambda: None)
     ended.start()
     ended.join()
@@ -427,8 +426,6 @@ def test_a_request_is_given_up_when_the_browsers_thread_has_ended(
 def test_a_request_answered_while_the_browser_runs_is_returned_or_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import threading
-
     running = threading.Event()
     alive = threading.Thread(target=running.wait, daemon=True)
     alive.start()
