@@ -257,6 +257,12 @@ def fetch_all(
     return con.execute(sql, list(params)).fetchall()
 
 
+def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
+    """The id after the largest in table.column (1 for an empty table), inside the caller's
+    transaction. table and column are the code's own names, never a person's input."""
+    return int(fetch_all(con, f"SELECT coalesce(max({column}), 0) + 1 FROM {table}")[0][0])
+
+
 # --- migrations -------------------------------------------------------------------------------
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")

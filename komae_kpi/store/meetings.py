@@ -35,6 +35,7 @@ from komae_kpi.store.connection import (
     connect,
     current_user,
     fetch_all,
+    next_id,
     require_current_schema,
     transaction,
 )
@@ -443,7 +444,7 @@ def _found(con: duckdb.DuckDBPyConnection, name: str) -> Meeting:
 def _log(
     con: duckdb.DuckDBPyConnection, *, by: str, action: MeetingAction, meeting: Meeting
 ) -> MeetingLogEntry:
-    log_id = int(fetch_all(con, "SELECT coalesce(max(log_id), 0) + 1 FROM meeting_log")[0][0])
+    log_id = next_id(con, "meeting_log", "log_id")
     entry = MeetingLogEntry(
         log_id=log_id,
         logged_at=dt.datetime.now(),

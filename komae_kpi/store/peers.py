@@ -15,7 +15,7 @@ from typing import Literal
 
 import duckdb
 
-from komae_kpi.store.connection import fetch_all
+from komae_kpi.store.connection import fetch_all, next_id
 
 EntityKind = Literal["municipality", "prefecture_average", "national_average"]
 # The indicators of the ministry's tables, by their headers, in the order its columns come in.
@@ -165,9 +165,7 @@ def write_values(con: duckdb.DuckDBPyConnection, values: Sequence[PeerValue]) ->
 def log_import(
     con: duckdb.DuckDBPyConnection, entries: Sequence[PeerImportEntry], *, user: str
 ) -> None:
-    import_id = int(
-        fetch_all(con, "SELECT coalesce(max(import_id), 0) + 1 FROM peer_imports")[0][0]
-    )
+    import_id = next_id(con, "peer_imports", "import_id")
     now = dt.datetime.now()
     con.executemany(
         "INSERT INTO peer_imports (import_id, seq, imported_at, imported_by, file_name,"

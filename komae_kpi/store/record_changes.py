@@ -21,7 +21,7 @@ from komae_kpi.common import formatting, stages
 from komae_kpi.common.errors import KomaeKpiError, StoreMissingError
 from komae_kpi.common.stages import Stage
 from komae_kpi.plan.model import IndicatorValue, ItemStatus, Plan, column, columns, key_names
-from komae_kpi.store.connection import connect, fetch_all, require_current_schema
+from komae_kpi.store.connection import connect, fetch_all, next_id, require_current_schema
 from komae_kpi.store.queries import read_indicator_values, read_item_statuses, select_records
 from komae_kpi.store.tables import insert_sql, record_from, stored_names, stored_row
 
@@ -200,9 +200,7 @@ class ChangeBatch:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, *, user: str, method: Method) -> None:
-        self.change_id = int(
-            fetch_all(con, "SELECT coalesce(max(change_id), 0) + 1 FROM change_log")[0][0]
-        )
+        self.change_id = next_id(con, "change_log", "change_id")
         self.now = dt.datetime.now()
         self.user = user
         self.method = method

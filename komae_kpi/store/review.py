@@ -24,7 +24,7 @@ import duckdb
 from komae_kpi.common.errors import PermissionDeniedError, ValidationError
 from komae_kpi.common.user_text import multi_line, text_problem
 from komae_kpi.plan.model import ItemStatus, Plan, key_names
-from komae_kpi.store.connection import fetch_all
+from komae_kpi.store.connection import fetch_all, next_id
 from komae_kpi.store.entry_rules import EntryRules
 from komae_kpi.store.permissions import (
     DENIED,
@@ -253,9 +253,7 @@ def submit_changes(
         apply_changes(con, real, user=actor.identity, method=method, batch=log)
         log.write(con)
         return []
-    next_id = int(
-        fetch_all(con, "SELECT coalesce(max(submission_id), 0) + 1 FROM submissions")[0][0]
-    )
+    submission_id = next_id(con, "submissions", "submission_id")
     ids = []
     for change in real:
         assert change.after is not None  # submissions never delete
@@ -265,7 +263,7 @@ def submit_changes(
             " state, method, file_name, file_sha256, submitted_at, submitted_by)"
             " VALUES (?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, ?)",
             [
-                next_id,
+                submission_id,
                 key.kind,
                 key.subject_no,
                 key.fiscal_year,
@@ -285,11 +283,17 @@ def submit_changes(
             file_name=change.file_name,
             file_sha256=change.file_sha256,
         )
-        log.add_fields(against, action="submit", submission_id=next_id)
+        log.add_fields(against, action="submit", submission_id=submission_id)
         if not against.changed_fields():  # back to what is in force: still a submission
-            log.add(key, action="submit", field=STATE_FIELD, new="submitted", submission_id=next_id)
-        ids.append(next_id)
-        next_id += 1
+            log.add(
+                key,
+                action="submit",
+                field=STATE_FIELD,
+                new="submitted",
+                submission_id=submission_id,
+            )
+        ids.append(submission_id)
+        submission_id += 1
     log.write(con)
     return ids
 

@@ -34,6 +34,7 @@ from komae_kpi.store.connection import (
     connect,
     current_user,
     fetch_all,
+    next_id,
     require_current_schema,
     store_kind,
     transaction,
@@ -438,7 +439,7 @@ def _log(
     scenario: Scenario,
     summary: str,
 ) -> ScenarioLogEntry:
-    log_id = int(fetch_all(con, "SELECT coalesce(max(log_id), 0) + 1 FROM scenario_log")[0][0])
+    log_id = next_id(con, "scenario_log", "log_id")
     entry = ScenarioLogEntry(
         log_id=log_id,
         logged_at=dt.datetime.now(),

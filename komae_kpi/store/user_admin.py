@@ -21,7 +21,7 @@ from komae_kpi.store.connection import (
     LOCK_WAIT_SECONDS,
     connect,
     current_user,
-    fetch_all,
+    next_id,
     require_current_schema,
     transaction,
 )
@@ -102,7 +102,7 @@ def _log(
     before: User | None,
     after: User | None,
 ) -> UserLogEntry:
-    change_id = int(fetch_all(con, "SELECT coalesce(max(change_id), 0) + 1 FROM user_log")[0][0])
+    change_id = next_id(con, "user_log", "change_id")
     entry = UserLogEntry(
         change_id=change_id,
         changed_at=dt.datetime.now(),
