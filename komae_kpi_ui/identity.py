@@ -123,19 +123,47 @@ def auth_settings_problems(section: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def identity_claim(claims: Mapping[str, Any]) -> str | None:
-    """Who a token names: its `email`, else its `sub`, lowercased; None when it names no one.
+def email_verified(value: object) -> bool:
+    """Whether a token's `email_verified` lets its `email` be trusted: True, or the text "true" in
+    any case (AWS Cognito and Keycloak mappers of type String send "true"/"false" as text).
 
-    An email the provider marks as unverified (`email_verified: false`) is not used: anyone could
-    have typed it into an account of their own.
+    None, a claim not sent, also counts: Entra ID sends none, its addresses being its tenant
+    administrators' to set, and OpenID Connect Core 5.1 has a provider omit a claim rather than
+    send null. Anything else (False, "false", "", "no", 0, 1) is not a yes, and an address whose
+    verification cannot be read is not trusted.
     """
-    email = claims.get("email")
-    if isinstance(email, str) and email.strip() and claims.get("email_verified") is not False:
-        return normalize_email(email)
-    sub = claims.get("sub")
-    if isinstance(sub, str) and sub.strip():
-        return normalize_email(sub)
-    return None
+    if value is None or value is True:
+        return True
+    return isinstance(value, str) and value.strip().lower() == "true"
+
+
+def _text_claim(claims: Mapping[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def trusted_email(claims: Mapping[str, Any]) -> str | None:
+    """The token's `email`, lowercased, unless the provider marks it unverified (see
+    email_verified): anyone could have typed an unverified address into an account of their own."""
+    email = _text_claim(claims, "email")
+    if email is None or not email_verified(claims.get("email_verified")):
+        return None
+    return normalize_email(email)
+
+
+def identity_claim(claims: Mapping[str, Any]) -> str | None:
+    """Who a token names: its trusted email (see trusted_email), else its `sub`, lowercased; None
+    when it names no one.
+
+    Never `preferred_username`, `upn` or `unique_name`, which hold addresses at some providers
+    (Entra ID): the account's owner or its administrators may change them, and no provider vouches
+    for them as an address.
+    """
+    email = trusted_email(claims)
+    if email is not None:
+        return email
+    sub = _text_claim(claims, "sub")
+    return normalize_email(sub) if sub is not None else None
 
 
 def token_expiry(claims: Mapping[str, Any]) -> float | None:

@@ -107,6 +107,29 @@ def test_an_unverified_email_is_not_the_identity() -> None:
     assert identity_claim(claims | {"email_verified": True}) == "kanri@city.komae.lg.jp"
 
 
+@pytest.mark.parametrize("verified", ["false", "False", " FALSE ", "", "no", "0", 0, 1, [], "yes"])
+def test_an_email_whose_verification_is_false_or_unreadable_is_not_the_identity(
+    verified: Any,
+) -> None:
+    """AWS Cognito and Keycloak mappers of type String send "true"/"false" as text: "false" is
+    as unverified as false, and a value that says neither is not taken as a yes."""
+    claims = {"email": "kanri@city.komae.lg.jp", "email_verified": verified, "sub": "abc"}
+    assert identity_claim(claims) == "abc"
+
+
+@pytest.mark.parametrize("verified", [True, "true", " TRUE ", "True", None])
+def test_an_email_verified_as_true_text_or_without_the_claim_is_the_identity(
+    verified: Any,
+) -> None:
+    """Entra ID sends no email_verified at all, and a null claim is one not sent (OpenID Connect
+    Core 5.1): the address is its tenant administrators' to set."""
+    claims = {"email": "Kanri@City.Komae.lg.jp", "sub": "abc"}
+    if verified is not None:
+        claims["email_verified"] = verified
+    assert identity_claim(claims) == "kanri@city.komae.lg.jp"
+    assert identity_claim(claims | {"email_verified": None}) == "kanri@city.komae.lg.jp"
+
+
 @pytest.mark.parametrize(
     ("exp", "expired"),
     [
