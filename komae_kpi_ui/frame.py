@@ -15,7 +15,7 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan import facts
 from komae_kpi.views import html_blocks
-from komae_kpi_ui import access, url_state
+from komae_kpi_ui import access, identity, url_state
 from komae_kpi_ui.identity import Visitor
 
 APP_TITLE = f"{facts.PUBLISHER} 行財政改革 進捗管理"
@@ -138,8 +138,18 @@ def sign_in_screen() -> None:
             "組織のアカウントでサインインしてください。",
         )
     )
-    if st.button("サインイン", type="primary", key="kpi-sign-in"):
-        st.login()
+    providers = identity.configured_providers()
+    if len(providers) <= 1:
+        if st.button("サインイン", type="primary", key="kpi-sign-in"):
+            st.login(providers[0] if providers else None)
+        return
+    # Several [auth.<name>] providers (st.login's "multiple, named providers"): one button each,
+    # labelled with the name the city gave its section, as Streamlit gives no other label.
+    with st.container(horizontal=True):
+        for name in providers:
+            label = f"{name or '既定の ID 基盤'} でサインイン"
+            if st.button(label, type="primary", key=f"kpi-sign-in-{name or ''}"):
+                st.login(name)
 
 
 def expired_screen(visitor: Visitor) -> None:

@@ -37,9 +37,14 @@ from komae_kpi.store.users import User, list_users, normalize_email
 VisitorStatus = Literal["local", "remote", "signed_out", "expired", "unregistered", "registered"]
 
 README_SECTION = "README の「同僚に公開する（サインイン）」"
-# What [auth] needs for st.login() with the default provider (Streamlit's auth_util checks the
-# same keys, in English, only when the button is pressed).
-AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
+# What st.login() needs (Streamlit's auth_util.validate_auth_credentials checks the same keys, in
+# English, only when the button is pressed): SHARED_AUTH_KEYS in [auth] for every provider, and
+# PROVIDER_KEYS for each provider: in [auth] itself for the default one (st.login()), in an
+# [auth.<name>] table for a named one (st.login("<name>")).
+SHARED_AUTH_KEYS = ("redirect_uri", "cookie_secret")
+PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+# The one table in [auth] that is the default provider's setting, not a named provider.
+DEFAULT_PROVIDER_TABLES = ("client_kwargs",)
 # Request headers a reverse proxy adds (RFC 7239 and the de-facto X- ones); compared in any case.
 PROXY_HEADERS = (
     "Forwarded",
@@ -114,13 +119,51 @@ def read_only_reason(address: str | None, header_names: Iterable[str]) -> str | 
     )
 
 
-def auth_settings_problems(section: Mapping[str, Any]) -> list[str]:
-    """What the [auth] section of secrets.toml lacks for signing in, each named (empty when fine)."""
-    return [
-        f"`.streamlit/secrets.toml` の [auth] に `{key}` がありません（{README_SECTION}）。"
-        for key in AUTH_KEYS
-        if not str(section.get(key) or "").strip()
+def sign_in_providers(section: Mapping[str, Any]) -> list[str | None]:
+    """The providers an [auth] section configures, as st.login() takes them, in the file's order:
+    each [auth.<name>] table's name, and None for the default provider (PROVIDER_KEYS in [auth]
+    itself) when it has any of its keys there or nothing else is configured.
+
+    >>> sign_in_providers({"client_id": "x", "client_kwargs": {"prompt": "login"}})
+    [None]
+    >>> sign_in_providers({"redirect_uri": "x", "microsoft": {"client_id": "y"}})
+    ['microsoft']
+    """
+    named: list[str | None] = [
+        name
+        for name, value in section.items()
+        if isinstance(value, Mapping) and name not in DEFAULT_PROVIDER_TABLES
     ]
+    if not named or any(key in section for key in PROVIDER_KEYS):
+        return [None, *named]
+    return named
+
+
+def auth_settings_problems(section: Mapping[str, Any]) -> list[str]:
+    """What the [auth] section of secrets.toml lacks for signing in, each named with the table
+    it belongs in (empty when fine)."""
+
+    def missing(table: Mapping[str, Any], keys: Sequence[str], where: str) -> list[str]:
+        return [
+            f"`.streamlit/secrets.toml` の {where} に `{key}` がありません（{README_SECTION}）。"
+            for key in keys
+            if not str(table.get(key) or "").strip()
+        ]
+
+    problems = missing(section, SHARED_AUTH_KEYS, "[auth]")
+    for name in sign_in_providers(section):
+        if name is None:
+            problems += missing(section, PROVIDER_KEYS, "[auth]")
+            continue
+        if "_" in name:
+            # Streamlit finds which provider a sign-in came back from by splitting a session key
+            # on "_" (starlette_auth_routes._get_provider_by_state), and refuses such a name.
+            problems.append(
+                f"`.streamlit/secrets.toml` の [auth.{name}]：名前に「_」は使えません"
+                f"（Streamlit の制約です。[auth.{name.replace('_', '-')}] のように変えてください）。"
+            )
+        problems += missing(section[name], PROVIDER_KEYS, f"[auth.{name}]")
+    return problems
 
 
 def email_verified(value: object) -> bool:
@@ -343,6 +386,12 @@ def auth_section() -> Mapping[str, Any] | None:
 def sign_in_configured() -> bool:
     """Whether secrets.toml has an [auth] section (complete or not: see check_sign_in_settings)."""
     return auth_section() is not None
+
+
+def configured_providers() -> list[str | None]:
+    """The providers secrets.toml configures (see sign_in_providers); none without [auth]."""
+    section = auth_section()
+    return sign_in_providers(section) if section is not None else []
 
 
 def check_sign_in_settings() -> None:

@@ -23,6 +23,7 @@ from komae_kpi_ui.identity import (
     is_loopback,
     proxy_headers,
     read_only_reason,
+    sign_in_providers,
     token_expired,
 )
 from tests.auth_settings import AUTH
@@ -156,6 +157,36 @@ def test_auth_settings_problems_name_each_missing_key() -> None:
     assert len(auth_settings_problems({"redirect_uri": "x", "cookie_secret": " "})) == 4
 
 
+SHARED = {k: AUTH[k] for k in ("redirect_uri", "cookie_secret")}
+PROVIDER = {k: v for k, v in AUTH.items() if k not in SHARED}
+
+
+def test_providers_are_the_default_one_or_each_named_section_in_order() -> None:
+    assert sign_in_providers(AUTH) == [None]
+    assert sign_in_providers(AUTH | {"client_kwargs": {"prompt": "login"}}) == [None]
+    assert sign_in_providers(SHARED) == [None]  # nothing yet: the default one, lacking its keys
+    assert sign_in_providers(SHARED | {"microsoft": PROVIDER}) == ["microsoft"]
+    named = SHARED | {"microsoft": PROVIDER, "okta": PROVIDER | {"client_kwargs": {}}}
+    assert sign_in_providers(named) == ["microsoft", "okta"]
+    assert sign_in_providers(AUTH | {"okta": PROVIDER}) == [None, "okta"]
+
+
+def test_named_providers_are_checked_each_in_its_own_section() -> None:
+    assert auth_settings_problems(SHARED | {"microsoft": PROVIDER}) == []
+    problems = auth_settings_problems(
+        {"redirect_uri": "x"}
+        | {"microsoft": PROVIDER | {"client_secret": ""}, "okta": {"client_id": "y"}}
+    )
+    assert len(problems) == 4, problems
+    assert "[auth] に `cookie_secret` がありません" in problems[0]
+    assert "[auth.microsoft] に `client_secret` がありません" in problems[1]
+    assert "[auth.okta] に `client_secret` がありません" in problems[2]
+    assert "[auth.okta] に `server_metadata_url` がありません" in problems[3]
+    # Streamlit finds a provider's state by splitting on "_": such a name never signs in.
+    (underscore,) = auth_settings_problems(SHARED | {"city_idp": PROVIDER})
+    assert "[auth.city_idp]" in underscore and "「_」" in underscore
+
+
 def test_administrators_are_listed_with_name_and_address() -> None:
     nameless = User(email="root@city.komae.lg.jp", name=None, role="admin", departments=())
     assert administrators_text([ADMIN, VIEWER, nameless]) == [
@@ -267,6 +298,30 @@ def test_gate_signed_out_shows_only_the_sign_in_button(
     assert [b.label for b in at.button] == ["サインイン"]
     assert "経常収支比率" not in _html(at)
     assert "全体概況" not in _html(at)
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_gate_one_named_provider_has_the_one_button_and_several_one_each(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = _app(monkeypatch, store, {"is_logged_in": False}, **SHARED, microsoft=PROVIDER)
+    assert [b.label for b in at.button] == ["サインイン"]
+    at = _app(monkeypatch, store, {}, **SHARED, microsoft=PROVIDER, keycloak=PROVIDER)
+    assert [b.label for b in at.button] == ["microsoft でサインイン", "keycloak でサインイン"]
+    assert "全体概況" not in _html(at)
+    at = _app(monkeypatch, store, {}, **AUTH, okta=PROVIDER)  # the default one beside a named
+    assert [b.label for b in at.button] == ["既定の ID 基盤 でサインイン", "okta でサインイン"]
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_gate_incomplete_named_provider_says_which_section_lacks_what(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = _app(monkeypatch, store, {}, **SHARED, microsoft=PROVIDER, okta={"client_id": "x"})
+    text = at.error[0].value
+    assert "[auth.okta] に `client_secret` がありません" in text
+    assert "[auth.microsoft]" not in text
+    assert not at.button
 
 
 @pytest.mark.usefixtures("fresh_streamlit_caches")
