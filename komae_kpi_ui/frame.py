@@ -166,29 +166,56 @@ def expired_screen(visitor: Visitor) -> None:
 
 def no_permission_screen(visitor: Visitor, administrators: list[str]) -> None:
     """権限がありません: signed in, but not a registered user. Whom to ask; no data, no pages."""
-    address = visitor.identity or "（アドレスのないアカウント）"
-    if administrators:
-        ask = html_blocks.paragraph(
-            "利用するには、次の管理者に利用者としての登録を依頼してください。"
-        ) + html_blocks.bullets(administrators, css_class="kpi-admins")
-    else:
-        ask = html_blocks.paragraph(
-            "管理者がまだ登録されていません。システムの管理者に、次のコマンドで"
-            "利用者を登録するよう依頼してください（役割は 閲覧・部署担当・承認者・管理者）。"
-        ) + (
-            f"<p><code>python -m komae_kpi users add {html_blocks.esc(visitor.identity)}"
-            " --role 閲覧</code></p>"
-        )
-    st.html(
-        _gate_head(
-            "権限がありません",
-            f"{address} でサインインしていますが、このアドレスはこのダッシュボードの"
-            "利用者として登録されていません。",
-        )
-        + ask
+    why, ask = (
+        _unregistered_address(visitor, administrators)
+        if visitor.identified_by_email
+        else _no_trusted_address(visitor, administrators)
     )
+    st.html(_gate_head("権限がありません", *why) + ask)
     if st.button("サインアウト", key="kpi-sign-out"):
         st.logout()
+
+
+def _unregistered_address(visitor: Visitor, administrators: list[str]) -> tuple[list[str], str]:
+    """Why (lines) and whom to ask (HTML) when the address is not a registered user's."""
+    why = [
+        f"{visitor.identity} でサインインしていますが、このアドレスはこのダッシュボードの"
+        "利用者として登録されていません。"
+    ]
+    if administrators:
+        return why, html_blocks.paragraph(
+            "利用するには、次の管理者に利用者としての登録を依頼してください。"
+        ) + html_blocks.bullets(administrators, css_class="kpi-admins")
+    return why, html_blocks.paragraph(
+        "管理者がまだ登録されていません。システムの管理者に、次のコマンドで"
+        "利用者を登録するよう依頼してください（役割は 閲覧・部署担当・承認者・管理者）。"
+    ) + (
+        f"<p><code>python -m komae_kpi users add {html_blocks.esc(visitor.identity)}"
+        " --role 閲覧</code></p>"
+    )
+
+
+def _no_trusted_address(visitor: Visitor, administrators: list[str]) -> tuple[list[str], str]:
+    """Why and whom to tell when the token has no trusted address: users are registered by
+    address (users add refuses anything else), so nobody can register this sign-in; the identity
+    provider has to send one."""
+    lacking = (
+        f"トークンのメールアドレス {visitor.unverified_email} は、ID 基盤で確認済み"
+        "（email_verified）になっていないため使えません。"
+        if visitor.unverified_email
+        else "トークンにメールアドレス（email）がありません。"
+    )
+    why = [
+        f"サインインしましたが、{lacking}利用者はメールアドレスで登録するため、"
+        f"このままでは利用できません（ID 基盤での識別子：{visitor.identity or 'なし'}）。",
+        "ID 基盤の管理者に、確認済みのメールアドレスをトークンに含めるよう依頼してください"
+        f"（{identity.README_SECTION}）。",
+    ]
+    if not administrators:
+        return why, ""
+    return why, html_blocks.paragraph(
+        "あわせて、次の管理者にもお知らせください。"
+    ) + html_blocks.bullets(administrators, css_class="kpi-admins")
 
 
 def settings_error_screen(problems: list[str]) -> None:

@@ -253,6 +253,9 @@ class Visitor:
         page), or None.
     user: the registered user with that identity, while they may see data; else None.
     expires_at: when the token expires (local time), if signed in.
+    identified_by_email: signed in, and identity is the token's trusted email; when False the
+        token had none (see trusted_email) and identity is its `sub`, which cannot be registered.
+    unverified_email: the token's email (lowercased) that its provider did not mark verified.
     """
 
     identity: str
@@ -263,6 +266,8 @@ class Visitor:
     read_only_reason: str | None
     user: User | None
     expires_at: dt.datetime | None = None
+    identified_by_email: bool = False
+    unverified_email: str | None = None
 
     @property
     def may_see_data(self) -> bool:
@@ -320,6 +325,8 @@ def describe(
             user=None,
         )
     identity = identity_claim(claims) or ""
+    email = trusted_email(claims)
+    token_email = _text_claim(claims, "email")
     expiry = token_expiry(claims)
     user = by_email.get(identity) if identity else None
     token_name = claims.get("name")
@@ -337,6 +344,8 @@ def describe(
         read_only_reason=None,
         user=user if status == "registered" else None,
         expires_at=_local_time(expiry),
+        identified_by_email=email is not None,
+        unverified_email=normalize_email(token_email) if token_email and email is None else None,
     )
 
 

@@ -259,6 +259,22 @@ def test_an_unregistered_address_sees_nothing() -> None:
     assert visitor.user is None and not visitor.may_see_data and visitor.read_only
 
 
+def test_a_token_without_a_trusted_address_is_known_by_its_sub_and_says_so() -> None:
+    registered = _describe(claims={"is_logged_in": True, "email": ADMIN.email, "exp": NOW + 60})
+    assert registered.identified_by_email and registered.unverified_email is None
+    cognito = {"is_logged_in": True, "sub": "5f3a-UUID", "exp": NOW + 60}
+    unverified = _describe(
+        claims=cognito | {"email": "Kanri@City.Komae.lg.jp", "email_verified": "false"}
+    )
+    assert unverified.status == "unregistered" and unverified.identity == "5f3a-uuid"
+    assert not unverified.identified_by_email
+    assert unverified.unverified_email == "kanri@city.komae.lg.jp"
+    # Entra ID without a mail attribute: no email at all; preferred_username is not an identity.
+    entra = _describe(claims=cognito | {"preferred_username": ADMIN.email})
+    assert entra.status == "unregistered" and not entra.identified_by_email
+    assert entra.unverified_email is None
+
+
 def test_an_expired_token_sees_nothing_even_for_an_admin() -> None:
     claims = {"is_logged_in": True, "email": ADMIN.email, "exp": NOW - 1}
     visitor = _describe(claims=claims)
@@ -350,6 +366,26 @@ def test_gate_unregistered_names_the_address_and_the_admins(
     assert "管理 花子 &lt;kanri@city.komae.lg.jp&gt;" in page
     assert "経常収支比率" not in page
     assert [b.label for b in at.button] == ["サインアウト"]
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_gate_without_a_trusted_address_says_why_and_offers_no_command_that_would_fail(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    """Users are registered by address (users add refuses anything else), so a sign-in known
+    only by its `sub` cannot be registered: the screen says what the token lacks instead."""
+    claims = {"is_logged_in": True, "sub": "AbC-123", "exp": time.time() + 3600}
+    at = _app(monkeypatch, store, claims | {"email": "x@example.com", "email_verified": "false"})
+    page = _html(at)
+    assert "権限がありません" in page
+    assert "x@example.com は、ID 基盤で確認済み（email_verified）になっていない" in page
+    assert "ID 基盤での識別子：abc-123" in page
+    assert "users add" not in page and "abc-123 でサインインしています" not in page
+    save_user(store, email="Kanri@City.Komae.lg.jp", role="admin", name="管理 花子")
+    page = _html(_app(monkeypatch, store, claims))
+    assert "トークンにメールアドレス（email）がありません" in page
+    assert "管理 花子 &lt;kanri@city.komae.lg.jp&gt;" in page
+    assert "経常収支比率" not in page
 
 
 @pytest.mark.usefixtures("fresh_streamlit_caches")
