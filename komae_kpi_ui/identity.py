@@ -151,6 +151,13 @@ def auth_settings_problems(section: Mapping[str, Any]) -> list[str]:
         ]
 
     problems = missing(section, SHARED_AUTH_KEYS, "[auth]")
+    redirect_uri = str(section.get("redirect_uri") or "").strip()
+    if redirect_uri and not _is_callback_url(redirect_uri):
+        problems.append(
+            f"`.streamlit/secrets.toml` の [auth] の `redirect_uri`（{redirect_uri}）は、"
+            "http:// か https:// で始まり `/oauth2callback` で終わる URL にしてください"
+            "（例: https://kpi.city.komae.lg.jp/oauth2callback。ID 基盤に登録したものと同じもの）。"
+        )
     for name in sign_in_providers(section):
         if name is None:
             problems += missing(section, PROVIDER_KEYS, "[auth]")
@@ -164,6 +171,12 @@ def auth_settings_problems(section: Mapping[str, Any]) -> list[str]:
             )
         problems += missing(section[name], PROVIDER_KEYS, f"[auth.{name}]")
     return problems
+
+
+def _is_callback_url(url: str) -> bool:
+    """Whether the provider's answer sent to url reaches Streamlit, which takes it only at
+    <app>/oauth2callback (starlette_auth_routes' callback route; its {port} placeholder allowed)."""
+    return url.startswith(("http://", "https://")) and url.endswith("/oauth2callback")
 
 
 def email_verified(value: object) -> bool:

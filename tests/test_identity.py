@@ -154,7 +154,10 @@ def test_auth_settings_problems_name_each_missing_key() -> None:
     problems = auth_settings_problems({k: v for k, v in AUTH.items() if k != "client_secret"})
     assert len(problems) == 1
     assert "`client_secret`" in problems[0]
-    assert len(auth_settings_problems({"redirect_uri": "x", "cookie_secret": " "})) == 4
+    assert (
+        len(auth_settings_problems({"redirect_uri": AUTH["redirect_uri"], "cookie_secret": " "}))
+        == 4
+    )
 
 
 SHARED = {k: AUTH[k] for k in ("redirect_uri", "cookie_secret")}
@@ -174,7 +177,7 @@ def test_providers_are_the_default_one_or_each_named_section_in_order() -> None:
 def test_named_providers_are_checked_each_in_its_own_section() -> None:
     assert auth_settings_problems(SHARED | {"microsoft": PROVIDER}) == []
     problems = auth_settings_problems(
-        {"redirect_uri": "x"}
+        {"redirect_uri": AUTH["redirect_uri"]}
         | {"microsoft": PROVIDER | {"client_secret": ""}, "okta": {"client_id": "y"}}
     )
     assert len(problems) == 4, problems
@@ -185,6 +188,23 @@ def test_named_providers_are_checked_each_in_its_own_section() -> None:
     # Streamlit finds a provider's state by splitting on "_": such a name never signs in.
     (underscore,) = auth_settings_problems(SHARED | {"city_idp": PROVIDER})
     assert "[auth.city_idp]" in underscore and "「_」" in underscore
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "https://kpi.city.komae.lg.jp/",
+        "https://kpi.city.komae.lg.jp/callback",
+        "kpi:8501/oauth2callback",
+    ],
+)
+def test_a_redirect_uri_streamlit_does_not_answer_is_named(redirect_uri: str) -> None:
+    """Streamlit takes the provider's answer only at <app>/oauth2callback: anywhere else the
+    browser comes back to the sign-in screen with no word of why."""
+    (problem,) = auth_settings_problems(AUTH | {"redirect_uri": redirect_uri})
+    assert f"`redirect_uri`（{redirect_uri}）" in problem and "/oauth2callback" in problem
+    for fine in ("http://127.0.0.1:{port}/oauth2callback", "https://kpi/base/oauth2callback"):
+        assert auth_settings_problems(AUTH | {"redirect_uri": fine}) == []
 
 
 def test_administrators_are_listed_with_name_and_address() -> None:
