@@ -1,11 +1,13 @@
 """Who is using the dashboard in this run, and what they may see: the sign-in gate's decisions.
 
 Two modes, decided by `.streamlit/secrets.toml`:
-- **Sign-in configured** (an `[auth]` section; Streamlit's own st.login, OpenID Connect): a person
-  is known by their token's `email` (falling back to `sub`), lowercased, and sees data only while
-  signed in, with a token that has not expired, as a registered user (komae_kpi.store.users).
-  Streamlit keeps the token's claims in a cookie for 30 days and does not look at `exp`; this
-  module does, and an expired sign-in counts as none.
+- **Sign-in configured** (an `[auth]` section, with the default provider's keys in it or one or
+  more named providers in `[auth.<name>]` tables; Streamlit's own st.login, OpenID Connect): a
+  person is known by their token's verified `email` (falling back to `sub`, which cannot be
+  registered), lowercased, and sees data only while signed in, with a token that has not
+  expired, as a registered user (komae_kpi.store.users). Streamlit keeps the token's claims in
+  a cookie for 30 days and does not look at `exp`; this module does, and an expired sign-in
+  counts as none.
 - **No sign-in** (the README's first command on one PC): the single-user tool, acting as the OS
   user. The server listens on loopback only (.streamlit/config.toml), and a request that reaches
   it any other way (a non-loopback client address, or a proxy's forwarding headers) may read but
