@@ -15,7 +15,7 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan import facts
 from komae_kpi.views import html_blocks
-from komae_kpi_ui import access, url_state
+from komae_kpi_ui import access, identity, url_state
 from komae_kpi_ui.identity import Visitor
 
 APP_TITLE = f"{facts.PUBLISHER} 行財政改革 進捗管理"
@@ -138,8 +138,18 @@ def sign_in_screen() -> None:
             "組織のアカウントでサインインしてください。",
         )
     )
-    if st.button("サインイン", type="primary", key="kpi-sign-in"):
-        st.login()
+    providers = identity.configured_providers()
+    if len(providers) <= 1:
+        if st.button("サインイン", type="primary", key="kpi-sign-in"):
+            st.login(providers[0] if providers else None)
+        return
+    # Several [auth.<name>] providers (st.login's "multiple, named providers"): one button each,
+    # labelled with the name the city gave its section, as Streamlit gives no other label.
+    with st.container(horizontal=True):
+        for name in providers:
+            label = f"{name or '既定の ID 基盤'} でサインイン"
+            if st.button(label, type="primary", key=f"kpi-sign-in-{name or ''}"):
+                st.login(name)
 
 
 def expired_screen(visitor: Visitor) -> None:
@@ -156,29 +166,56 @@ def expired_screen(visitor: Visitor) -> None:
 
 def no_permission_screen(visitor: Visitor, administrators: list[str]) -> None:
     """権限がありません: signed in, but not a registered user. Whom to ask; no data, no pages."""
-    address = visitor.identity or "（アドレスのないアカウント）"
-    if administrators:
-        ask = html_blocks.paragraph(
-            "利用するには、次の管理者に利用者としての登録を依頼してください。"
-        ) + html_blocks.bullets(administrators, css_class="kpi-admins")
-    else:
-        ask = html_blocks.paragraph(
-            "管理者がまだ登録されていません。システムの管理者に、次のコマンドで"
-            "利用者を登録するよう依頼してください（役割は 閲覧・部署担当・承認者・管理者）。"
-        ) + (
-            f"<p><code>python -m komae_kpi users add {html_blocks.esc(visitor.identity)}"
-            " --role 閲覧</code></p>"
-        )
-    st.html(
-        _gate_head(
-            "権限がありません",
-            f"{address} でサインインしていますが、このアドレスはこのダッシュボードの"
-            "利用者として登録されていません。",
-        )
-        + ask
+    why, ask = (
+        _unregistered_address(visitor, administrators)
+        if visitor.identified_by_email
+        else _no_trusted_address(visitor, administrators)
     )
+    st.html(_gate_head("権限がありません", *why) + ask)
     if st.button("サインアウト", key="kpi-sign-out"):
         st.logout()
+
+
+def _unregistered_address(visitor: Visitor, administrators: list[str]) -> tuple[list[str], str]:
+    """Why (lines) and whom to ask (HTML) when the address is not a registered user's."""
+    why = [
+        f"{visitor.identity} でサインインしていますが、このアドレスはこのダッシュボードの"
+        "利用者として登録されていません。"
+    ]
+    if administrators:
+        return why, html_blocks.paragraph(
+            "利用するには、次の管理者に利用者としての登録を依頼してください。"
+        ) + html_blocks.bullets(administrators, css_class="kpi-admins")
+    return why, html_blocks.paragraph(
+        "管理者がまだ登録されていません。システムの管理者に、次のコマンドで"
+        "利用者を登録するよう依頼してください（役割は 閲覧・部署担当・承認者・管理者）。"
+    ) + (
+        f"<p><code>python -m komae_kpi users add {html_blocks.esc(visitor.identity)}"
+        " --role 閲覧</code></p>"
+    )
+
+
+def _no_trusted_address(visitor: Visitor, administrators: list[str]) -> tuple[list[str], str]:
+    """Why and whom to tell when the token has no trusted address: users are registered by
+    address (users add refuses anything else), so nobody can register this sign-in; the identity
+    provider has to send one."""
+    lacking = (
+        f"トークンのメールアドレス {visitor.unverified_email} は、ID 基盤で確認済み"
+        "（email_verified）になっていないため使えません。"
+        if visitor.unverified_email
+        else "トークンにメールアドレス（email）がありません。"
+    )
+    why = [
+        f"サインインしましたが、{lacking}利用者はメールアドレスで登録するため、"
+        f"このままでは利用できません（ID 基盤での識別子：{visitor.identity or 'なし'}）。",
+        "ID 基盤の管理者に、確認済みのメールアドレスをトークンに含めるよう依頼してください"
+        f"（{identity.README_SECTION}）。",
+    ]
+    if not administrators:
+        return why, ""
+    return why, html_blocks.paragraph(
+        "あわせて、次の管理者にもお知らせください。"
+    ) + html_blocks.bullets(administrators, css_class="kpi-admins")
 
 
 def settings_error_screen(problems: list[str]) -> None:

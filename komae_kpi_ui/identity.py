@@ -1,11 +1,13 @@
 """Who is using the dashboard in this run, and what they may see: the sign-in gate's decisions.
 
 Two modes, decided by `.streamlit/secrets.toml`:
-- **Sign-in configured** (an `[auth]` section; Streamlit's own st.login, OpenID Connect): a person
-  is known by their token's `email` (falling back to `sub`), lowercased, and sees data only while
-  signed in, with a token that has not expired, as a registered user (komae_kpi.store.users).
-  Streamlit keeps the token's claims in a cookie for 30 days and does not look at `exp`; this
-  module does, and an expired sign-in counts as none.
+- **Sign-in configured** (an `[auth]` section, with the default provider's keys in it or one or
+  more named providers in `[auth.<name>]` tables; Streamlit's own st.login, OpenID Connect): a
+  person is known by their token's verified `email` (falling back to `sub`, which cannot be
+  registered), lowercased, and sees data only while signed in, with a token that has not
+  expired, as a registered user (komae_kpi.store.users). Streamlit keeps the token's claims in
+  a cookie for 30 days and does not look at `exp`; this module does, and an expired sign-in
+  counts as none.
 - **No sign-in** (the README's first command on one PC): the single-user tool, acting as the OS
   user. The server listens on loopback only (.streamlit/config.toml), and a request that reaches
   it any other way (a non-loopback client address, or a proxy's forwarding headers) may read but
@@ -37,9 +39,14 @@ from komae_kpi.store.users import User, list_users, normalize_email
 VisitorStatus = Literal["local", "remote", "signed_out", "expired", "unregistered", "registered"]
 
 README_SECTION = "README の「同僚に公開する（サインイン）」"
-# What [auth] needs for st.login() with the default provider (Streamlit's auth_util checks the
-# same keys, in English, only when the button is pressed).
-AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
+# What st.login() needs (Streamlit's auth_util.validate_auth_credentials checks the same keys, in
+# English, only when the button is pressed): SHARED_AUTH_KEYS in [auth] for every provider, and
+# PROVIDER_KEYS for each provider: in [auth] itself for the default one (st.login()), in an
+# [auth.<name>] table for a named one (st.login("<name>")).
+SHARED_AUTH_KEYS = ("redirect_uri", "cookie_secret")
+PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+# The one table in [auth] that is the default provider's setting, not a named provider.
+DEFAULT_PROVIDER_TABLES = ("client_kwargs",)
 # Request headers a reverse proxy adds (RFC 7239 and the de-facto X- ones); compared in any case.
 PROXY_HEADERS = (
     "Forwarded",
@@ -114,28 +121,107 @@ def read_only_reason(address: str | None, header_names: Iterable[str]) -> str | 
     )
 
 
-def auth_settings_problems(section: Mapping[str, Any]) -> list[str]:
-    """What the [auth] section of secrets.toml lacks for signing in, each named (empty when fine)."""
-    return [
-        f"`.streamlit/secrets.toml` の [auth] に `{key}` がありません（{README_SECTION}）。"
-        for key in AUTH_KEYS
-        if not str(section.get(key) or "").strip()
+def sign_in_providers(section: Mapping[str, Any]) -> list[str | None]:
+    """The providers an [auth] section configures, as st.login() takes them, in the file's order:
+    each [auth.<name>] table's name, and None for the default provider (PROVIDER_KEYS in [auth]
+    itself) when it has any of its keys there or nothing else is configured.
+
+    >>> sign_in_providers({"client_id": "x", "client_kwargs": {"prompt": "login"}})
+    [None]
+    >>> sign_in_providers({"redirect_uri": "x", "microsoft": {"client_id": "y"}})
+    ['microsoft']
+    """
+    named: list[str | None] = [
+        name
+        for name, value in section.items()
+        if isinstance(value, Mapping) and name not in DEFAULT_PROVIDER_TABLES
     ]
+    if not named or any(key in section for key in PROVIDER_KEYS):
+        return [None, *named]
+    return named
+
+
+def auth_settings_problems(section: Mapping[str, Any]) -> list[str]:
+    """What the [auth] section of secrets.toml lacks for signing in, each named with the table
+    it belongs in (empty when fine)."""
+
+    def missing(table: Mapping[str, Any], keys: Sequence[str], where: str) -> list[str]:
+        return [
+            f"`.streamlit/secrets.toml` の {where} に `{key}` がありません（{README_SECTION}）。"
+            for key in keys
+            if not str(table.get(key) or "").strip()
+        ]
+
+    problems = missing(section, SHARED_AUTH_KEYS, "[auth]")
+    redirect_uri = str(section.get("redirect_uri") or "").strip()
+    if redirect_uri and not _is_callback_url(redirect_uri):
+        problems.append(
+            f"`.streamlit/secrets.toml` の [auth] の `redirect_uri`（{redirect_uri}）は、"
+            "http:// か https:// で始まり `/oauth2callback` で終わる URL にしてください"
+            "（例: https://kpi.city.komae.lg.jp/oauth2callback。ID 基盤に登録したものと同じもの）。"
+        )
+    for name in sign_in_providers(section):
+        if name is None:
+            problems += missing(section, PROVIDER_KEYS, "[auth]")
+            continue
+        if "_" in name:
+            # Streamlit finds which provider a sign-in came back from by splitting a session key
+            # on "_" (starlette_auth_routes._get_provider_by_state), and refuses such a name.
+            problems.append(
+                f"`.streamlit/secrets.toml` の [auth.{name}]：名前に「_」は使えません"
+                f"（Streamlit の制約です。[auth.{name.replace('_', '-')}] のように変えてください）。"
+            )
+        problems += missing(section[name], PROVIDER_KEYS, f"[auth.{name}]")
+    return problems
+
+
+def _is_callback_url(url: str) -> bool:
+    """Whether the provider's answer sent to url reaches Streamlit, which takes it only at
+    <app>/oauth2callback (starlette_auth_routes' callback route; its {port} placeholder allowed)."""
+    return url.startswith(("http://", "https://")) and url.endswith("/oauth2callback")
+
+
+def email_verified(value: object) -> bool:
+    """Whether a token's `email_verified` lets its `email` be trusted: True, or the text "true" in
+    any case (AWS Cognito and Keycloak mappers of type String send "true"/"false" as text).
+
+    None, a claim not sent, also counts: Entra ID sends none, its addresses being its tenant
+    administrators' to set, and OpenID Connect Core 5.1 has a provider omit a claim rather than
+    send null. Anything else (False, "false", "", "no", 0, 1) is not a yes, and an address whose
+    verification cannot be read is not trusted.
+    """
+    if value is None or value is True:
+        return True
+    return isinstance(value, str) and value.strip().lower() == "true"
+
+
+def _text_claim(claims: Mapping[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def trusted_email(claims: Mapping[str, Any]) -> str | None:
+    """The token's `email`, lowercased, unless the provider marks it unverified (see
+    email_verified): anyone could have typed an unverified address into an account of their own."""
+    email = _text_claim(claims, "email")
+    if email is None or not email_verified(claims.get("email_verified")):
+        return None
+    return normalize_email(email)
 
 
 def identity_claim(claims: Mapping[str, Any]) -> str | None:
-    """Who a token names: its `email`, else its `sub`, lowercased; None when it names no one.
+    """Who a token names: its trusted email (see trusted_email), else its `sub`, lowercased; None
+    when it names no one.
 
-    An email the provider marks as unverified (`email_verified: false`) is not used: anyone could
-    have typed it into an account of their own.
+    Never `preferred_username`, `upn` or `unique_name`, which hold addresses at some providers
+    (Entra ID): the account's owner or its administrators may change them, and no provider vouches
+    for them as an address.
     """
-    email = claims.get("email")
-    if isinstance(email, str) and email.strip() and claims.get("email_verified") is not False:
-        return normalize_email(email)
-    sub = claims.get("sub")
-    if isinstance(sub, str) and sub.strip():
-        return normalize_email(sub)
-    return None
+    email = trusted_email(claims)
+    if email is not None:
+        return email
+    sub = _text_claim(claims, "sub")
+    return normalize_email(sub) if sub is not None else None
 
 
 def token_expiry(claims: Mapping[str, Any]) -> float | None:
@@ -182,6 +268,9 @@ class Visitor:
         page), or None.
     user: the registered user with that identity, while they may see data; else None.
     expires_at: when the token expires (local time), if signed in.
+    identified_by_email: signed in, and identity is the token's trusted email; when False the
+        token had none (see trusted_email) and identity is its `sub`, which cannot be registered.
+    unverified_email: the token's email (lowercased) that its provider did not mark verified.
     """
 
     identity: str
@@ -192,6 +281,8 @@ class Visitor:
     read_only_reason: str | None
     user: User | None
     expires_at: dt.datetime | None = None
+    identified_by_email: bool = False
+    unverified_email: str | None = None
 
     @property
     def may_see_data(self) -> bool:
@@ -249,6 +340,8 @@ def describe(
             user=None,
         )
     identity = identity_claim(claims) or ""
+    email = trusted_email(claims)
+    token_email = _text_claim(claims, "email")
     expiry = token_expiry(claims)
     user = by_email.get(identity) if identity else None
     token_name = claims.get("name")
@@ -266,6 +359,8 @@ def describe(
         read_only_reason=None,
         user=user if status == "registered" else None,
         expires_at=_local_time(expiry),
+        identified_by_email=email is not None,
+        unverified_email=normalize_email(token_email) if token_email and email is None else None,
     )
 
 
@@ -315,6 +410,12 @@ def auth_section() -> Mapping[str, Any] | None:
 def sign_in_configured() -> bool:
     """Whether secrets.toml has an [auth] section (complete or not: see check_sign_in_settings)."""
     return auth_section() is not None
+
+
+def configured_providers() -> list[str | None]:
+    """The providers secrets.toml configures (see sign_in_providers); none without [auth]."""
+    section = auth_section()
+    return sign_in_providers(section) if section is not None else []
 
 
 def check_sign_in_settings() -> None:

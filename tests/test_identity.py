@@ -23,6 +23,7 @@ from komae_kpi_ui.identity import (
     is_loopback,
     proxy_headers,
     read_only_reason,
+    sign_in_providers,
     token_expired,
 )
 from tests.auth_settings import AUTH
@@ -107,6 +108,29 @@ def test_an_unverified_email_is_not_the_identity() -> None:
     assert identity_claim(claims | {"email_verified": True}) == "kanri@city.komae.lg.jp"
 
 
+@pytest.mark.parametrize("verified", ["false", "False", " FALSE ", "", "no", "0", 0, 1, [], "yes"])
+def test_an_email_whose_verification_is_false_or_unreadable_is_not_the_identity(
+    verified: Any,
+) -> None:
+    """AWS Cognito and Keycloak mappers of type String send "true"/"false" as text: "false" is
+    as unverified as false, and a value that says neither is not taken as a yes."""
+    claims = {"email": "kanri@city.komae.lg.jp", "email_verified": verified, "sub": "abc"}
+    assert identity_claim(claims) == "abc"
+
+
+@pytest.mark.parametrize("verified", [True, "true", " TRUE ", "True", None])
+def test_an_email_verified_as_true_text_or_without_the_claim_is_the_identity(
+    verified: Any,
+) -> None:
+    """Entra ID sends no email_verified at all, and a null claim is one not sent (OpenID Connect
+    Core 5.1): the address is its tenant administrators' to set."""
+    claims = {"email": "Kanri@City.Komae.lg.jp", "sub": "abc"}
+    if verified is not None:
+        claims["email_verified"] = verified
+    assert identity_claim(claims) == "kanri@city.komae.lg.jp"
+    assert identity_claim(claims | {"email_verified": None}) == "kanri@city.komae.lg.jp"
+
+
 @pytest.mark.parametrize(
     ("exp", "expired"),
     [
@@ -130,7 +154,57 @@ def test_auth_settings_problems_name_each_missing_key() -> None:
     problems = auth_settings_problems({k: v for k, v in AUTH.items() if k != "client_secret"})
     assert len(problems) == 1
     assert "`client_secret`" in problems[0]
-    assert len(auth_settings_problems({"redirect_uri": "x", "cookie_secret": " "})) == 4
+    assert (
+        len(auth_settings_problems({"redirect_uri": AUTH["redirect_uri"], "cookie_secret": " "}))
+        == 4
+    )
+
+
+SHARED = {k: AUTH[k] for k in ("redirect_uri", "cookie_secret")}
+PROVIDER = {k: v for k, v in AUTH.items() if k not in SHARED}
+
+
+def test_providers_are_the_default_one_or_each_named_section_in_order() -> None:
+    assert sign_in_providers(AUTH) == [None]
+    assert sign_in_providers(AUTH | {"client_kwargs": {"prompt": "login"}}) == [None]
+    assert sign_in_providers(SHARED) == [None]  # nothing yet: the default one, lacking its keys
+    assert sign_in_providers(SHARED | {"microsoft": PROVIDER}) == ["microsoft"]
+    named = SHARED | {"microsoft": PROVIDER, "okta": PROVIDER | {"client_kwargs": {}}}
+    assert sign_in_providers(named) == ["microsoft", "okta"]
+    assert sign_in_providers(AUTH | {"okta": PROVIDER}) == [None, "okta"]
+
+
+def test_named_providers_are_checked_each_in_its_own_section() -> None:
+    assert auth_settings_problems(SHARED | {"microsoft": PROVIDER}) == []
+    problems = auth_settings_problems(
+        {"redirect_uri": AUTH["redirect_uri"]}
+        | {"microsoft": PROVIDER | {"client_secret": ""}, "okta": {"client_id": "y"}}
+    )
+    assert len(problems) == 4, problems
+    assert "[auth] に `cookie_secret` がありません" in problems[0]
+    assert "[auth.microsoft] に `client_secret` がありません" in problems[1]
+    assert "[auth.okta] に `client_secret` がありません" in problems[2]
+    assert "[auth.okta] に `server_metadata_url` がありません" in problems[3]
+    # Streamlit finds a provider's state by splitting on "_": such a name never signs in.
+    (underscore,) = auth_settings_problems(SHARED | {"city_idp": PROVIDER})
+    assert "[auth.city_idp]" in underscore and "「_」" in underscore
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "https://kpi.city.komae.lg.jp/",
+        "https://kpi.city.komae.lg.jp/callback",
+        "kpi:8501/oauth2callback",
+    ],
+)
+def test_a_redirect_uri_streamlit_does_not_answer_is_named(redirect_uri: str) -> None:
+    """Streamlit takes the provider's answer only at <app>/oauth2callback: anywhere else the
+    browser comes back to the sign-in screen with no word of why."""
+    (problem,) = auth_settings_problems(AUTH | {"redirect_uri": redirect_uri})
+    assert f"`redirect_uri`（{redirect_uri}）" in problem and "/oauth2callback" in problem
+    for fine in ("http://127.0.0.1:{port}/oauth2callback", "https://kpi/base/oauth2callback"):
+        assert auth_settings_problems(AUTH | {"redirect_uri": fine}) == []
 
 
 def test_administrators_are_listed_with_name_and_address() -> None:
@@ -205,6 +279,22 @@ def test_an_unregistered_address_sees_nothing() -> None:
     assert visitor.user is None and not visitor.may_see_data and visitor.read_only
 
 
+def test_a_token_without_a_trusted_address_is_known_by_its_sub_and_says_so() -> None:
+    registered = _describe(claims={"is_logged_in": True, "email": ADMIN.email, "exp": NOW + 60})
+    assert registered.identified_by_email and registered.unverified_email is None
+    cognito = {"is_logged_in": True, "sub": "5f3a-UUID", "exp": NOW + 60}
+    unverified = _describe(
+        claims=cognito | {"email": "Kanri@City.Komae.lg.jp", "email_verified": "false"}
+    )
+    assert unverified.status == "unregistered" and unverified.identity == "5f3a-uuid"
+    assert not unverified.identified_by_email
+    assert unverified.unverified_email == "kanri@city.komae.lg.jp"
+    # Entra ID without a mail attribute: no email at all; preferred_username is not an identity.
+    entra = _describe(claims=cognito | {"preferred_username": ADMIN.email})
+    assert entra.status == "unregistered" and not entra.identified_by_email
+    assert entra.unverified_email is None
+
+
 def test_an_expired_token_sees_nothing_even_for_an_admin() -> None:
     claims = {"is_logged_in": True, "email": ADMIN.email, "exp": NOW - 1}
     visitor = _describe(claims=claims)
@@ -247,6 +337,30 @@ def test_gate_signed_out_shows_only_the_sign_in_button(
 
 
 @pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_gate_one_named_provider_has_the_one_button_and_several_one_each(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = _app(monkeypatch, store, {"is_logged_in": False}, **SHARED, microsoft=PROVIDER)
+    assert [b.label for b in at.button] == ["サインイン"]
+    at = _app(monkeypatch, store, {}, **SHARED, microsoft=PROVIDER, keycloak=PROVIDER)
+    assert [b.label for b in at.button] == ["microsoft でサインイン", "keycloak でサインイン"]
+    assert "全体概況" not in _html(at)
+    at = _app(monkeypatch, store, {}, **AUTH, okta=PROVIDER)  # the default one beside a named
+    assert [b.label for b in at.button] == ["既定の ID 基盤 でサインイン", "okta でサインイン"]
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_gate_incomplete_named_provider_says_which_section_lacks_what(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = _app(monkeypatch, store, {}, **SHARED, microsoft=PROVIDER, okta={"client_id": "x"})
+    text = at.error[0].value
+    assert "[auth.okta] に `client_secret` がありません" in text
+    assert "[auth.microsoft]" not in text
+    assert not at.button
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
 def test_gate_incomplete_settings_say_what_is_missing(
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
@@ -272,6 +386,26 @@ def test_gate_unregistered_names_the_address_and_the_admins(
     assert "管理 花子 &lt;kanri@city.komae.lg.jp&gt;" in page
     assert "経常収支比率" not in page
     assert [b.label for b in at.button] == ["サインアウト"]
+
+
+@pytest.mark.usefixtures("fresh_streamlit_caches")
+def test_gate_without_a_trusted_address_says_why_and_offers_no_command_that_would_fail(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    """Users are registered by address (users add refuses anything else), so a sign-in known
+    only by its `sub` cannot be registered: the screen says what the token lacks instead."""
+    claims = {"is_logged_in": True, "sub": "AbC-123", "exp": time.time() + 3600}
+    at = _app(monkeypatch, store, claims | {"email": "x@example.com", "email_verified": "false"})
+    page = _html(at)
+    assert "権限がありません" in page
+    assert "x@example.com は、ID 基盤で確認済み（email_verified）になっていない" in page
+    assert "ID 基盤での識別子：abc-123" in page
+    assert "users add" not in page and "abc-123 でサインインしています" not in page
+    save_user(store, email="Kanri@City.Komae.lg.jp", role="admin", name="管理 花子")
+    page = _html(_app(monkeypatch, store, claims))
+    assert "トークンにメールアドレス（email）がありません" in page
+    assert "管理 花子 &lt;kanri@city.komae.lg.jp&gt;" in page
+    assert "経常収支比率" not in page
 
 
 @pytest.mark.usefixtures("fresh_streamlit_caches")

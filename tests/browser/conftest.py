@@ -137,10 +137,27 @@ def oidc_provider_server(
 
 def auth_secrets(provider: OidcProvider, app_url: str) -> str:
     """secrets.toml's [auth] section for a dashboard at app_url signing in through provider."""
+    return _shared_auth_secrets(app_url) + _provider_secrets(provider)
+
+
+def named_auth_secrets(providers: Mapping[str, OidcProvider], app_url: str) -> str:
+    """secrets.toml for a dashboard at app_url with named providers, as a city's IT section would
+    write them: [auth] with the shared keys, then an [auth.<name>] table for each provider."""
+    return _shared_auth_secrets(app_url) + "".join(
+        f"\n[auth.{name}]\n{_provider_secrets(provider)}" for name, provider in providers.items()
+    )
+
+
+def _shared_auth_secrets(app_url: str) -> str:
     return (
         "[auth]\n"
         f'redirect_uri = "{app_url}/oauth2callback"\n'
         f'cookie_secret = "{secrets.token_hex(32)}"\n'
+    )
+
+
+def _provider_secrets(provider: OidcProvider) -> str:
+    return (
         'client_id = "komae-kpi-test"\n'
         'client_secret = "komae-kpi-test-secret"\n'
         f'server_metadata_url = "{provider.metadata_url}"\n'
@@ -152,14 +169,15 @@ def streamlit_server(
     db: Path,
     script: Path | None = None,
     *,
-    oidc: OidcProvider | None = None,
+    oidc: OidcProvider | Mapping[str, OidcProvider] | None = None,
     address: str | None = "127.0.0.1",
     env: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     """Serve the dashboard (or another script, e.g. a benchmark floor) on a free local port.
 
     oidc: sign in through this provider (a secrets.toml with [auth] is written beside db and
-    given with --secrets.files). Without it the server is given a secrets file that does not
+    given with --secrets.files), or through these named ones ({"microsoft": provider, ...}:
+    an [auth.<name>] table each, see named_auth_secrets). Without it the server is given a secrets file that does not
     exist, so that a developer's own .streamlit/secrets.toml never turns sign-in on in a test.
     address: --server.address; None leaves it to .streamlit/config.toml. The URL yielded is
     always the loopback one.
@@ -168,8 +186,10 @@ def streamlit_server(
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     secrets_file = db.parent / f"secrets-{port}.toml"
-    if oidc is not None:
+    if isinstance(oidc, OidcProvider):
         secrets_file.write_text(auth_secrets(oidc, url), encoding="utf-8")
+    elif oidc is not None:
+        secrets_file.write_text(named_auth_secrets(oidc, url), encoding="utf-8")
     server_env = {k: v for k, v in os.environ.items() if k != DB_ENV_VAR} | {DB_ENV_VAR: str(db)}
     server_env |= env or {}
     log = (db.parent / f"streamlit-{port}.log").open("w")
@@ -276,15 +296,22 @@ def oidc_provider() -> Iterator[OidcProvider]:
         yield provider
 
 
-def authorize(provider: OidcProvider, page: Page, email: str, name: str | None = None) -> None:
-    """From the dashboard's sign-in screen (page shows it), through the provider's real
-    authorization form as `email` (the token's email and sub; `name` its name claim), until the
-    browser is back on the dashboard (not waiting for its script to run)."""
+def authorize(
+    provider: OidcProvider,
+    page: Page,
+    email: str,
+    name: str | None = None,
+    *,
+    button: str = "サインイン",
+) -> None:
+    """From the dashboard's sign-in screen (page shows it), pressing `button`, through the
+    provider's real authorization form as `email` (the token's email and sub; `name` its name
+    claim), until the browser is back on the dashboard (not waiting for its script to run)."""
     claims: dict[str, object] = {"email": email, "email_verified": True}
     if name is not None:
         claims["name"] = name
     provider.set_user(email, claims)
-    page.get_by_role("button", name="サインイン").click()
+    page.get_by_role("button", name=button, exact=True).click()
     page.wait_for_url(f"{provider.url}/oauth2/authorize*")
     page.locator('input[name="sub"]').fill(email)
     page.get_by_role("button", name="Authorize").click()

@@ -166,6 +166,33 @@ def test_a_token_whose_exp_has_passed_is_signed_out(
         shows_no_data(page)
 
 
+def test_named_providers_have_a_button_each_and_sign_in_through_the_one_pressed(
+    tmp_path: Path, open_page: Callable[[str, str], Any]
+) -> None:
+    """secrets.toml as a city's IT section writes it for two identity providers: [auth] with the
+    shared keys and an [auth.<name>] table each; each button signs in through its own."""
+    db = make_store(tmp_path)
+    with (
+        oidc_provider_server() as entra,
+        oidc_provider_server() as keycloak,
+        streamlit_server(db, oidc={"entra": entra, "keycloak": keycloak}) as url,
+    ):
+        page = open_page(url + "/finance?fy=2025", "sign-in-named-providers")
+        buttons = page.locator('[data-testid="stButton"] button')
+        assert buttons.all_inner_texts() == ["entra でサインイン", "keycloak でサインイン"]
+        shows_no_data(page)
+        authorize(keycloak, page, "yamada@city.komae.lg.jp", button="keycloak でサインイン")
+        settle(page)
+        assert page.locator(".kpi-account").inner_text() == (
+            "サインイン中：山田 太郎（yamada@city.komae.lg.jp）・部署担当"
+        )
+        assert "経常収支比率" in main_text(page)
+        page.get_by_role("button", name="サインアウト").click()
+        end_session_page(keycloak, page)  # st.logout() ends the session at the provider used
+        assert page.get_by_role("button", name="entra でサインイン").count() == 1
+        shows_no_data(page)
+
+
 def test_the_default_configuration_listens_on_this_machine_only(tmp_path: Path) -> None:
     config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
     assert config["server"]["address"] == "127.0.0.1"
