@@ -109,6 +109,31 @@ def test_xlsx_first_sheet_or_a_named_one() -> None:
     assert [(r.number, r.cells) for r in named.rows] == [(1, ("指標", "年度")), (2, (1, 2025))]
 
 
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_first_sheet_is_not_the_one_read(state: str) -> None:
+    # A hidden sheet holding the lists behind 入力規則 (順調・やや遅れ …), as many office workbooks
+    # have first: the person sees, fills in and means the first sheet they can see.
+    book = Workbook()
+    lists = book.active
+    assert lists is not None
+    lists.title = "リスト"
+    for status in ("順調", "やや遅れ", "遅れ"):
+        lists.append([status])
+    lists.sheet_state = state
+    entry = book.create_sheet("入力")
+    entry.append(["取組項目", "年度", "進捗状況"])
+    entry.append([21, "R7", "順調"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    table = read_table("照会.xlsx", buffer.getvalue())
+    assert table.problems == ()
+    assert table.format_label == "Excel（シート「入力」）"
+    assert [r.cells for r in table.rows] == [("取組項目", "年度", "進捗状況"), (21, "R7", "順調")]
+    # Named, a hidden sheet is still read.
+    named = read_table("照会.xlsx", buffer.getvalue(), sheet="リスト")
+    assert [r.cells for r in named.rows] == [("順調",), ("やや遅れ",), ("遅れ",)]
+
+
 def test_xlsx_rows_keep_their_sheet_numbers_and_columns() -> None:
     book = Workbook()
     sheet = book.active

@@ -1,7 +1,8 @@
 """Reading a spreadsheet-like file (CSV or XLSX) into rows numbered as a spreadsheet shows them.
 
 CSV comes from Excel in Japan as Shift_JIS (CP932), as UTF-8 with a BOM, or as plain UTF-8; the
-encoding is detected, not asked for. XLSX is read from its first sheet unless one is named.
+encoding is detected, not asked for. XLSX is read from its first visible sheet unless one is
+named.
 Problems are returned as Japanese messages naming the file, never raised half-way.
 """
 
@@ -342,7 +343,10 @@ def _read_xlsx(
         return _unreadable_xlsx(name, sha, exc)
     try:
         if sheet is None:
-            worksheet = workbook.worksheets[0]
+            # The first sheet a person sees: a hidden one (the lists behind 入力規則, a lookup
+            # table) comes first in many office workbooks, and is never the one filled in.
+            shown_sheets = [w for w in workbook.worksheets if w.sheet_state == "visible"]
+            worksheet = (shown_sheets or workbook.worksheets)[0]
         elif sheet in workbook.sheetnames:
             worksheet = workbook[sheet]
         else:
