@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 import zipfile
+from typing import Literal
 
 import pytest
 from openpyxl import Workbook
@@ -110,7 +111,7 @@ def test_xlsx_first_sheet_or_a_named_one() -> None:
 
 
 @pytest.mark.parametrize("state", ["hidden", "veryHidden"])
-def test_a_hidden_first_sheet_is_not_the_one_read(state: str) -> None:
+def test_a_hidden_first_sheet_is_not_the_one_read(state: Literal["hidden", "veryHidden"]) -> None:
     # A hidden sheet holding the lists behind 入力規則 (順調・やや遅れ …), as many office workbooks
     # have first: the person sees, fills in and means the first sheet they can see.
     book = Workbook()
