@@ -107,6 +107,19 @@ def header_name_and_unit(text: Any) -> tuple[str, str | None]:
     return key, None
 
 
+_UNIT_CELL = re.compile(r"^\(?(?:単位:?)?(?P<unit>[^()]+?)\)?$")
+
+
+def unit_cell(value: Any) -> str | None:
+    """The unit a cell states and nothing else: 「（％）」「(千円)」「単位：千円」「%」 (the line under
+    a two-row header); None for any other cell."""
+    if not isinstance(value, str):
+        return None
+    match = _UNIT_CELL.match(name_key(value))
+    unit = normalize_unit(match.group("unit")) if match else None
+    return unit if unit in KNOWN_UNITS else None
+
+
 _TABLE_UNIT = re.compile(r"単位[:：]\s*(%|億円|百万円|千円|円|日)")
 
 
