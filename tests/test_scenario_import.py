@@ -165,6 +165,38 @@ def test_transposed_with_years_written_both_ways_in_its_headers() -> None:
     assert [table[(y, "withdrawal")] for y in (2025, 2026, 2027)] == [1.2, 1.3, 1.4]
 
 
+def test_a_line_of_units_under_the_header_is_the_unit_of_its_columns() -> None:
+    # 「（百万円）」 under each year, as a 財政見通し is printed: not taken for 億円 (100 times the
+    # amount), whatever the layout.
+    transposed = xlsx_source(
+        "見通し.xlsx",
+        [
+            ["区分", None, "令和7年度", "令和8年度"],
+            [None, None, "（百万円）", "(単位:百万円)"],
+            ["市債", "発行額", 1000, 900],
+            ["市債", "元金償還金", 1150, 1100],
+            ["財政調整基金", "積立額", 100, 150],
+            ["財政調整基金", "取り崩し額", 120, 130],
+        ],
+    )
+    table = flow_table(read(transposed))
+    assert [table[(y, "issuance")] for y in (2025, 2026)] == [10.0, 9.0]
+    assert [table[(y, "withdrawal")] for y in (2025, 2026)] == [1.2, 1.3]
+    wide = csv_source(
+        "見通し.csv",
+        "年度,市債発行額,元金償還額,積立額,取崩額\r\n,千円,千円,千円,千円\r\n"
+        "令和7年度,1000000,1150000,100000,120000\r\n",
+        encoding="cp932",
+    )
+    assert flow_table(read(wide))[(2025, "repayment")] == 11.5
+    # A unit under the header and another in the cell are named, not chosen between.
+    both = csv_source("両方.csv", "年度,市債発行額,元金償還額\n,千円,千円\n2025,10億円,11.5億円\n")
+    assert problems(both)[0] == (
+        "両方.csv 3行目 B列「市債発行額」の「10億円」: "
+        "単位が食い違っています（2行目 B列「千円」、値「億円」）。"
+    )
+
+
 def test_long_with_a_unit_column_in_shift_jis() -> None:
     source = csv_source(
         "long.csv",
