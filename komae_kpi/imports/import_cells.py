@@ -120,6 +120,13 @@ def unit_cell(value: Any) -> str | None:
     return unit if unit in KNOWN_UNITS else None
 
 
+def units_line(cells: tuple[Any, ...]) -> dict[int, str]:
+    """The unit of each column of a line that states units and nothing else (the second line of
+    a two-row header: 「（百万円）」 under each year); empty for any other line."""
+    written = {i: unit_cell(c) for i, c in enumerate(cells) if not is_blank(c)}
+    return {i: u for i, u in written.items() if u is not None and None not in written.values()}
+
+
 _TABLE_UNIT = re.compile(r"単位[:：]\s*(%|億円|百万円|千円|円|日)")
 
 

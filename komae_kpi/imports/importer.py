@@ -36,6 +36,7 @@ from komae_kpi.imports.import_cells import (
     text_cell_problem,
     unit_cell,
     unit_problem,
+    units_line,
     value_in_unit,
 )
 from komae_kpi.imports.read_limits import HEADER_SEARCH_ROWS, Problem, reason_kind
@@ -329,9 +330,7 @@ class _FileReader:
         below = next((r for r in self.table.rows if r.number > header_row.number), None)
         if below is None:
             return None
-        written = {i: unit_cell(c) for i, c in enumerate(below.cells) if not is_blank(c)}
-        if not written or None in written.values():
-            return None
+        written = units_line(below.cells)
         return below if any(c.index in written for c in columns if c.field == "value") else None
 
     def _with_units(self, units_row: SheetRow, columns: list[Column]) -> list[Column] | None:

@@ -40,8 +40,8 @@ from komae_kpi.imports.import_cells import (
     read_number,
     shown,
     table_unit,
-    unit_cell,
     unit_problem,
+    units_line,
     value_in_unit,
 )
 from komae_kpi.imports.importer import ImportSource
@@ -574,13 +574,10 @@ class _Reader:
 
 
 def _units_line(row: SheetRow) -> dict[int, tuple[str, str]]:
-    """The units of a line that states units and nothing else (the second line of a two-row
-    header: 「（百万円）」 under each year), by column; empty for any other line."""
-    written = {i: unit_cell(c) for i, c in enumerate(row.cells) if not is_blank(c)}
+    """The units of a line of units (import_cells.units_line) by column, each with where it is."""
     return {
         i: (f"{row.number}行目 {column_letter(i)}列", unit)
-        for i, unit in written.items()
-        if unit is not None and None not in written.values()
+        for i, unit in units_line(row.cells).items()
     }
 
 
