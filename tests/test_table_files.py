@@ -242,6 +242,18 @@ def test_unsupported_files(name: str, message: str) -> None:
     assert len(table.problems) == 1 and table.problems[0].startswith(message)
 
 
+def test_a_workbook_is_known_by_its_content_not_its_name() -> None:
+    # An .xlsx renamed .xls (Excel opens it all the same, after a warning) is read as what it is;
+    # an Excel 97-2003 workbook renamed .xlsx is named as the old format, not as a damaged file.
+    renamed = read_table("実績.xls", xlsx(実績=[["指標", "年度"], [1, 2025]]))
+    assert renamed.problems == ()
+    assert renamed.format_label == "Excel（シート「実績」）"
+    assert [r.cells for r in renamed.rows] == [("指標", "年度"), (1, 2025)]
+    old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # an OLE2 compound file's header
+    [problem] = read_table("実績.xlsx", old).problems
+    assert problem.startswith("実績.xlsx: 古いExcel形式（.xls）には対応していません。")
+
+
 def test_a_too_large_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(table_files, "MAX_FILE_BYTES", 10)
     table = read_table("大きい.csv", TEXT.encode())

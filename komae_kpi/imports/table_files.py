@@ -89,21 +89,23 @@ def read_table(
                 f"{name}: ファイルが大きすぎます（{megabytes(read_limits.MAX_FILE_BYTES)}まで）。",
             ),
         )
-    if suffix in ("xlsx", "xlsm"):
+    if suffix in ("xlsx", "xlsm", "xls"):
+        # A workbook is known by its first bytes: an .xlsx renamed .xls (which Excel opens after
+        # a warning) is read as one, and an Excel 97-2003 file renamed .xlsx is named as such.
+        if data.startswith(_OLE2) or (suffix == "xls" and not data.startswith(_ZIP)):
+            return TableFile(
+                name=name,
+                sha256=sha,
+                format_label="",
+                problems=(
+                    f"{name}: 古いExcel形式（.xls）には対応していません。"
+                    "Excelで「Excel ブック（.xlsx）」として保存し直してください。",
+                ),
+            )
         too_large = xlsx_size_problem(name, data)
         if too_large is not None:
             return TableFile(name=name, sha256=sha, format_label="Excel", problems=(too_large,))
         return _read_xlsx(name, sha, data, sheet, is_header)
-    if suffix == "xls":
-        return TableFile(
-            name=name,
-            sha256=sha,
-            format_label="",
-            problems=(
-                f"{name}: 古いExcel形式（.xls）には対応していません。"
-                "Excelで「Excel ブック（.xlsx）」として保存し直してください。",
-            ),
-        )
     if suffix in ("csv", "txt", "tsv"):
         if sheet is not None:
             return TableFile(
@@ -120,6 +122,10 @@ def read_table(
         problems=(f"{name}: 取り込めるのはCSV（.csv）とExcel（.xlsx）のファイルです。",),
     )
 
+
+# The first bytes of an .xlsx (a zip archive) and of an .xls (an OLE2 compound file).
+_ZIP = b"PK\x03\x04"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 _UNKNOWN_ENCODING = "文字コードを判別できません。UTF-8またはShift_JISのCSVとして保存してください。"
 
