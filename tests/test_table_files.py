@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -172,6 +173,32 @@ def test_a_percentage_cell_reads_as_the_percentage_the_sheet_shows() -> None:
     book.save(buffer)
     values = [r[1][2] for r in cells("x.xlsx", buffer.getvalue())[1:]]
     assert values == ["72.9%", "100.4%", 22.3, 87.5]
+
+
+def test_a_date_formatted_to_show_its_year_alone_reads_as_that_year() -> None:
+    # A 年度 column of dates shown as 2025 or 令和7年: the year the sheet shows (January 2025 is in
+    # fiscal 2024, which nobody looking at 「2025」 means). A full date stays a date.
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["指標", "年度", "実績値"])
+    for number_format, day in (
+        ("yyyy", dt.datetime(2025, 1, 1)),
+        ('[$-ja-JP]ggge"年"', dt.datetime(2025, 2, 1)),
+        ('yyyy"年度"', dt.datetime(2025, 3, 31)),
+        ("yyyy/m/d", dt.datetime(2026, 3, 31)),
+        # 和暦 dates, which openpyxl hands over as serial numbers.
+        ('[$-ja-JP]ggge"年"m"月"d"日"', dt.datetime(2026, 3, 31)),
+        ("ge.m.d", dt.datetime(2026, 3, 31)),
+    ):
+        sheet.append([1, day, 72.9])
+        sheet.cell(sheet.max_row, 2).number_format = number_format
+    sheet.append([1, 2025, 72.9])  # a number in Japanese Excel's general format: no date
+    sheet.cell(sheet.max_row, 2).number_format = 'G/標準"年度"'
+    buffer = io.BytesIO()
+    book.save(buffer)
+    years = [r[1][1] for r in cells("x.xlsx", buffer.getvalue())[1:]]
+    assert years == [2025, 2025, 2025, *[dt.datetime(2026, 3, 31)] * 3, 2025]
 
 
 def test_a_too_small_declared_sheet_size_does_not_cut_rows() -> None:

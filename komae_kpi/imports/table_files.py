@@ -9,6 +9,7 @@ Problems are returned as Japanese messages naming the file, never raised half-wa
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import itertools
@@ -423,19 +424,24 @@ def _cell_value(cell: Any) -> Any:
 
     A number formatted as a percentage holds the fraction (72.9% is 0.729); it is handed over as
     the text the sheet shows, "72.9%", so that it reads as 72.9 with the unit %, not as 0.729.
+    A date formatted to show its year alone is that year (2025 for 2025-01-01 shown as 「2025」).
     """
     value = cell.value
-    if (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and _scales_to_percent(getattr(cell, "number_format", None) or "")
-    ):
+    number_format = getattr(cell, "number_format", None) or ""
+    if _is_number(value) and _is_era_date_format(number_format):
+        # openpyxl knows a date by y, m or d in its format, not by 和暦's era codes (ggge年m月d日,
+        # ge.m.d): such a date comes as its serial number (45748).
+        value = _from_serial(cell, value)
+    if isinstance(value, dt.datetime) and _shows_year_alone(number_format):
+        # A date shown as 2025 or 令和7年 (a 年度 column of dates): the year shown, which is the
+        # date's calendar year in either era, not the fiscal year its January-March would be.
+        return value.year
+    if _is_number(value) and _scales_to_percent(number_format):
         # Decimal of the shortest repr: 0.729 × 100 is exactly 72.9, not 72.89999999999999.
         percent = (Decimal(repr(value)) * 100).normalize()
         return f"{percent:f}%"
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        unit = _literal_unit(getattr(cell, "number_format", None) or "")
+    if _is_number(value):
+        unit = _literal_unit(number_format)
         if unit is not None:
             # #,##0"千円" shows 2,230,000千円: the unit is part of what the sheet shows.
             return f"{Decimal(repr(value)).normalize():f}{unit}"
@@ -455,6 +461,45 @@ def _literal_unit(number_format: str) -> str | None:
     first = number_format.split(";", 1)[0]
     match = _LITERAL_UNIT.search(first)
     return (match.group(1) or match.group(2)) if match else None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _format_codes(number_format: str) -> str:
+    """The codes of a format's first section, without its literal parts: 'ggge' for ggge"年".
+
+    The general format is no code: General, or G/標準 as Japanese Excel writes it (its g is not
+    an era's).
+    """
+    codes = _LITERAL_PARTS.sub("", number_format.split(";", 1)[0]).lower()
+    return codes.replace("general", "").replace("g/標準", "")
+
+
+def _is_era_date_format(number_format: str) -> bool:
+    """A date format of 和暦: the era's name (g) or year (e), and no digit of a number (0 # ?;
+    1.2E+03 is a number's exponent)."""
+    codes = _format_codes(number_format)
+    return any(c in codes for c in "ge") and not any(c in codes for c in "0#?")
+
+
+def _from_serial(cell: Any, serial: float) -> Any:
+    """The date of a serial number, by the workbook's date system (1900, or Mac's 1904)."""
+    from openpyxl.utils.datetime import from_excel
+
+    workbook = getattr(getattr(cell, "parent", None), "parent", None)
+    epoch = getattr(workbook, "epoch", None)
+    try:
+        return from_excel(serial, epoch) if epoch is not None else from_excel(serial)
+    except (ValueError, OverflowError):
+        return serial  # not a day a date can be: the number as it is
+
+
+def _shows_year_alone(number_format: str) -> bool:
+    """Whether a date format shows the year and nothing else: yyyy, ggge"年" (e: the era's year)."""
+    codes = _format_codes(number_format)
+    return any(c in codes for c in "ye") and not any(c in codes for c in "mdhs")
 
 
 def _scales_to_percent(number_format: str) -> bool:
