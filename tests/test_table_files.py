@@ -279,6 +279,10 @@ def test_a_workbook_is_known_by_its_content_not_its_name() -> None:
     old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # an OLE2 compound file's header
     [problem] = read_table("実績.xlsx", old).problems
     assert problem.startswith("実績.xlsx: 古いExcel形式（.xls）には対応していません。")
+    # A workbook with a password to open is an OLE2 file too, holding the encrypted workbook.
+    locked = old + "EncryptedPackage".encode("utf-16-le") + bytes(64)
+    [problem] = read_table("実績.xlsx", locked).problems
+    assert problem.startswith("実績.xlsx: パスワードで保護されたExcelファイルは読めません。")
 
 
 def test_a_too_large_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -93,6 +93,17 @@ def read_table(
     if suffix in ("xlsx", "xlsm", "xls"):
         # A workbook is known by its first bytes: an .xlsx renamed .xls (which Excel opens after
         # a warning) is read as one, and an Excel 97-2003 file renamed .xlsx is named as such.
+        if data.startswith(_OLE2) and _ENCRYPTED in data:
+            return TableFile(
+                name=name,
+                sha256=sha,
+                format_label="Excel",
+                problems=(
+                    f"{name}: パスワードで保護されたExcelファイルは読めません。Excelの「ファイル」→"
+                    "「情報」→「ブックの保護」→「パスワードを使用して暗号化」でパスワードを消し、"
+                    "保存し直してください。",
+                ),
+            )
         if data.startswith(_OLE2) or (suffix == "xls" and not data.startswith(_ZIP)):
             return TableFile(
                 name=name,
@@ -127,6 +138,9 @@ def read_table(
 # The first bytes of an .xlsx (a zip archive) and of an .xls (an OLE2 compound file).
 _ZIP = b"PK\x03\x04"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# A workbook saved with a password to open is an OLE2 file holding the encrypted .xlsx in a
+# stream of this name (MS-OFFCRYPTO 2.3.4), as its directory writes it (UTF-16).
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 
 _UNKNOWN_ENCODING = "文字コードを判別できません。UTF-8またはShift_JISのCSVとして保存してください。"
 
