@@ -1131,6 +1131,21 @@ def test_an_xlsx_number_format_with_a_money_unit_is_read_with_it(store: Path) ->
     assert values(store)[(5, 2025)].value == 165.5
 
 
+def test_yen_shown_in_thousands_by_the_format_read_as_shown(store: Path) -> None:
+    # The cell holds yen; #,##0, shows it in 千円, as the line above the table says.
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["（単位：千円）"])
+    sheet.append(["指標", "年度", "実績値"])
+    sheet.append(["財政調整基金残高", 2025, 2_230_000_000])
+    sheet["C3"].number_format = "#,##0,"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert apply_import(store, [src("千円表示.xlsx", buffer.getvalue())]).written == 1
+    assert values(store)[(4, 2025)].value == 22.3
+
+
 def test_a_date_in_the_year_column_means_its_fiscal_year(store: Path) -> None:
     import datetime as dt
 

@@ -456,10 +456,24 @@ def _cell_value(cell: Any) -> Any:
         return f"{percent:f}%"
     if _is_number(value):
         unit = _literal_unit(number_format)
-        if unit is not None:
-            # #,##0"千円" shows 2,230,000千円: the unit is part of what the sheet shows.
-            return f"{Decimal(repr(value)).normalize():f}{unit}"
+        scale = _thousands_shown(number_format)
+        if unit is not None or scale:
+            # #,##0"千円" shows 2,230,000千円: the unit is part of what the sheet shows; #,##0,
+            # shows 2,230,000,000 as 2,230,000 (a sheet in yen shown in 千円).
+            shown = (Decimal(repr(value)) / 1000**scale).normalize()
+            return f"{shown:f}{unit or ''}"
     return value
+
+
+_SCALING_COMMAS = re.compile(r"[0#?](,+)[^0#?]*$")
+
+
+def _thousands_shown(number_format: str) -> int:
+    """How many times the format divides by 1,000: one for each comma after its last digit
+    (#,##0, shows thousands, #,##0,, millions); a comma between digits only groups them."""
+    codes = re.sub(r"_.|\*.", "", _format_codes(number_format))  # _) and *x pad, show nothing
+    match = _SCALING_COMMAS.search(codes)
+    return len(match.group(1)) if match else 0
 
 
 # Parts of a number format that are shown as written: "quoted text", \x (one escaped character),
