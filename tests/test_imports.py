@@ -1118,32 +1118,36 @@ def test_a_thousand_yen_figure_without_its_unit_is_refused_not_stored_as_oku(sto
     assert "100倍を超えます" in problem and "千円" in problem
 
 
-def test_an_xlsx_number_format_with_a_money_unit_is_read_with_it(store: Path) -> None:
+@pytest.mark.parametrize(
+    ("above", "indicator", "held", "number_format", "key", "expected"),
+    [
+        # The unit is part of what the sheet shows: 16,550,000千円.
+        ([], "市債残高", 16_550_000, '#,##0"千円"', (5, 2025), 165.5),
+        # The cell holds yen; #,##0, shows it in 千円, as the line above the table says.
+        (["（単位：千円）"], "財政調整基金残高", 2_230_000_000, "#,##0,", (4, 2025), 22.3),
+    ],
+)
+def test_an_xlsx_number_format_is_read_as_the_sheet_shows_it(
+    store: Path,
+    above: list[str],
+    indicator: str,
+    held: int,
+    number_format: str,
+    key: tuple[int, int],
+    expected: float,
+) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
+    if above:
+        sheet.append(above)
     sheet.append(["指標", "年度", "実績値"])
-    sheet.append(["市債残高", 2025, 16_550_000])
-    sheet["C2"].number_format = '#,##0"千円"'
+    sheet.append([indicator, 2025, held])
+    sheet.cell(sheet.max_row, 3).number_format = number_format
     buffer = io.BytesIO()
     book.save(buffer)
     assert apply_import(store, [src("書式.xlsx", buffer.getvalue())]).written == 1
-    assert values(store)[(5, 2025)].value == 165.5
-
-
-def test_yen_shown_in_thousands_by_the_format_read_as_shown(store: Path) -> None:
-    # The cell holds yen; #,##0, shows it in 千円, as the line above the table says.
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["（単位：千円）"])
-    sheet.append(["指標", "年度", "実績値"])
-    sheet.append(["財政調整基金残高", 2025, 2_230_000_000])
-    sheet["C3"].number_format = "#,##0,"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    assert apply_import(store, [src("千円表示.xlsx", buffer.getvalue())]).written == 1
-    assert values(store)[(4, 2025)].value == 22.3
+    assert values(store)[key].value == expected
 
 
 def test_a_date_in_the_year_column_means_its_fiscal_year(store: Path) -> None:

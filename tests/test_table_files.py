@@ -175,50 +175,54 @@ def test_a_percentage_cell_reads_as_the_percentage_the_sheet_shows() -> None:
     assert values == ["72.9%", "100.4%", 22.3, 87.5]
 
 
-def test_a_number_format_that_shows_thousands_reads_as_the_sheet_shows_it() -> None:
-    # Finance sheets hold yen and show 千円 by the format's trailing comma (#,##0,): the number
-    # read is the one shown, 2,230,000 under 「（単位：千円）」, not the 2,230,000,000 held.
+def shown_in(column: int, formatted: list[tuple[str, object]]) -> list[object]:
+    """What the reader hands over for each value written in the column with its number format,
+    one row each under a header."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.append(["指標", "年度", "実績値"])
-    for number_format, held in (
-        ("#,##0,", 2_230_000_000),
-        ('#,##0,,"百万円";[Red]\\-#,##0,,"百万円"', 16_550_000_000),
-        ("#,##0,_);(#,##0,)", 1_234_500),
-        ("#,##0", 2_230_000),  # a comma between digits only groups them
-    ):
-        sheet.append([4, 2025, held])
-        sheet.cell(sheet.max_row, 3).number_format = number_format
+    for number_format, value in formatted:
+        row: list[object] = [4, 2025, 72.9]
+        row[column - 1] = value
+        sheet.append(row)
+        sheet.cell(sheet.max_row, column).number_format = number_format
     buffer = io.BytesIO()
     book.save(buffer)
-    shown = [r[1][2] for r in cells("x.xlsx", buffer.getvalue())[1:]]
+    return [r[1][column - 1] for r in cells("x.xlsx", buffer.getvalue())[1:]]
+
+
+def test_a_number_format_that_shows_thousands_reads_as_the_sheet_shows_it() -> None:
+    # Finance sheets hold yen and show 千円 by the format's trailing comma (#,##0,): the number
+    # read is the one shown, 2,230,000 under 「（単位：千円）」, not the 2,230,000,000 held.
+    shown = shown_in(
+        3,
+        [
+            ("#,##0,", 2_230_000_000),
+            ('#,##0,,"百万円";[Red]\\-#,##0,,"百万円"', 16_550_000_000),
+            ("#,##0,_);(#,##0,)", 1_234_500),
+            ("#,##0", 2_230_000),  # a comma between digits only groups them
+        ],
+    )
     assert shown == ["2230000", "16550百万円", "1234.5", 2_230_000]
 
 
 def test_a_date_formatted_to_show_its_year_alone_reads_as_that_year() -> None:
     # A 年度 column of dates shown as 2025 or 令和7年: the year the sheet shows (January 2025 is in
     # fiscal 2024, which nobody looking at 「2025」 means). A full date stays a date.
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["指標", "年度", "実績値"])
-    for number_format, day in (
-        ("yyyy", dt.datetime(2025, 1, 1)),
-        ('[$-ja-JP]ggge"年"', dt.datetime(2025, 2, 1)),
-        ('yyyy"年度"', dt.datetime(2025, 3, 31)),
-        ("yyyy/m/d", dt.datetime(2026, 3, 31)),
-        # 和暦 dates, which openpyxl hands over as serial numbers.
-        ('[$-ja-JP]ggge"年"m"月"d"日"', dt.datetime(2026, 3, 31)),
-        ("ge.m.d", dt.datetime(2026, 3, 31)),
-    ):
-        sheet.append([1, day, 72.9])
-        sheet.cell(sheet.max_row, 2).number_format = number_format
-    sheet.append([1, 2025, 72.9])  # a number in Japanese Excel's general format: no date
-    sheet.cell(sheet.max_row, 2).number_format = 'G/標準"年度"'
-    buffer = io.BytesIO()
-    book.save(buffer)
-    years = [r[1][1] for r in cells("x.xlsx", buffer.getvalue())[1:]]
+    years = shown_in(
+        2,
+        [
+            ("yyyy", dt.datetime(2025, 1, 1)),
+            ('[$-ja-JP]ggge"年"', dt.datetime(2025, 2, 1)),
+            ('yyyy"年度"', dt.datetime(2025, 3, 31)),
+            ("yyyy/m/d", dt.datetime(2026, 3, 31)),
+            # 和暦 dates, which openpyxl hands over as serial numbers.
+            ('[$-ja-JP]ggge"年"m"月"d"日"', dt.datetime(2026, 3, 31)),
+            ("ge.m.d", dt.datetime(2026, 3, 31)),
+            ('G/標準"年度"', 2025),  # a number in Japanese Excel's general format: no date
+        ],
+    )
     assert years == [2025, 2025, 2025, *[dt.datetime(2026, 3, 31)] * 3, 2025]
 
 
