@@ -117,6 +117,46 @@ def test_unreadable_fiscal_years(cell: Any) -> None:
         read_fiscal_year(cell)
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        # One year written both ways, as the plan writes its dates (令和6(2024)年4月1日) and as
+        # the dashboard labels a year (令和7年度 (2025)).
+        "令和7(2025)年度",
+        "令和７（２０２５）年度",
+        "2025（令和7）年度",
+        "令和7年度 (2025)",
+        "令和7年度（2025年度）",
+        "R7(2025)",
+        # A date, as Excel turns an entry into one and writes it to a CSV file as it shows it:
+        # the fiscal year it falls in, as for a date cell of a workbook.
+        "2025/4/1",
+        "2026/3/31",
+        "2025-04-01",
+        "2025年4月1日",
+        "令和7年4月1日",
+        "R8.3.31",
+    ],
+)
+def test_a_year_written_both_ways_or_as_a_date(cell: str) -> None:
+    assert read_fiscal_year(cell) == 2025
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("令和7(2024)年度", "令和7年度は2025年度です"),
+        ("2025（令和6）年度", "令和6年度は2024年度です"),
+        ("令和7年度（見込）", "年度として読めません"),
+        ("2025/2/30", "年度として読めません"),
+        ("2025/13/1", "年度として読めません"),
+    ],
+)
+def test_a_year_whose_two_forms_disagree_or_a_date_that_is_none(cell: str, message: str) -> None:
+    with pytest.raises(CellError, match=message):
+        read_fiscal_year(cell)
+
+
 # --- references ----------------------------------------------------------------------------------
 
 

@@ -1072,6 +1072,35 @@ def test_a_unit_line_above_the_table_applies_to_its_values(store: Path) -> None:
     assert values(store)[(4, 2025)].value == 21.5
 
 
+def test_a_line_of_units_under_the_header_is_part_of_it(store: Path) -> None:
+    # A two-row header as finance sheets make it: the names merged down over two rows, the unit
+    # of the values under 実績値.
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["指標", "年度", "実績値", "備考"])
+    sheet.append([None, None, "（千円）", None])
+    sheet.append(["財政調整基金残高", "R7", 2_230_000, "決算"])
+    for column in "ABD":
+        sheet.merge_cells(f"{column}1:{column}2")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert apply_import(store, [src("二段.xlsx", buffer.getvalue())]).written == 1
+    assert values(store)[(4, 2025)].value == 22.3
+    csv = "指標番号,年度,実績値\r\n,,(単位:％)\r\n1,2025,72.9\r\n"
+    assert apply_import(store, [src("二段.csv", csv, "cp932")]).written == 1
+    assert values(store)[(1, 2025)].value == 72.9
+
+
+def test_a_unit_under_the_header_contradicting_the_headers_own_is_refused(store: Path) -> None:
+    both = "指標,年度,実績値（千円）\r\n,,（百万円）\r\n財政調整基金残高,R7,2230\r\n"
+    preview = refused(store, [src("二段2.csv", both, "cp932")])
+    assert preview.problems == (
+        "二段2.csv 2行目 C列「実績値（千円）」の「（百万円）」: "
+        "見出しの単位「千円」と違います。単位は1か所に書いてください。",
+    )
+
+
 def test_a_written_unit_that_contradicts_the_header_is_refused(store: Path) -> None:
     csv = "指標,年度,実績値（千円）\n4,2025,22.3億円\n"
     preview = refused(store, [src("矛盾.csv", csv)])
@@ -1089,17 +1118,36 @@ def test_a_thousand_yen_figure_without_its_unit_is_refused_not_stored_as_oku(sto
     assert "100倍を超えます" in problem and "千円" in problem
 
 
-def test_an_xlsx_number_format_with_a_money_unit_is_read_with_it(store: Path) -> None:
+@pytest.mark.parametrize(
+    ("above", "indicator", "held", "number_format", "key", "expected"),
+    [
+        # The unit is part of what the sheet shows: 16,550,000千円.
+        ([], "市債残高", 16_550_000, '#,##0"千円"', (5, 2025), 165.5),
+        # The cell holds yen; #,##0, shows it in 千円, as the line above the table says.
+        (["（単位：千円）"], "財政調整基金残高", 2_230_000_000, "#,##0,", (4, 2025), 22.3),
+    ],
+)
+def test_an_xlsx_number_format_is_read_as_the_sheet_shows_it(
+    store: Path,
+    above: list[str],
+    indicator: str,
+    held: int,
+    number_format: str,
+    key: tuple[int, int],
+    expected: float,
+) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
+    if above:
+        sheet.append(above)
     sheet.append(["指標", "年度", "実績値"])
-    sheet.append(["市債残高", 2025, 16_550_000])
-    sheet["C2"].number_format = '#,##0"千円"'
+    sheet.append([indicator, 2025, held])
+    sheet.cell(sheet.max_row, 3).number_format = number_format
     buffer = io.BytesIO()
     book.save(buffer)
     assert apply_import(store, [src("書式.xlsx", buffer.getvalue())]).written == 1
-    assert values(store)[(5, 2025)].value == 165.5
+    assert values(store)[key].value == expected
 
 
 def test_a_date_in_the_year_column_means_its_fiscal_year(store: Path) -> None:

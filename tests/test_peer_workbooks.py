@@ -198,6 +198,9 @@ def test_a_workbook_without_a_year_needs_the_one_given() -> None:
         ("主要財政指標一覧（2008年度）", 2008),
         # ラスパイレス指数 is of 1 April of the next year: a date, not the fiscal year.
         ("全市町村の主要財政指標（平成18年度決算）ラスパイレス指数は平成19年4月1日現在", 2006),
+        # One year written both ways, as the city's own documents write years.
+        ("全市町村の主要財政指標（令和3(2021)年度決算）", 2021),
+        ("全市町村の主要財政指標 2021（令和３）年度", 2021),
     ],
 )
 def test_the_title_names_the_year(title: str, expected: int) -> None:
@@ -232,6 +235,11 @@ def test_numbers_that_are_not_years_are_not_read_as_years(file_name: str) -> Non
     assert fiscal_year_of(None, file_name, 2012) == 2012
     with pytest.raises(ValidationError, match="年度が分かりません"):
         fiscal_year_of(None, file_name, None)
+
+
+def test_a_title_whose_two_forms_of_the_year_disagree_is_refused() -> None:
+    with pytest.raises(ValidationError, match="複数の年度"):
+        fiscal_year_of("全市町村の主要財政指標（令和3(2020)年度決算）", "download.xlsx", None)
 
 
 def test_years_that_disagree_are_refused_naming_both() -> None:
@@ -579,6 +587,28 @@ def test_the_sheet_with_the_table_is_read() -> None:
     workbook = read_peer_workbook("H17.xlsx", data)
     assert workbook.sheet == "H17全市町村"
     assert len(workbook.rows) == 6
+
+
+def test_a_hidden_sheet_is_read_only_when_no_sheet_shown_holds_the_table() -> None:
+    # The previous year's table kept on a hidden sheet before this year's: the table read is the
+    # one the person sees (the file name names no year that would tell them apart).
+    workbook = Workbook()
+    for title, year, ratio, state in (
+        ("前年度", "令和2年度", 91.0, "hidden"),
+        ("今年度", "令和3年度", 88.0, "visible"),
+    ):
+        sheet = workbook.create_sheet(title)
+        sheet.append([f"全市町村の主要財政指標（{year}決算）"])
+        sheet.append(["都道府県名", "団体名", "経常収支比率"])
+        sheet.append(["東京都", "狛江市", ratio])
+        sheet.sheet_state = state
+    first = workbook["Sheet"]
+    workbook.remove(first)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    read = read_peer_workbook("shihyo.xlsx", buffer.getvalue())
+    assert (read.sheet, read.fiscal_year) == ("今年度", 2021)
+    assert read.rows[0].values == {"経常収支比率": 88.0}
 
 
 def test_a_header_repeated_on_each_printed_page_is_skipped() -> None:

@@ -142,6 +142,61 @@ def test_transposed_with_the_unit_above_the_table_and_years_as_headers() -> None
     assert forecast_table(s)[(3, 2029)] == 89.9
 
 
+def test_transposed_with_years_written_both_ways_in_its_headers() -> None:
+    # 「令和8(2026)年度」 as the plan writes its years, 「2027（令和9）年度」, and a line break in
+    # the header cell (a CSV saved by Excel in Japan: CP932, CRLF, the break kept in quotes).
+    source = ImportSource(
+        name="財政見通し.csv",
+        data=(
+            ",,（単位：百万円）,,\r\n"
+            '区分,,"令和7年度\n(2025)",令和8(2026)年度,2027（令和9）年度\r\n'
+            "市債,発行額,1000,900,800\r\n"
+            "市債,元金償還金,1150,1100,1050\r\n"
+            "財政調整基金,積立額,100,150,100\r\n"
+            "財政調整基金,取崩し額,120,130,140\r\n"
+        ).encode("cp932"),
+    )
+    reading = read_scenario_file(PLAN, ScenarioRequest(source=source))
+    assert reading.problems == ()
+    assert reading.layout == "transposed"
+    assert reading.scenario is not None
+    table = flow_table(reading.scenario)
+    assert [table[(y, "issuance")] for y in (2025, 2026, 2027)] == [10.0, 9.0, 8.0]
+    assert [table[(y, "withdrawal")] for y in (2025, 2026, 2027)] == [1.2, 1.3, 1.4]
+
+
+def test_a_line_of_units_under_the_header_is_the_unit_of_its_columns() -> None:
+    # 「（百万円）」 under each year, as a 財政見通し is printed: not taken for 億円 (100 times the
+    # amount), whatever the layout.
+    transposed = xlsx_source(
+        "見通し.xlsx",
+        [
+            ["区分", None, "令和7年度", "令和8年度"],
+            [None, None, "（百万円）", "(単位:百万円)"],
+            ["市債", "発行額", 1000, 900],
+            ["市債", "元金償還金", 1150, 1100],
+            ["財政調整基金", "積立額", 100, 150],
+            ["財政調整基金", "取り崩し額", 120, 130],
+        ],
+    )
+    table = flow_table(read(transposed))
+    assert [table[(y, "issuance")] for y in (2025, 2026)] == [10.0, 9.0]
+    assert [table[(y, "withdrawal")] for y in (2025, 2026)] == [1.2, 1.3]
+    wide = csv_source(
+        "見通し.csv",
+        "年度,市債発行額,元金償還額,積立額,取崩額\r\n,千円,千円,千円,千円\r\n"
+        "令和7年度,1000000,1150000,100000,120000\r\n",
+        encoding="cp932",
+    )
+    assert flow_table(read(wide))[(2025, "repayment")] == 11.5
+    # A unit under the header and another in the cell are named, not chosen between.
+    both = csv_source("両方.csv", "年度,市債発行額,元金償還額\n,千円,千円\n2025,10億円,11.5億円\n")
+    assert problems(both)[0] == (
+        "両方.csv 3行目 B列「市債発行額」の「10億円」: "
+        "単位が食い違っています（2行目 B列「千円」、値「億円」）。"
+    )
+
+
 def test_long_with_a_unit_column_in_shift_jis() -> None:
     source = csv_source(
         "long.csv",

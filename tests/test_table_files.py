@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
 import zipfile
+from typing import Literal
 
 import pytest
 from openpyxl import Workbook
@@ -109,6 +111,31 @@ def test_xlsx_first_sheet_or_a_named_one() -> None:
     assert [(r.number, r.cells) for r in named.rows] == [(1, ("指標", "年度")), (2, (1, 2025))]
 
 
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_first_sheet_is_not_the_one_read(state: Literal["hidden", "veryHidden"]) -> None:
+    # A hidden sheet holding the lists behind 入力規則 (順調・やや遅れ …), as many office workbooks
+    # have first: the person sees, fills in and means the first sheet they can see.
+    book = Workbook()
+    lists = book.active
+    assert lists is not None
+    lists.title = "リスト"
+    for status in ("順調", "やや遅れ", "遅れ"):
+        lists.append([status])
+    lists.sheet_state = state
+    entry = book.create_sheet("入力")
+    entry.append(["取組項目", "年度", "進捗状況"])
+    entry.append([21, "R7", "順調"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    table = read_table("照会.xlsx", buffer.getvalue())
+    assert table.problems == ()
+    assert table.format_label == "Excel（シート「入力」）"
+    assert [r.cells for r in table.rows] == [("取組項目", "年度", "進捗状況"), (21, "R7", "順調")]
+    # Named, a hidden sheet is still read.
+    named = read_table("照会.xlsx", buffer.getvalue(), sheet="リスト")
+    assert [r.cells for r in named.rows] == [("順調",), ("やや遅れ",), ("遅れ",)]
+
+
 def test_xlsx_rows_keep_their_sheet_numbers_and_columns() -> None:
     book = Workbook()
     sheet = book.active
@@ -146,6 +173,57 @@ def test_a_percentage_cell_reads_as_the_percentage_the_sheet_shows() -> None:
     book.save(buffer)
     values = [r[1][2] for r in cells("x.xlsx", buffer.getvalue())[1:]]
     assert values == ["72.9%", "100.4%", 22.3, 87.5]
+
+
+def shown_in(column: int, formatted: list[tuple[str, object]]) -> list[object]:
+    """What the reader hands over for each value written in the column with its number format,
+    one row each under a header."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["指標", "年度", "実績値"])
+    for number_format, value in formatted:
+        row: list[object] = [4, 2025, 72.9]
+        row[column - 1] = value
+        sheet.append(row)
+        sheet.cell(sheet.max_row, column).number_format = number_format
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return [r[1][column - 1] for r in cells("x.xlsx", buffer.getvalue())[1:]]
+
+
+def test_a_number_format_that_shows_thousands_reads_as_the_sheet_shows_it() -> None:
+    # Finance sheets hold yen and show 千円 by the format's trailing comma (#,##0,): the number
+    # read is the one shown, 2,230,000 under 「（単位：千円）」, not the 2,230,000,000 held.
+    shown = shown_in(
+        3,
+        [
+            ("#,##0,", 2_230_000_000),
+            ('#,##0,,"百万円";[Red]\\-#,##0,,"百万円"', 16_550_000_000),
+            ("#,##0,_);(#,##0,)", 1_234_500),
+            ("#,##0", 2_230_000),  # a comma between digits only groups them
+        ],
+    )
+    assert shown == ["2230000", "16550百万円", "1234.5", 2_230_000]
+
+
+def test_a_date_formatted_to_show_its_year_alone_reads_as_that_year() -> None:
+    # A 年度 column of dates shown as 2025 or 令和7年: the year the sheet shows (January 2025 is in
+    # fiscal 2024, which nobody looking at 「2025」 means). A full date stays a date.
+    years = shown_in(
+        2,
+        [
+            ("yyyy", dt.datetime(2025, 1, 1)),
+            ('[$-ja-JP]ggge"年"', dt.datetime(2025, 2, 1)),
+            ('yyyy"年度"', dt.datetime(2025, 3, 31)),
+            ("yyyy/m/d", dt.datetime(2026, 3, 31)),
+            # 和暦 dates, which openpyxl hands over as serial numbers.
+            ('[$-ja-JP]ggge"年"m"月"d"日"', dt.datetime(2026, 3, 31)),
+            ("ge.m.d", dt.datetime(2026, 3, 31)),
+            ('G/標準"年度"', 2025),  # a number in Japanese Excel's general format: no date
+        ],
+    )
+    assert years == [2025, 2025, 2025, *[dt.datetime(2026, 3, 31)] * 3, 2025]
 
 
 def test_a_too_small_declared_sheet_size_does_not_cut_rows() -> None:
@@ -214,6 +292,22 @@ def test_unsupported_files(name: str, message: str) -> None:
     table = read_table(name, TEXT.encode())
     assert table.rows == ()
     assert len(table.problems) == 1 and table.problems[0].startswith(message)
+
+
+def test_a_workbook_is_known_by_its_content_not_its_name() -> None:
+    # An .xlsx renamed .xls (Excel opens it all the same, after a warning) is read as what it is;
+    # an Excel 97-2003 workbook renamed .xlsx is named as the old format, not as a damaged file.
+    renamed = read_table("実績.xls", xlsx(実績=[["指標", "年度"], [1, 2025]]))
+    assert renamed.problems == ()
+    assert renamed.format_label == "Excel（シート「実績」）"
+    assert [r.cells for r in renamed.rows] == [("指標", "年度"), (1, 2025)]
+    old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # an OLE2 compound file's header
+    [problem] = read_table("実績.xlsx", old).problems
+    assert problem.startswith("実績.xlsx: 古いExcel形式（.xls）には対応していません。")
+    # A workbook with a password to open is an OLE2 file too, holding the encrypted workbook.
+    locked = old + "EncryptedPackage".encode("utf-16-le") + bytes(64)
+    [problem] = read_table("実績.xlsx", locked).problems
+    assert problem.startswith("実績.xlsx: パスワードで保護されたExcelファイルは読めません。")
 
 
 def test_a_too_large_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -107,6 +107,26 @@ def header_name_and_unit(text: Any) -> tuple[str, str | None]:
     return key, None
 
 
+_UNIT_CELL = re.compile(r"^\(?(?:単位:?)?(?P<unit>[^()]+?)\)?$")
+
+
+def unit_cell(value: Any) -> str | None:
+    """The unit a cell states and nothing else: 「（％）」「(千円)」「単位：千円」「%」 (the line under
+    a two-row header); None for any other cell."""
+    if not isinstance(value, str):
+        return None
+    match = _UNIT_CELL.match(name_key(value))
+    unit = normalize_unit(match.group("unit")) if match else None
+    return unit if unit in KNOWN_UNITS else None
+
+
+def units_line(cells: tuple[Any, ...]) -> dict[int, str]:
+    """The unit of each column of a line that states units and nothing else (the second line of
+    a two-row header: 「（百万円）」 under each year); empty for any other line."""
+    written = {i: unit_cell(c) for i, c in enumerate(cells) if not is_blank(c)}
+    return {i: u for i, u in written.items() if u is not None and None not in written.values()}
+
+
 _TABLE_UNIT = re.compile(r"単位[:：]\s*(%|億円|百万円|千円|円|日)")
 
 
@@ -171,6 +191,17 @@ class CellError(KomaeKpiError):
 # --- fiscal years --------------------------------------------------------------------------------
 
 
+# One year written both ways, as the plan writes its dates (令和6(2024)年4月1日) and the dashboard
+# labels a year (令和7年度 (2025)): 「令和7(2025)年度」「2025（令和7）年度」「令和7年度（2025年度）」.
+_GLOSSED_YEAR = re.compile(r"^(?P<head>[^()]+)\((?P<gloss>[^()]+)\)(?P<tail>年度|年)?$")
+# A date as a spreadsheet writes it to a CSV file: 2025/4/1, 2025-04-01, 2025年4月1日, 令和7年4月1日,
+# R7.4.1 (the year in any form fiscal_year.parse reads).
+_DATE = re.compile(
+    r"^(?P<year>[^/.\-年]+)(?:年|[/.\-])(?P<month>\d{1,2})(?:月|[/.\-])(?P<day>\d{1,2})日?$"
+)
+_NOT_A_YEAR = "年度として読めません（例: 2025、令和7年度、R7）。"
+
+
 def read_fiscal_year(value: Any) -> int:
     if isinstance(value, dt.date):
         # A date in a 年度 column (Excel turns some entries into dates): the fiscal year it falls in.
@@ -179,10 +210,42 @@ def read_fiscal_year(value: Any) -> int:
         if not value.is_integer():
             raise CellError("年度として読めません。")
         value = int(value)
+    if isinstance(value, str):
+        text = name_key(value)
+        glossed = _GLOSSED_YEAR.match(text)
+        if glossed:
+            return _glossed_year(glossed["head"] + (glossed["tail"] or ""), glossed["gloss"])
+        date = _DATE.match(text)
+        if date:
+            # The same date as a date cell of a workbook, once the sheet was saved as CSV.
+            return fiscal_year.fiscal_year_of(_date(date))
+    return _plain_year(value)
+
+
+def _plain_year(value: Any) -> int:
     try:
         return fiscal_year.parse(value if isinstance(value, int) else str(value))
     except KomaeKpiError as exc:
-        raise CellError("年度として読めません（例: 2025、令和7年度、R7）。") from exc
+        raise CellError(_NOT_A_YEAR) from exc
+
+
+def _glossed_year(outer: str, inner: str) -> int:
+    """The year written as outer and again in brackets as inner, when both say the same one."""
+    year, again = _plain_year(outer), _plain_year(inner)
+    if year != again:
+        # Name the 和暦 form's year: which of the two was meant is for the person to say.
+        era_year = again if outer[:1].isdigit() else year
+        raise CellError(
+            f"和暦と西暦が合いません（{fiscal_year.wareki(era_year)}は{era_year}年度です）。"
+        )
+    return year
+
+
+def _date(match: re.Match[str]) -> dt.date:
+    try:
+        return dt.date(_plain_year(match["year"]), int(match["month"]), int(match["day"]))
+    except ValueError as exc:  # 2月30日, 13月
+        raise CellError(_NOT_A_YEAR) from exc
 
 
 # --- stages -------------------------------------------------------------------------------------

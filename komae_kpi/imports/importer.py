@@ -34,7 +34,9 @@ from komae_kpi.imports.import_cells import (
     shown,
     table_unit,
     text_cell_problem,
+    unit_cell,
     unit_problem,
+    units_line,
     value_in_unit,
 )
 from komae_kpi.imports.read_limits import HEADER_SEARCH_ROWS, Problem, reason_kind
@@ -314,9 +316,41 @@ class _FileReader:
         header_row, columns = found
         if not self._check_columns(header_row, columns):
             return
+        units_row = self._units_row(header_row, columns)
+        read = columns if units_row is None else self._with_units(units_row, columns)
+        if read is None:
+            return
         for row in self.table.rows:
-            if row.number > header_row.number:
-                self._read_row(row, columns)
+            if row.number > header_row.number and row is not units_row:
+                self._read_row(row, read)
+
+    def _units_row(self, header_row: SheetRow, columns: list[Column]) -> SheetRow | None:
+        """The row under the header when it states units and nothing else, one of them under a
+        value column: the second row of a two-row header (「実績値」 over 「（千円）」)."""
+        below = next((r for r in self.table.rows if r.number > header_row.number), None)
+        if below is None:
+            return None
+        written = units_line(below.cells)
+        return below if any(c.index in written for c in columns if c.field == "value") else None
+
+    def _with_units(self, units_row: SheetRow, columns: list[Column]) -> list[Column] | None:
+        """The value columns with the unit written under them; None (and a problem) when it
+        contradicts the unit in the header."""
+        read: list[Column] = []
+        for column in columns:
+            cell = units_row.cells[column.index] if column.index < len(units_row.cells) else None
+            unit = unit_cell(cell)
+            if column.field != "value" or unit is None:
+                read.append(column)
+            elif column.unit is not None and column.unit != unit:
+                self.problems.append(
+                    f"{self.where(units_row, column)}の「{shown(cell)}」: 見出しの単位"
+                    f"「{column.unit}」と違います。単位は1か所に書いてください。"
+                )
+                return None
+            else:
+                read.append(replace(column, unit=unit))
+        return read
 
     def _find_header(self) -> tuple[SheetRow, list[Column]] | None:
         for row in self.table.rows[:HEADER_SEARCH_ROWS]:

@@ -417,8 +417,11 @@ def _is_footnote(cells: Sequence[Any], name_index: int | None) -> bool:
 
 # --- fiscal years ---------------------------------------------------------------------------------
 
+# A year may be written both ways, the other in brackets: 令和3(2021)年度, 2021（令和3）年度.
 _TITLE_YEAR = re.compile(
-    r"(?:(?P<era>令和|平成)(?P<n>元|\d{1,2})|(?<!\d)(?P<y>\d{4}))年度(?P<closed>決算)?"
+    r"(?:(?P<era>令和|平成)(?P<n>元|\d{1,2})(?:\((?P<western>\d{4})\))?"
+    r"|(?<!\d)(?P<y>\d{4})(?:\((?P<era_again>令和|平成)(?P<n_again>元|\d{1,2})\))?)"
+    r"年度(?P<closed>決算)?"
 )
 _NAME_ERA = re.compile(r"(?P<era>令和|平成)(?P<n>元|\d{1,2})(?!\d)")
 _NAME_ABBREVIATION = re.compile(r"(?<![A-Za-z0-9])(?P<era>[HhRr])(?P<n>\d{1,2})(?!\d)")
@@ -427,18 +430,34 @@ _NAME_WESTERN = re.compile(r"(?<![A-Za-z0-9])(?:FY|fy)?(?P<y>20\d{2})(?!\d)")
 
 def _year(match: re.Match[str]) -> int | None:
     groups = match.groupdict()
-    text = groups.get("y") or f"{groups['era']}{groups['n']}"
+    return _parsed_year(groups.get("y") or f"{groups['era']}{groups['n']}")
+
+
+def _title_years(title: str) -> list[int]:
+    """The fiscal years a title names; those said to be 決算 first (「平成27年度決算（平成29年3月公表）」).
+
+    A year written both ways counts as each: when the two disagree, the title names two years.
+    """
+    matches = list(_TITLE_YEAR.finditer(_fold(title)))
+    closed = [m for m in matches if m.group("closed")] or matches
+    written = [
+        text
+        for m in closed
+        for text in (
+            m.group("y") or f"{m.group('era')}{m.group('n')}",
+            m.group("western"),
+            m.group("era_again") and f"{m.group('era_again')}{m.group('n_again')}",
+        )
+        if text
+    ]
+    return list(dict.fromkeys(y for text in written if (y := _parsed_year(text)) is not None))
+
+
+def _parsed_year(text: str) -> int | None:
     try:
         return fy.parse(text)
     except fy.FiscalYearError:
         return None
-
-
-def _title_years(title: str) -> list[int]:
-    """The fiscal years a title names; those said to be 決算 first (「平成27年度決算（平成29年3月公表）」)."""
-    matches = list(_TITLE_YEAR.finditer(_fold(title)))
-    closed = [m for m in matches if m.group("closed")] or matches
-    return list(dict.fromkeys(y for m in closed if (y := _year(m)) is not None))
 
 
 def _file_name_years(file_name: str) -> list[int]:
@@ -524,10 +543,15 @@ class _Sheet:
 def _worksheets(
     name: str, workbook: CalamineWorkbook
 ) -> Iterator[tuple[str, list[list[Any]], Merges]]:
-    """Each worksheet's name, rows and merged ranges, read one at a time."""
-    from python_calamine import SheetTypeEnum
+    """Each worksheet's name, rows and merged ranges, read one at a time, the visible ones first."""
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
-    for metadata in workbook.sheets_metadata:
+    # The sheets a person sees first: a hidden one (last year's table, a lookup) is read only when
+    # none of them holds the table.
+    shown_first = sorted(
+        workbook.sheets_metadata, key=lambda m: m.visible != SheetVisibleEnum.Visible
+    )
+    for metadata in shown_first:
         if metadata.typ != SheetTypeEnum.WorkSheet:
             continue  # a chart sheet has no cells
         try:

@@ -41,6 +41,7 @@ from komae_kpi.imports.import_cells import (
     shown,
     table_unit,
     unit_problem,
+    units_line,
     value_in_unit,
 )
 from komae_kpi.imports.importer import ImportSource
@@ -255,6 +256,8 @@ class _Reader:
     ignored: list[str] = field(default_factory=list)
     forecasts: dict[tuple[int, int], tuple[ScenarioForecast, str]] = field(default_factory=dict)
     wrong_years: set[str] = field(default_factory=set)
+    # A line of units right under the header (「（百万円）」 under each year): column → (where, unit).
+    column_units: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def at(self, row: SheetRow, index: int | None = None, header: Any = None) -> str:
         place = f"{self.table.name} {row.number}行目"
@@ -277,7 +280,10 @@ class _Reader:
                 self.table_unit = table_unit(row.cells) or self.table_unit
                 continue
             self.layout, read_rows = found
-            read_rows(row, rows[position + 1 :])
+            body = rows[position + 1 :]
+            if body:
+                self.column_units = _units_line(body[0])
+            read_rows(row, body[1:] if self.column_units else body)
             break
         else:
             self.problems.append(
@@ -331,7 +337,7 @@ class _Reader:
                 if item is None:
                     self._unknown_header(where, header.cells[i], value)
                 elif year is not None:
-                    self._entry(where, value, year, year_where, item, ())
+                    self._entry(where, value, year, year_where, item, self._under(i))
 
     def _read_transposed(self, header: SheetRow, rows: list[SheetRow]) -> None:
         years = {i: y for i, c in enumerate(header.cells) if (y := _year_header(c)) is not None}
@@ -357,7 +363,7 @@ class _Reader:
                 where = f"{self.at(row)}（{item.label}） {column_letter(i)}列「{shown(header.cells[i])}」"
                 year_where = self.at(header, i, header.cells[i])
                 year = years[i]
-                self._entry(where, value, year, year_where, item, units)
+                self._entry(where, value, year, year_where, item, units + self._under(i))
 
     def _read_long(self, header: SheetRow, rows: list[SheetRow]) -> None:
         fields = [header_field(c) for c in header.cells]
@@ -391,7 +397,7 @@ class _Reader:
                 item = self._tied(row, indicator_index, header.cells[indicator_index], item)
             if year is None or item is None:
                 continue
-            units = self._unit_column(row, unit_index, header)
+            units = self._unit_column(row, unit_index, header) + self._under(value_index)
             if value_unit is not None:
                 units += ((f"{column_letter(value_index)}列の見出し", value_unit),)
             self._entry(where, value, year, year_where, item, units)
@@ -437,6 +443,10 @@ class _Reader:
                 return None
             return item
         return _Item(flow=item.flow, indicator=found.indicator, unit=item.unit)
+
+    def _under(self, index: int) -> tuple[tuple[str, str], ...]:
+        """The unit written under the column's header, as a unit said for its values."""
+        return (self.column_units[index],) if index in self.column_units else ()
 
     def _unit_column(
         self, row: SheetRow, index: int | None, header: SheetRow
@@ -561,6 +571,14 @@ class _Reader:
             return
         kept = ScenarioForecast(indicator_no=x.indicator_no, fiscal_year=e.year, value=value)
         self.forecasts[key] = (kept, e.where)
+
+
+def _units_line(row: SheetRow) -> dict[int, tuple[str, str]]:
+    """The units of a line of units (import_cells.units_line) by column, each with where it is."""
+    return {
+        i: (f"{row.number}行目 {column_letter(i)}列", unit)
+        for i, unit in units_line(row.cells).items()
+    }
 
 
 def _cell(row: SheetRow, index: int) -> Any:

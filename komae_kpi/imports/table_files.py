@@ -1,13 +1,15 @@
 """Reading a spreadsheet-like file (CSV or XLSX) into rows numbered as a spreadsheet shows them.
 
 CSV comes from Excel in Japan as Shift_JIS (CP932), as UTF-8 with a BOM, or as plain UTF-8; the
-encoding is detected, not asked for. XLSX is read from its first sheet unless one is named.
+encoding is detected, not asked for. XLSX is read from its first visible sheet unless one is
+named.
 Problems are returned as Japanese messages naming the file, never raised half-way.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import itertools
@@ -88,21 +90,34 @@ def read_table(
                 f"{name}: ファイルが大きすぎます（{megabytes(read_limits.MAX_FILE_BYTES)}まで）。",
             ),
         )
-    if suffix in ("xlsx", "xlsm"):
+    if suffix in ("xlsx", "xlsm", "xls"):
+        # A workbook is known by its first bytes: an .xlsx renamed .xls (which Excel opens after
+        # a warning) is read as one, and an Excel 97-2003 file renamed .xlsx is named as such.
+        if data.startswith(_OLE2) and _ENCRYPTED in data:
+            return TableFile(
+                name=name,
+                sha256=sha,
+                format_label="Excel",
+                problems=(
+                    f"{name}: パスワードで保護されたExcelファイルは読めません。Excelの「ファイル」→"
+                    "「情報」→「ブックの保護」→「パスワードを使用して暗号化」でパスワードを消し、"
+                    "保存し直してください。",
+                ),
+            )
+        if data.startswith(_OLE2) or (suffix == "xls" and not data.startswith(_ZIP)):
+            return TableFile(
+                name=name,
+                sha256=sha,
+                format_label="",
+                problems=(
+                    f"{name}: 古いExcel形式（.xls）には対応していません。"
+                    "Excelで「Excel ブック（.xlsx）」として保存し直してください。",
+                ),
+            )
         too_large = xlsx_size_problem(name, data)
         if too_large is not None:
             return TableFile(name=name, sha256=sha, format_label="Excel", problems=(too_large,))
         return _read_xlsx(name, sha, data, sheet, is_header)
-    if suffix == "xls":
-        return TableFile(
-            name=name,
-            sha256=sha,
-            format_label="",
-            problems=(
-                f"{name}: 古いExcel形式（.xls）には対応していません。"
-                "Excelで「Excel ブック（.xlsx）」として保存し直してください。",
-            ),
-        )
     if suffix in ("csv", "txt", "tsv"):
         if sheet is not None:
             return TableFile(
@@ -119,6 +134,13 @@ def read_table(
         problems=(f"{name}: 取り込めるのはCSV（.csv）とExcel（.xlsx）のファイルです。",),
     )
 
+
+# The first bytes of an .xlsx (a zip archive) and of an .xls (an OLE2 compound file).
+_ZIP = b"PK\x03\x04"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# A workbook saved with a password to open is an OLE2 file holding the encrypted .xlsx in a
+# stream of this name (MS-OFFCRYPTO 2.3.4), as its directory writes it (UTF-16).
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 
 _UNKNOWN_ENCODING = "文字コードを判別できません。UTF-8またはShift_JISのCSVとして保存してください。"
 
@@ -342,7 +364,10 @@ def _read_xlsx(
         return _unreadable_xlsx(name, sha, exc)
     try:
         if sheet is None:
-            worksheet = workbook.worksheets[0]
+            # The first sheet a person sees: a hidden one (the lists behind 入力規則, a lookup
+            # table) comes first in many office workbooks, and is never the one filled in.
+            shown_sheets = [w for w in workbook.worksheets if w.sheet_state == "visible"]
+            worksheet = (shown_sheets or workbook.worksheets)[0]
         elif sheet in workbook.sheetnames:
             worksheet = workbook[sheet]
         else:
@@ -413,23 +438,42 @@ def _cell_value(cell: Any) -> Any:
 
     A number formatted as a percentage holds the fraction (72.9% is 0.729); it is handed over as
     the text the sheet shows, "72.9%", so that it reads as 72.9 with the unit %, not as 0.729.
+    A date formatted to show its year alone is that year (2025 for 2025-01-01 shown as 「2025」).
     """
     value = cell.value
-    if (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and _scales_to_percent(getattr(cell, "number_format", None) or "")
-    ):
+    number_format = getattr(cell, "number_format", None) or ""
+    if _is_number(value) and _is_era_date_format(number_format):
+        # openpyxl knows a date by y, m or d in its format, not by 和暦's era codes (ggge年m月d日,
+        # ge.m.d): such a date comes as its serial number (45748).
+        value = _from_serial(cell, value)
+    if isinstance(value, dt.datetime) and _shows_year_alone(number_format):
+        # A date shown as 2025 or 令和7年 (a 年度 column of dates): the year shown, which is the
+        # date's calendar year in either era, not the fiscal year its January-March would be.
+        return value.year
+    if _is_number(value) and _scales_to_percent(number_format):
         # Decimal of the shortest repr: 0.729 × 100 is exactly 72.9, not 72.89999999999999.
         percent = (Decimal(repr(value)) * 100).normalize()
         return f"{percent:f}%"
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        unit = _literal_unit(getattr(cell, "number_format", None) or "")
-        if unit is not None:
-            # #,##0"千円" shows 2,230,000千円: the unit is part of what the sheet shows.
-            return f"{Decimal(repr(value)).normalize():f}{unit}"
+    if _is_number(value):
+        unit = _literal_unit(number_format)
+        scale = _thousands_shown(number_format)
+        if unit is not None or scale:
+            # #,##0"千円" shows 2,230,000千円: the unit is part of what the sheet shows; #,##0,
+            # shows 2,230,000,000 as 2,230,000 (a sheet in yen shown in 千円).
+            shown = (Decimal(repr(value)) / 1000**scale).normalize()
+            return f"{shown:f}{unit or ''}"
     return value
+
+
+_SCALING_COMMAS = re.compile(r"[0#?](,+)[^0#?]*$")
+
+
+def _thousands_shown(number_format: str) -> int:
+    """How many times the format divides by 1,000: one for each comma after its last digit
+    (#,##0, shows thousands, #,##0,, millions); a comma between digits only groups them."""
+    codes = re.sub(r"_.|\*.", "", _format_codes(number_format))  # _) and *x pad, show nothing
+    match = _SCALING_COMMAS.search(codes)
+    return len(match.group(1)) if match else 0
 
 
 # Parts of a number format that are shown as written: "quoted text", \x (one escaped character),
@@ -445,6 +489,45 @@ def _literal_unit(number_format: str) -> str | None:
     first = number_format.split(";", 1)[0]
     match = _LITERAL_UNIT.search(first)
     return (match.group(1) or match.group(2)) if match else None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _format_codes(number_format: str) -> str:
+    """The codes of a format's first section, without its literal parts: 'ggge' for ggge"年".
+
+    The general format is no code: General, or G/標準 as Japanese Excel writes it (its g is not
+    an era's).
+    """
+    codes = _LITERAL_PARTS.sub("", number_format.split(";", 1)[0]).lower()
+    return codes.replace("general", "").replace("g/標準", "")
+
+
+def _is_era_date_format(number_format: str) -> bool:
+    """A date format of 和暦: the era's name (g) or year (e), and no digit of a number (0 # ?;
+    1.2E+03 is a number's exponent)."""
+    codes = _format_codes(number_format)
+    return any(c in codes for c in "ge") and not any(c in codes for c in "0#?")
+
+
+def _from_serial(cell: Any, serial: float) -> Any:
+    """The date of a serial number, by the workbook's date system (1900, or Mac's 1904)."""
+    from openpyxl.utils.datetime import from_excel
+
+    workbook = getattr(getattr(cell, "parent", None), "parent", None)
+    epoch = getattr(workbook, "epoch", None)
+    try:
+        return from_excel(serial, epoch) if epoch is not None else from_excel(serial)
+    except (ValueError, OverflowError):
+        return serial  # not a day a date can be: the number as it is
+
+
+def _shows_year_alone(number_format: str) -> bool:
+    """Whether a date format shows the year and nothing else: yyyy, ggge"年" (e: the era's year)."""
+    codes = _format_codes(number_format)
+    return any(c in codes for c in "ye") and not any(c in codes for c in "mdhs")
 
 
 def _scales_to_percent(number_format: str) -> bool:
