@@ -790,3 +790,31 @@ def test_a_municipality_in_the_prefecture_averages_is_a_problem() -> None:
         "pref.xlsx シート「都道府県別平均」 4行目 B列「団体名」: 「狛江市」は都道府県別平均の行として"
         "読めません（都道府県ごとに「（市町村平均）」の行を置いてください）。"
     ]
+
+
+def test_the_ratio_is_read_beside_its_variant_that_excludes_some_revenue() -> None:
+    # Older lists give 経常収支比率 twice: the ratio itself and the one without 減収補塡債特例分 and
+    # 臨時財政対策債 in the revenue (higher). The plan's 経常収支比率 is the first, in either order.
+    for including, excluding in [(2, 3), (3, 2)]:
+        header: list[object] = ["都道府県名", "団体名", "", ""]
+        row: list[object] = ["東京都", "狛江市", None, None]
+        header[including] = "経常収支比率\n（減収補塡債特例分及び臨時財政対策債を含む）"
+        header[excluding] = "経常収支比率（減収補塡債特例分及び臨時財政対策債を除く）"
+        row[including], row[excluding] = 87.7, 95.1
+        workbook = read_peer_workbook("R3.xlsx", xlsx([header, row]))
+        (komae,) = workbook.rows
+        assert komae.values["経常収支比率"] == 87.7
+
+
+def test_two_variants_that_each_exclude_something_are_a_problem() -> None:
+    rows: list[list[object]] = [
+        [
+            "都道府県名",
+            "団体名",
+            "経常収支比率（臨時財政対策債を除く）",
+            "経常収支比率（減収補塡債を除く）",
+        ],
+        ["東京都", "狛江市", 95.1, 90.2],
+    ]
+    with pytest.raises(ValidationError, match=r"「経常収支比率」の列が複数あります（C列、D列）"):
+        read_peer_workbook("R3.xlsx", xlsx(rows))

@@ -201,6 +201,9 @@ class _Column:
     index: int
     role: Role
     exact: bool
+    # Its remark leaves something out: 「経常収支比率（減収補塡債特例分及び臨時財政対策債を除く）」,
+    # the variant that the ministry's cards show beside the ratio itself.
+    excluding: bool = False
 
     @property
     def letter(self) -> str:
@@ -285,7 +288,10 @@ def _header_at(
         spread = all(index in filled or not parts[k] for k, (_, filled) in enumerate(lines))
         if found is None or (spread and columns and columns[-1].role == found[0]):
             continue  # no name, or one name merged over two columns: the first one holds the data
-        columns.append(_Column(index=index, role=found[0], exact=found[1]))
+        remark = header_key(text)[len(found[0]) :] if not found[1] else ""
+        columns.append(
+            _Column(index=index, role=found[0], exact=found[1], excluding=_EXCLUDING in remark)
+        )
     return _Header(first=first, last=first + rows_used - 1, columns=tuple(columns))
 
 
@@ -613,15 +619,29 @@ def _open_sheet(name: str, data: bytes) -> _Sheet:
     raise _not_this_format(name, "見出し「都道府県名」「団体名」と指標の列が見つかりません")
 
 
-def _header_problems(where: str, header: _Header) -> list[str]:
-    problems = []
+_EXCLUDING = "除く"
+
+
+def _candidates(header: _Header) -> dict[Role, list[_Column]]:
+    """The columns each role may be read from: those named exactly; else those named with a
+    remark, leaving out the variants that exclude something (…を除く) when another column is the
+    figure itself (…を含む, or a remark that excludes nothing)."""
     by_role: dict[Role, list[_Column]] = {}
     for column in header.columns:
         by_role.setdefault(column.role, []).append(column)
-    for columns in by_role.values():
+    chosen = {}
+    for role, columns in by_role.items():
         exact = [c for c in columns if c.exact]
-        if len(exact) > 1 or (not exact and len(columns) > 1):
-            letters = "、".join(f"{c.letter}列" for c in (exact or columns))
+        whole = [c for c in columns if not c.excluding]
+        chosen[role] = exact or whole or columns
+    return chosen
+
+
+def _header_problems(where: str, header: _Header) -> list[str]:
+    problems = []
+    for columns in _candidates(header).values():
+        if len(columns) > 1:
+            letters = "、".join(f"{c.letter}列" for c in columns)
             problems.append(
                 f"{where}（見出し）: 「{columns[0].header}」の列が複数あります（{letters}）。"
                 "どれを読むか分からないため、1列にしてください。"
@@ -630,12 +650,9 @@ def _header_problems(where: str, header: _Header) -> list[str]:
 
 
 def _columns(header: _Header) -> dict[Role, _Column]:
-    """One column per role: the one named exactly, else the one named with a remark."""
-    chosen: dict[Role, _Column] = {}
-    for column in header.columns:
-        if column.role not in chosen or (column.exact and not chosen[column.role].exact):
-            chosen[column.role] = column
-    return chosen
+    """One column per role: the one named exactly, else the one named with a remark (see
+    _candidates)."""
+    return {role: columns[0] for role, columns in _candidates(header).items()}
 
 
 def _title(sheet: _Sheet) -> str:
