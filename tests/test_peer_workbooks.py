@@ -726,6 +726,21 @@ def test_a_table_of_another_kind_or_of_the_prefectures_beside_it_is_not_read() -
     assert (workbook.kind, workbook.sheet) == ("city", "市町村")
 
 
+def test_a_legend_naming_the_columns_does_not_hide_the_table_on_a_hidden_sheet() -> None:
+    workbook = Workbook()
+    workbook.remove(workbook.worksheets[0])
+    for title, rows, state in (("凡例", LEGEND, "visible"), ("データ", CITIES, "hidden")):
+        worksheet = workbook.create_sheet(title)
+        for row in rows:
+            worksheet.append(row)
+        worksheet.sheet_state = state
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+    read = read_peer_workbook("R3.xlsx", data)
+    assert (read.sheet, [r.name for r in read.rows]) == ("データ", ["八王子市", "狛江市"])
+
+
 def test_a_header_repeated_on_each_printed_page_is_skipped() -> None:
     rows = [*OLD_CITY[:6], OLD_CITY[2], OLD_CITY[3], *OLD_CITY[7:]]
     workbook = read_peer_workbook("H17.xlsx", xlsx(rows))

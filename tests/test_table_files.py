@@ -101,7 +101,8 @@ def test_an_euc_jp_csv_is_not_read_as_shift_jis() -> None:
 
 
 def test_bytes_that_read_as_either_shift_jis_or_euc_jp_are_refused_showing_both() -> None:
-    # 「区分,年度,値」 in EUC-JP is 「ｶ靆ｬ,ﾇｯﾅﾙ,ﾃﾍ」 in Shift_JIS: no byte tells them apart.
+    # 「項目」 in EUC-JP is 「ｹ猯ﾜ」 in Shift_JIS, 「区分,年度,値」 is 「ｶ靆ｬ,ﾇｯﾅﾙ,ﾃﾍ」: no byte tells
+    # them apart.
     data = "項目\n区分,年度,値\n".encode("euc_jp")
     table = read_table("見通し.csv", data)
     assert table.rows == ()

@@ -535,11 +535,26 @@ def _not_this_format(name: str, reason: str) -> ValidationError:
 _WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 
+def _is_number(cell: Any) -> bool:
+    try:
+        return read_value(cell) is not None
+    except CellError:
+        return False
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Sheet:
     name: str
     rows: list[list[Any]]
     header: _Header
+
+    @property
+    def holds_values(self) -> bool:
+        """Whether a number stands under an indicator's header: a legend or a list of contents
+        may name the columns too, but holds none of their values."""
+        indexes = [c.index for c in self.header.columns if c.role in PEER_INDICATORS]
+        rows = self.rows[self.header.last + 1 :]
+        return any(_is_number(r[c]) for r in rows for c in indexes if c < len(r))
 
 
 def _worksheets(
@@ -613,13 +628,14 @@ def _open_sheets(name: str, data: bytes) -> list[_Sheet]:
     found: list[_Sheet] = []
     with workbook:
         for sheet_name, rows, merges, visible in _worksheets(name, workbook):
-            if found and not visible:
+            if not visible and any(s.holds_values for s in found):
                 break  # a hidden sheet is read only when no visible one holds the table
             header = _find_header(rows, merges)
-            if header is not None:
-                found.append(_Sheet(name=sheet_name, rows=rows, header=header))
-                if not visible:
-                    break
+            if header is None:
+                continue
+            found.append(_Sheet(name=sheet_name, rows=rows, header=header))
+            if not visible and found[-1].holds_values:
+                break  # the first hidden table, as the one meant
     if not found:
         raise _not_this_format(name, "見出し「都道府県名」「団体名」と指標の列が見つかりません")
     return found
@@ -686,27 +702,11 @@ class _Table:
         return range(self.sheet.header.last + 1, len(self.sheet.rows))
 
     @property
-    def holds_values(self) -> bool:
-        """Whether a number stands under an indicator's header: a legend or a list of contents
-        may name the columns too, but holds none of their values."""
-        indexes = [c.index for r, c in self.columns.items() if r in PEER_INDICATORS]
-        rows = (self.sheet.rows[i] for i in self.body)
-        cells = (row[c] for row in rows for c in indexes if c < len(row))
-        return any(_is_number(c) for c in cells if not is_blank(c))
-
-    @property
     def is_of_prefectures(self) -> bool:
         """A table of the prefectures themselves, not of their municipalities."""
         return (
             self.kind == "city" and bool(self.names) and all(n in PREFECTURES for n in self.names)
         )
-
-
-def _is_number(cell: Any) -> bool:
-    try:
-        return read_value(cell) is not None
-    except CellError:
-        return False
 
 
 def _table(file_name: str, sheet: _Sheet) -> _Table:
@@ -729,11 +729,11 @@ def _table(file_name: str, sheet: _Sheet) -> _Table:
     )
 
 
-def _table_problems(table: _Table, kind: WorkbookKind) -> list[str]:
+def _table_problems(table: _Table) -> list[str]:
     """What is wrong with a table's header: every row would repeat it."""
     where, columns = table.where, table.columns
     problems = _header_problems(where, table.sheet.header)
-    if kind == "city" and table.kind == "city" and "name" not in columns:
+    if table.kind == "city" and "name" not in columns:
         problems.append(f"{where}（見出し）: 全市町村の表なのに「団体名」の列がありません。")
     headings = any(n in PREFECTURES for n in table.names)  # 「北海道」 above its municipalities
     if "prefecture" not in columns and "code" not in columns and not headings:
@@ -944,7 +944,7 @@ def read_peer_workbook(name: str, data: bytes, *, fiscal_year: int | None = None
     tables = [_table(file_name, s) for s in _open_sheets(file_name, data)]
     # Sheets whose header has no values under it (a legend, a list of contents) hold no part of
     # the table; when none has values, the first is read and its emptiness reported.
-    tables = [t for t in tables if t.holds_values] or tables[:1]
+    tables = [t for t in tables if t.sheet.holds_values] or tables[:1]
     # A table of the prefectures themselves is another table: skipped beside this one, refused
     # alone.
     tables = [t for t in tables if not t.is_of_prefectures]
@@ -953,7 +953,7 @@ def read_peer_workbook(name: str, data: bytes, *, fiscal_year: int | None = None
     kind: WorkbookKind = next((t.kind for t in tables if t.kind is not None), "prefecture_average")
     # A sheet of the other kind holds the other workbook's table, not a part of this one.
     tables = [t for t in tables if t.kind in (None, kind)]
-    problems = [p for t in tables for p in _table_problems(t, kind)]
+    problems = [p for t in tables for p in _table_problems(t)]
     header_is_wrong = bool(problems)
     try:
         year = _workbook_year(file_name, tables, fiscal_year)
