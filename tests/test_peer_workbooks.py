@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -609,6 +609,136 @@ def test_a_hidden_sheet_is_read_only_when_no_sheet_shown_holds_the_table() -> No
     read = read_peer_workbook("shihyo.xlsx", buffer.getvalue())
     assert (read.sheet, read.fiscal_year) == ("今年度", 2021)
     assert read.rows[0].values == {"経常収支比率": 88.0}
+
+
+def sheets(tables: Mapping[str, Sequence[Sequence[object]]]) -> bytes:
+    """A workbook of one sheet per entry, in order."""
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    for title, rows in tables.items():
+        worksheet = workbook.create_sheet(title)
+        for row in rows:
+            worksheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+CITIES: list[list[object]] = [
+    ["全市町村の主要財政指標（令和３年度）"],
+    ["団体コード", "都道府県名", "団体名", "財政力指数", "経常収支比率"],
+    ["132012", "東京都", "八王子市", 0.93, 85.7],
+    ["132195", "東京都", "狛江市", 0.86, 87.7],
+]
+# The towns and villages: the header further down, its columns in another order, no title.
+TOWNS: list[list[object]] = [
+    [],
+    [],
+    [None, "経常収支比率", "団体名", "都道府県名", "団体コード", "財政力指数"],
+    [None, 81.2, "瑞穂町", "東京都", "133035", 0.88],
+    [None, 86.5, "与那国町", "沖縄県", "473821", 0.15],
+]
+LEGEND: list[list[object]] = [["凡例"], ["「-」は算定なし"], ["団体名", "経常収支比率の意味"]]
+
+
+def test_a_table_split_over_several_sheets_is_read_from_all_of_them() -> None:
+    data = sheets({"目次": [["目次"], ["市", "町村"]], "市": CITIES, "凡例": LEGEND, "町村": TOWNS})
+    workbook = read_peer_workbook("shihyo.xlsx", data)
+    assert (workbook.kind, workbook.fiscal_year) == ("city", 2021)
+    assert workbook.sheet == "市、町村"
+    assert workbook.indicators == ("財政力指数", "経常収支比率")
+    assert [(r.sheet, r.row_number, r.code, r.name) for r in workbook.rows] == [
+        ("市", 3, "132012", "八王子市"),
+        ("市", 4, "132195", "狛江市"),
+        ("町村", 4, "133035", "瑞穂町"),
+        ("町村", 5, "473821", "与那国町"),
+    ]
+    assert workbook.rows[2].values == {"経常収支比率": 81.2, "財政力指数": 0.88}
+
+
+def test_the_national_average_on_a_sheet_of_its_own_joins_the_table() -> None:
+    national: list[list[object]] = [
+        ["都道府県名", "団体名", "経常収支比率"],
+        ["全国", "市町村平均", 88.9],
+    ]
+    workbook = read_peer_workbook("R3.xlsx", sheets({"市町村": CITIES, "全国": national}))
+    assert workbook.kind == "city"
+    assert workbook.indicators == ("財政力指数", "経常収支比率")
+    assert [(r.prefecture, r.name, r.values) for r in workbook.rows][-1] == (
+        NATIONAL,
+        AVERAGE_NAME,
+        {"経常収支比率": 88.9},  # no 財政力指数 column on its sheet: not 「not computed」
+    )
+
+
+def test_a_municipality_on_two_sheets_is_read_once_when_its_values_agree() -> None:
+    again: list[list[object]] = [CITIES[1], CITIES[3], ["133035", "東京都", "瑞穂町", 0.88, 81.2]]
+    workbook = read_peer_workbook("R3.xlsx", sheets({"東京都1": CITIES, "東京都2": again}))
+    assert [(r.sheet, r.name) for r in workbook.rows] == [
+        ("東京都1", "八王子市"),
+        ("東京都1", "狛江市"),
+        ("東京都2", "瑞穂町"),
+    ]
+
+
+def test_a_municipality_on_two_sheets_with_other_values_is_a_problem() -> None:
+    # Found by its 団体コード even where the name is written otherwise.
+    again: list[list[object]] = [CITIES[1], ["132195", "東京都", "狛江 市", 0.86, 88.0]]
+    named: list[list[object]] = [
+        ["都道府県名", "団体名", "経常収支比率"],
+        ["東京都", "八王子市", 80.0],
+    ]
+    data = sheets({"市": CITIES, "再掲": again, "抜粋": named})
+    with pytest.raises(ValidationError) as caught:
+        read_peer_workbook("R3.xlsx", data)
+    assert caught.value.problems == [
+        "R3.xlsx シート「再掲」 2行目: 東京都の狛江市の経常収支比率「88.0」が、シート「市」4行目の"
+        "「87.7」と異なります（同じ団体の値は1つです）。",
+        "R3.xlsx シート「抜粋」 2行目: 東京都の八王子市の経常収支比率「80.0」が、シート「市」3行目の"
+        "「85.7」と異なります（同じ団体の値は1つです）。",
+    ]
+
+
+def test_sheets_whose_titles_name_different_years_are_refused_naming_them() -> None:
+    last_year: list[list[object]] = [["全市町村の主要財政指標（令和２年度）"], *TOWNS[2:]]
+    with pytest.raises(ValidationError) as caught:
+        read_peer_workbook("shihyo.xlsx", sheets({"市": CITIES, "町村": last_year}))
+    assert caught.value.problems == [
+        "shihyo.xlsx: シートの見出しの年度が一致しません（シート「市」は令和3年度 (2021)、"
+        "シート「町村」は令和2年度 (2020)）。1つの年度の表だけのファイルにしてください。"
+    ]
+
+
+def test_a_table_of_another_kind_or_of_the_prefectures_beside_it_is_not_read() -> None:
+    means: list[list[object]] = [
+        ["市町村主要財政指標の都道府県別平均（令和３年度）"],
+        ["都道府県名", "団体名", "経常収支比率"],
+        ["東京都", "（市町村平均）", 87.6],
+    ]
+    prefectures: list[list[object]] = [
+        ["都道府県名", "団体名", "経常収支比率"],
+        ["東京都", "東京都", 80.0],
+    ]
+    data = sheets({"都道府県": prefectures, "市町村": CITIES, "平均": means})
+    workbook = read_peer_workbook("R3.xlsx", data)
+    assert (workbook.kind, workbook.sheet) == ("city", "市町村")
+
+
+def test_a_legend_naming_the_columns_does_not_hide_the_table_on_a_hidden_sheet() -> None:
+    workbook = Workbook()
+    workbook.remove(workbook.worksheets[0])
+    for title, rows, state in (("凡例", LEGEND, "visible"), ("データ", CITIES, "hidden")):
+        worksheet = workbook.create_sheet(title)
+        for row in rows:
+            worksheet.append(row)
+        worksheet.sheet_state = state
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+    read = read_peer_workbook("R3.xlsx", data)
+    assert (read.sheet, [r.name for r in read.rows]) == ("データ", ["八王子市", "狛江市"])
 
 
 def test_a_header_repeated_on_each_printed_page_is_skipped() -> None:

@@ -20,7 +20,7 @@ from komae_kpi.imports.importer import ImportSource
 from komae_kpi.imports.peer_import import apply_peer_import, preview_peer_import
 from komae_kpi.judgement.peer_context import load_peer_context, peer_records, rank
 from komae_kpi.store.connection import connect, init_store
-from komae_kpi.store.peers import read_entities
+from komae_kpi.store.peers import AVERAGE_NAME, read_entities, read_values
 from komae_kpi.store.user_admin import save_user
 from tests.conftest import SHARED_DIR, shared_file
 from tests.store_helpers import dump
@@ -344,3 +344,34 @@ def test_two_files_of_one_name_are_fine_the_same_file_twice_is_not(store: Path) 
     assert preview.problems == (
         "b.xlsx: a.xlsxと同じファイルです（同じファイルは1回だけ指定してください）。",
     )
+
+
+def test_a_table_split_over_sheets_keeps_each_values_sheet(store: Path) -> None:
+    book = openpyxl.Workbook()
+    cities = book.active
+    assert cities is not None
+    cities.title = "市"
+    for row in (
+        ["全市町村の主要財政指標（令和３年度）"],
+        ["団体コード", "都道府県名", "団体名", "財政力指数", "経常収支比率"],
+        ["132195", "東京都", "狛江市", 0.86, 87.7],
+    ):
+        cities.append(row)
+    national = book.create_sheet("全国")
+    for row in (["都道府県名", "団体名", "経常収支比率"], ["全国", "市町村平均", 88.9]):
+        national.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    changes = apply_peer_import(store, [ImportSource(name="R3.xlsx", data=buffer.getvalue())])
+    assert changes.files[0].line == (
+        "R3.xlsx（全市町村の主要財政指標、令和3年度 (2021)、シート「市、全国」）: 2行、新規 3件、変更 0件"
+    )
+    with connect(store, read_only=True) as con:
+        names = {e.entity_id: e.name for e in read_entities(con)}
+        stored = {(names[v.entity_id], v.indicator, v.source_sheet) for v in read_values(con)}
+    # The 全国 sheet has no 財政力指数 column: the national average's is unknown, not 「not computed」.
+    assert stored == {
+        ("狛江市", "財政力指数", "市"),
+        ("狛江市", "経常収支比率", "市"),
+        (AVERAGE_NAME, "経常収支比率", "全国"),
+    }

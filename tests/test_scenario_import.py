@@ -12,6 +12,7 @@ import pytest
 from openpyxl import Workbook
 
 from komae_kpi.common.errors import PermissionDeniedError, ValidationError
+from komae_kpi.imports.import_cells import CellError, read_fiscal_year
 from komae_kpi.imports.importer import ImportSource
 from komae_kpi.imports.scenario_import import (
     ScenarioRequest,
@@ -163,6 +164,51 @@ def test_transposed_with_years_written_both_ways_in_its_headers() -> None:
     table = flow_table(reading.scenario)
     assert [table[(y, "issuance")] for y in (2025, 2026, 2027)] == [10.0, 9.0, 8.0]
     assert [table[(y, "withdrawal")] for y in (2025, 2026, 2027)] == [1.2, 1.3, 1.4]
+
+
+def four_years(headers: list[str]) -> ImportSource:
+    """A transposed 財政見通し of the four flows over four years with these headers."""
+    return xlsx_source(
+        "見通し.xlsx",
+        [
+            ["区分", None, *headers],
+            ["市債", "発行額", 1000, 900, 800, 700],
+            ["市債", "元金償還金", 1150, 1100, 1050, 1000],
+            ["財政調整基金", "積立額", 100, 150, 100, 100],
+            ["財政調整基金", "取り崩し額", 120, 130, 140, 150],
+        ],
+    )
+
+
+def test_a_year_header_whose_two_forms_disagree_is_refused_as_a_year_cell_is() -> None:
+    # 「令和7年度(2026)」 was read as 2025 once its bracket was dropped as a note like （見込）.
+    headers = [
+        "令和7年度(2026)",
+        "令和8(2026)年度（見込）",
+        "令和9年度（2026年度見込）",
+        "令和10年度",
+    ]
+    source = four_years(headers)
+    with pytest.raises(CellError) as actuals:
+        read_fiscal_year("令和7年度(2026)")  # what the actuals reader says of such a 年度 cell
+    assert problems(source) == [
+        f"見通し.xlsx 1行目 C列の「令和7年度(2026)」: {actuals.value}",
+        "見通し.xlsx 1行目 E列の「令和9年度（2026年度見込）」: "
+        "和暦と西暦が合いません（令和9年度は2027年度です）。",
+    ]
+    assert str(actuals.value) == "和暦と西暦が合いません（令和7年度は2025年度です）。"
+
+
+def test_notes_after_a_year_header_are_not_its_year() -> None:
+    headers = [
+        "令和7年度（見込）",
+        "令和8(2026)年度（見込）",
+        "令和9年度(2027年度見込)",
+        "R10決算見込",
+    ]
+    source = four_years(headers)
+    table = flow_table(read(source))
+    assert [table[(y, "issuance")] for y in (2025, 2026, 2027, 2028)] == [1000, 900, 800, 700]
 
 
 def test_a_line_of_units_under_the_header_is_the_unit_of_its_columns() -> None:

@@ -86,6 +86,40 @@ def test_undecodable_bytes_are_explained() -> None:
         ), data
 
 
+def test_an_euc_jp_csv_is_not_read_as_shift_jis() -> None:
+    # CP932 decodes these EUC-JP bytes without an error, as half-width katakana and private-use
+    # characters (狛江市 → 「ｹ\uf8f1ｹｾｻﾔ」); no Shift_JIS text holds the latter.
+    text = "団体名,年度,値\n狛江市,令和7年度,87.7\n"
+    data = text.encode("euc_jp")
+    assert "ｹ" in data.decode("cp932")  # the guard: the bytes do decode as Shift_JIS
+    table = read_table("他市.csv", data)
+    assert table.format_label == "CSV（EUC-JP）"
+    assert table.rows[1].cells == ("狛江市", "令和7年度", "87.7")
+    # Bytes Shift_JIS refuses outright (0xEF 0xB7) and EUC-JP reads.
+    table = read_table("他市.csv", "経常収支比率\n87.7\n".encode("euc_jp"))
+    assert (table.format_label, table.rows[0].cells) == ("CSV（EUC-JP）", ("経常収支比率",))
+
+
+def test_bytes_that_read_as_either_shift_jis_or_euc_jp_are_refused_showing_both() -> None:
+    # 「項目」 in EUC-JP is 「ｹ猯ﾜ」 in Shift_JIS, 「区分,年度,値」 is 「ｶ靆ｬ,ﾇｯﾅﾙ,ﾃﾍ」: no byte tells
+    # them apart.
+    data = "項目\n区分,年度,値\n".encode("euc_jp")
+    table = read_table("見通し.csv", data)
+    assert table.rows == ()
+    assert table.problems == (
+        "見通し.csv: 文字コードがShift_JISかEUC-JPか判別できません（1行目がShift_JISでは"
+        "「ｹ猯ﾜ」、EUC-JPでは「項目」）。"
+        "UTF-8またはShift_JISのCSVとして保存し直してください。",
+    )
+
+
+def test_shift_jis_in_half_width_katakana_that_is_not_euc_jp_stays_shift_jis() -> None:
+    data = "ｹｲｼﾞｮｳｼｭｳｼﾋﾘﾂ,ﾈﾝﾄﾞ\n88.0,2025\n".encode("cp932")
+    table = read_table("半角.csv", data)
+    assert table.format_label == "CSV（Shift_JIS）"
+    assert table.rows[0].cells == ("ｹｲｼﾞｮｳｼｭｳｼﾋﾘﾂ", "ﾈﾝﾄﾞ")
+
+
 def xlsx(**sheets: list[list[object]]) -> bytes:
     book = Workbook()
     first = True

@@ -188,6 +188,11 @@ class CellError(KomaeKpiError):
     """A cell that cannot be read; the message says why."""
 
 
+class YearMismatchError(CellError):
+    """A year written both ways (和暦 and 西暦) that names two different years: a year, but which
+    one is for the person to say."""
+
+
 # --- fiscal years --------------------------------------------------------------------------------
 
 
@@ -235,10 +240,54 @@ def _glossed_year(outer: str, inner: str) -> int:
     if year != again:
         # Name the 和暦 form's year: which of the two was meant is for the person to say.
         era_year = again if outer[:1].isdigit() else year
-        raise CellError(
+        raise YearMismatchError(
             f"和暦と西暦が合いません（{fiscal_year.wareki(era_year)}は{era_year}年度です）。"
         )
     return year
+
+
+# Words that may follow a year in a table's header: 「令和7年度（見込）」, 「R6決算見込」,
+# 「2025年度（当初予算）」. A bracket holding a year is not a note: it is the year written again.
+_YEAR_NOTE = re.compile(
+    r"(?:\((?P<bracketed>[^()]*)\)|決算見込|見込み|見込|決算|予算|当初|計画|推計)$"
+)
+
+
+def read_year_header(value: Any) -> int:
+    """The fiscal year a column header names: read as a 年度 cell is (read_fiscal_year), after the
+    notes that follow it. 「令和7年度（見込）」 is 2025; 「令和7年度(2026)」 is refused as a 年度 cell
+    is (和暦と西暦が合いません), whatever notes follow it."""
+    try:
+        return read_fiscal_year(value)
+    except YearMismatchError:
+        raise
+    except CellError:
+        if not isinstance(value, str):
+            raise
+        text = name_key(value)
+        bare = _without_notes(text)
+        if bare == text:
+            raise
+    return read_fiscal_year(bare)
+
+
+def _without_notes(text: str) -> str:
+    while (note := _YEAR_NOTE.search(text)) is not None and note.start() > 0:
+        if note["bracketed"] is not None:
+            inner = _without_notes(note["bracketed"])
+            if _names_a_year(inner):
+                # 「令和7年度(2026)」「令和7年度(2026年度見込)」: the year again, to be compared.
+                return f"{text[: note.start()]}({inner})"
+        text = text[: note.start()]
+    return text
+
+
+def _names_a_year(text: str) -> bool:
+    try:
+        _plain_year(text)
+    except CellError:
+        return False
+    return True
 
 
 def _date(match: re.Match[str]) -> dt.date:

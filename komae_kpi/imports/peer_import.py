@@ -19,10 +19,15 @@ from pathlib import Path
 import duckdb
 
 from komae_kpi.common import fiscal_year as fy
-from komae_kpi.common import formatting
 from komae_kpi.common.errors import ValidationError
 from komae_kpi.imports.importer import ImportSource
-from komae_kpi.imports.peer_workbooks import PeerRow, PeerWorkbook, read_peer_workbook
+from komae_kpi.imports.peer_workbooks import (
+    PeerRow,
+    PeerWorkbook,
+    read_peer_workbook,
+    same_value,
+    value_text,
+)
 from komae_kpi.store.connection import (
     LOCK_WAIT_SECONDS,
     connect,
@@ -172,16 +177,6 @@ class _Entities:
         return self._add("municipality", None, row.prefecture.strip(), row.name.strip())
 
 
-def _same(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return abs(a - b) < 1e-9
-
-
-def _text(value: float | None) -> str:
-    return "－（算定なし）" if value is None else formatting.entered(value)
-
-
 def plan_changes(
     known: Sequence[PeerEntity],
     existing: Sequence[PeerValue],
@@ -199,16 +194,21 @@ def plan_changes(
     for wb in ordered:
         for row in wb.rows:
             entity = entities.of(row)
-            where = f"{wb.file_name} {row.row_number}行目"
+            sheet = row.sheet or wb.sheet
+            # The sheet is named when the workbook's table is on several.
+            named = f" シート「{sheet}」" if sheet != wb.sheet else ""
+            where = f"{wb.file_name}{named} {row.row_number}行目"
             for indicator in wb.indicators:
-                value = row.values.get(indicator)
+                if indicator not in row.values:
+                    continue  # not a column of the row's sheet: not known, not 「not computed」
+                value = row.values[indicator]
                 key = (wb.fiscal_year, entity.entity_id, indicator)
                 if key in chosen:
                     first, first_where = chosen[key]
-                    if not _same(first.value, value):
+                    if not same_value(first.value, value):
                         problems.append(
                             f"{where}: {fy.label(wb.fiscal_year)}の{entity.prefecture}{entity.name}の"
-                            f"{indicator}「{_text(value)}」が、{first_where}の「{_text(first.value)}」と"
+                            f"{indicator}「{value_text(value)}」が、{first_where}の「{value_text(first.value)}」と"
                             "異なります（同じ団体・年度の値は1つです）。"
                         )
                     continue
@@ -219,20 +219,20 @@ def plan_changes(
                     value=value,
                     source_file=wb.file_name,
                     source_sha256=wb.sha256,
-                    source_sheet=wb.sheet,
+                    source_sheet=sheet,
                 )
                 chosen[key] = (new, where)
                 before = stored.get(key)
                 if before is None:
                     counts[wb.sha256][0] += 1
-                elif not _same(before.value, value):
+                elif not same_value(before.value, value):
                     counts[wb.sha256][1] += 1
                 else:
                     unchanged += 1
     to_write = tuple(
         v
         for (key, (v, _)) in chosen.items()
-        if key not in stored or not _same(stored[key].value, v.value)
+        if key not in stored or not same_value(stored[key].value, v.value)
     )
     entries = tuple(
         PeerImportEntry(

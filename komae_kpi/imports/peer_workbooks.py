@@ -28,10 +28,11 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from komae_kpi.common import fiscal_year as fy
+from komae_kpi.common import formatting
 from komae_kpi.common.errors import ValidationError
 from komae_kpi.imports.import_cells import CellError, is_blank, read_number, shown
 from komae_kpi.imports.read_limits import (
@@ -118,7 +119,8 @@ class PeerRow:
     code: str | None  # 6-digit 団体コード; None without a code column, and for averages
     prefecture: str  # 都道府県名; 「全国」 for the national average
     name: str  # 団体名; 「市町村平均」 for an average (a prefecture's or the national one)
-    values: Mapping[str, float | None]  # one entry per indicator column of the file
+    values: Mapping[str, float | None]  # one entry per indicator column of its sheet
+    sheet: str = ""  # the sheet the row is on; blank: the workbook's one sheet
 
     @property
     def is_average(self) -> bool:
@@ -129,10 +131,10 @@ class PeerRow:
 class PeerWorkbook:
     file_name: str
     sha256: str
-    sheet: str  # the sheet read
+    sheet: str  # the sheet read; 「市、町村」 for a table on several sheets
     kind: WorkbookKind
     fiscal_year: int
-    indicators: tuple[str, ...]  # the indicator columns present, in PEER_INDICATORS order
+    indicators: tuple[str, ...]  # the indicator columns of any sheet, in PEER_INDICATORS order
     rows: tuple[PeerRow, ...]
 
 
@@ -539,17 +541,33 @@ def _not_this_format(name: str, reason: str) -> ValidationError:
 _WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 
+def _is_number(cell: Any) -> bool:
+    try:
+        return read_value(cell) is not None
+    except CellError:
+        return False
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Sheet:
     name: str
     rows: list[list[Any]]
     header: _Header
 
+    @property
+    def holds_values(self) -> bool:
+        """Whether a number stands under an indicator's header: a legend or a list of contents
+        may name the columns too, but holds none of their values."""
+        indexes = [c.index for c in self.header.columns if c.role in PEER_INDICATORS]
+        rows = self.rows[self.header.last + 1 :]
+        return any(_is_number(r[c]) for r in rows for c in indexes if c < len(r))
+
 
 def _worksheets(
     name: str, workbook: CalamineWorkbook
-) -> Iterator[tuple[str, list[list[Any]], Merges]]:
-    """Each worksheet's name, rows and merged ranges, read one at a time, the visible ones first."""
+) -> Iterator[tuple[str, list[list[Any]], Merges, bool]]:
+    """Each worksheet's name, rows, merged ranges and whether it is shown, read one at a time, the
+    visible ones first."""
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
     # The sheets a person sees first: a hidden one (last year's table, a lookup) is read only when
@@ -584,10 +602,12 @@ def _worksheets(
                             f"（{len(cell):,}文字あります。1つのセルに{MAX_CELL_CHARS:,}文字まで）。"
                         ]
                     )
-        yield metadata.name, rows, merges
+        yield metadata.name, rows, merges, metadata.visible == SheetVisibleEnum.Visible
 
 
-def _open_sheet(name: str, data: bytes) -> _Sheet:
+def _open_sheets(name: str, data: bytes) -> list[_Sheet]:
+    """The sheets that hold the table: every visible one with its header (a table split into 市 and
+    町村, or into groups of prefectures), else the first hidden one."""
     if len(data) > MAX_FILE_BYTES:
         raise ValidationError(
             [f"{name}: ファイルが大きすぎます（{megabytes(MAX_FILE_BYTES)}まで）。"]
@@ -611,12 +631,20 @@ def _open_sheet(name: str, data: bytes) -> _Sheet:
         raise _not_this_format(
             name, f"Excelファイル（.xls・.xlsx）として開けません: {type(exc).__name__}"
         ) from exc
+    found: list[_Sheet] = []
     with workbook:
-        for sheet_name, rows, merges in _worksheets(name, workbook):
+        for sheet_name, rows, merges, visible in _worksheets(name, workbook):
+            if not visible and any(s.holds_values for s in found):
+                break  # a hidden sheet is read only when no visible one holds the table
             header = _find_header(rows, merges)
-            if header is not None:
-                return _Sheet(name=sheet_name, rows=rows, header=header)
-    raise _not_this_format(name, "見出し「都道府県名」「団体名」と指標の列が見つかりません")
+            if header is None:
+                continue
+            found.append(_Sheet(name=sheet_name, rows=rows, header=header))
+            if not visible and found[-1].holds_values:
+                break  # the first hidden table, as the one meant
+    if not found:
+        raise _not_this_format(name, "見出し「都道府県名」「団体名」と指標の列が見つかりません")
+    return found
 
 
 _EXCLUDING = "除く"
@@ -662,15 +690,102 @@ def _title(sheet: _Sheet) -> str:
     return "\n".join([sheet.name, *(str(c[0]) for c in above if not _is_footnote(c, None))])
 
 
-def _kind(title: str, has_name_column: bool, names: Sequence[str]) -> WorkbookKind:
+def _kind(title: str, has_name_column: bool, names: Sequence[str]) -> WorkbookKind | None:
     """What the title says (都道府県別平均 / 全市町村), else what the rows are: a 団体名 column
-    naming municipalities is the city workbook; prefectures with （市町村平均） the averages."""
+    naming municipalities is the city workbook; None for rows of averages alone, which either
+    workbook may hold (the 全国市町村平均 on a sheet of its own)."""
     folded = _fold(title)
     if "都道府県別" in folded:
         return "prefecture_average"
     if "全市町村" in folded or (has_name_column and any(_average_of(n) is None for n in names)):
         return "city"
-    return "prefecture_average"
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Table:
+    """A sheet's table as found: its columns, its title, the names in its 団体名 column, and the
+    kind of workbook they say it is."""
+
+    where: str  # the file, the sheet and the header's row
+    sheet: _Sheet
+    columns: dict[Role, _Column]
+    title: str
+    names: list[str]
+    kind: WorkbookKind | None
+
+    @property
+    def body(self) -> range:
+        return range(self.sheet.header.last + 1, len(self.sheet.rows))
+
+    @property
+    def is_of_prefectures(self) -> bool:
+        """A table of the prefectures themselves, not of their municipalities."""
+        return (
+            self.kind == "city" and bool(self.names) and all(n in PREFECTURES for n in self.names)
+        )
+
+
+def _table(file_name: str, sheet: _Sheet) -> _Table:
+    columns = _columns(sheet.header)
+    title = _title(sheet)
+    name_column = columns.get("name")
+    names = [
+        _text(sheet.rows[i][name_column.index])
+        for i in range(sheet.header.last + 1, len(sheet.rows))
+        if name_column is not None and name_column.index < len(sheet.rows[i])
+    ]
+    names = [n for n in names if n]
+    return _Table(
+        where=f"{file_name} シート「{sheet.name}」 {sheet.header.first + 1}行目",
+        sheet=sheet,
+        columns=columns,
+        title=title,
+        names=names,
+        kind=_kind(title, name_column is not None, names),
+    )
+
+
+def _table_problems(table: _Table) -> list[str]:
+    """What is wrong with a table's header: every row would repeat it."""
+    where, columns = table.where, table.columns
+    problems = _header_problems(where, table.sheet.header)
+    if table.kind == "city" and "name" not in columns:
+        problems.append(f"{where}（見出し）: 全市町村の表なのに「団体名」の列がありません。")
+    headings = any(n in PREFECTURES for n in table.names)  # 「北海道」 above its municipalities
+    if "prefecture" not in columns and "code" not in columns and not headings:
+        problems.append(
+            f"{where}（見出し）: 「都道府県名」の列も「団体コード」の列もないため、"
+            "どの都道府県の団体か分かりません。"
+        )
+    return problems
+
+
+def _workbook_year(file_name: str, tables: Sequence[_Table], given: int | None) -> int:
+    """The year of the titles that name one (every sheet's must agree), else of the file name, else
+    the year given."""
+    titled = [t for t in tables if _title_years(t.title)] or list(tables[:1])
+    years: dict[int, _Table] = {}
+    problems: list[str] = []
+    for table in titled:
+        try:
+            years.setdefault(fiscal_year_of(table.title, file_name, given), table)
+        except ValidationError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+    if len(years) > 1:
+        named = "、".join(f"シート「{t.sheet.name}」は{fy.label(y)}" for y, t in years.items())
+        problems.append(
+            f"{file_name}: シートの見出しの年度が一致しません（{named}）。"
+            "1つの年度の表だけのファイルにしてください。"
+        )
+    if problems:
+        raise ValidationError(problems)
+    return next(iter(years))
+
+
+def value_text(value: float | None) -> str:
+    """A value as a message shows it: 「88.9」, 「－（算定なし）」."""
+    return "－（算定なし）" if value is None else formatting.entered(value)
 
 
 _NATIONAL_LABELS = frozenset({"全国", "全国平均", "全国市町村平均", "全国市区町村平均"})
@@ -768,7 +883,12 @@ class _RowReader:
     ) -> PeerRow:
         values = self.values(number, cells)
         return PeerRow(
-            row_number=number, code=code, prefecture=prefecture, name=name, values=values
+            sheet=self.sheet.name,
+            row_number=number,
+            code=code,
+            prefecture=prefecture,
+            name=name,
+            values=values,
         )
 
     def _municipality(
@@ -803,83 +923,115 @@ class _RowReader:
         return self._entity(number, cells, prefecture, name, code)
 
 
+def same_value(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) < 1e-9
+
+
+def _disagreements(where: str, earlier: PeerRow, row: PeerRow) -> list[str]:
+    """How a row differs from the same municipality's row on another sheet."""
+    place = f"シート「{earlier.sheet}」{earlier.row_number}行目"
+    entity = f"{row.prefecture}の{row.name}"
+    problems = []
+    if earlier.code is not None and row.code is not None and earlier.code != row.code:
+        problems.append(
+            f"{where}: {entity}の団体コード{row.code}が、{place}の{earlier.code}と異なります。"
+        )
+    for indicator, value in row.values.items():
+        if indicator in earlier.values and not same_value(earlier.values[indicator], value):
+            problems.append(
+                f"{where}: {entity}の{indicator}「{value_text(value)}」が、{place}の"
+                f"「{value_text(earlier.values[indicator])}」と異なります（同じ団体の値は1つです）。"
+            )
+    return problems
+
+
 def read_peer_workbook(name: str, data: bytes, *, fiscal_year: int | None = None) -> PeerWorkbook:
     """Read one of the ministry's workbooks; raises ValidationError listing every problem.
 
     name is the file's name (a path is reduced to its last part); fiscal_year is used when
     neither the title nor the file name names the year, and must agree with them when they do.
+
+    A table split over several visible sheets (市 and 町村, groups of prefectures, the 全国市町村平均
+    on its own) is read from all of them: a municipality on two sheets is read once when its
+    values agree, and is a problem naming both sheets when they do not.
     """
     file_name = _base_name(name)
-    sheet = _open_sheet(file_name, data)
-    header = sheet.header
-    where = f"{file_name} シート「{sheet.name}」 {header.first + 1}行目"
-    columns = _columns(header)
-    title = _title(sheet)
-    body = range(header.last + 1, len(sheet.rows))
-    name_column = columns.get("name")
-    names = [
-        _text(sheet.rows[i][name_column.index])
-        for i in body
-        if name_column is not None and name_column.index < len(sheet.rows[i])
-    ]
-    names = [n for n in names if n]
-    kind = _kind(title, name_column is not None, names)
-    problems = _header_problems(where, header)
-    if kind == "city" and name_column is None:
-        problems.append(f"{where}（見出し）: 全市町村の表なのに「団体名」の列がありません。")
-    if kind == "city" and names and all(n in PREFECTURES for n in names):
+    tables = [_table(file_name, s) for s in _open_sheets(file_name, data)]
+    # Sheets whose header has no values under it (a legend, a list of contents) hold no part of
+    # the table; when none has values, the first is read and its emptiness reported.
+    tables = [t for t in tables if t.sheet.holds_values] or tables[:1]
+    # A table of the prefectures themselves is another table: skipped beside this one, refused
+    # alone.
+    tables = [t for t in tables if not t.is_of_prefectures]
+    if not tables:
         raise _not_this_format(file_name, "市町村ではなく都道府県そのものの指標の表です")
-    headings = any(n in PREFECTURES for n in names)  # 「北海道」 above its municipalities
-    if "prefecture" not in columns and "code" not in columns and not headings:
-        problems.append(
-            f"{where}（見出し）: 「都道府県名」の列も「団体コード」の列もないため、"
-            "どの都道府県の団体か分かりません。"
-        )
+    kind: WorkbookKind = next((t.kind for t in tables if t.kind is not None), "prefecture_average")
+    # A sheet of the other kind holds the other workbook's table, not a part of this one.
+    tables = [t for t in tables if t.kind in (None, kind)]
+    problems = [p for t in tables for p in _table_problems(t)]
     header_is_wrong = bool(problems)
     try:
-        year = fiscal_year_of(title, file_name, fiscal_year)
+        year = _workbook_year(file_name, tables, fiscal_year)
     except ValidationError as exc:
         problems.extend(exc.problems)
         year = 0
     if header_is_wrong:
         raise ValidationError(problems)  # every row would repeat the header's problem
-    reader = _RowReader(
-        file_name=file_name, sheet=sheet, kind=kind, columns=columns, problems=problems
-    )
     rows: list[PeerRow] = []
-    seen_entities: dict[tuple[str, str], int] = {}
-    seen_codes: dict[str, int] = {}
-    for index in body:
-        row = reader.row(index)
-        if row is None:
-            continue
-        entity = (row.prefecture, row.name)
-        if entity in seen_entities:
-            problems.append(
-                f"{reader.where(row.row_number)}: {row.prefecture}の{row.name}の行が"
-                f"{seen_entities[entity]}行目にもあります。1つにしてください。"
-            )
-            continue
-        if row.code is not None and row.code in seen_codes:
-            problems.append(
-                f"{reader.where(row.row_number)}: 団体コード{row.code}の行が"
-                f"{seen_codes[row.code]}行目にもあります。1つにしてください。"
-            )
-            continue
-        seen_entities[entity] = row.row_number
-        if row.code is not None:
-            seen_codes[row.code] = row.row_number
-        rows.append(row)
+    seen_entities: dict[tuple[str, str], PeerRow] = {}
+    seen_codes: dict[str, PeerRow] = {}
+    for table in tables:
+        reader = _RowReader(
+            file_name=file_name,
+            sheet=table.sheet,
+            kind=kind,
+            columns=table.columns,
+            problems=problems,
+        )
+        for index in table.body:
+            row = reader.row(index)
+            if row is None:
+                continue
+            where = reader.where(row.row_number)
+            entity = (row.prefecture, row.name)
+            by_entity = seen_entities.get(entity)
+            by_code = seen_codes.get(row.code) if row.code is not None else None
+            if by_entity is not None and by_entity.sheet == row.sheet:
+                problems.append(
+                    f"{where}: {row.prefecture}の{row.name}の行が"
+                    f"{by_entity.row_number}行目にもあります。1つにしてください。"
+                )
+                continue
+            if by_code is not None and by_code.sheet == row.sheet:
+                problems.append(
+                    f"{where}: 団体コード{row.code}の行が"
+                    f"{by_code.row_number}行目にもあります。1つにしてください。"
+                )
+                continue
+            earlier = by_code or by_entity
+            if earlier is not None:
+                disagreements = _disagreements(where, earlier, row)
+                problems.extend(disagreements)
+                extra = {k: v for k, v in row.values.items() if k not in earlier.values}
+                if extra and not disagreements:
+                    rows.append(replace(row, values=extra))  # what the earlier sheet lacks
+                continue  # the same values twice count once
+            seen_entities[entity] = row
+            if row.code is not None:
+                seen_codes[row.code] = row
+            rows.append(row)
     if not rows:
-        problems.append(f"{where}: 見出しの下に団体の行がありません。")
+        problems.append(f"{tables[0].where}: 見出しの下に団体の行がありません。")
     if problems:
         raise ValidationError(problems)
     return PeerWorkbook(
         file_name=file_name,
         sha256=hashlib.sha256(data).hexdigest(),
-        sheet=sheet.name,
+        sheet="、".join(t.sheet.name for t in tables),
         kind=kind,
         fiscal_year=year,
-        indicators=tuple(i for i in PEER_INDICATORS if i in columns),
+        indicators=tuple(i for i in PEER_INDICATORS if any(i in t.columns for t in tables)),
         rows=tuple(rows),
     )

@@ -29,15 +29,16 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common.errors import PermissionDeniedError, ValidationError
 from komae_kpi.imports.import_cells import (
     CellError,
+    YearMismatchError,
     convert,
     header_field,
     header_name_and_unit,
     is_blank,
-    name_key,
     normalize_header,
     normalize_unit,
     read_fiscal_year,
     read_number,
+    read_year_header,
     shown,
     table_unit,
     unit_problem,
@@ -104,8 +105,6 @@ _FOLDS = (("取り崩し", "取崩"), ("取崩し", "取崩"), ("取り崩", "�
 # Headers of the long layout, compared after normalize_header.
 ITEM_HEADERS = frozenset({"項目", "項目名", "区分", "科目", "内訳", "item"})
 VALUE_HEADERS = frozenset({"値", "金額", "額", "見込値", "計画額", "見込額", "value", "amount"})
-# Words that may follow a year in a transposed table's header: 「令和7年度（見込）」, 「R6決算見込」.
-_YEAR_NOTE = re.compile(r"\(.*\)$|(決算見込|見込み|見込|決算|予算|当初|計画|推計)$")
 _INDICATOR_NUMBER = re.compile(r"^指標(\d{1,3})$")
 # Headers that are neither an item nor data: ignored wherever they stand.
 _IGNORED_FIELDS = ("note", "source")
@@ -195,18 +194,20 @@ class _Items:
         return f"増減（{flows}）または指標の名前・「指標3」（見込値）"
 
 
-def _year_header(cell: Any) -> int | None:
-    """The fiscal year a column header names: 令和7年度, R7, 2025年度, 2025, 「令和7年度（見込）」."""
+def _year_header(cell: Any) -> int | YearMismatchError | None:
+    """The fiscal year a column header names (import_cells.read_year_header): 令和7年度, R7,
+    2025年度, 2025, 「令和7年度（見込）」; the error of one that names a year two ways that disagree
+    (「令和7年度(2026)」); None for a header that names no year."""
     if is_blank(cell) or isinstance(cell, bool):
         return None
     if isinstance(cell, (int, float)) and not 1900 <= cell <= 2200:
         return None  # a number in a header row that is not a year
-    for text in (cell, _YEAR_NOTE.sub("", name_key(str(cell)))):
-        try:
-            return read_fiscal_year(text)
-        except CellError:
-            continue
-    return None
+    try:
+        return read_year_header(cell)
+    except YearMismatchError as exc:
+        return exc
+    except CellError:
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -340,8 +341,15 @@ class _Reader:
                     self._entry(where, value, year, year_where, item, self._under(i))
 
     def _read_transposed(self, header: SheetRow, rows: list[SheetRow]) -> None:
-        years = {i: y for i, c in enumerate(header.cells) if (y := _year_header(c)) is not None}
-        first = min(years)
+        found = {i: y for i, c in enumerate(header.cells) if (y := _year_header(c)) is not None}
+        first = min(found)
+        years: dict[int, int] = {}
+        for i, year in found.items():
+            if isinstance(year, CellError):
+                # The column's numbers belong to no year that can be told: named once, here.
+                self.problem(f"{self.at(header)} {column_letter(i)}列", header.cells[i], str(year))
+            else:
+                years[i] = year
         unit_index = next(
             (i for i, c in enumerate(header.cells[:first]) if header_field(c) == "unit"), None
         )

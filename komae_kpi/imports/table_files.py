@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from komae_kpi.imports import read_limits
+from komae_kpi.imports.import_cells import shown
 from komae_kpi.imports.read_limits import (
     HEADER_SEARCH_ROWS,
     MAX_CELL_CHARS,
@@ -176,11 +177,47 @@ def _decode(data: bytes) -> tuple[str, str] | str:
         return _mixed(lines, first_utf8, "Shift_JIS", "UTF-8")
     if bom:
         return _UNKNOWN_ENCODING
-    try:
-        # CP932 is what Windows and Excel mean by Shift_JIS (it adds ①, ㈱, 髙 and more).
-        return body.decode("cp932"), "Shift_JIS"
-    except UnicodeDecodeError:
+    # CP932 is what Windows and Excel mean by Shift_JIS (it adds ①, ㈱, 髙 and more).
+    sjis, euc = _strictly(body, "cp932"), _strictly(body, "euc_jp")
+    if sjis is not None and (euc is None or not _EUC_AS_SJIS.search(sjis)):
+        return sjis, "Shift_JIS"
+    if euc is None:
         return _UNKNOWN_ENCODING
+    if sjis is None or _PRIVATE_USE.search(sjis):
+        return euc, "EUC-JP"
+    return _either(sjis, euc)
+
+
+# EUC-JP read as Shift_JIS: its two-byte characters mostly fall on half-width katakana (0xA1-0xDF
+# are single bytes in Shift_JIS), the others often on bytes Shift_JIS does not use, which CP932
+# maps to private-use characters. Real Shift_JIS text never holds those.
+_EUC_AS_SJIS = re.compile("[\uff61-\uff9f\ue000-\uf8ff]")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def _strictly(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def _either(sjis: str, euc: str) -> str:
+    """Why bytes that read as Shift_JIS (in half-width katakana) and as EUC-JP alike are refused,
+    showing the first line that differs both ways: which one is meant is for the person to say."""
+    # 0x0A is never part of a two-byte character in either: the lines are the same lines; and the
+    # line holding the half-width katakana reads otherwise in EUC-JP, so one line differs.
+    lines = sjis.split("\n")
+    index, (as_sjis, as_euc) = next(
+        (i, pair)
+        for i, pair in enumerate(zip(lines, euc.split("\n"), strict=True))
+        if pair[0] != pair[1]
+    )
+    return (
+        f"文字コードがShift_JISかEUC-JPか判別できません（{_row_after(lines[:index])}行目が"
+        f"Shift_JISでは「{shown(as_sjis.strip())}」、EUC-JPでは「{shown(as_euc.strip())}」）。"
+        "UTF-8またはShift_JISのCSVとして保存し直してください。"
+    )
 
 
 def _is_utf8(line: bytes) -> bool:
@@ -199,15 +236,19 @@ def _mixed(lines: list[bytes], breaking: int, encoding: str, other: str) -> str:
     """Why a file mixing encodings is refused, naming the first line not in the file's encoding
     by its row number as a spreadsheet shows it (a quoted line break keeps one row)."""
     codec = "utf-8" if encoding == "UTF-8" else "cp932"
-    before = b"\n".join(lines[:breaking]).decode(codec, errors="replace")
-    row = 1 + (
-        sum(1 for _ in csv.reader(io.StringIO(before + "\n", newline=""))) if breaking else 0
-    )
+    before = [b.decode(codec, errors="replace") for b in lines[:breaking]]
     return (
-        f"{row}行目が{encoding}ではありません。文字コードが混ざっています（{encoding}のファイルに"
+        f"{_row_after(before)}行目が{encoding}ではありません。文字コードが混ざっています（{encoding}のファイルに"
         f"{other}の行があります）。このまま読むと文字化けするため、取り込みません。"
         "ファイル全体を1つの文字コード（UTF-8またはShift_JIS）で保存し直してください。"
     )
+
+
+def _row_after(lines: list[str]) -> int:
+    """The row number, as a spreadsheet shows it, of the line after these (a quoted line break
+    keeps one row)."""
+    before = "\n".join(lines)
+    return 1 + (sum(1 for _ in csv.reader(io.StringIO(before + "\n", newline=""))) if lines else 0)
 
 
 def _delimiter(text: str) -> str:
