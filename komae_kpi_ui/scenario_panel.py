@@ -119,7 +119,7 @@ def _import(snapshot: Snapshot) -> None:
         edit_session.renew_uploads()
         done = "置き換えました" if entry.action == "replace" else "取り込みました"
         edit_session.leave_message(
-            f"財政見通し「{entry.name}」を{done}（{entry.summary}）。「財政指標」の画面で見られます。"
+            f"財政見通し「{entry.name}」を{done}（{entry.summary}）。「財政指標」の画面の「財政見通し」で見られます。"
         )
         st.rerun()
 

@@ -123,6 +123,17 @@ def choose(
     return value
 
 
+def choice_links(
+    choices: dict[str, str], chosen: str, *, param: str, default: str
+) -> list[tuple[str, str, bool]]:
+    """(text, link, chosen) per choice for html_blocks.link_bar: choices maps each value of
+    ?param=… to its text; the default's link leaves the parameter out of the URL."""
+    return [
+        (text, href(**{param: None if value == default else value}), value == chosen)
+        for value, text in choices.items()
+    ]
+
+
 def drop_empty(*params: str) -> None:
     """Take ?param= out of the URL where a search form sent it empty (「すべて」, no keyword)."""
     for param in params:

@@ -1,4 +1,5 @@
-"""財政指標: for the finance section — the fiscal targets side by side, full history, reference series."""
+"""財政指標: for the finance section — the fiscal targets side by side, then one part at a time
+(?view=…): the full history and the reference series, the values by year, the 財政見通し, the peers."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import streamlit as st
 from komae_kpi.judgement import peer_context
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.views import finance_outlook, finance_views, html_blocks, indicator_views, peer_views
+from komae_kpi.views.indicator_views import IndicatorSummary
 from komae_kpi_ui import app, frame, store_access, url_state
 
 FULL_HISTORY_INDICATOR = 3  # 経常収支比率: published since FY2005
 CHART_CONFIG = {"displaylogo": False}
 SCENARIO_PARAM = "scenario"
+VIEW_PARAM = "view"
 
 
 def show() -> None:
@@ -22,8 +25,34 @@ def show() -> None:
         indicator_views.summary(snapshot, x.indicator_no, year)
         for x in finance_views.fiscal_indicators(snapshot)
     ]
-    st.html(html_blocks.columns([finance_views.card_html(s, year) for s in summaries]))
-    _outlook(snapshot, year)
+    context = store_access.peer_context()
+    # One part at a time, chosen with links kept in the URL (bench/README.md: drawn whole, the
+    # page's Plotly charts and tables kept it above 1.2x its floor).
+    views = finance_views.views(context.group.name)
+    view = url_state.choose(
+        list(views), param=VIEW_PARAM, default=finance_views.DEFAULT_VIEW, to_text=str
+    )
+    st.html(
+        html_blocks.columns([finance_views.card_html(s, year) for s in summaries])
+        + html_blocks.link_bar(
+            url_state.choice_links(
+                views, view, param=VIEW_PARAM, default=finance_views.DEFAULT_VIEW
+            ),
+            label=finance_views.VIEW_LABEL,
+        )
+    )
+    if view == finance_views.OUTLOOK_VIEW:
+        _outlook(snapshot, year)
+    elif view == finance_views.PEERS_VIEW:
+        _peers(context)
+    elif view == finance_views.VALUES_VIEW:
+        _values(snapshot, year, summaries)
+    else:
+        _history(year)
+
+
+def _history(year: int) -> None:
+    """経常収支比率 since FY2005 and the reference series."""
     st.html(html_blocks.heading("経常収支比率の推移（平成17年度以降）"))
     st.plotly_chart(
         store_access.indicator_figure(FULL_HISTORY_INDICATOR, year),
@@ -35,8 +64,11 @@ def show() -> None:
         store_access.reference_figure(), theme=None, config=CHART_CONFIG, key="reference"
     )
 
+
+def _values(snapshot: Snapshot, year: int, summaries: list[IndicatorSummary]) -> None:
+    """Every fiscal indicator's values by year with their sources, and the reference series."""
     st.html(
-        html_blocks.heading("年度別の値と出典")
+        html_blocks.heading(finance_views.VALUES_TITLE)
         + html_blocks.columns(
             [
                 html_blocks.heading(f"{s.indicator.name}（{s.indicator.unit}）", 3)
@@ -53,18 +85,18 @@ def show() -> None:
         )
         + html_blocks.paragraph(finance_views.REFERENCE_NOTE, meta=True)
     )
-    _peers()
 
 
 def _outlook(snapshot: Snapshot, year: int) -> None:
     """The 財政見通し: a chart per indicator with the chosen scenarios' paths, the flows, the
-    verdicts. The choice lives in the URL (?scenario=A&scenario=B), so a shared link shows the same."""
-    st.html(html_blocks.heading(finance_outlook.SECTION_TITLE))
+    verdicts. The choice lives in the URL (?scenario=A&scenario=B), so a shared link shows the same.
+    The HTML between two charts travels as one element (each element costs the browser a render)."""
+    html = [html_blocks.heading(finance_outlook.SECTION_TITLE)]
     by_name = {s.name: s for s in snapshot.scenarios}
     # Links, not a multiselect: a widget costs every load of the page (bench/README.md).
     chosen, unknown = url_state.chosen_many(list(by_name), param=SCENARIO_PARAM)
     if by_name:
-        st.html(
+        html.append(
             html_blocks.link_bar(
                 url_state.toggle_links(
                     list(by_name),
@@ -80,41 +112,29 @@ def _outlook(snapshot: Snapshot, year: int) -> None:
             )
         )
     section, figures = store_access.outlook(year, chosen, unknown)
-    for notice in section.notices:
-        st.info(notice, icon=":material/info:")
+    if section.notices:
+        st.html("".join(html))
+        html = []
+        for notice in section.notices:
+            st.info(notice, icon=":material/info:")
     if section.demo_note:
-        st.html(html_blocks.paragraph(section.demo_note, meta=True))
+        html.append(html_blocks.paragraph(section.demo_note, meta=True))
     for panel, figure in zip(section.panels, figures, strict=True):
-        st.html(html_blocks.heading(panel.heading, 3))
+        st.html("".join([*html, html_blocks.heading(panel.heading, 3)]))
         st.plotly_chart(
             figure,
             theme=None,
             config=CHART_CONFIG,
             key=f"outlook-{panel.indicator.indicator_no}",
         )
-        blocks = (
-            [html_blocks.paragraph(panel.untouched_text, meta=True)] if panel.untouched_text else []
-        )
-        for p in panel.scenarios:
-            sentence, requirement = finance_outlook.verdict_lines(p.verdict)
-            flows = p.flows
-            blocks.append(
-                html_blocks.heading(p.heading, 4)
-                + (
-                    html_blocks.table(flows, label=f"{p.heading}の{panel.indicator.name}の増減")
-                    if flows is not None
-                    else ""
-                )
-                + html_blocks.paragraph(sentence)
-                + html_blocks.paragraph(requirement)
-            )
-        st.html("".join(blocks))
+        html = [panel.notes_html()]
+    if "".join(html):
+        st.html("".join(html))
 
 
-def _peers() -> None:
+def _peers(context: peer_context.PeerContext) -> None:
     """The city among the 多摩26市 and the municipal averages (総務省「主要財政指標一覧」)."""
-    context = store_access.peer_context()
-    st.html(html_blocks.heading(f"{context.group.name}・全国との比較"))
+    st.html(html_blocks.heading(finance_views.peers_title(context.group.name)))
     if context.is_empty:
         st.info(peer_views.IMPORT_HINT, icon=":material/upload_file:")
         return

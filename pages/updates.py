@@ -28,7 +28,7 @@ from komae_kpi.plan import facts
 from komae_kpi.plan.model import IndicatorValue, ItemStatus
 from komae_kpi.store.entries import SaveOptions, save_indicator_value, save_item_status
 from komae_kpi.store.record_changes import RecordKey
-from komae_kpi.views import entry_views, html_blocks, review_views
+from komae_kpi.views import entry_views, finance_views, html_blocks, review_views
 from komae_kpi.views.change_views import file_lines, preview_summary
 from komae_kpi_ui import access, app, edit_session, frame, scenario_panel, store_access
 
@@ -342,7 +342,9 @@ def _peer_workbooks(snapshot: Snapshot) -> None:
         edit_session.renew_uploads()
         edit_session.leave_message(
             f"主要財政指標一覧から{len(done.values)}件の値を取り込みました"
-            f"（{'、'.join(f.file_name for f in preview.files)}）。「財政指標」の画面で比べられます。"
+            f"（{'、'.join(f.file_name for f in preview.files)}）"
+            f"。「財政指標」の画面の「{finance_views.peers_title(store_access.peer_context().group.name)}」"
+            "で比べられます。"
         )
         st.rerun()
 

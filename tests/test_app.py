@@ -17,6 +17,7 @@ from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
 from komae_kpi.judgement.progress import load_snapshot, status_records
 from komae_kpi.store.demo import write_demo_store
 from komae_kpi.store.entries import save_indicator_value, save_item_status
+from komae_kpi.views import finance_outlook, finance_views
 from tests import html_text
 
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")  # absolute: AppTest resolves relative paths oddly
@@ -254,10 +255,62 @@ def test_indicators_page_for_one_indicator(monkeypatch: pytest.MonkeyPatch, ente
     assert at.query_params["indicator"] == "3"
 
 
+def _view_links(at: AppTest) -> list[tuple[str, dict[str, list[str]], bool]]:
+    """/finance's links to its parts: (text, the query each leads to, current)."""
+    bar = page_html(at).split(f'aria-label="{finance_views.VIEW_LABEL}"')[1].split("</nav>")[0]
+    return [
+        (html.unescape(text), parse_qs(urlparse(html.unescape(href)).query), bool(current))
+        for href, current, text in re.findall(
+            r'<a href="([^"]*)" target="_self"( aria-current="true")?[^>]*>([^<]*)</a>', bar
+        )
+    ]
+
+
+def test_finance_draws_one_part_at_a_time_chosen_with_links_kept_in_the_url(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    """Drawn whole, /finance stayed above 1.2x its floor (bench/README.md); each part alone is
+    lighter. The cards stay above every part, and a shared link opens the same part."""
+    at = open_page(monkeypatch, entered, "finance", fy="2025")
+    links = _view_links(at)
+    assert [(text, current) for text, _, current in links] == [
+        ("推移", True),
+        ("年度別の値と出典", False),
+        ("財政見通し", False),
+        ("多摩26市・全国との比較", False),
+    ]
+    assert [q.get("view") for _, q, _ in links] == [None, ["values"], ["outlook"], ["peers"]]
+    assert all(q["fy"] == ["2025"] for _, q, _ in links)
+    assert "view" not in at.query_params  # the default leaves the URL clean
+    assert "経常収支比率の推移（平成17年度以降）" in page_text(at)
+    assert len(at.get("plotly_chart")) == 2  # 経常収支比率 since FY2005, the reference series
+    assert not page_tables(at) and not at.info  # no values, no 財政見通し, no peers
+
+    parts = {
+        view: open_page(monkeypatch, entered, "finance", fy="2025", view=view)
+        for view in ("values", "outlook", "peers")
+    }
+    for i, (view, part) in enumerate(parts.items(), start=1):
+        assert [current for _, _, current in _view_links(part)] == [n == i for n in range(4)]
+        assert part.query_params["view"] == view
+        assert page_html(part).count('<section class="kpi-card">') == 3  # above every part
+        assert "経常収支比率の推移（平成17年度以降）" not in page_text(part)
+        assert not part.get("plotly_chart")  # this store has no 財政見通し and no peers
+    assert "経常収支比率の年度別の値と出典" in page_tables(parts["values"])
+    assert finance_outlook.NO_SCENARIO_TEXT in [i.value for i in parts["outlook"].info]
+    assert "peers import" in "".join(i.value for i in parts["peers"].info)
+    assert not page_tables(parts["outlook"]) and not page_tables(parts["peers"])
+
+    unknown = open_page(monkeypatch, entered, "finance", fy="2025", view="graphs")
+    assert "「view=graphs」 に当たるものがないため、既定の表示にしています。" in page_text(unknown)
+    assert [current for _, _, current in _view_links(unknown)] == [True, False, False, False]
+    assert len(unknown.get("plotly_chart")) == 2
+
+
 def test_finance_page_shows_the_three_fiscal_indicators(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
-    at = open_page(monkeypatch, entered, "finance")
+    at = open_page(monkeypatch, entered, "finance", view="values")
     html = page_html(at)
     cards = [c for c in html.split('<section class="kpi-card">')[1:]]
     assert [html_text.text(c).split(" ")[0] for c in cards] == ["指標3", "指標4", "指標5"]
@@ -272,7 +325,7 @@ def test_finance_page_shows_the_three_fiscal_indicators(
     )
     reference = html_text.records(tables["参考系列の年度別の値と出典"])
     assert reference[-1]["財政力指数（3か年平均）"] == "0.91"
-    assert len(at.get("plotly_chart")) == 2
+    assert not at.get("plotly_chart")  # the charts are the 推移 part's
 
 
 def test_departments_page_lists_catch_alls_apart(

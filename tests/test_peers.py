@@ -22,6 +22,7 @@ from komae_kpi.judgement.peer_context import load_peer_context, peer_records, ra
 from komae_kpi.store.connection import connect, init_store
 from komae_kpi.store.peers import AVERAGE_NAME, read_entities, read_values
 from komae_kpi.store.user_admin import save_user
+from komae_kpi.views import finance_views
 from tests.conftest import SHARED_DIR, shared_file
 from tests.store_helpers import dump
 
@@ -255,6 +256,7 @@ def test_finance_shows_the_peers_or_says_how_to_import_them(
     def finance(db: Path) -> AppTest:
         monkeypatch.setenv(DB_ENV_VAR, str(db))
         at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=60)
+        at.query_params["view"] = finance_views.PEERS_VIEW
         at.run()
         at.switch_page("pages/finance.py").run()
         assert not at.exception, [e.value for e in at.exception]

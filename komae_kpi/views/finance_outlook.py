@@ -35,6 +35,7 @@ from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan import facts
 from komae_kpi.plan.model import Indicator, Plan
 from komae_kpi.store.scenarios import Scenario, ScenarioLogEntry, unknown_problem
+from komae_kpi.views import html_blocks
 from komae_kpi.views.charts import (
     HOVER,
     TARGET_COLOR,
@@ -211,6 +212,26 @@ class IndicatorPanel:
         if self.scenarios:
             return None
         return f"選んだ財政見通しには、{self.indicator.name}の増減・見込値がありません。"
+
+    def notes_html(self) -> str:
+        """What stands under the chart: per scenario its flows table and its verdict."""
+        blocks = (
+            [html_blocks.paragraph(self.untouched_text, meta=True)] if self.untouched_text else []
+        )
+        for p in self.scenarios:
+            sentence, requirement = verdict_lines(p.verdict)
+            flows = p.flows
+            blocks.append(
+                html_blocks.heading(p.heading, 4)
+                + (
+                    html_blocks.table(flows, label=f"{p.heading}の{self.indicator.name}の増減")
+                    if flows is not None
+                    else ""
+                )
+                + html_blocks.paragraph(sentence)
+                + html_blocks.paragraph(requirement)
+            )
+        return "".join(blocks)
 
     def figure(self, *, height: int = 520) -> go.Figure:
         return outlook_figure(

@@ -8,10 +8,21 @@ from komae_kpi.common import fiscal_year as fy
 from komae_kpi.common import formatting
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.plan.model import Indicator
-from komae_kpi.views import html_blocks
+from komae_kpi.views import finance_outlook, html_blocks
 from komae_kpi.views.indicator_views import IndicatorSummary
 
 FISCAL_POLICY_NO = 2  # 施策2 持続可能な財政運営の推進
+
+# The parts of /finance below the cards, one at a time (?view=…): drawn whole, the page
+# measured 1.2-1.3x its floor (bench/README.md, issue 13), each part alone under 1.2x.
+HISTORY_VIEW = "history"
+VALUES_VIEW = "values"
+OUTLOOK_VIEW = "outlook"
+PEERS_VIEW = "peers"
+DEFAULT_VIEW = HISTORY_VIEW
+VIEW_LABEL = "表示"
+HISTORY_TITLE = "推移"
+VALUES_TITLE = "年度別の値と出典"
 
 
 def fiscal_indicators(snapshot: Snapshot) -> list[Indicator]:
@@ -20,6 +31,20 @@ def fiscal_indicators(snapshot: Snapshot) -> list[Indicator]:
         x.indicator_no for x in snapshot.plan.indicator_policies if x.policy_no == FISCAL_POLICY_NO
     }
     return [x for x in snapshot.plan.indicators if x.indicator_no in linked]
+
+
+def views(peer_group_name: str) -> dict[str, str]:
+    """Each part of /finance (its ?view= value) and the text of its link, in page order."""
+    return {
+        HISTORY_VIEW: HISTORY_TITLE,
+        VALUES_VIEW: VALUES_TITLE,
+        OUTLOOK_VIEW: finance_outlook.SECTION_TITLE,
+        PEERS_VIEW: peers_title(peer_group_name),
+    }
+
+
+def peers_title(peer_group_name: str) -> str:
+    return f"{peer_group_name}・全国との比較"
 
 
 def reference_table(snapshot: Snapshot) -> pd.DataFrame:

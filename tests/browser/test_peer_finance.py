@@ -1,5 +1,6 @@
-"""/finance with the ministry's 主要財政指標一覧 imported (FY2015–FY2021), in headless Chromium: the
-peer charts and the 多摩26市 table draw without an exception box."""
+"""/finance in headless Chromium on the demo store with the ministry's 主要財政指標一覧 imported
+(FY2015–FY2021): each part of the page opens from its own link without an exception box — the
+history and values, the demo 財政見通し, and the peer charts with the 多摩26市 table."""
 
 from __future__ import annotations
 
@@ -10,24 +11,54 @@ from typing import Any
 import pytest
 
 from komae_kpi.imports.peer_import import apply_peer_import
-from komae_kpi.store.connection import init_store
-from tests.browser.conftest import streamlit_server
+from komae_kpi.store.demo import write_demo_store
+from tests.browser.conftest import settle, streamlit_server
 from tests.test_peers import sources, workbook_files
 
 pytestmark = pytest.mark.browser
+PARTS = 'nav[aria-label="表示"]'  # /finance's links to its parts
 
 
-def test_finance_with_the_peers_imported(
+def test_each_part_of_finance_opens_from_its_link(
     tmp_path: Path, open_page: Callable[[str, str], Any]
 ) -> None:
     db = tmp_path / "kpi.duckdb"
-    init_store(db)
+    write_demo_store(db)
     apply_peer_import(db, sources(workbook_files()), user="test")
     with streamlit_server(db) as url:
-        page = open_page(url + "/finance?fy=2025", "finance-peers")
+        page = open_page(url + "/finance?fy=2025", "finance-history")
+        main = page.locator('[data-testid="stMain"]')
+        assert "経常収支比率の推移（平成17年度以降）" in main.inner_text()
+        assert "◆ 狛江市" not in main.inner_text()  # one part at a time
+        assert page.locator(".js-plotly-plot").count() == 2
+
+        page.locator(PARTS).get_by_role("link", name="多摩26市・全国との比較", exact=True).click()
+        page.wait_for_url("**view=peers**")
+        settle(page)
         assert page.locator('[data-testid="stException"]').count() == 0
-        text = page.locator('[data-testid="stMain"]').inner_text()
-        assert "多摩26市・全国との比較" in text
+        assert page.locator(f"{PARTS} a[aria-current]").inner_text() == "多摩26市・全国との比較"
+        text = main.inner_text()
         assert "◆ 狛江市" in text and "令和3年度 (2021)" in text
-        # The fiscal indicators' own charts plus one per ratio the ministry publishes.
-        assert page.locator(".js-plotly-plot").count() >= 2 + 5
+        assert "経常収支比率の推移（平成17年度以降）" not in text
+        assert page.locator(".js-plotly-plot").count() >= 5  # one per ratio the ministry publishes
+        assert "fy=2025" in page.url  # the year stays
+
+        page.locator(PARTS).get_by_role("link", name="財政見通し", exact=True).click()
+        page.wait_for_url("**view=outlook**")
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "デモ用財政見通し（架空）" in main.inner_text()
+        assert page.locator(".js-plotly-plot").count() == 3
+
+        page.locator(PARTS).get_by_role("link", name="年度別の値と出典", exact=True).click()
+        page.wait_for_url("**view=values**")
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "参考系列" in main.inner_text()
+        assert page.locator(".js-plotly-plot").count() == 0
+
+        page.locator(PARTS).get_by_role("link", name="推移", exact=True).click()
+        page.wait_for_url(lambda u: "view=" not in u)
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator(".js-plotly-plot").count() == 2

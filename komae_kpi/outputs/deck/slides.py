@@ -533,7 +533,7 @@ def _outlook_slide(
 
 
 def _left_out(count: int) -> str:
-    return f"ほか{count}件の判定は、画面「財政指標」の財政見通しに掲載しています。"
+    return f"ほか{count}件の判定は、画面「財政指標」の「財政見通し」に掲載しています。"
 
 
 SUMMARY_HEADER_SIZE = 14
