@@ -175,6 +175,10 @@ def main() -> int:
                 "floor: one Plotly chart at /page": chart + "/page",
             }
             targets |= {f"{path} {PAGES[path]}": f"{app}{path}?fy=2025" for path in READING_PAGES}
+            # /finance draws one part at a time: its default above, and its heaviest part.
+            targets[f"/finance {PAGES['/finance']} (?view=outlook)"] = (
+                f"{app}/finance?fy=2025&view=outlook"
+            )
             importer = threading.Thread(
                 target=run_imports, args=(demo, Path(tmp), stop, imports), daemon=True
             )
