@@ -32,33 +32,29 @@ def test_each_part_of_finance_opens_from_its_link(
         assert "◆ 狛江市" not in main.inner_text()  # one part at a time
         assert page.locator(".js-plotly-plot").count() == 2
 
-        page.locator(PARTS).get_by_role("link", name="多摩26市・全国との比較", exact=True).click()
-        page.wait_for_url("**view=peers**")
-        settle(page)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        assert page.locator(f"{PARTS} a[aria-current]").inner_text() == "多摩26市・全国との比較"
-        text = main.inner_text()
+        text = _open_part(page, "多摩26市・全国との比較", "**view=peers**", charts=None)
         assert "◆ 狛江市" in text and "令和3年度 (2021)" in text
         assert "経常収支比率の推移（平成17年度以降）" not in text
         assert page.locator(".js-plotly-plot").count() >= 5  # one per ratio the ministry publishes
         assert "fy=2025" in page.url  # the year stays
+        assert "デモ用財政見通し（架空）" in _open_part(
+            page, "財政見通し", "**view=outlook**", charts=3
+        )
+        assert "参考系列" in _open_part(page, "年度別の値と出典", "**view=values**", charts=0)
+        assert "経常収支比率の推移（平成17年度以降）" in _open_part(
+            page, "推移", lambda u: "view=" not in u, charts=2
+        )
 
-        page.locator(PARTS).get_by_role("link", name="財政見通し", exact=True).click()
-        page.wait_for_url("**view=outlook**")
-        settle(page)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        assert "デモ用財政見通し（架空）" in main.inner_text()
-        assert page.locator(".js-plotly-plot").count() == 3
 
-        page.locator(PARTS).get_by_role("link", name="年度別の値と出典", exact=True).click()
-        page.wait_for_url("**view=values**")
-        settle(page)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        assert "参考系列" in main.inner_text()
-        assert page.locator(".js-plotly-plot").count() == 0
-
-        page.locator(PARTS).get_by_role("link", name="推移", exact=True).click()
-        page.wait_for_url(lambda u: "view=" not in u)
-        settle(page)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        assert page.locator(".js-plotly-plot").count() == 2
+def _open_part(page: Any, name: str, url: Any, *, charts: int | None) -> str:
+    """Follow the link to one part of /finance; it opens marked as current, without an exception
+    box and with that many Plotly charts (if given). Returns the page's text."""
+    page.locator(PARTS).get_by_role("link", name=name, exact=True).click()
+    page.wait_for_url(url)
+    settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator(f"{PARTS} a[aria-current]").inner_text() == name
+    if charts is not None:
+        assert page.locator(".js-plotly-plot").count() == charts
+    text: str = page.locator('[data-testid="stMain"]').inner_text()
+    return text
