@@ -592,27 +592,26 @@ def test_the_sheet_with_the_table_is_read() -> None:
 def test_a_hidden_sheet_is_read_only_when_no_sheet_shown_holds_the_table() -> None:
     # The previous year's table kept on a hidden sheet before this year's: the table read is the
     # one the person sees (the file name names no year that would tell them apart).
-    workbook = Workbook()
-    for title, year, ratio, state in (
-        ("前年度", "令和2年度", 91.0, "hidden"),
-        ("今年度", "令和3年度", 88.0, "visible"),
-    ):
-        sheet = workbook.create_sheet(title)
-        sheet.append([f"全市町村の主要財政指標（{year}決算）"])
-        sheet.append(["都道府県名", "団体名", "経常収支比率"])
-        sheet.append(["東京都", "狛江市", ratio])
-        sheet.sheet_state = state
-    first = workbook["Sheet"]
-    workbook.remove(first)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    read = read_peer_workbook("shihyo.xlsx", buffer.getvalue())
+    data = sheets(
+        {
+            title: [
+                [f"全市町村の主要財政指標（{year}決算）"],
+                ["都道府県名", "団体名", "経常収支比率"],
+                ["東京都", "狛江市", ratio],
+            ]
+            for title, year, ratio in (("前年度", "令和2年度", 91.0), ("今年度", "令和3年度", 88.0))
+        },
+        hidden=["前年度"],
+    )
+    read = read_peer_workbook("shihyo.xlsx", data)
     assert (read.sheet, read.fiscal_year) == ("今年度", 2021)
     assert read.rows[0].values == {"経常収支比率": 88.0}
 
 
-def sheets(tables: Mapping[str, Sequence[Sequence[object]]]) -> bytes:
-    """A workbook of one sheet per entry, in order."""
+def sheets(
+    tables: Mapping[str, Sequence[Sequence[object]]], *, hidden: Sequence[str] = ()
+) -> bytes:
+    """A workbook of one sheet per entry, in order; the sheets named in hidden hidden."""
     workbook = Workbook()
     first = workbook.active
     assert first is not None
@@ -621,6 +620,8 @@ def sheets(tables: Mapping[str, Sequence[Sequence[object]]]) -> bytes:
         worksheet = workbook.create_sheet(title)
         for row in rows:
             worksheet.append(list(row))
+        if title in hidden:
+            worksheet.sheet_state = "hidden"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -727,17 +728,9 @@ def test_a_table_of_another_kind_or_of_the_prefectures_beside_it_is_not_read() -
 
 
 def test_a_legend_naming_the_columns_does_not_hide_the_table_on_a_hidden_sheet() -> None:
-    workbook = Workbook()
-    workbook.remove(workbook.worksheets[0])
-    for title, rows, state in (("凡例", LEGEND, "visible"), ("データ", CITIES, "hidden")):
-        worksheet = workbook.create_sheet(title)
-        for row in rows:
-            worksheet.append(row)
-        worksheet.sheet_state = state
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    data = buffer.getvalue()
-    read = read_peer_workbook("R3.xlsx", data)
+    read = read_peer_workbook(
+        "R3.xlsx", sheets({"凡例": LEGEND, "データ": CITIES}, hidden=["データ"])
+    )
     assert (read.sheet, [r.name for r in read.rows]) == ("データ", ["八王子市", "狛江市"])
 
 
