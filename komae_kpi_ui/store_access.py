@@ -14,6 +14,7 @@ from komae_kpi.common.paths import PROJECT_ROOT, resolve_db_path
 from komae_kpi.judgement.meeting_changes import MeetingChanges, changes_since
 from komae_kpi.judgement.peer_context import PeerContext, load_peer_context, series
 from komae_kpi.judgement.progress import Snapshot, load_snapshot
+from komae_kpi.plan.peer_group import PeerGroup, load_peer_group
 from komae_kpi.store import meetings
 from komae_kpi.store.meetings import Meeting
 from komae_kpi.views import charts, finance_outlook, indicator_views, peer_views
@@ -228,6 +229,13 @@ def user_name() -> str:
 @st.cache_resource(show_spinner=False, max_entries=4)  # frozen, shared: as _snapshot
 def _peer_context(path_text: str, version: tuple[int, int, int]) -> PeerContext:
     return load_peer_context(Path(path_text))
+
+
+@st.cache_resource(show_spinner=False)
+def peer_group() -> PeerGroup:
+    """The group the city is compared with (plan data, not the store): named on /finance's link
+    to its peers part, which would otherwise read the peers on every cold load of any part."""
+    return load_peer_group()
 
 
 def peer_context() -> PeerContext:

@@ -25,10 +25,9 @@ def show() -> None:
         indicator_views.summary(snapshot, x.indicator_no, year)
         for x in finance_views.fiscal_indicators(snapshot)
     ]
-    context = store_access.peer_context()
     # One part at a time, chosen with links kept in the URL (bench/README.md: drawn whole, the
     # page's Plotly charts and tables kept it above 1.2x its floor).
-    views = finance_views.views(context.group.name)
+    views = finance_views.views(store_access.peer_group().name)
     view = url_state.choose(
         list(views), param=VIEW_PARAM, default=finance_views.DEFAULT_VIEW, to_text=str
     )
@@ -44,7 +43,7 @@ def show() -> None:
     if view == finance_views.OUTLOOK_VIEW:
         _outlook(snapshot, year)
     elif view == finance_views.PEERS_VIEW:
-        _peers(context)
+        _peers(store_access.peer_context())
     elif view == finance_views.VALUES_VIEW:
         _values(snapshot, year, summaries)
     else:

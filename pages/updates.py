@@ -343,7 +343,7 @@ def _peer_workbooks(snapshot: Snapshot) -> None:
         edit_session.leave_message(
             f"主要財政指標一覧から{len(done.values)}件の値を取り込みました"
             f"（{'、'.join(f.file_name for f in preview.files)}）"
-            f"。「財政指標」の画面の「{finance_views.peers_title(store_access.peer_context().group.name)}」"
+            f"。「財政指標」の画面の「{finance_views.peers_title(store_access.peer_group().name)}」"
             "で比べられます。"
         )
         st.rerun()

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from komae_kpi.common.paths import DB_ENV_VAR, PROJECT_ROOT
-from komae_kpi.judgement import progress
+from komae_kpi.judgement import peer_context, progress
 from komae_kpi.store.demo import write_demo_store
 from komae_kpi_ui import store_access
 
@@ -32,7 +32,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [
         ("overview", [(False, False)]),
         ("indicators", [(False, False)]),
-        # the cards, the history, the reference series, the outlook and its charts, the peers
+        # the cards and the default part (the history and the reference series)
         ("finance", [(False, False)]),
         ("items", [(False, False)]),
         ("departments", [(False, False)]),
@@ -65,3 +65,29 @@ def test_a_cold_page_reads_the_store_once_for_each_state_it_shows(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert sorted(loaded) == reads
+
+
+@pytest.mark.parametrize(("view", "reads"), [(None, 0), ("outlook", 0), ("peers", 1)])
+def test_finance_reads_the_peers_only_for_its_peers_part(
+    view: str | None, reads: int, demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link to the peers part names the group from the plan's data: a cold load of any other
+    part does not read the ministry's tables for it."""
+    monkeypatch.setenv(DB_ENV_VAR, str(demo))
+    loaded: list[Path] = []
+    original = peer_context.load_peer_context
+
+    def counting(path: Path) -> Any:
+        loaded.append(path)
+        return original(path)
+
+    monkeypatch.setattr(store_access, "load_peer_context", counting)
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.query_params["fy"] = "2025"
+    if view is not None:
+        at.query_params["view"] = view
+    at.run()
+    at.switch_page("pages/finance.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "多摩26市・全国との比較" in "".join(h.value for h in at.html)  # the link is there
+    assert len(loaded) == reads
