@@ -127,8 +127,9 @@ def _outlook(snapshot: Snapshot, year: int) -> None:
             key=f"outlook-{panel.indicator.indicator_no}",
         )
         html = [panel.notes_html()]
-    if "".join(html):
-        st.html("".join(html))
+    rest = "".join(html)
+    if rest:
+        st.html(rest)
 
 
 def _peers(context: peer_context.PeerContext) -> None:
