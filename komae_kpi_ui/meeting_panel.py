@@ -18,11 +18,11 @@ from komae_kpi.judgement.meeting_changes import record_meeting
 from komae_kpi.judgement.progress import Snapshot
 from komae_kpi.store.meetings import Meeting, remove_meeting
 from komae_kpi.views import html_blocks, meeting_views
-from komae_kpi_ui import access, edit_session, store_access
+from komae_kpi_ui import access, edit_session, store_access, url_state
 
 TITLE = "推進本部会議の記録"
 NONE_CHOSEN = "なし"
-_SINCE_KEY = "reports-since"
+SINCE_PARAM = "since"
 PANEL_KEY = "meeting-panel"
 _FORM_KEY = "meeting-record"
 _REMOVE_CHOICE_KEY = "meeting-remove-choice"
@@ -36,14 +36,18 @@ def _remove_keys(name: str) -> tuple[str, str]:
 
 def chosen_meeting(meetings: Sequence[Meeting]) -> str | None:
     """The meeting whose changes the report and the deck open with: the latest held by default,
-    「なし」 for none; no widget before any meeting is recorded."""
+    「なし」 for none; no widget before any meeting is recorded. Kept in the URL (?since=…), so
+    that a 「…を作成」 link, which loads the page afresh, makes the file for the meeting chosen."""
     if not meetings:
         return None
     names = [m.name for m in reversed(meetings)]
-    choice = st.selectbox(
+    choice = url_state.select(
         "「前回会議からの変化」を載せる会議",
         [*names, NONE_CHOSEN],
-        key=_SINCE_KEY,
+        param=SINCE_PARAM,
+        default=names[0],
+        to_text=str,
+        format_func=str,
         width=480,
         help="報告書と会議資料の冒頭に、選んだ会議のときから変わったことを載せます"
         "（「なし」なら載せません）。",

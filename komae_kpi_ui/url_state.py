@@ -134,6 +134,20 @@ def choice_links(
     ]
 
 
+def take(param: str, allowed: Sequence[str]) -> str | None:
+    """A one-off request in the URL (?make=pdf from a 「…を作成」 link): its value if allowed, and
+    taken out of the URL so that a reload or a shared link does not ask again. A value not
+    allowed is noted like any other link that names nothing (take_ignored)."""
+    raw = st.query_params.get(param)
+    if raw is None:
+        return None
+    del st.query_params[param]
+    if raw in allowed:
+        return raw
+    _ignored.items = [*getattr(_ignored, "items", []), (param, raw)]
+    return None
+
+
 def drop_empty(*params: str) -> None:
     """Take ?param= out of the URL where a search form sent it empty (「すべて」, no keyword)."""
     for param in params:

@@ -1,11 +1,14 @@
 """公表・会議資料: the yearly progress report, the HQ meeting deck, open data and the workbook.
 
-The report and the deck take seconds and can fail (Chromium, a busy store), so they are made by
-a button in the page's own run, where a failure is shown, then offered for download. The data
+The report and the deck take seconds and can fail (Chromium, a busy store), so they are made in
+the page's own run, where a failure is shown, when its 「…を作成」 link (?make=pdf) asks for
+them, then offered for download (komae_kpi_ui/made_outputs.py). The data
 files are quick and are made when their download button is clicked.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 
@@ -22,39 +25,27 @@ from komae_kpi_ui import (
     outputs,
     plain_text,
     store_access,
+    url_state,
 )
 
+MAKE_PARAM = "make"  # ?make=pdf: the 「…を作成」 link asks for that output once
 
-def _made_here(
+
+def _make(
     output: report_views.Output,
     make: outputs.Maker,
+    path: Path,
     version: store_access.StoreVersion,
     since: str | None,
 ) -> None:
-    """A 作成 button; the file it made stays offered until the store changes or another meeting
-    is chosen."""
-    if st.button(output.make_label, key=f"make-{output.kind}", icon=":material/build:"):
-        with st.spinner("作成しています…（数秒かかります）"):
-            try:
-                made_outputs.keep(output, version, make(), since=since)
-            except KomaeKpiError as exc:
-                st.error(plain_text.literal(f"作成できませんでした。{exc}"))
-            except Exception as exc:  # Chromium or a file problem: say so, never a silent no-op
-                st.error(
-                    plain_text.literal(f"作成できませんでした（{type(exc).__name__}: {exc}）。")
-                )
-    made = made_outputs.made(output, version, since=since)
-    if made is not None:
-        st.download_button(
-            output.button,
-            data=made,
-            file_name=output.file_name,
-            mime=output.mime,
-            icon=":material/download:",
-            on_click="ignore",
-            key=f"download-{output.kind}",
-            type="primary",
-        )
+    """Make output in this run, where a failure is shown in its card; what was made is kept."""
+    with st.spinner("作成しています…（数秒かかります）"):
+        try:
+            made_outputs.keep(path, output, version, make(), since=since)
+        except KomaeKpiError as exc:
+            st.error(plain_text.literal(f"作成できませんでした。{exc}"))
+        except Exception as exc:  # Chromium or a file problem: say so, never a silent no-op
+            st.error(plain_text.literal(f"作成できませんでした（{type(exc).__name__}: {exc}）。"))
 
 
 def show() -> None:
@@ -81,20 +72,19 @@ def show() -> None:
         st.warning(report_views.BROWSER_MISSING, icon=":material/warning:")
     meetings = store_access.recorded_meetings()
     since = meeting_panel.chosen_meeting(meetings) if browser else None
-    for n, output in enumerate(report_views.outputs(snapshot, year)):
+    listed = report_views.outputs(snapshot, year)
+    makeable = [o.kind for o in listed if o.needs_browser and browser and o.unavailable is None]
+    asked = url_state.take(MAKE_PARAM, makeable)
+    for n, output in enumerate(listed):
         if n % 2 == 0:
             row = st.columns(2)  # a row of two cards, so the cards of a row line up
         with row[n % 2].container(border=True, height="stretch"):
-            st.html(
-                html_blocks.heading(output.title, 3)
-                + html_blocks.paragraph(output.description)
-                + (
-                    html_blocks.paragraph(output.unavailable, meta=True)
-                    if output.unavailable
-                    else ""
-                )
-            )
+            card = html_blocks.heading(output.title, 3) + html_blocks.paragraph(output.description)
+            if output.unavailable:
+                st.html(card + html_blocks.paragraph(output.unavailable, meta=True))
+                continue
             if not output.needs_browser:
+                st.html(card)
                 st.download_button(
                     output.button,
                     data=outputs.maker(output.kind, path, year),
@@ -104,8 +94,33 @@ def show() -> None:
                     on_click="ignore",
                     key=f"download-{output.kind}",
                 )
-            elif browser and output.unavailable is None:
-                _made_here(output, outputs.maker(output.kind, path, year, since), version, since)
+                continue
+            if not browser:
+                st.html(card)
+                continue
+            if asked == output.kind:
+                st.html(card)
+                _make(output, outputs.maker(output.kind, path, year, since), path, version, since)
+                card = ""
+            made = made_outputs.made(path, output, version, since=since)
+            if made is None:
+                # A link, not a button: three buttons cost the page a render each (bench/).
+                card += html_blocks.action_link(
+                    output.make_label, url_state.href(**{MAKE_PARAM: output.kind})
+                )
+            if card:
+                st.html(card)
+            if made is not None:
+                st.download_button(
+                    output.button,
+                    data=made,
+                    file_name=output.file_name,
+                    mime=output.mime,
+                    icon=":material/download:",
+                    on_click="ignore",
+                    key=f"download-{output.kind}",
+                    type="primary",
+                )
     meeting_panel.show(snapshot, meetings)
     edit_session.end_run()  # the messages were shown in this completed run
 

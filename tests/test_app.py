@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import get_args
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, parse_qsl, urlparse
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -468,7 +468,37 @@ def test_reports_without_chromium_explain_and_keep_the_data_files(
         "ZIPをダウンロード",
         "Excelをダウンロード",
     ]
-    assert not [b for b in at.button if b.label.endswith("を作成")]
+    assert not make_links(at)
+
+
+def recording_maker(
+    calls: list[str | None], data: bytes = b"PK-deck"
+) -> Callable[[Path, int, str | None], Callable[[], bytes]]:
+    """A stand-in for outputs.meeting_deck that notes the meeting each deck is made for."""
+
+    def maker(path: Path, year: int, since: str | None) -> Callable[[], bytes]:
+        def make() -> bytes:
+            calls.append(since)
+            return data
+
+        return make
+
+    return maker
+
+
+def make_links(at: AppTest) -> dict[str, str]:
+    """The 「…を作成」 links drawn as buttons on /reports: text → href."""
+    found = re.findall(
+        r'<a class="kpi-action" href="([^"]*)" target="_self">([^<]*)</a>', page_html(at)
+    )
+    return {text: html.unescape(href) for href, text in found}
+
+
+def follow(at: AppTest, href: str) -> AppTest:
+    """What the browser does with a link to "?…": the page is run with that query."""
+    at.query_params.clear()
+    at.query_params.update(parse_qsl(href.lstrip("?")))
+    return at.run()
 
 
 def test_reports_are_made_on_request_then_offered(
@@ -476,24 +506,60 @@ def test_reports_are_made_on_request_then_offered(
 ) -> None:
     import komae_kpi_ui.outputs as outputs
 
-    monkeypatch.setattr(outputs, "meeting_deck", lambda path, year, since: lambda: b"PK-deck")
+    made: list[str | None] = []
+    monkeypatch.setattr(outputs, "meeting_deck", recording_maker(made))
     at = open_page(monkeypatch, entered, "reports", fy="2025")
-    makes = [b.label for b in at.button if b.label.endswith("を作成")]
-    assert makes == ["PDFを作成", "HTMLを作成", "会議資料を作成"]
+    links = make_links(at)
+    assert links == {
+        "PDFを作成": "?fy=2025&make=pdf",
+        "HTMLを作成": "?fy=2025&make=html",
+        "会議資料を作成": "?fy=2025&make=pptx",
+    }
+    assert not [b for b in at.button if b.label.endswith("を作成")]  # links, not widgets
     assert [b.proto.label for b in at.get("download_button")] == [
         "ZIPをダウンロード",
         "Excelをダウンロード",
     ]
-    next(b for b in at.button if b.label == "会議資料を作成").click().run()
+    follow(at, links["会議資料を作成"])
     assert not at.exception and not at.error
-    offered = {b.proto.label for b in at.get("download_button")}
-    assert "会議資料をダウンロード" in offered
-    at.run()  # kept for the session while the store stays as it was
-    assert "会議資料をダウンロード" in {b.proto.label for b in at.get("download_button")}
+    assert made == [None]
+    offered = [b.proto.label for b in at.get("download_button")]
+    assert offered == ["会議資料をダウンロード", "ZIPをダウンロード", "Excelをダウンロード"]
+    assert "会議資料を作成" not in make_links(at)
+    assert dict(at.query_params) == {"fy": "2025"}  # a reload does not make it again
+    at.run()
+    assert made == [None]
+    # Another visitor (a new session) is offered the same file while the store stays as it was.
+    other = open_page(monkeypatch, entered, "reports", fy="2025")
+    assert "会議資料をダウンロード" in {b.proto.label for b in other.get("download_button")}
+    assert made == [None]
     save_indicator_value(entered, 1, 2025, 72.0)  # the store changes: the deck would be stale
     at.run()
     assert "会議資料をダウンロード" not in {b.proto.label for b in at.get("download_button")}
-    assert "会議資料を作成" in [b.label for b in at.button]
+    assert "会議資料を作成" in make_links(at)
+
+
+def test_a_make_link_naming_nothing_is_noted_and_makes_nothing(
+    monkeypatch: pytest.MonkeyPatch, entered: Path
+) -> None:
+    import komae_kpi_ui.outputs as outputs
+
+    made: list[str | None] = []
+    monkeypatch.setattr(outputs, "meeting_deck", recording_maker(made))
+    at = open_page(monkeypatch, entered, "reports", fy="2023", make="pptx")  # outside the plan
+    assert (
+        "リンクの指定 「make=pptx」 に当たるものがないため、既定の表示にしています。"
+        in page_text(at)
+    )
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "ZIPをダウンロード",
+        "Excelをダウンロード",
+    ]
+    at = open_page(monkeypatch, entered, "reports", fy="2025", make="report")
+    assert "リンクの指定 「make=report」 に当たるものがないため" in page_text(at)
+    assert "make" not in at.query_params
+    assert len(at.get("download_button")) == 2
+    assert made == []
 
 
 def test_every_output_the_page_lists_has_a_maker(store: Path) -> None:
@@ -520,7 +586,7 @@ def test_a_failed_report_is_explained_not_silent(
 
     monkeypatch.setattr(outputs, "report_pdf", broken)
     at = open_page(monkeypatch, entered, "reports", fy="2025")
-    next(b for b in at.button if b.label == "PDFを作成").click().run()
+    follow(at, make_links(at)["PDFを作成"])
     assert [e.value for e in at.error] == [
         "作成できませんでした。PDFの作成が時間内に終わりませんでした。"
     ]
@@ -531,7 +597,7 @@ def test_reports_outside_the_plan_period_say_why(
     monkeypatch: pytest.MonkeyPatch, entered: Path
 ) -> None:
     at = open_page(monkeypatch, entered, "reports", fy="2023")
-    assert not [b for b in at.button if b.label.endswith("を作成")]
+    assert not make_links(at)
     assert "計画期間（令和7年度 (2025)〜令和11年度 (2029)）の年度について作成します" in page_text(
         at
     )

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -22,6 +23,7 @@ from komae_kpi.store.user_admin import save_user
 from komae_kpi_ui import meeting_panel
 from tests import html_text
 from tests.store_helpers import dump
+from tests.test_app import follow, make_links
 from tests.test_meetings import change_after_the_meeting
 from tests.test_outlook_pages import _ok
 from tests.test_outlook_pages import _open as open_page
@@ -232,18 +234,25 @@ def test_the_report_and_the_deck_open_with_the_chosen_meeting(
     monkeypatch.setattr(outputs, "meeting_deck", deck)
     record_meeting(recorded, name=SECOND, held_on=dt.date(2026, 11, 20), user="seisaku")
     at = _open(monkeypatch, recorded)
-    choice = at.selectbox(key="reports-since")
+    choice = at.selectbox(key="url_since")
     assert choice.options == [SECOND, FIRST, "なし"]
     assert choice.value == SECOND  # the latest held
-    next(b for b in at.button if b.label == "会議資料を作成").click().run()
+    follow(at, make_links(at)["会議資料を作成"])
     assert "会議資料をダウンロード" in {b.proto.label for b in at.get("download_button")}
-    # Another choice: the deck made for the latest is no longer offered.
-    at.selectbox(key="reports-since").select("なし").run()
+    # Another choice: the deck made for the latest is no longer offered; the choice is in the
+    # URL, so the 「作成」 link (a fresh load of the page) makes the deck for it.
+    at.selectbox(key="url_since").select("なし").run()
     assert "会議資料をダウンロード" not in {b.proto.label for b in at.get("download_button")}
-    next(b for b in at.button if b.label == "会議資料を作成").click().run()
-    at.selectbox(key="reports-since").select(FIRST).run()
-    next(b for b in at.button if b.label == "会議資料を作成").click().run()
+    link = make_links(at)["会議資料を作成"]
+    assert dict(parse_qsl(link.lstrip("?"))) == {"fy": "2025", "since": "なし", "make": "pptx"}
+    follow(at, make_links(at)["会議資料を作成"])
+    at.selectbox(key="url_since").select(FIRST).run()
+    follow(at, make_links(at)["会議資料を作成"])
     _ok(at)
+    assert asked == [SECOND, None, FIRST]
+    # Back to the latest: the deck made for it is offered again, not made again.
+    at.selectbox(key="url_since").select(SECOND).run()
+    assert "会議資料をダウンロード" in {b.proto.label for b in at.get("download_button")}
     assert asked == [SECOND, None, FIRST]
 
 

@@ -236,6 +236,12 @@ def link(text: str, href: str) -> str:
     return f'<a href="{esc(href)}" target="_self">{esc(text)}</a>'
 
 
+def action_link(text: str, href: str) -> str:
+    """A link drawn as a button (「PDFを作成」): following it asks the page to do something once.
+    A link, not a widget: each widget costs the page a render in the browser (bench/)."""
+    return f'<p><a class="kpi-action" href="{esc(href)}" target="_self">{esc(text)}</a></p>'
+
+
 def notice(notes: Sequence[Note]) -> str:
     """Notes in one box (role="note"), one paragraph each, with its link (e.g. to 実績入力) after
     the text; '' without notes."""
