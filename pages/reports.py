@@ -48,11 +48,56 @@ def _make(
             st.error(plain_text.literal(f"作成できませんでした（{type(exc).__name__}: {exc}）。"))
 
 
+def _download(output: report_views.Output, data: bytes | outputs.Maker, *, made: bool) -> None:
+    st.download_button(
+        output.button,
+        data=data,
+        file_name=output.file_name,
+        mime=output.mime,
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"download-{output.kind}",
+        type="primary" if made else "secondary",
+    )
+
+
+def _card(
+    output: report_views.Output, *, year: int, since: str | None, browser: bool, asked: bool
+) -> None:
+    """One output: its title and description, then its download (the data files, made when
+    clicked), or its 「…を作成」 link, or the file made (the report and the deck)."""
+    card = html_blocks.heading(output.title, 3) + html_blocks.paragraph(output.description)
+    if output.unavailable:
+        st.html(card + html_blocks.paragraph(output.unavailable, meta=True))
+        return
+    path = store_access.store_path()
+    if not output.needs_browser:
+        st.html(card)
+        _download(output, outputs.maker(output.kind, path, year), made=False)
+        return
+    if not browser:
+        st.html(card)
+        return
+    version = store_access.version_token(path)
+    if asked:
+        st.html(card)
+        _make(output, outputs.maker(output.kind, path, year, since), path, version, since)
+        card = ""
+    made = made_outputs.made(path, output, version, since=since)
+    if made is None:
+        # A link, not a button: three buttons cost the page a render each (bench/).
+        card += html_blocks.action_link(
+            output.make_label, url_state.href(**{MAKE_PARAM: output.kind})
+        )
+    if card:
+        st.html(card)
+    if made is not None:
+        _download(output, made, made=True)
+
+
 def show() -> None:
     snapshot = store_access.snapshot()
     year = frame.page_header("公表・会議資料", snapshot)
-    path = store_access.store_path()
-    version = store_access.version_token(path)
     st.html(
         html_blocks.paragraph(
             "上の年度リンクで選んだ年度の資料を、ストアの最新の内容から作成します"
@@ -79,48 +124,7 @@ def show() -> None:
         if n % 2 == 0:
             row = st.columns(2)  # a row of two cards, so the cards of a row line up
         with row[n % 2].container(border=True, height="stretch"):
-            card = html_blocks.heading(output.title, 3) + html_blocks.paragraph(output.description)
-            if output.unavailable:
-                st.html(card + html_blocks.paragraph(output.unavailable, meta=True))
-                continue
-            if not output.needs_browser:
-                st.html(card)
-                st.download_button(
-                    output.button,
-                    data=outputs.maker(output.kind, path, year),
-                    file_name=output.file_name,
-                    mime=output.mime,
-                    icon=":material/download:",
-                    on_click="ignore",
-                    key=f"download-{output.kind}",
-                )
-                continue
-            if not browser:
-                st.html(card)
-                continue
-            if asked == output.kind:
-                st.html(card)
-                _make(output, outputs.maker(output.kind, path, year, since), path, version, since)
-                card = ""
-            made = made_outputs.made(path, output, version, since=since)
-            if made is None:
-                # A link, not a button: three buttons cost the page a render each (bench/).
-                card += html_blocks.action_link(
-                    output.make_label, url_state.href(**{MAKE_PARAM: output.kind})
-                )
-            if card:
-                st.html(card)
-            if made is not None:
-                st.download_button(
-                    output.button,
-                    data=made,
-                    file_name=output.file_name,
-                    mime=output.mime,
-                    icon=":material/download:",
-                    on_click="ignore",
-                    key=f"download-{output.kind}",
-                    type="primary",
-                )
+            _card(output, year=year, since=since, browser=browser, asked=asked == output.kind)
     meeting_panel.show(snapshot, meetings)
     edit_session.end_run()  # the messages were shown in this completed run
 
