@@ -30,13 +30,21 @@ from komae_kpi.store.entries import SaveOptions, save_indicator_value, save_item
 from komae_kpi.store.record_changes import RecordKey
 from komae_kpi.views import entry_views, finance_views, html_blocks, review_views
 from komae_kpi.views.change_views import file_lines, preview_summary
-from komae_kpi_ui import access, app, edit_session, frame, scenario_panel, store_access
+from komae_kpi_ui import (
+    access,
+    app,
+    edit_session,
+    frame,
+    scenario_panel,
+    store_access,
+    url_state,
+)
 
 ALL = "すべて"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The keys of this page's widgets (the edit protocol keeps its own state in edit_session).
 TAB_KEY = "updates_tab"
-INDICATOR_KEY = "updates_indicator"
+INDICATOR_PARAM = "indicator"  # the same choice as /indicators'
 DEPARTMENT_KEY = "updates_department"
 ITEM_KEY = "updates_item"
 WORKBOOK_DEPARTMENT_KEY = "updates_workbook_department"
@@ -74,8 +82,22 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
     if not options:
         st.info("担当する指標がありません（指標の実績値は、その指標を担当する部署が入力します）。")
         return
-    indicator_no = st.selectbox(
-        "指標", list(options), format_func=lambda n: options[n], key=INDICATOR_KEY
+    # Links, not a selectbox (kept in the URL as ?indicator=3, like the reading pages' choice):
+    # this form is the page's default tab, and each widget costs every load a render (bench/).
+    first = next(iter(options))
+    indicator_no = url_state.choose(
+        list(options), param=INDICATOR_PARAM, default=first, to_text=str
+    )
+    st.html(
+        html_blocks.link_bar(
+            url_state.choice_links(
+                {str(n): text for n, text in options.items()},
+                str(indicator_no),
+                param=INDICATOR_PARAM,
+                default=str(first),
+            ),
+            label="指標",
+        )
     )
     indicator = plan.indicator(indicator_no)
     stages = entry_views.stage_options()

@@ -19,6 +19,7 @@ from komae_kpi.store.record_changes import load_history
 from komae_kpi.store.user_admin import save_user
 from tests.auth_settings import AUTH
 from tests.store_helpers import dump
+from tests.test_updates_page import choose_indicator, indicator_links
 
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
 ADMIN = "kanri@city.komae.lg.jp"
@@ -140,9 +141,8 @@ def test_an_editor_gets_only_their_departments_records_and_submits(
     monkeypatch: pytest.MonkeyPatch, team: Path
 ) -> None:
     at = _open(monkeypatch, team, FINANCE, "updates")
-    indicators = at.selectbox[0]
-    assert [o.split(".")[0] for o in indicators.options] == ["3", "4", "5"]
-    indicators.set_value(5).run()
+    assert list(indicator_links(at)) == [3, 4, 5]
+    choose_indicator(at, 5)
     next(t for t in at.text_input if t.label.startswith("令和7年度")).input("165.0")
     next(b for b in at.button if b.label == "保存して提出する").click().run()
     _ok(at)
@@ -162,7 +162,7 @@ def test_a_returned_record_is_shown_in_its_form_with_the_reason(
     save_indicator_value(team, 5, 2025, 165.0, source="決算見込み", user=FINANCE)
     return_to_submitter(team, 1, comment="決算の数値にしてください", user=APPROVER)
     at = _open(monkeypatch, team, FINANCE, "updates")
-    at.selectbox[0].set_value(5).run()
+    choose_indicator(at, 5)
     _ok(at)
     assert next(t for t in at.text_input if t.label.startswith("令和7年度")).value == "165"
     assert "差し戻した内容を表示しています（理由: 決算の数値にしてください）" in _html(at)

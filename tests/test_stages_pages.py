@@ -21,6 +21,7 @@ from komae_kpi.store.entries import save_indicator_value
 from komae_kpi.views import charts, indicator_views, overview
 from tests import html_text
 from tests.store_helpers import dump
+from tests.test_updates_page import choose_indicator
 
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
 ESTIMATE = "91.2%（見込）"
@@ -127,7 +128,7 @@ def test_the_form_offers_the_stage_settled_by_default_and_refuses_an_estimate_ov
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
     at = open_page(monkeypatch, store, "pages/updates.py")
-    at.selectbox(key="updates_indicator").set_value(3).run()
+    choose_indicator(at, 3)
     (stage,) = [r for r in at.radio if r.label == "区分"]
     assert stage.options == ["見込", "決算", "確定"] and stage.value == "settled"
     next(t for t in at.text_input if t.label.startswith("令和7年度 (2025)の実績値")).input("89.6")

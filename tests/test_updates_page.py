@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import getpass
 import io
+import re
+from html import unescape
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import openpyxl
 import pytest
@@ -25,10 +28,12 @@ DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
-def open_updates(monkeypatch: pytest.MonkeyPatch, db: Path, year: int = 2025) -> AppTest:
+def open_updates(
+    monkeypatch: pytest.MonkeyPatch, db: Path, year: int = 2025, **query: str
+) -> AppTest:
     monkeypatch.setenv(DB_ENV_VAR, str(db))
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.query_params["fy"] = str(year)
+    at.query_params.update({"fy": str(year), **query})
     at.run()
     at.switch_page("pages/updates.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -59,6 +64,26 @@ def button(at: AppTest, label: str, form: str | None = None) -> Button:
     )
 
 
+def indicator_links(at: AppTest) -> dict[int, str]:
+    """The indicator form's links: indicator number → the query it links to (?indicator=N, or
+    without it for the first, the default)."""
+    bars = re.findall(r'<nav class="kpi-links" aria-label="指標">(.*?)</nav>', html(at))
+    assert len(bars) == 1, "the indicator form's links are not drawn"
+    return {
+        int(text.split(".")[0]): dict(parse_qsl(unescape(href).lstrip("?"))).get("indicator", "")
+        for href, text in re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', bars[0])
+    }
+
+
+def choose_indicator(at: AppTest, indicator_no: int) -> AppTest:
+    """Follow the form's link to this indicator. Its fresh load reads ?indicator=N from the URL
+    (tests/test_updates_page.py checks that); here the session's choice is set to the same."""
+    links = indicator_links(at)
+    assert links[indicator_no] in (str(indicator_no), "")
+    at.session_state["url_indicator"] = indicator_no
+    return at.run()
+
+
 def html(at: AppTest) -> str:
     return "".join(h.value for h in at.html)
 
@@ -72,7 +97,7 @@ def test_an_actual_typed_in_japanese_forms_is_saved_with_its_author(
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
     at = open_updates(monkeypatch, store)
-    at.selectbox(key="updates_indicator").set_value(5).run()
+    choose_indicator(at, 5)
     text_input(at, "令和7年度 (2025)の実績値").input("16,550,000千円")
     text_input(at, "出典").input("令和7年度決算")
     text_area(at, "備考").input("<b>太字にならない</b>")
@@ -94,7 +119,7 @@ def test_a_bad_value_is_refused_with_its_reason_and_nothing_written(
 ) -> None:
     before = dump(store)
     at = open_updates(monkeypatch, store)
-    at.selectbox(key="updates_indicator").set_value(1).run()
+    choose_indicator(at, 1)
     text_input(at, "令和7年度 (2025)の実績値").input("120")
     button(at, "保存する").click().run()
     assert not at.exception
@@ -110,7 +135,7 @@ def test_the_second_of_two_people_saving_is_told_and_sees_both(
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
     at = open_updates(monkeypatch, store)
-    at.selectbox(key="updates_indicator").set_value(3).run()
+    choose_indicator(at, 3)
     # Meanwhile, someone else saves the same record (another browser, or an import).
     save_indicator_value(store, 3, 2025, 89.0, source="他の人", user="財政課 A")
     text_input(at, "令和7年度 (2025)の実績値").input("88.5")
@@ -132,7 +157,7 @@ def test_keeping_the_other_persons_change_discards_the_typed_values(
     monkeypatch: pytest.MonkeyPatch, store: Path
 ) -> None:
     at = open_updates(monkeypatch, store)
-    at.selectbox(key="updates_indicator").set_value(4).run()
+    choose_indicator(at, 4)
     save_indicator_value(store, 4, 2025, 21.0, user="財政課 A")
     text_input(at, "令和7年度 (2025)の実績値").input("20.5")
     button(at, "保存する").click().run()
@@ -313,8 +338,27 @@ def test_after_an_import_the_form_shows_the_imported_record_and_saves_over_it(
     assert value_of(store, 1, 2025) == (74.0, None, None)
 
 
+def test_the_indicator_is_chosen_with_links_kept_in_the_url(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_updates(monkeypatch, store)
+    links = indicator_links(at)
+    assert list(links) == list(range(1, 9))
+    assert links[1] == "" and links[5] == "5"  # the first is the default: no ?indicator=
+    assert "令和7年度 (2025)の実績値（単位: %）" in [t.label for t in at.text_input]
+    # The link's fresh load: the page opens on that indicator's form, marked as chosen.
+    at = open_updates(monkeypatch, store, indicator="5")
+    assert "令和7年度 (2025)の実績値（単位: 億円）" in [t.label for t in at.text_input]
+    assert re.search(r'aria-current="true" class="current">5\. 市債残高', html(at))
+    assert at.query_params.get("indicator") in ("5", ["5"])
+    # A number that names no indicator: the first, with the usual note.
+    at = open_updates(monkeypatch, store, indicator="99")
+    assert "リンクの指定 「indicator=99」 に当たるものがないため" in html_text.text(html(at))
+    assert "令和7年度 (2025)の実績値（単位: %）" in [t.label for t in at.text_input]
+
+
 def test_only_the_open_tab_is_drawn(monkeypatch: pytest.MonkeyPatch, store: Path) -> None:
     at = open_updates(monkeypatch, store)
-    assert [s.key for s in at.selectbox] == ["updates_indicator"] and not at.file_uploader
+    assert not at.selectbox and not at.file_uploader  # the indicator is chosen with links
     open_tab(at, "ファイルの取込")
     assert len(at.file_uploader) == 1 and not [s for s in at.selectbox if s.key]

@@ -10,7 +10,7 @@ import pytest
 from komae_kpi.common.clock import TODAY_ENV
 from komae_kpi.judgement.progress import load_snapshot
 from tests.store_helpers import dump
-from tests.test_updates_page import button, html, open_updates, text_input
+from tests.test_updates_page import button, choose_indicator, html, open_updates, text_input
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -20,7 +20,7 @@ def test_a_published_year_shows_the_figure_and_its_source_read_only(
 ) -> None:
     monkeypatch.setenv(TODAY_ENV, "2026-11-30")
     at = open_updates(monkeypatch, store, year=2023)
-    at.selectbox(key="updates_indicator").set_value(3).run()
+    choose_indicator(at, 3)
     assert not at.exception
     page = html(at)
     assert (
@@ -30,7 +30,7 @@ def test_a_published_year_shows_the_figure_and_its_source_read_only(
     ) in page
     assert not [t for t in at.text_input if "実績値" in t.label]
     # A plan baseline too, with where it is corrected.
-    at.selectbox(key="updates_indicator").set_value(1).run()
+    choose_indicator(at, 1)
     assert "指標1 令和5年度の値 71.4% は公表値です" in html(at)
     assert "data/plan/indicators.csv" in html(at)
     assert not [t for t in at.text_input if "実績値" in t.label]
@@ -42,7 +42,7 @@ def test_an_actual_of_a_year_not_yet_ended_is_refused_with_its_date(
     monkeypatch.setenv(TODAY_ENV, "2026-11-30")
     before = dump(store)
     at = open_updates(monkeypatch, store, year=2026)
-    at.selectbox(key="updates_indicator").set_value(1).run()
+    choose_indicator(at, 1)
     # The form says from when, and offers 見込 first while the year runs.
     assert "指標1 令和8年度の実績は令和9年4月1日から入力できます。" in html(at)
     assert at.radio[0].value == "estimate"

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from tests.store_helpers import dump
-from tests.test_updates_page import button, html, open_tab, open_updates, text_area, text_input
+from tests.test_updates_page import (
+    button,
+    choose_indicator,
+    html,
+    open_tab,
+    open_updates,
+    text_area,
+    text_input,
+)
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -34,7 +42,7 @@ def test_the_form_refuses_control_characters_and_overlong_text(
 def test_the_source_is_one_line(monkeypatch: pytest.MonkeyPatch, store: Path) -> None:
     before = dump(store)
     at = open_updates(monkeypatch, store)
-    at.selectbox(key="updates_indicator").set_value(1).run()
+    choose_indicator(at, 1)
     text_input(at, "令和7年度 (2025)の実績値").input("87.3")
     text_input(at, "出典").input("市\x00調べ")
     button(at, "保存する").click().run()
