@@ -28,6 +28,10 @@ def take_ignored() -> list[tuple[str, str]]:
     return found
 
 
+def _note_ignored(param: str, value: str) -> None:
+    _ignored.items = [*getattr(_ignored, "items", []), (param, value)]
+
+
 def state_key(param: str) -> str:
     return f"url_{param}"
 
@@ -39,7 +43,7 @@ def current(options: Sequence[T], *, param: str, default: T, to_text: Callable[[
         by_text = {to_text(o): o for o in options}
         raw = st.query_params.get(param)
         if raw is not None and raw not in by_text:
-            _ignored.items = [*getattr(_ignored, "items", []), (param, raw)]
+            _note_ignored(param, raw)
         st.session_state[key] = by_text.get(raw, default) if raw is not None else default
     value: T = st.session_state[key]
     return value
@@ -144,7 +148,7 @@ def take(param: str, allowed: Sequence[str]) -> str | None:
     del st.query_params[param]
     if raw in allowed:
         return raw
-    _ignored.items = [*getattr(_ignored, "items", []), (param, raw)]
+    _note_ignored(param, raw)
     return None
 
 
