@@ -62,7 +62,14 @@ def _download(output: report_views.Output, data: bytes | outputs.Maker, *, made:
 
 
 def _card(
-    output: report_views.Output, *, year: int, since: str | None, browser: bool, asked: bool
+    output: report_views.Output,
+    *,
+    year: int,
+    since: str | None,
+    browser: bool,
+    asked: bool,
+    path: Path,
+    version: store_access.StoreVersion,
 ) -> None:
     """One output: its title and description, then its download (the data files, made when
     clicked), or its 「…を作成」 link, or the file made (the report and the deck)."""
@@ -70,7 +77,6 @@ def _card(
     if output.unavailable:
         st.html(card + html_blocks.paragraph(output.unavailable, meta=True))
         return
-    path = store_access.store_path()
     if not output.needs_browser:
         st.html(card)
         _download(output, outputs.maker(output.kind, path, year), made=False)
@@ -78,7 +84,6 @@ def _card(
     if not browser:
         st.html(card)
         return
-    version = store_access.version_token(path)
     if asked:
         st.html(card)
         _make(output, outputs.maker(output.kind, path, year, since), path, version, since)
@@ -98,6 +103,8 @@ def _card(
 def show() -> None:
     snapshot = store_access.snapshot()
     year = frame.page_header("公表・会議資料", snapshot)
+    path = store_access.store_path()
+    version = store_access.version_token(path)  # once a run: what a made file must match
     st.html(
         html_blocks.paragraph(
             "上の年度リンクで選んだ年度の資料を、ストアの最新の内容から作成します"
@@ -124,7 +131,15 @@ def show() -> None:
         if n % 2 == 0:
             row = st.columns(2)  # a row of two cards, so the cards of a row line up
         with row[n % 2].container(border=True, height="stretch"):
-            _card(output, year=year, since=since, browser=browser, asked=asked == output.kind)
+            _card(
+                output,
+                year=year,
+                since=since,
+                browser=browser,
+                asked=asked == output.kind,
+                path=path,
+                version=version,
+            )
     meeting_panel.show(snapshot, meetings)
     edit_session.end_run()  # the messages were shown in this completed run
 
