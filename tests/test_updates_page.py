@@ -19,6 +19,7 @@ from komae_kpi.judgement.progress import load_snapshot
 from komae_kpi.store.backups import list_backups
 from komae_kpi.store.entries import save_indicator_value
 from komae_kpi.store.record_changes import load_history
+from komae_kpi_ui import url_state
 from tests import html_text
 from tests.store_helpers import dump
 
@@ -80,7 +81,7 @@ def choose_indicator(at: AppTest, indicator_no: int) -> AppTest:
     (tests/test_updates_page.py checks that); here the session's choice is set to the same."""
     links = indicator_links(at)
     assert links[indicator_no] in (str(indicator_no), "")
-    at.session_state["url_indicator"] = indicator_no
+    at.session_state[url_state.state_key("indicator")] = indicator_no
     return at.run()
 
 
