@@ -119,7 +119,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--write", type=Path, help="also write the results as Markdown here")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="measure only the targets whose name contains TEXT (again for more), beside the "
+        "floors, to look into a few rows quickly; the summary tables need a whole run",
+    )
     args = parser.parse_args()
+    if args.only and args.write:
+        parser.error("--write needs a whole run (no --only)")
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,6 +189,13 @@ def main() -> int:
                 f"/finance 財政指標{PEERS_30}": f"{peers30_app}/finance?fy=2025&view=peers",
             }
 
+            if args.only:
+                targets = {
+                    name: url
+                    for name, url in targets.items()
+                    if name.startswith("floor") or any(text in name for text in args.only)
+                }
+
             def load(name: str) -> tuple[float, float, bool]:
                 if name.endswith(SIGNED_IN):
                     return load_once(signed, targets[name], must_show=".kpi-account")
@@ -231,6 +248,9 @@ def main() -> int:
             f"{'' if drawn_ratio is None else f'{drawn_ratio:.2f}'} |"
         )
     ratios = {name: ratio for name, _, _, _, _, ratio, _, _ in rows}
+    if args.only:
+        print("\n".join(lines))
+        return 0
     lines += [
         "",
         "With sign-in beside without (same rounds, same floors):",

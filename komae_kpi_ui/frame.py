@@ -104,19 +104,9 @@ def read_only_banner(reason: str) -> None:
 
 
 def account_bar(visitor: Visitor) -> None:
-    """Who is signed in (name, address, role) and 「サインアウト」, at the top right of every page."""
-    with st.container(
-        horizontal=True,
-        horizontal_alignment="right",
-        vertical_alignment="center",
-        key="kpi-account",
-    ):
-        st.html(
-            f'<span class="kpi-account">サインイン中：{html_blocks.esc(visitor.account_text)}</span>',
-            width="content",
-        )
-        if st.button("サインアウト", key="kpi-sign-out"):
-            st.logout()
+    """Who is signed in (name, address, role) and 「サインアウト」, at the top right of every page:
+    one HTML block with a link, as every signed-in page draws it (bench/README.md)."""
+    st.html(html_blocks.account_bar(visitor.account_text, identity.sign_out_href()))
 
 
 def _gate_head(title: str, *lines: str) -> str:

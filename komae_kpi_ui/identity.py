@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import streamlit as st
+from streamlit import config
+from streamlit.url_util import make_url_path
 
 from komae_kpi.store.connection import current_user
 from komae_kpi.store.users import User, list_users, normalize_email
@@ -416,6 +418,20 @@ def configured_providers() -> list[str | None]:
     """The providers secrets.toml configures (see sign_in_providers); none without [auth]."""
     section = auth_section()
     return sign_in_providers(section) if section is not None else []
+
+
+def sign_out_href() -> str:
+    """The server's own sign-out address (/auth/logout below the app's base path), where
+    st.logout() sends the browser too: it deletes the sign-in cookie, then sends the browser to
+    the provider's end-session page or back to the app.
+
+    Following it as a link skips st.logout()'s first step, which clears the user of the session
+    the browser leaves. That session cannot be taken up again: Streamlit resumes a session only
+    for a connection with the same sign-in (AppSession.matches_user_info), and every connection
+    after this address comes without the cookie. A test signs out this way and goes back.
+    """
+    base = str(config.get_option("server.baseUrlPath") or "")
+    return make_url_path(base, "/auth/logout")
 
 
 def check_sign_in_settings() -> None:

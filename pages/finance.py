@@ -7,6 +7,7 @@ import streamlit as st
 
 from komae_kpi.judgement import peer_context
 from komae_kpi.judgement.progress import Snapshot
+from komae_kpi.plan.model import Indicator
 from komae_kpi.views import finance_outlook, finance_views, html_blocks, indicator_views, peer_views
 from komae_kpi.views.indicator_views import IndicatorSummary
 from komae_kpi_ui import app, frame, store_access, url_state
@@ -15,6 +16,7 @@ FULL_HISTORY_INDICATOR = 3  # 経常収支比率: published since FY2005
 CHART_CONFIG = {"displaylogo": False}
 SCENARIO_PARAM = "scenario"
 VIEW_PARAM = "view"
+PEER_PARAM = "ratio"  # the peers part's chart: ?ratio=財政力指数
 
 
 def show() -> None:
@@ -43,7 +45,7 @@ def show() -> None:
     if view == finance_views.OUTLOOK_VIEW:
         _outlook(snapshot, year)
     elif view == finance_views.PEERS_VIEW:
-        _peers(store_access.peer_context())
+        _peers(store_access.peer_context(), snapshot.plan.indicators)
     elif view == finance_views.VALUES_VIEW:
         _values(snapshot, year, summaries)
     else:
@@ -132,26 +134,38 @@ def _outlook(snapshot: Snapshot, year: int) -> None:
         st.html(rest)
 
 
-def _peers(context: peer_context.PeerContext) -> None:
-    """The city among the 多摩26市 and the municipal averages (総務省「主要財政指標一覧」)."""
+def _peers(context: peer_context.PeerContext, plan_indicators: tuple[Indicator, ...]) -> None:
+    """The city among the 多摩26市 and the municipal averages (総務省「主要財政指標一覧」): the
+    ranks, one ratio's chart chosen with links (?ratio=…), and the group's table."""
     st.html(html_blocks.heading(finance_views.peers_title(context.group.name)))
-    if context.is_empty:
+    default = peer_views.default_indicator(context.indicators, plan_indicators)
+    if context.is_empty or default is None:
         st.info(peer_views.IMPORT_HINT, icon=":material/upload_file:")
         return
+    # One chart at a time, like the parts themselves (bench/README.md: the five drawn together
+    # kept this part above 1.2x its floor); the ranks and the table show every ratio.
+    indicator = url_state.choose(
+        list(context.indicators), param=PEER_PARAM, default=default, to_text=str
+    )
     st.html(
         html_blocks.bullets(peer_views.rank_lines(context), css_class="kpi-list")
         + html_blocks.paragraph(peer_context.SOURCE, meta=True)
+        + html_blocks.link_bar(
+            url_state.choice_links(
+                {name: name for name in context.indicators},
+                indicator,
+                param=PEER_PARAM,
+                default=default,
+            ),
+            label=peer_views.CHART_LINKS_LABEL,
+        )
     )
-    indicators = context.indicators
-    for start in range(0, len(indicators), 2):
-        cells = st.columns(2)
-        for cell, indicator in zip(cells, indicators[start : start + 2], strict=False):
-            cell.plotly_chart(
-                store_access.peer_figure(indicator),
-                theme=None,
-                config=CHART_CONFIG,
-                key=f"peer-{indicator}",
-            )
+    st.plotly_chart(
+        store_access.peer_figure(indicator),
+        theme=None,
+        config=CHART_CONFIG,
+        key="peer-chart",
+    )
     st.html(
         html_blocks.heading(peer_views.table_heading(context), 3)
         + html_blocks.table(

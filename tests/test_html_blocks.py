@@ -103,3 +103,13 @@ def test_definitions_bullets_and_a_link_on_its_own_line() -> None:
     assert html_blocks.link_paragraph("一覧へ", "?a=1&b=2") == (
         '<p><a href="?a=1&amp;b=2" target="_self">一覧へ</a></p>'
     )
+
+
+def test_the_account_bar_names_who_is_signed_in_escaped_and_links_to_sign_out() -> None:
+    bar = html_blocks.account_bar(
+        "<b>管理 花子</b>（kanri@city.komae.lg.jp）・管理者", "/kpi/auth/logout"
+    )
+    assert "<b>" not in bar
+    assert "サインイン中：&lt;b&gt;管理 花子&lt;/b&gt;（kanri@city.komae.lg.jp）・管理者" in bar
+    assert '<a class="kpi-action" href="/kpi/auth/logout" target="_self">サインアウト</a>' in bar
+    assert bar.startswith('<div class="kpi-account-bar">') and bar.endswith("</div>")

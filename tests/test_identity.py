@@ -38,6 +38,23 @@ EDITOR = User(
 
 
 @pytest.mark.parametrize(
+    ("base", "expected"),
+    [("", "/auth/logout"), ("kpi", "/kpi/auth/logout"), ("/city/kpi/", "/city/kpi/auth/logout")],
+)
+def test_sign_out_goes_to_the_servers_own_address_below_the_base_path(
+    base: str, expected: str
+) -> None:
+    from streamlit import config
+
+    before = config.get_option("server.baseUrlPath")
+    config.set_option("server.baseUrlPath", base)
+    try:
+        assert identity.sign_out_href() == expected
+    finally:
+        config.set_option("server.baseUrlPath", before)
+
+
+@pytest.mark.parametrize(
     "address",
     [None, "127.0.0.1", "127.8.9.10", "::1", "[::1]", "::ffff:127.0.0.1", " 127.0.0.1 "],
 )
@@ -417,7 +434,9 @@ def test_gate_registered_sees_the_pages_and_who_is_signed_in(
     page = _html(at)
     assert "サインイン中：管理 花子（kanri@city.komae.lg.jp）・管理者" in page
     assert '<h1 class="kpi-title">全体概況</h1>' in page
-    assert "サインアウト" in [b.label for b in at.button]
+    # 「サインアウト」 is a link to the server's sign-out address, where st.logout() goes too.
+    assert '<a class="kpi-action" href="/auth/logout" target="_self">サインアウト</a>' in page
+    assert "サインアウト" not in [b.label for b in at.button]
 
 
 @pytest.mark.usefixtures("fresh_streamlit_caches")

@@ -4,10 +4,13 @@ refusals, and /finance with and without it. The workbooks are read from ../share
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import openpyxl
 import pytest
@@ -22,7 +25,8 @@ from komae_kpi.judgement.peer_context import load_peer_context, peer_records, ra
 from komae_kpi.store.connection import connect, init_store
 from komae_kpi.store.peers import AVERAGE_NAME, read_entities, read_values
 from komae_kpi.store.user_admin import save_user
-from komae_kpi.views import finance_views
+from komae_kpi.views import finance_views, peer_views
+from tests import html_text
 from tests.conftest import SHARED_DIR, shared_file
 from tests.store_helpers import dump
 
@@ -253,10 +257,11 @@ def test_only_those_who_enter_anything_import_peers(store: Path) -> None:
 def test_finance_shows_the_peers_or_says_how_to_import_them(
     imported: Path, store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def finance(db: Path) -> AppTest:
+    def finance(db: Path, **query: str) -> AppTest:
         monkeypatch.setenv(DB_ENV_VAR, str(db))
         at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=60)
         at.query_params["view"] = finance_views.PEERS_VIEW
+        at.query_params.update(query)
         at.run()
         at.switch_page("pages/finance.py").run()
         assert not at.exception, [e.value for e in at.exception]
@@ -270,6 +275,49 @@ def test_finance_shows_the_peers_or_says_how_to_import_them(
     assert "◆ 狛江市" in page and "西東京市" in page
     assert "出典：総務省「地方公共団体の主要財政指標一覧」（CC BY 4.0）" in page
     assert "経常収支比率 87.7%: 多摩26市中" in page
+    # One chart at a time, chosen with links kept in the URL; the plan's own ratio first.
+    ratios = list(load_peer_context(imported).indicators)
+    assert len(ratios) >= 5 and "経常収支比率" in ratios
+    links = _chart_links(at)
+    assert [text for text, _, _ in links] == ratios
+    assert [current for _, _, current in links] == [r == "経常収支比率" for r in ratios]
+    assert all(q["view"] == ["peers"] for _, q, _ in links)
+    assert [q.get("ratio") for text, q, _ in links] == [
+        None if r == "経常収支比率" else [r] for r in ratios
+    ]
+    assert "ratio" not in at.query_params
+    assert _chart_titles(at) == ["経常収支比率"]
+    other = next(r for r in ratios if r != "経常収支比率")
+    at = finance(imported, ratio=other)
+    assert _chart_titles(at) == [other]
+    assert [current for _, _, current in _chart_links(at)] == [r == other for r in ratios]
+    assert at.query_params["ratio"] == other
+    assert "◆ 狛江市" in "".join(h.value for h in at.html)  # the table of every ratio stays
+    at = finance(imported, ratio="歳入総額")  # not one of the ministry's ratios
+    assert _chart_titles(at) == ["経常収支比率"]
+    assert "「ratio=歳入総額」 に当たるものがないため" in html_text.text(
+        "".join(h.value for h in at.html)
+    )
+
+
+def _chart_links(at: AppTest) -> list[tuple[str, dict[str, list[str]], bool]]:
+    """The peers part's links to its charts: (text, the query each leads to, current)."""
+    page = "".join(h.value for h in at.html)
+    bar = page.split(f'aria-label="{peer_views.CHART_LINKS_LABEL}"')[1].split("</nav>")[0]
+    return [
+        (html.unescape(text), parse_qs(urlparse(html.unescape(href)).query), bool(current))
+        for href, current, text in re.findall(
+            r'<a href="([^"]*)" target="_self"( aria-current="true")?[^>]*>([^<]*)</a>', bar
+        )
+    ]
+
+
+def _chart_titles(at: AppTest) -> list[str]:
+    """The indicator each Plotly chart on the page is about (its title's first line)."""
+    return [
+        json.loads(chart.proto.spec)["layout"]["title"]["text"].split("<br>")[0]
+        for chart in at.get("plotly_chart")
+    ]
 
 
 @pytest.mark.usefixtures("fresh_streamlit_caches")

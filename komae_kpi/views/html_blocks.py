@@ -242,6 +242,17 @@ def action_link(text: str, href: str) -> str:
     return f'<p><a class="kpi-action" href="{esc(href)}" target="_self">{esc(text)}</a></p>'
 
 
+def account_bar(account: str, sign_out_href: str) -> str:
+    """Who is signed in and 「サインアウト」 on one line at the right: a link to the server's
+    sign-out address, not a button (a widget costs every signed-in page a render, bench/)."""
+    return (
+        '<div class="kpi-account-bar">'
+        f'<span class="kpi-account">サインイン中：{esc(account)}</span>'
+        f'<a class="kpi-action" href="{esc(sign_out_href)}" target="_self">サインアウト</a>'
+        "</div>"
+    )
+
+
 def notice(notes: Sequence[Note]) -> str:
     """Notes in one box (role="note"), one paragraph each, with its link (e.g. to 実績入力) after
     the text; '' without notes."""

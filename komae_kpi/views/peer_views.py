@@ -4,6 +4,8 @@ table for the latest year. Figures are pure functions, like views/charts.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -34,6 +36,7 @@ IMPORT_HINT = (
     "類似団体との比較には、総務省「地方公共団体の主要財政指標一覧」の取込が必要です: "
     "python -m komae_kpi peers import 全市町村の主要財政指標.xlsx 都道府県別平均.xlsx"
 )
+CHART_LINKS_LABEL = "グラフの指標"  # the links choosing the peers part's chart
 RANGE_COLOR = "rgba(86, 180, 233, 0.25)"  # the group's range: a light band of sky blue
 
 
@@ -126,6 +129,17 @@ def plan_indicator_for(
 ) -> Indicator | None:
     """The plan's indicator of the same name (経常収支比率), whose target goes on the chart."""
     return next((x for x in plan_indicators if x.name == context_indicator), None)
+
+
+def default_indicator(
+    context_indicators: Sequence[str], plan_indicators: tuple[Indicator, ...]
+) -> str | None:
+    """The ratio whose chart opens the peers part: the first that is also one of the plan's
+    indicators (経常収支比率, drawn with its target), else the first; None without any."""
+    for name in context_indicators:
+        if plan_indicator_for(name, plan_indicators) is not None:
+            return name
+    return context_indicators[0] if context_indicators else None
 
 
 def rank_lines(context: PeerContext) -> list[str]:

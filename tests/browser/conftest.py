@@ -329,14 +329,15 @@ def sign_in_through(
 
 
 def sign_out_through(provider: OidcProvider, page: Page) -> Page:
-    """Press 「サインアウト」 and confirm on the provider's end-session page; back on the dashboard."""
-    page.get_by_role("button", name="サインアウト").click()
+    """Follow 「サインアウト」 and confirm on the provider's end-session page; back on the
+    dashboard."""
+    page.get_by_role("link", name="サインアウト").click()
     end_session_page(provider, page)
     return page
 
 
 def end_session_page(provider: OidcProvider, page: Page) -> None:
-    """Confirm the provider's end-session page (where st.logout() sends the browser), then wait
+    """Confirm the provider's end-session page (where /auth/logout sends the browser), then wait
     until the browser is back on the dashboard with its script run ended."""
     page.wait_for_url(f"{provider.url}/oauth2/end_session*")
     page.get_by_role("button", name="End session").click()
@@ -356,7 +357,7 @@ def sign_in(oidc_provider: OidcProvider) -> Callable[..., Page]:
 
 @pytest.fixture
 def sign_out(oidc_provider: OidcProvider) -> Callable[[Page], Page]:
-    """sign_out(page) -> page: press 「サインアウト」 and come back signed out."""
+    """sign_out(page) -> page: follow 「サインアウト」 and come back signed out."""
 
     def _sign_out(page: Page) -> Page:
         return sign_out_through(oidc_provider, page)
