@@ -1,4 +1,4 @@
-"""/updates' 財政見通し tab: import a scenario file (preview, then all or nothing), and the
+"""/updates' 財政見通し part (?part=outlook): import a scenario file (preview, then all or nothing), and the
 scenarios kept, each with a confirmed remove. For those who may enter the finance figures
 (access.may_enter_scenarios; the core checks the same on every write and logs each change).
 """
@@ -37,7 +37,7 @@ def _remove_keys(name: str) -> tuple[str, str]:
 
 
 def show() -> None:
-    """The tab: what scenarios are kept (with remove), the import, and the log."""
+    """The part: what scenarios are kept (with remove), the import, and the log."""
     # Scenarios are in force once imported (not reviewed): the approved state is what they
     # project from.
     snapshot = store_access.approved_snapshot()

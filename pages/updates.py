@@ -43,7 +43,7 @@ from komae_kpi_ui import (
 ALL = "すべて"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The keys of this page's widgets (the edit protocol keeps its own state in edit_session).
-TAB_KEY = "updates_tab"
+PART_PARAM = "part"  # the part shown: ?part=import
 INDICATOR_PARAM = "indicator"  # the same choice as /indicators'
 DEPARTMENT_KEY = "updates_department"
 ITEM_KEY = "updates_item"
@@ -83,7 +83,7 @@ def _actual_form(snapshot: Snapshot, year: int) -> None:
         st.info("担当する指標がありません（指標の実績値は、その指標を担当する部署が入力します）。")
         return
     # Links, not a selectbox (kept in the URL as ?indicator=3, like the reading pages' choice):
-    # this form is the page's default tab, and each widget costs every load a render (bench/).
+    # this form is the page's default part, and each widget costs every load a render (bench/).
     first = next(iter(options))
     indicator_no = url_state.choose(
         list(options), param=INDICATOR_PARAM, default=first, to_text=str
@@ -418,13 +418,13 @@ def _history(snapshot: Snapshot) -> None:
     )
 
 
-PEER_TAB = "主要財政指標一覧"
-ENTRY_TABS: dict[str, Callable[[Snapshot, int], None]] = {
+PEER_PART = "主要財政指標一覧"
+ENTRY_PARTS: dict[str, Callable[[Snapshot, int], None]] = {
     "指標の実績値": _actual_form,
     "取組項目の進捗状況": _status_form,
     "ファイルの取込": lambda snapshot, year: _import(snapshot),
 }
-READING_TABS: dict[str, Callable[[Snapshot, int], None]] = {
+READING_PARTS: dict[str, Callable[[Snapshot, int], None]] = {
     "照会様式（Excel）": _workbook,
     "変更履歴": lambda snapshot, year: _history(snapshot),
 }
@@ -453,23 +453,29 @@ def show() -> None:
         st.info(access.why_read_only(approved), icon=":material/lock:")
     else:
         _returned(snapshot)
-    tabs_shown = {**ENTRY_TABS, **READING_TABS} if may_enter else READING_TABS
+    parts = {**ENTRY_PARTS, **READING_PARTS} if may_enter else READING_PARTS
     actor = access.actor(approved)
     if access.may_enter_scenarios(approved):  # those who enter the finance figures
-        tabs_shown = {
-            **tabs_shown,
+        parts = {
+            **parts,
             scenario_panel.TAB: lambda snapshot, year: scenario_panel.show(),
         }
     if actor is not None and actor.may_enter_anything:  # reference data: approvers and admins
-        tabs_shown = {**tabs_shown, PEER_TAB: lambda snapshot, year: _peer_workbooks(snapshot)}
-    # Only the open tab is drawn (Streamlit reruns when another is chosen): drawing all five
-    # forms, the uploader and the history on every run made this the slowest page (bench/).
-    tabs = st.tabs(list(tabs_shown), key=TAB_KEY, on_change="rerun")
-    for tab, (name, draw) in zip(tabs, tabs_shown.items(), strict=True):
-        if tab.open:
-            with tab:
-                # What waits is for those who enter; readers get the approved state.
-                draw(snapshot if may_enter and name != "照会様式（Excel）" else approved, year)
+        parts = {**parts, PEER_PART: lambda snapshot, year: _peer_workbooks(snapshot)}
+    # One part at a time, chosen with links kept in the URL like /finance's parts: st.tabs cost
+    # every load about 0.1 s of the browser's time (bench/README.md), and a link can be shared.
+    values = {entry_views.part_value(text): text for text in parts}
+    default = next(iter(values))
+    chosen = url_state.choose(list(values), param=PART_PARAM, default=default, to_text=str)
+    st.html(
+        html_blocks.link_bar(
+            url_state.choice_links(values, chosen, param=PART_PARAM, default=default),
+            label=entry_views.PARTS_LABEL,
+        )
+    )
+    name = values[chosen]
+    # What waits is for those who enter; readers get the approved state.
+    parts[name](snapshot if may_enter and name != "照会様式（Excel）" else approved, year)
     edit_session.end_run()  # the messages were shown in this completed run
 
 

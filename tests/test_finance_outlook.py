@@ -181,7 +181,7 @@ def test_the_section_names_unknown_scenarios_and_says_how_to_add_one(
     init_store(fresh)
     empty = finance_outlook.outlook_section(load_snapshot(fresh), 2025, [])
     (text,) = empty.notices
-    assert "「実績入力」の「財政見通し」タブ" in text and "scenario import" in text
+    assert "「実績入力」の「財政見通し」、" in text and "scenario import" in text
 
 
 def test_a_made_up_scenario_is_marked(tmp_path: Path) -> None:

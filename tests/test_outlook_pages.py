@@ -32,6 +32,7 @@ from tests.test_finance_outlook import (
     outlook_scenario,
 )
 from tests.test_scenario_cli import OUTLOOK
+from tests.test_updates_page import open_tab, part_labels
 
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
 SCENARIO_KEY = "url_scenario"
@@ -278,8 +279,7 @@ def test_the_overview_warning_and_the_indicator_page_add_the_verdicts(
 
 
 def _scenario_tab(at: AppTest) -> AppTest:
-    at.session_state["updates_tab"] = "財政見通し"
-    at.run()
+    open_tab(at, "財政見通し")
     _ok(at)
     return at
 
@@ -350,7 +350,7 @@ def test_only_those_who_enter_the_finance_figures_get_the_tab(
     save_user(store, email=staff, role="editor", departments=["職員課"], user=admin)
     save_user(store, email=viewer, role="viewer", user=admin)
     tabs = {
-        email: [t.label for t in _open(monkeypatch, store, "updates", email=email).tabs]
+        email: part_labels(_open(monkeypatch, store, "updates", email=email))
         for email in (finance, staff, viewer)
     }
     assert "財政見通し" in tabs[finance]

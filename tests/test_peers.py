@@ -29,6 +29,7 @@ from komae_kpi.views import finance_views, peer_views
 from tests import html_text
 from tests.conftest import SHARED_DIR, shared_file
 from tests.store_helpers import dump
+from tests.test_updates_page import open_tab, part_labels
 
 YEARS = {"H27": 2015, "H28": 2016, "H29": 2017, "H30": 2018, "R1": 2019, "R2": 2020, "R3": 2021}
 KOMAE = "132195"
@@ -343,7 +344,7 @@ def test_updates_offers_the_peer_import_to_approvers_only(
         at.run()
         at.switch_page("pages/updates.py").run()
         assert not at.exception, [e.value for e in at.exception]
-        return [t.label for t in at.tabs]
+        return part_labels(at)
 
     assert "主要財政指標一覧" in tabs("kanri@city.komae.lg.jp")
     assert "主要財政指標一覧" not in tabs("zaisei@city.komae.lg.jp")
@@ -362,8 +363,7 @@ def test_a_peer_workbook_uploaded_on_updates_is_previewed_then_imported(
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=60)
     at.run()
     at.switch_page("pages/updates.py").run()
-    at.session_state["updates_tab"] = "主要財政指標一覧"
-    at.run()
+    open_tab(at, "主要財政指標一覧")
     at.file_uploader[0].upload(city.name, city.read_bytes(), "application/octet-stream").run()
     assert not at.exception, [e.value for e in at.exception]
     page = "".join(h.value for h in at.html)

@@ -19,7 +19,7 @@ from komae_kpi.store.record_changes import load_history
 from komae_kpi.store.user_admin import save_user
 from tests.auth_settings import AUTH
 from tests.store_helpers import dump
-from tests.test_updates_page import choose_indicator, indicator_links
+from tests.test_updates_page import choose_indicator, indicator_links, open_tab, part_labels
 
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
 ADMIN = "kanri@city.komae.lg.jp"
@@ -132,7 +132,7 @@ def test_a_viewer_sees_no_forms_and_is_told_why(
     before = dump(team)
     at = _open(monkeypatch, team, VIEWER, "updates")
     assert "閲覧の利用者のため" in _texts(at)
-    assert [t.label for t in at.tabs] == ["照会様式（Excel）", "変更履歴"]
+    assert part_labels(at) == ["照会様式（Excel）", "変更履歴"]
     assert not at.text_input and not [b for b in at.button if "保存" in b.label]
     assert dump(team) == before
 
@@ -150,8 +150,7 @@ def test_an_editor_gets_only_their_departments_records_and_submits(
     assert load_snapshot(team).indicator_value(5, 2025) is None
     # The form now shows the waiting value and whose it is.
     assert "承認待ち: " + FINANCE in _html(at)
-    at.session_state["updates_tab"] = "取組項目の進捗状況"
-    at.run()
+    open_tab(at, "取組項目の進捗状況")
     _ok(at)
     assert at.selectbox[0].options == ["すべて", "財政課"]
 

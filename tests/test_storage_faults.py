@@ -38,6 +38,7 @@ from komae_kpi.store.connection import connect, init_store, store_fault
 from komae_kpi.store.entries import save_indicator_value
 from tests.store_helpers import dump, held_by_another_process
 from tests.test_cli import run as _cli
+from tests.test_updates_page import open_tab
 
 DASHBOARD = str(PROJECT_ROOT / "dashboard.py")
 RECOVERY = "backup --list"
@@ -279,8 +280,7 @@ def _previewed_upload(monkeypatch: pytest.MonkeyPatch, store: Path) -> AppTest:
     """/updates with a one-row file uploaded and previewed, its import button ready."""
     at = _open_dashboard(monkeypatch, store)
     at.switch_page("pages/updates.py").run()
-    at.session_state["updates_tab"] = "ファイルの取込"
-    at.run()
+    open_tab(at, "ファイルの取込")
     at.file_uploader[0].upload(
         "a.csv", "指標,年度,実績値\n3,2025,89.5\n".encode(), "text/csv"
     ).run()

@@ -19,6 +19,7 @@ from komae_kpi.judgement.progress import load_snapshot
 from komae_kpi.store.backups import list_backups
 from komae_kpi.store.entries import save_indicator_value
 from komae_kpi.store.record_changes import load_history
+from komae_kpi.views import entry_views
 from komae_kpi_ui import url_state
 from tests import html_text
 from tests.store_helpers import dump
@@ -42,9 +43,30 @@ def open_updates(
     return at
 
 
+def part_links(at: AppTest) -> dict[str, str]:
+    """The links to the page's parts: each part's text → the ?part=… value it links to ('' for
+    the first, the default, whose link leaves the parameter out)."""
+    bars = re.findall(
+        rf'<nav class="kpi-links" aria-label="{entry_views.PARTS_LABEL}">(.*?)</nav>', html(at)
+    )
+    assert len(bars) == 1, "the links to the page's parts are not drawn"
+    return {
+        unescape(text): dict(parse_qsl(unescape(href).lstrip("?"))).get("part", "")
+        for href, text in re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', bars[0])
+    }
+
+
+def part_labels(at: AppTest) -> list[str]:
+    return list(part_links(at))
+
+
 def open_tab(at: AppTest, label: str) -> AppTest:
-    """Choose a tab as a click would: only the open tab is drawn."""
-    at.session_state["updates_tab"] = label
+    """Follow the link to one of the page's parts: only that part is drawn. Its fresh load reads
+    ?part=… from the URL (tests/test_updates_page.py checks that); here the session's choice is
+    set to the same."""
+    links = part_links(at)
+    assert label in links, f"no link to {label}: {list(links)}"
+    at.session_state[url_state.state_key("part")] = links[label] or entry_views.part_value(label)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -363,3 +385,32 @@ def test_only_the_open_tab_is_drawn(monkeypatch: pytest.MonkeyPatch, store: Path
     assert not at.selectbox and not at.file_uploader  # the indicator is chosen with links
     open_tab(at, "ファイルの取込")
     assert len(at.file_uploader) == 1 and not [s for s in at.selectbox if s.key]
+
+
+def test_the_parts_are_chosen_with_links_kept_in_the_url(
+    monkeypatch: pytest.MonkeyPatch, store: Path
+) -> None:
+    at = open_updates(monkeypatch, store)
+    assert not at.tabs  # links, not st.tabs
+    links = part_links(at)
+    assert list(links)[:5] == [
+        "指標の実績値",
+        "取組項目の進捗状況",
+        "ファイルの取込",
+        "照会様式（Excel）",
+        "変更履歴",
+    ]
+    assert links["指標の実績値"] == ""  # the first is the default: no ?part=
+    assert links["ファイルの取込"] == "import" and links["変更履歴"] == "history"
+    assert re.search(r'aria-current="true" class="current">指標の実績値<', html(at))
+    # The link's fresh load opens that part, marked as chosen, and keeps it in the URL.
+    at = open_updates(monkeypatch, store, part="import")
+    assert len(at.file_uploader) == 1 and not at.text_area
+    assert re.search(r'aria-current="true" class="current">ファイルの取込<', html(at))
+    assert at.query_params.get("part") in ("import", ["import"])
+    # The year links carry the part.
+    assert "part=import" in html(at).split('aria-label="年度"')[1].split("</nav>")[0]
+    # A part this page does not have: the first, with the usual note.
+    at = open_updates(monkeypatch, store, part="users")
+    assert "リンクの指定 「part=users」 に当たるものがないため" in html_text.text(html(at))
+    assert "令和7年度 (2025)の実績値（単位: %）" in [t.label for t in at.text_input]

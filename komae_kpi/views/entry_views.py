@@ -33,6 +33,24 @@ from komae_kpi.views.change_views import (
     record_fields,
 )
 
+# /updates' parts, chosen with links kept in the URL (?part=import): each part's text and the value
+# the URL gives it. Parts not listed here (none today) use their text.
+PARTS_LABEL = "作業"
+PART_VALUES = {
+    "指標の実績値": "actual",
+    "取組項目の進捗状況": "status",
+    "ファイルの取込": "import",
+    "照会様式（Excel）": "workbook",
+    "変更履歴": "history",
+    "財政見通し": "outlook",
+    "主要財政指標一覧": "peers",
+}
+
+
+def part_value(text: str) -> str:
+    """The ?part=… value of one of /updates' parts (its text when it has no short value)."""
+    return PART_VALUES.get(text, text)
+
 
 def indicator_options(plan: Plan, scope: Collection[str] | None = None) -> dict[int, str]:
     """The indicators to enter actuals for; scope: only those these departments answer for."""

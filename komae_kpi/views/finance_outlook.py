@@ -51,7 +51,7 @@ SECTION_TITLE = "財政見通し"
 # Beside a made-up scenario wherever one is named (the demo store's).
 DEMO_SCENARIO_MARK = "デモデータ（架空の財政見通し）"
 NO_SCENARIO_TEXT = (
-    "財政見通しはまだありません。「実績入力」の「財政見通し」タブ、またはコマンド "
+    "財政見通しはまだありません。「実績入力」の「財政見通し」、またはコマンド "
     "python -m komae_kpi scenario import ファイル で取り込むと、市債残高・財政調整基金残高の"
     "見通しをここに表示します。"
 )

@@ -76,7 +76,7 @@ def test_each_role_from_entry_through_approval(
     goto(viewer, f"{app_url}/updates?fy=2025")
     assert "閲覧の利用者のため" in main_text(viewer)
     assert viewer.get_by_role("button", name="保存して提出する").count() == 0
-    assert viewer.get_by_role("tab", name="ファイルの取込").count() == 0
+    assert viewer.get_by_role("link", name="ファイルの取込").count() == 0
     goto(viewer, f"{app_url}/finance?fy=2025")
     assert "経常収支比率" in main_text(viewer)
 
@@ -128,4 +128,4 @@ def test_each_role_from_entry_through_approval(
     admin = signed_in(open_page, sign_in, app_url, ADMIN)
     goto(admin, f"{app_url}/updates?fy=2025")
     assert admin.get_by_role("button", name="保存して提出する").count() == 1
-    assert admin.get_by_role("tab", name="ファイルの取込").count() == 1
+    assert admin.get_by_role("link", name="ファイルの取込").count() == 1

@@ -14,9 +14,11 @@ from komae_kpi.common.paths import PROJECT_ROOT
 from komae_kpi.judgement.progress import load_snapshot
 from komae_kpi.store.connection import init_store
 from komae_kpi.store.entries import save_indicator_value
+from komae_kpi.views import entry_views
 from tests.browser.conftest import settle, streamlit_server
 
 pytestmark = pytest.mark.browser
+PARTS = f'nav[aria-label="{entry_views.PARTS_LABEL}"]'  # the page's links to its parts
 
 VALUES_TABLE = 'table[aria-label="財政調整基金残高の実績値と出典"]'
 
@@ -101,9 +103,10 @@ def test_uploading_a_file_in_the_browser_previews_and_imports(
     )
     with streamlit_server(db) as url:
         page = open_page(f"{url}/updates?fy=2025", "updates-before-upload")
-        page.get_by_role("tab", name="ファイルの取込").click()
+        page.locator(PARTS).get_by_role("link", name="ファイルの取込").click()
+        page.wait_for_url("**part=import**")
         uploader = page.locator('input[type="file"]')
-        uploader.wait_for(state="attached", timeout=30_000)  # the tab is drawn when chosen
+        uploader.wait_for(state="attached", timeout=30_000)  # the part is drawn when chosen
         uploader.set_input_files(str(statuses))
         page.get_by_text("新規 1件、変更 0件、変更なし 0件").wait_for(timeout=30_000)
         page.screenshot(
@@ -146,7 +149,8 @@ def test_the_inquiry_workbook_downloads_from_the_page(
     init_store(db)
     with streamlit_server(db) as url:
         page = open_page(f"{url}/updates?fy=2025", "updates-workbook")
-        page.get_by_role("tab", name="照会様式（Excel）").click()
+        page.locator(PARTS).get_by_role("link", name="照会様式（Excel）").click()
+        page.wait_for_url("**part=workbook**")
         button = page.get_by_role("button", name="の照会様式", exact=False).first
         button.wait_for(timeout=30_000)
         with page.expect_download(timeout=60_000) as info:
