@@ -425,3 +425,16 @@ def test_a_table_split_over_sheets_keeps_each_values_sheet(store: Path) -> None:
         ("狛江市", "経常収支比率", "市"),
         (AVERAGE_NAME, "経常収支比率", "全国"),
     }
+
+
+def test_the_peers_chart_opens_on_the_plans_own_ratio_else_the_first() -> None:
+    from komae_kpi.plan.plan_files import load_plan
+
+    plan_indicators = load_plan().indicators
+    ratios = ["財政力指数", "経常収支比率", "実質公債費比率"]
+    assert peer_views.default_indicator(ratios, plan_indicators) == "経常収支比率"
+    # A ministry's list without any of the plan's indicators: its first ratio.
+    assert peer_views.default_indicator(["財政力指数", "将来負担比率"], plan_indicators) == (
+        "財政力指数"
+    )
+    assert peer_views.default_indicator([], plan_indicators) is None
