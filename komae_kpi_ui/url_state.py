@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from komae_kpi.views import html_blocks
+
 T = TypeVar("T")
 
 
@@ -136,6 +138,14 @@ def choice_links(
         (text, href(**{param: None if value == default else value}), value == chosen)
         for value, text in choices.items()
     ]
+
+
+def choice_bar(choices: dict[str, str], *, param: str, default: str, label: str) -> tuple[str, str]:
+    """One of choices (each ?param=… value → its text) chosen with links: the value chosen
+    (choose()) and the links' HTML (html_blocks.link_bar, the choice marked current)."""
+    chosen = choose(list(choices), param=param, default=default, to_text=str)
+    links = choice_links(choices, chosen, param=param, default=default)
+    return chosen, html_blocks.link_bar(links, label=label)
 
 
 def take(param: str, allowed: Sequence[str]) -> str | None:

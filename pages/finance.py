@@ -30,18 +30,10 @@ def show() -> None:
     # One part at a time, chosen with links kept in the URL (bench/README.md: drawn whole, the
     # page's Plotly charts and tables kept it above 1.2x its floor).
     views = finance_views.views(store_access.peer_group().name)
-    view = url_state.choose(
-        list(views), param=VIEW_PARAM, default=finance_views.DEFAULT_VIEW, to_text=str
+    view, view_links = url_state.choice_bar(
+        views, param=VIEW_PARAM, default=finance_views.DEFAULT_VIEW, label=finance_views.VIEW_LABEL
     )
-    st.html(
-        html_blocks.columns([finance_views.card_html(s, year) for s in summaries])
-        + html_blocks.link_bar(
-            url_state.choice_links(
-                views, view, param=VIEW_PARAM, default=finance_views.DEFAULT_VIEW
-            ),
-            label=finance_views.VIEW_LABEL,
-        )
-    )
+    st.html(html_blocks.columns([finance_views.card_html(s, year) for s in summaries]) + view_links)
     if view == finance_views.OUTLOOK_VIEW:
         _outlook(snapshot, year)
     elif view == finance_views.PEERS_VIEW:
@@ -144,21 +136,16 @@ def _peers(context: peer_context.PeerContext, plan_indicators: tuple[Indicator, 
         return
     # One chart at a time, like the parts themselves (bench/README.md: the five drawn together
     # kept this part above 1.2x its floor); the ranks and the table show every ratio.
-    indicator = url_state.choose(
-        list(context.indicators), param=PEER_PARAM, default=default, to_text=str
+    indicator, chart_links = url_state.choice_bar(
+        {name: name for name in context.indicators},
+        param=PEER_PARAM,
+        default=default,
+        label=peer_views.CHART_LINKS_LABEL,
     )
     st.html(
         html_blocks.bullets(peer_views.rank_lines(context), css_class="kpi-list")
         + html_blocks.paragraph(peer_context.SOURCE, meta=True)
-        + html_blocks.link_bar(
-            url_state.choice_links(
-                {name: name for name in context.indicators},
-                indicator,
-                param=PEER_PARAM,
-                default=default,
-            ),
-            label=peer_views.CHART_LINKS_LABEL,
-        )
+        + chart_links
     )
     st.plotly_chart(
         store_access.peer_figure(indicator),

@@ -466,13 +466,10 @@ def show() -> None:
     # every load about 0.1 s of the browser's time (bench/README.md), and a link can be shared.
     values = {entry_views.part_value(text): text for text in parts}
     default = next(iter(values))
-    chosen = url_state.choose(list(values), param=PART_PARAM, default=default, to_text=str)
-    st.html(
-        html_blocks.link_bar(
-            url_state.choice_links(values, chosen, param=PART_PARAM, default=default),
-            label=entry_views.PARTS_LABEL,
-        )
+    chosen, part_links = url_state.choice_bar(
+        values, param=PART_PARAM, default=default, label=entry_views.PARTS_LABEL
     )
+    st.html(part_links)
     name = values[chosen]
     # What waits is for those who enter; readers get the approved state.
     parts[name](snapshot if may_enter and name != "照会様式（Excel）" else approved, year)
